@@ -1,0 +1,228 @@
+"""The ``chromatic`` command: a thin typer layer over the runner and review functions.
+
+Every error a person can fix (a bad proposal, a review.yml typo, a missing run) prints one
+line naming the file, field, value and what is allowed, and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(
+    name="chromatic",
+    help="An agent-driven evolutionary composer: proposal -> evolved, scored, approved parts.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+RunDirArg = Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")]
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _setup() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
+
+
+def _report(outcome: object) -> None:
+    from agents.runner import RunOutcome
+
+    assert isinstance(outcome, RunOutcome)
+    if outcome.status == "awaiting_review":
+        out.print(
+            f"[bold]{outcome.phase}[/] candidates are ready for review: {outcome.review}\n"
+            f"  listen, approve with `chromatic approve {outcome.run_dir} {outcome.phase} ID "
+            f"--label verse`, then `chromatic resume {outcome.run_dir}`"
+        )
+    elif outcome.status == "done":
+        out.print(f"[bold green]done:[/] {outcome.run_dir}")
+    else:
+        out.print(f"{outcome.run_dir}: {outcome.status} ({outcome.phase})")
+
+
+@app.command()
+def run(
+    proposal: Annotated[Path, typer.Argument(help="A song proposal YAML file.")],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder that holds run directories.")
+    ] = Path("runs"),
+    auto_approve: Annotated[
+        bool,
+        typer.Option("--auto-approve", help="Approve the top candidate per section; no stops."),
+    ] = False,
+) -> None:
+    """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
+    _setup()
+    from agents.progress import progress_hooks
+    from agents.runner import start_run
+    from music.errors import ChromaticError
+
+    try:
+        with progress_hooks() as hooks:
+            outcome = start_run(
+                proposal_path=proposal, out_dir=out_dir, auto_approve=auto_approve, hooks=hooks
+            )
+    except ChromaticError as exc:
+        raise _fail(exc) from None
+    _report(outcome)
+
+
+@app.command()
+def resume(
+    run_dir: RunDirArg,
+    auto_approve: Annotated[
+        bool, typer.Option("--auto-approve", help="Approve the top candidates of later gates.")
+    ] = False,
+) -> None:
+    """Continue a run from its checkpoint (after approving candidates in review.yml)."""
+    _setup()
+    from agents.progress import progress_hooks
+    from agents.runner import resume_run
+    from music.errors import ChromaticError
+
+    try:
+        with progress_hooks() as hooks:
+            outcome = resume_run(run_dir=run_dir, auto_approve=auto_approve, hooks=hooks)
+    except ChromaticError as exc:
+        raise _fail(exc) from None
+    _report(outcome)
+
+
+@app.command()
+def status(run_dir: RunDirArg) -> None:
+    """Show where a run stands: phases, approvals, and what to do next."""
+    _setup()
+    from agents.runner import run_status
+    from music.errors import ChromaticError
+
+    try:
+        outcome, values = run_status(run_dir)
+    except ChromaticError as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"{run_dir}")
+    table.add_column("phase")
+    table.add_column("status")
+    table.add_column("approved")
+    for phase, info in values.get("phases", {}).items():
+        approved = ", ".join(f"{k}={v}" for k, v in info.get("approvals", {}).items())
+        table.add_row(phase, info.get("status", ""), approved or "-")
+    out.print(table)
+    _report(outcome)
+
+
+def _review_ids(run_dir: Path, phase: str) -> list[str]:
+    from agents.runner import run_status
+    from music.errors import RunStateError
+
+    _, values = run_status(run_dir)
+    info = values.get("phases", {}).get(phase)
+    if info is None:
+        raise RunStateError(f"{run_dir}: phase {phase!r} has no candidates yet")
+    return list(info["candidates"])
+
+
+@app.command()
+def review(
+    run_dir: RunDirArg,
+    phase: Annotated[str, typer.Argument(help="Phase to show.")] = "chords",
+) -> None:
+    """Show a phase's candidates: rank, progression, composite, theory, chromatic match."""
+    _setup()
+    from agents.review import load_review_document, validate_decisions
+    from agents.rundir import RunDir
+    from music.errors import ChromaticError
+
+    try:
+        run = RunDir(run_dir).require_existing()
+        ids = _review_ids(run_dir, phase)
+        path = run.review(phase)
+        doc = load_review_document(path)
+        validate_decisions(path, doc, known_ids=ids)
+    except (ChromaticError, ValueError) as exc:
+        raise _fail(exc) from None
+    table = Table(title=f"{phase}: {path}")
+    for col in ("rank", "id", "progression", "composite", "theory", "chromatic", "status", "label"):
+        table.add_column(col)
+    for c in doc["candidates"]:
+        scores = c.get("scores", {})
+        chroma = scores.get("chromatic")
+        table.add_row(
+            str(c.get("rank")),
+            str(c.get("id")),
+            str(c.get("description", {}).get("progression", "")),
+            f"{scores.get('composite', 0):.3f}",
+            f"{scores.get('theory', {}).get('total', 0):.3f}",
+            f"{chroma['match']:.3f}" if chroma else "absent",
+            str(c.get("status")),
+            str(c.get("label") or ""),
+        )
+    out.print(table)
+
+
+def _decide(
+    run_dir: Path, phase: str, candidate: str, status_: str, label: str | None, notes: str | None
+) -> None:
+    from agents.review import set_decision
+    from agents.rundir import RunDir
+    from music.errors import ChromaticError
+
+    try:
+        run = RunDir(run_dir).require_existing()
+        ids = _review_ids(run_dir, phase)
+        decision = set_decision(
+            run.review(phase),
+            candidate_id=candidate,
+            status=status_,
+            label=label,
+            notes=notes,
+            known_ids=ids,
+        )
+    except (ChromaticError, ValueError) as exc:
+        raise _fail(exc) from None
+    out.print(
+        f"{decision.candidate_id}: {decision.status}"
+        + (f" as {decision.label}" if decision.label else "")
+    )
+
+
+@app.command()
+def approve(
+    run_dir: RunDirArg,
+    phase: Annotated[str, typer.Argument(help="Phase, e.g. chords.")],
+    candidate: Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")],
+    label: Annotated[str, typer.Option("--label", help="Section label: verse, chorus, ...")],
+    notes: Annotated[str | None, typer.Option("--notes", help="A note to keep.")] = None,
+) -> None:
+    """Approve a candidate for a section label (edits review.yml safely)."""
+    _setup()
+    _decide(run_dir, phase, candidate, "approved", label, notes)
+
+
+@app.command()
+def reject(
+    run_dir: RunDirArg,
+    phase: Annotated[str, typer.Argument(help="Phase, e.g. chords.")],
+    candidate: Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")],
+    notes: Annotated[str | None, typer.Option("--notes", help="Why (kept in review.yml).")] = None,
+) -> None:
+    """Reject a candidate (edits review.yml safely)."""
+    _setup()
+    _decide(run_dir, phase, candidate, "rejected", None, notes)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""One module per phase: generate, score, evolve, write candidates and review.yml."""

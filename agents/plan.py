@@ -1,0 +1,66 @@
+"""The song plan: sections in order with their bars, and the phrase length progressions use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from music.meter import Meter, bars_to_seconds
+
+DEFAULT_FORM = (("verse", 8), ("chorus", 8), ("verse", 8), ("chorus", 8))
+PHRASE_BARS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    name: str
+    bars: int
+
+
+@dataclass(frozen=True, slots=True)
+class SongPlan:
+    """Sections in playing order, the distinct section labels (first-appearance order) and the
+    bars of one chord phrase (a progression loops to fill its section)."""
+
+    sections: tuple[Section, ...]
+    phrase_bars: int
+    meter: Meter
+    bpm: float
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        out: list[str] = []
+        for s in self.sections:
+            if s.name not in out:
+                out.append(s.name)
+        return tuple(out)
+
+    @property
+    def total_bars(self) -> int:
+        return sum(s.bars for s in self.sections)
+
+    @property
+    def seconds(self) -> float:
+        return bars_to_seconds(self.meter, self.total_bars, self.bpm)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "sections": [{"name": s.name, "bars": s.bars} for s in self.sections],
+            "labels": list(self.labels),
+            "phrase_bars": self.phrase_bars,
+            "meter": str(self.meter),
+            "bar_qn": self.meter.bar_qn,
+            "bpm": self.bpm,
+            "total_bars": self.total_bars,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def make_plan(
+    *, sections: list[tuple[str, int]], meter: Meter, bpm: float, phrase_bars: int = PHRASE_BARS
+) -> SongPlan:
+    """The proposal's sections (or the default verse/chorus form); the phrase is 4 bars, or the
+    shortest section when one is shorter."""
+    chosen = sections or list(DEFAULT_FORM)
+    secs = tuple(Section(name=n, bars=b) for n, b in chosen)
+    phrase = max(1, min(phrase_bars, *(s.bars for s in secs)))
+    return SongPlan(sections=secs, phrase_bars=phrase, meter=meter, bpm=bpm)

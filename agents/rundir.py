@@ -1,0 +1,80 @@
+"""The run directory of one song: where every file of a run lives (DESIGN §4).
+
+Every path is built here from fixed names and validated labels/ids, so nothing taken from a
+proposal or a review.yml can point outside the run directory.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from music.errors import RunStateError
+
+SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+PHASES = ("chords",)
+
+
+def check_safe_name(name: str, *, what: str) -> str:
+    """Labels and candidate ids become file names: lower-case letters, digits, _ and -."""
+    if not SAFE_NAME.match(name):
+        raise ValueError(
+            f"{what}: {name!r} -- lower-case letters, digits, '_' or '-', starting with a letter "
+            "or digit, at most 64 characters (e.g. verse, chorus, bridge_2)"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class RunDir:
+    root: Path
+
+    @property
+    def proposal(self) -> Path:
+        return self.root / "proposal.yml"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.root / "checkpoints.sqlite"
+
+    @property
+    def plan(self) -> Path:
+        return self.root / "plan.json"
+
+    def phase(self, phase: str) -> Path:
+        if phase not in PHASES:
+            raise ValueError(f"phase: {phase!r} -- one of {', '.join(PHASES)}")
+        return self.root / phase
+
+    def review(self, phase: str) -> Path:
+        return self.phase(phase) / "review.yml"
+
+    def candidates(self, phase: str) -> Path:
+        return self.phase(phase) / "candidates"
+
+    def candidate_midi(self, phase: str, candidate_id: str) -> Path:
+        return self.candidates(phase) / f"{check_safe_name(candidate_id, what='id')}.mid"
+
+    def previews(self, phase: str) -> Path:
+        return self.phase(phase) / "previews"
+
+    def approved(self, phase: str) -> Path:
+        return self.phase(phase) / "approved"
+
+    def approved_midi(self, phase: str, label: str) -> Path:
+        return self.approved(phase) / f"{check_safe_name(label, what='label')}.mid"
+
+    def evolution_log(self, phase: str) -> Path:
+        return self.phase(phase) / "evolution.json"
+
+    def require_existing(self) -> RunDir:
+        if not self.checkpoints.is_file() or not self.proposal.is_file():
+            raise RunStateError(
+                f"{self.root}: not a run directory (no checkpoints.sqlite / proposal.yml) -- "
+                "start one with `chromatic run PROPOSAL.yml`"
+            )
+        return self
+
+    def relative(self, path: Path) -> str:
+        return str(path.relative_to(self.root))

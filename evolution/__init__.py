@@ -1,0 +1,1 @@
+"""evolution package."""

@@ -1,0 +1,133 @@
+"""Diversity measures and the greedy diverse selection used for survivors and the top N.
+
+Pure functions, no random state: the pair sample of :func:`mean_pairwise_distance` is evenly
+spaced over all pairs, so the same population always gives the same figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol, TypeVar
+
+G = TypeVar("G")
+G_co = TypeVar("G_co", covariant=True)
+
+
+class Ranked(Protocol[G_co]):
+    """Anything carrying a genome and its fitness (e.g. :class:`evolution.engine.Scored`)."""
+
+    @property
+    def genome(self) -> G_co: ...
+
+    @property
+    def fitness(self) -> float: ...
+
+
+R = TypeVar("R", bound=Ranked[Any])
+
+# Each pass that cannot fill ``n`` slots retries with the guard scaled by the next factor; the
+# last factor (0) accepts anything, i.e. fills the remaining slots by fitness.
+_RELAX_FACTORS = (1.0, 0.5, 0.0)
+
+
+def checked_distance(distance: Callable[[G, G], float], a: G, b: G) -> float:
+    """``distance(a, b)`` as a float, or ``ValueError`` if it is NaN or outside [0, 1]."""
+    value = float(distance(a, b))
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"genome distance must be in [0, 1], got {value!r}")
+    return value
+
+
+def select_diverse(
+    items: Sequence[R],
+    n: int,
+    *,
+    distance: Callable[[Any, Any], float],
+    min_distance: float,
+    keep: int = 0,
+) -> list[R]:
+    """Choose up to ``n`` items, best fitness first, keeping chosen genomes apart.
+
+    Greedy: walk the items by descending fitness (ties keep input order) and accept one if its
+    genome is at least ``min_distance`` from every genome accepted so far. If fewer than ``n``
+    pass, the guard is relaxed (halved, then dropped) for the remaining slots, so the result has
+    ``min(n, len(items))`` items whenever possible. The best ``keep`` items are accepted first
+    without the guard (elitism).
+
+    Args:
+        items: candidates with ``genome`` and ``fitness``.
+        n: how many to return (>= 0).
+        distance: genome distance in [0, 1].
+        min_distance: guard in [0, 1]; 0 disables it.
+        keep: how many of the best items to accept unconditionally (<= n).
+
+    Returns:
+        The chosen items, sorted best-first by fitness (ties keep input order).
+    """
+    if n < 0:
+        raise ValueError(f"n = {n!r} is invalid; allowed: an integer >= 0")
+    if not 0.0 <= min_distance <= 1.0:
+        raise ValueError(f"min_distance = {min_distance!r} is invalid; allowed: [0, 1]")
+    if not 0 <= keep <= n:
+        raise ValueError(f"keep = {keep!r} is invalid; allowed: 0..n ({n})")
+    order = sorted(range(len(items)), key=lambda i: -items[i].fitness)
+    chosen: list[int] = list(order[:keep])
+    taken = set(chosen)
+    for factor in _RELAX_FACTORS:
+        guard = min_distance * factor
+        for i in order:
+            if len(chosen) >= n:
+                break
+            if i in taken:
+                continue
+            genome = items[i].genome
+            if guard <= 0.0 or all(
+                checked_distance(distance, genome, items[j].genome) >= guard for j in chosen
+            ):
+                chosen.append(i)
+                taken.add(i)
+        if len(chosen) >= n:
+            break
+    rank = {index: position for position, index in enumerate(order)}
+    chosen.sort(key=rank.__getitem__)
+    return [items[i] for i in chosen]
+
+
+def _pair_at(k: int, n: int) -> tuple[int, int]:
+    """The ``k``-th pair ``(i, j)``, ``i < j``, in row-major order over ``n`` elements."""
+    # Row i starts at linear index i*n - i*(i+1)/2; find the last row starting at or before k.
+    lo, hi = 0, n - 2
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if mid * n - mid * (mid + 1) // 2 <= k:
+            lo = mid
+        else:
+            hi = mid - 1
+    start = lo * n - lo * (lo + 1) // 2
+    return lo, lo + 1 + (k - start)
+
+
+def mean_pairwise_distance(
+    genomes: Sequence[G], distance: Callable[[G, G], float], *, max_pairs: int = 256
+) -> float:
+    """Mean distance over pairs of ``genomes``, in [0, 1] (0 for fewer than two genomes).
+
+    All pairs are used when there are at most ``max_pairs``; otherwise ``max_pairs`` pairs
+    evenly spaced over the row-major list of pairs, so the figure is deterministic.
+    """
+    if max_pairs < 1:
+        raise ValueError(f"max_pairs = {max_pairs!r} is invalid; allowed: an integer >= 1")
+    count = len(genomes)
+    total = count * (count - 1) // 2
+    if total == 0:
+        return 0.0
+    if total <= max_pairs:
+        picks: Sequence[int] = range(total)
+    else:
+        picks = [math.floor(t * total / max_pairs) for t in range(max_pairs)]
+    values = []
+    for k in picks:
+        i, j = _pair_at(k, count)
+        values.append(checked_distance(distance, genomes[i], genomes[j]))
+    return math.fsum(values) / len(values)

@@ -1,0 +1,43 @@
+"""The contract a genome type must meet to be evolved by :mod:`evolution.engine`.
+
+The engine is generic over the genome type ``G``; everything it knows about a genome goes
+through a :class:`GenomeOps` object. Operators are pure: they take an explicit
+``numpy.random.Generator`` and never change their inputs, so the same seed gives the same run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Protocol, TypeVar
+
+import numpy as np
+
+G = TypeVar("G")
+
+
+class GenomeOps(Protocol[G]):
+    """Random initialisation, variation and comparison of genomes of one type.
+
+    Implementations must be pure functions of their arguments and the generator: no global
+    random state, and no in-place change of a genome that was passed in.
+    """
+
+    def random(self, rng: np.random.Generator) -> G:
+        """A fresh random genome."""
+        ...
+
+    def mutate(self, genome: G, rng: np.random.Generator) -> G:
+        """A mutated copy of ``genome``; ``genome`` itself must not change."""
+        ...
+
+    def crossover(self, a: G, b: G, rng: np.random.Generator) -> G:
+        """One child combining material of ``a`` and ``b``; neither parent changes."""
+        ...
+
+    def identity(self, genome: G) -> Hashable:
+        """Identity used for duplicate removal and the score cache (equal keys = same genome)."""
+        ...
+
+    def distance(self, a: G, b: G) -> float:
+        """Dissimilarity in [0, 1]: 0 for identical genomes, 1 for maximally different ones."""
+        ...

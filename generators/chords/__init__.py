@@ -1,0 +1,1 @@
+"""The chords part: genome, workhorse seeds, operators, voicing and MIDI."""

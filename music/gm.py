@@ -1,0 +1,46 @@
+"""General MIDI program numbers (0-based) and drum notes used by the generators."""
+
+from __future__ import annotations
+
+from typing import Final
+
+PROGRAMS: Final[dict[str, int]] = {
+    "acoustic_grand_piano": 0,
+    "electric_piano": 4,
+    "organ": 19,
+    "nylon_guitar": 24,
+    "steel_guitar": 25,
+    "clean_electric_guitar": 27,
+    "overdriven_guitar": 29,
+    "acoustic_bass": 32,
+    "fingered_bass": 33,
+    "synth_bass": 38,
+    "strings": 48,
+    "choir": 52,
+    "trumpet": 56,
+    "flute": 73,
+    "lead_square": 80,
+    "pad_warm": 89,
+    "pad_halo": 94,
+}
+
+#: Default program of each part.
+PART_PROGRAMS: Final[dict[str, int]] = {
+    "chords": PROGRAMS["electric_piano"],
+    "bass": PROGRAMS["fingered_bass"],
+    "melody": PROGRAMS["flute"],
+}
+
+
+def program_number(name_or_number: str | int) -> int:
+    """``"strings"`` -> 48, ``"48"`` -> 48. Raises ValueError naming the allowed names."""
+    text = str(name_or_number).strip()
+    if isinstance(name_or_number, int) or (text.isascii() and text.isdigit()):
+        n = int(name_or_number) if isinstance(name_or_number, int) else int(text)
+        if 0 <= n <= 127:
+            return n
+        raise ValueError(f"program: {name_or_number!r} -- a GM program 0..127")
+    key = text.lower().replace(" ", "_")
+    if key not in PROGRAMS:
+        raise ValueError(f"program: {name_or_number!r} -- 0..127 or one of {', '.join(PROGRAMS)}")
+    return PROGRAMS[key]

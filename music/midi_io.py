@@ -1,0 +1,188 @@
+"""MIDI files: write parts (tempo, time signature, track names, GM programs) and read them back.
+
+Files are type 1 at 480 ticks per quarter note. Writes go to a temp file and are renamed, so a
+crash never leaves a half-written MIDI file.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import uuid
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+import mido
+
+from music.errors import MidiFileError
+from music.meter import Meter
+from music.notes import DRUM_CHANNEL, Note, Part
+
+TICKS_PER_QN = 480
+
+
+@dataclass(frozen=True, slots=True)
+class Song:
+    """Parts plus the tempo (quarter notes per minute) and meter they are played in."""
+
+    parts: tuple[Part, ...]
+    bpm: float
+    meter: Meter
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.bpm) and self.bpm > 0):
+            raise ValueError(f"Song.bpm: {self.bpm!r} -- a positive, finite tempo (qn per minute)")
+
+    @property
+    def end(self) -> float:
+        """Last note-off of any part, in quarter notes."""
+        return max((p.end for p in self.parts), default=0.0)
+
+
+def _ticks(qn: float) -> int:
+    return round(qn * TICKS_PER_QN)
+
+
+def _tempo_to_bpm(tempo: int) -> float:
+    """Microseconds per quarter note -> bpm. A file stores whole microseconds, so 84 bpm comes
+    back as 83.99997...; the bpm rounded to 0.01 is returned when it encodes to the very same
+    tempo, so a written bpm reads back exactly and no file tempo is changed."""
+    exact = float(mido.tempo2bpm(tempo))
+    rounded = round(exact, 2)
+    return rounded if mido.bpm2tempo(rounded) == tempo else exact
+
+
+def song_to_midi(song: Song) -> mido.MidiFile:
+    """Build the mido file: a conductor track (tempo, meter), then one track per part."""
+    mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QN)
+    conductor = mido.MidiTrack()
+    conductor.append(mido.MetaMessage("track_name", name="conductor", time=0))
+    conductor.append(mido.MetaMessage("set_tempo", tempo=mido.bpm2tempo(song.bpm), time=0))
+    conductor.append(
+        mido.MetaMessage(
+            "time_signature",
+            numerator=song.meter.numerator,
+            denominator=song.meter.denominator,
+            time=0,
+        )
+    )
+    conductor.append(mido.MetaMessage("end_of_track", time=0))
+    mid.tracks.append(conductor)
+    melodic_channels = [c for c in range(16) if c != DRUM_CHANNEL]
+    for index, part in enumerate(song.parts):
+        channel = DRUM_CHANNEL if part.is_drum else melodic_channels[index % len(melodic_channels)]
+        track = mido.MidiTrack()
+        track.append(mido.MetaMessage("track_name", name=part.name, time=0))
+        if not part.is_drum:
+            track.append(mido.Message("program_change", program=part.program, channel=channel))
+        events: list[tuple[int, int, mido.Message]] = []
+        for n in part.notes:
+            on = mido.Message("note_on", note=n.pitch, velocity=n.velocity, channel=channel)
+            off = mido.Message("note_off", note=n.pitch, velocity=0, channel=channel)
+            start = _ticks(n.start)
+            # A note shorter than half a tick still lasts one tick: at the same tick its off
+            # would sort before its on and leave it hanging.
+            end = max(_ticks(n.end), start + 1)
+            events.append((start, 1, on))
+            events.append((end, 0, off))  # offs before ons at the same tick
+        events.sort(key=lambda e: (e[0], e[1], e[2].note))
+        now = 0
+        for tick, _, msg in events:
+            track.append(msg.copy(time=tick - now))
+            now = tick
+        track.append(mido.MetaMessage("end_of_track", time=0))
+        mid.tracks.append(track)
+    return mid
+
+
+def write_midi(song: Song, path: Path) -> Path:
+    """Write ``song`` to ``path`` atomically (temp file in the same folder, then rename).
+
+    The temp file is opened with ``open(..., "xb")`` (not ``mkstemp``, which makes it 0600), so
+    the MIDI file gets the same permissions as any other file the process writes."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mid = song_to_midi(song)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "xb") as fh:
+            mid.save(file=fh)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_midi(path: Path) -> Song:
+    """Read a MIDI file into a :class:`Song`. Times are converted to quarter notes.
+
+    Raises MidiFileError (naming the file) for a missing, unparsable or note-less file.
+    """
+    if not path.is_file():
+        raise MidiFileError(
+            file=path, field="file", value=str(path), allowed="an existing MIDI file"
+        )
+    try:
+        mid = mido.MidiFile(path)
+    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
+        raise MidiFileError(
+            file=path,
+            field="contents",
+            value=f"{type(exc).__name__}: {exc}",
+            allowed="a standard MIDI file (type 0 or 1)",
+        ) from exc
+    if mid.type == 2:
+        raise MidiFileError(file=path, field="type", value=2, allowed="MIDI file type 0 or 1")
+    tpq = mid.ticks_per_beat
+    bpm = 120.0
+    meter: Meter | None = None
+    parts: list[Part] = []
+    for t_index, track in enumerate(mid.tracks):
+        name = f"track{t_index}"
+        program = 0
+        is_drum = False
+        # Sounding notes per (channel, pitch), oldest first: a repeated note-on before the
+        # note-off stacks instead of overwriting (and losing) the earlier note.
+        active: dict[tuple[int, int], deque[tuple[int, int]]] = {}
+        notes: list[Note] = []
+        tick = 0
+        for msg in track:
+            tick += msg.time
+            if msg.type == "track_name":
+                name = msg.name or name
+            elif msg.type == "set_tempo" and tick == 0:
+                bpm = _tempo_to_bpm(msg.tempo)
+            elif msg.type == "time_signature" and meter is None:
+                try:
+                    meter = Meter(msg.numerator, msg.denominator)
+                except ValueError as exc:
+                    raise MidiFileError(
+                        file=path,
+                        field="time_signature",
+                        value=f"{msg.numerator}/{msg.denominator}",
+                        allowed=f"a meter this program can use ({exc})",
+                    ) from exc
+            elif msg.type == "program_change":
+                program = msg.program
+            elif msg.type == "note_on" and msg.velocity > 0:
+                is_drum = is_drum or msg.channel == DRUM_CHANNEL
+                active.setdefault((msg.channel, msg.note), deque()).append((tick, msg.velocity))
+            elif msg.type in ("note_off", "note_on"):
+                sounding = active.get((msg.channel, msg.note))
+                started = sounding.popleft() if sounding else None
+                if started is not None and tick > started[0]:
+                    notes.append(
+                        Note(
+                            start=started[0] / tpq,
+                            end=tick / tpq,
+                            pitch=msg.note,
+                            velocity=max(1, started[1]),
+                        )
+                    )
+        if notes:
+            parts.append(Part(name=name, notes=tuple(notes), program=program, is_drum=is_drum))
+    if not parts:
+        raise MidiFileError(file=path, field="notes", value=0, allowed="at least one note")
+    return Song(parts=tuple(parts), bpm=bpm, meter=meter or Meter(4, 4))

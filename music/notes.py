@@ -1,0 +1,75 @@
+"""Note and part value types. Times are in quarter-note beats (qn) from the start."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass, field
+
+DRUM_CHANNEL = 9
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Note:
+    """One note: MIDI pitch 0..127, start and end in quarter notes, velocity 1..127."""
+
+    start: float
+    end: float
+    pitch: int
+    velocity: int = 90
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.pitch) or not 0 <= self.pitch <= 127:
+            raise ValueError(f"Note.pitch: {self.pitch!r} -- a MIDI note number 0..127")
+        if not _is_int(self.velocity) or not 1 <= self.velocity <= 127:
+            raise ValueError(f"Note.velocity: {self.velocity!r} -- an integer 1..127")
+        # NaN passes every comparison below, so finiteness is checked first.
+        if not math.isfinite(self.start) or self.start < 0:
+            raise ValueError(f"Note.start: {self.start!r} -- a finite time >= 0 (quarter notes)")
+        if not math.isfinite(self.end):
+            raise ValueError(f"Note.end: {self.end!r} -- a finite time (quarter notes)")
+        if self.end <= self.start:
+            raise ValueError(
+                f"Note.end: {self.end!r} -- must be after its start {self.start!r} (quarter notes)"
+            )
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+    def shifted(self, qn: float) -> Note:
+        return Note(
+            start=self.start + qn, end=self.end + qn, pitch=self.pitch, velocity=self.velocity
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """A named track: GM program 0..127 (ignored for drums), notes sorted by start."""
+
+    name: str
+    notes: tuple[Note, ...]
+    program: int = 0
+    is_drum: bool = False
+    meta: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if not _is_int(self.program) or not 0 <= self.program <= 127:
+            raise ValueError(f"Part.program: {self.program!r} -- a GM program number 0..127")
+        if not self.name.strip():
+            raise ValueError(f"Part.name: {self.name!r} -- a non-empty track name")
+        object.__setattr__(self, "notes", tuple(sorted(self.notes)))
+
+    @property
+    def end(self) -> float:
+        """Last note-off, in quarter notes (0 for an empty part)."""
+        return max((n.end for n in self.notes), default=0.0)
+
+    def renamed(self, name: str) -> Part:
+        return Part(
+            name=name, notes=self.notes, program=self.program, is_drum=self.is_drum, meta=self.meta
+        )

@@ -1,0 +1,98 @@
+"""The scoring seam: score cards, the Scorer protocol and the composite (DESIGN §5).
+
+``composite = w_theory * theory_total + w_chromatic * chromatic_match``. While no chromatic
+scorer is configured the chromatic part is absent (``None``), never a made-up number, and the
+composite is the theory total alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+C = TypeVar("C", contravariant=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ChromaticScore:
+    """The ChromaticScorer's view of one candidate: three distributions, confidence, match."""
+
+    temporal: tuple[float, float, float]
+    spatial: tuple[float, float, float]
+    ontological: tuple[float, float, float]
+    confidence: float
+    match: float
+
+
+@dataclass(frozen=True, slots=True)
+class TheoryScores:
+    """Named theory components, each in [0, 1], and their weighted total."""
+
+    components: tuple[tuple[str, float], ...]
+    total: float
+
+    def __post_init__(self) -> None:
+        for name, value in (*self.components, ("total", self.total)):
+            if not (0.0 <= value <= 1.0) or math.isnan(value):
+                raise ValueError(f"theory score {name}: {value!r} -- must lie in [0, 1]")
+
+    @classmethod
+    def weighted(cls, scores: Mapping[str, float], weights: Mapping[str, float]) -> TheoryScores:
+        """Build from component scores and their weights (missing weights count 1)."""
+        total_w = sum(weights.get(k, 1.0) for k in scores)
+        total = sum(v * weights.get(k, 1.0) for k, v in scores.items()) / total_w
+        return cls(components=tuple(scores.items()), total=min(1.0, max(0.0, total)))
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.components)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    theory: float = 0.3
+    chromatic: float = 0.7
+
+    def __post_init__(self) -> None:
+        for name in ("theory", "chromatic"):
+            v = getattr(self, name)
+            if not 0.0 <= v <= 1.0:
+                raise ValueError(f"weights.{name}: {v!r} -- a number in [0, 1]")
+        if abs(self.theory + self.chromatic - 1.0) > 1e-6:
+            raise ValueError(
+                f"weights: theory {self.theory} + chromatic {self.chromatic} -- must add up to 1"
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreCard:
+    """Everything known about one candidate's quality."""
+
+    composite: float
+    theory: TheoryScores
+    chromatic: ChromaticScore | None
+
+
+def composite(
+    theory: TheoryScores, chromatic: ChromaticScore | None, weights: Weights
+) -> ScoreCard:
+    """Combine theory and chromatic scores; theory alone when no chromatic score exists."""
+    if chromatic is None:
+        value = theory.total
+    else:
+        value = weights.theory * theory.total + weights.chromatic * chromatic.match
+    return ScoreCard(composite=value, theory=theory, chromatic=chromatic)
+
+
+class Scorer(Protocol, Generic[C]):
+    """Scores a batch of candidates of one part; results in the same order."""
+
+    def score_batch(self, candidates: Sequence[C]) -> list[ScoreCard]: ...
+
+
+def effective_weights(weights: Weights, has_chromatic: bool) -> dict[str, float | None]:
+    """The weights actually applied, for review.yml: chromatic is ``None`` when absent."""
+    if has_chromatic:
+        return {"theory": weights.theory, "chromatic": weights.chromatic}
+    return {"theory": 1.0, "chromatic": None}

@@ -1,0 +1,135 @@
+"""review.yml: written atomically, edited safely, hand edits validated with clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from agents.fileio import yaml_round_trip
+from agents.review import (
+    approved_labels,
+    build_review,
+    read_decisions,
+    set_decision,
+    write_review,
+)
+from music.errors import ReviewError
+
+IDS = ["chord_001", "chord_002", "chord_003"]
+
+
+@pytest.fixture
+def review(tmp_path: Path) -> Path:
+    header = {"phase": "chords", "proposal": "Test", "key": "A minor", "seed": 1}
+    cands = [
+        {
+            "id": cid,
+            "midi_file": f"candidates/{cid}.mid",
+            "rank": i + 1,
+            "scores": {"composite": 0.5},
+        }
+        for i, cid in enumerate(IDS)
+    ]
+    return write_review(tmp_path / "review.yml", build_review(header=header, candidates=cands))
+
+
+def _edit(path: Path, index: int, **fields: object) -> None:
+    yaml = yaml_round_trip()
+    doc = yaml.load(path.read_text())
+    doc["candidates"][index].update(fields)
+    with path.open("w") as fh:
+        yaml.dump(doc, fh)
+
+
+def test_written_review_has_header_and_pending_human_fields(review: Path) -> None:
+    doc = yaml_round_trip().load(review.read_text())
+    assert doc["key"] == "A minor"
+    assert [c["status"] for c in doc["candidates"]] == ["pending"] * 3
+    assert all(c["label"] is None and c["notes"] == "" for c in doc["candidates"])
+    assert list(review.parent.glob(".*tmp")) == []
+
+
+def test_set_decision_keeps_comments_and_validates(review: Path) -> None:
+    review.write_text("# my listening notes\n" + review.read_text())
+    set_decision(
+        review,
+        candidate_id="chord_002",
+        status="approved",
+        label="verse",
+        notes="warm",
+        known_ids=IDS,
+    )
+    assert review.read_text().startswith("# my listening notes")
+    decisions = read_decisions(review, known_ids=IDS)
+    assert approved_labels(decisions) == {"verse": "chord_002"}
+    assert decisions[1].notes == "warm"
+
+
+@pytest.mark.parametrize(
+    ("edit", "field", "value"),
+    [
+        ({"id": "chord_099"}, "candidates[0].id", "chord_099"),
+        ({"status": "aproved"}, "candidates[chord_001].status", "aproved"),
+        ({"status": "approved"}, "candidates[chord_001].label", "None"),
+        ({"status": "approved", "label": "../../x"}, "candidates[chord_001].label", "../../x"),
+    ],
+)
+def test_hand_edit_errors_name_candidate_field_and_value(
+    review: Path, edit: dict[str, object], field: str, value: str
+) -> None:
+    _edit(review, 0, **edit)
+    with pytest.raises(ReviewError) as info:
+        read_decisions(review, known_ids=IDS)
+    msg = str(info.value)
+    assert str(review) in msg and field in msg and value in msg
+
+
+def test_two_approved_with_one_label_is_refused(review: Path) -> None:
+    set_decision(
+        review,
+        candidate_id="chord_001",
+        status="approved",
+        label="verse",
+        notes=None,
+        known_ids=IDS,
+    )
+    before = review.read_bytes()
+    with pytest.raises(ReviewError, match=r"chord_001 is approved as 'verse'"):
+        set_decision(
+            review,
+            candidate_id="chord_003",
+            status="approved",
+            label="verse",
+            notes=None,
+            known_ids=IDS,
+        )
+    assert review.read_bytes() == before  # nothing already approved is lost
+
+
+def test_yaml_syntax_error_names_the_line(review: Path) -> None:
+    review.write_text(review.read_text() + "  - id: [unclosed\n")
+    with pytest.raises(ReviewError, match=r"line \d+"):
+        read_decisions(review, known_ids=IDS)
+
+
+def test_failed_write_leaves_the_previous_file(
+    review: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = review.read_bytes()
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr("agents.fileio.os.replace", boom)
+    with pytest.raises(OSError):
+        set_decision(
+            review,
+            candidate_id="chord_001",
+            status="rejected",
+            label=None,
+            notes=None,
+            known_ids=IDS,
+        )
+    assert review.read_bytes() == before
+    assert list(review.parent.glob(".*tmp")) == []
