@@ -1,0 +1,1 @@
+"""Benchmarks: run by hand or `make bench`; each prints its figures and writes JSON."""
