@@ -28,14 +28,24 @@ def main() -> Path:
         config = EvolutionConfig(population_size=64, generations=30, patience=30)
         t0 = time.perf_counter()
         result = evolve(
-            ops=ops, evaluate=evaluator, fitness=lambda c: c.composite, config=config,
-            rng=np.random.default_rng(seed), seeds=workhorse_genomes(key, meter, 4),
+            ops=ops,
+            evaluate=evaluator,
+            fitness=lambda c: c.composite,
+            config=config,
+            rng=np.random.default_rng(seed),
+            seeds=workhorse_genomes(key, meter, 4),
         )
         seconds = time.perf_counter() - t0
         evaluated = sum(h.evaluated for h in result.history)
-        runs.append({"seconds": seconds, "evaluated": evaluated,
-                     "generations": result.generations_run,
-                     "initial_best": result.initial_best, "final_best": result.population[0].fitness})
+        runs.append(
+            {
+                "seconds": seconds,
+                "evaluated": evaluated,
+                "generations": result.generations_run,
+                "initial_best": result.initial_best,
+                "final_best": result.population[0].fitness,
+            }
+        )
     genomes = [ops.random(np.random.default_rng(i)) for i in range(256)]
     t0 = time.perf_counter()
     evaluator(genomes)
@@ -46,7 +56,8 @@ def main() -> Path:
         "generations": 30,
         "phase_seconds_median": round(phase_s, 3),
         "candidates_per_second_in_evolution": round(
-            float(np.median([r["evaluated"] / r["seconds"] for r in runs])), 1),
+            float(np.median([r["evaluated"] / r["seconds"] for r in runs])), 1
+        ),
         "candidates_per_second_scoring_only": round(score_rate, 1),
         "runs": runs,
     }
