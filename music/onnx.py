@@ -69,8 +69,9 @@ class OnnxModel:
             session = ort.InferenceSession(str(path), sess_options=opts, providers=chosen)
         except Exception as exc:  # onnxruntime raises its own untyped errors
             raise ModelFileError(f"{path}: onnxruntime cannot load it ({exc})") from exc
-        return cls(path=path, threads=threads, providers=tuple(chosen), sidecar=sidecar,
-                   _session=session)
+        return cls(
+            path=path, threads=threads, providers=tuple(chosen), sidecar=sidecar, _session=session
+        )
 
     @property
     def input_names(self) -> tuple[str, ...]:
