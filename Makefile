@@ -27,7 +27,7 @@ $(APT_STAMP): scripts/apt-packages.txt | $(VENV)/bin/python
 	touch $(APT_STAMP)
 
 demo: setup
-	$(VENV)/bin/chromatic run proposals/night_watch.yml --auto-approve --out runs
+	$(VENV)/bin/chromatic run proposals/night_watch.yml --auto-approve --replace --out runs
 
 test: setup
 	$(VENV)/bin/ruff check .

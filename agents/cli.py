@@ -64,6 +64,9 @@ def run(
         bool,
         typer.Option("--auto-approve", help="Approve the top candidate per section; no stops."),
     ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Delete an earlier run of this song first.")
+    ] = False,
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
     _setup()
@@ -74,7 +77,11 @@ def run(
     try:
         with progress_hooks() as hooks:
             outcome = start_run(
-                proposal_path=proposal, out_dir=out_dir, auto_approve=auto_approve, hooks=hooks
+                proposal_path=proposal,
+                out_dir=out_dir,
+                auto_approve=auto_approve,
+                hooks=hooks,
+                replace=replace,
             )
     except ChromaticError as exc:
         raise _fail(exc) from None

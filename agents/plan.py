@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from music.meter import Meter, bars_to_seconds
@@ -55,12 +56,19 @@ class SongPlan:
         }
 
 
+def section_label(name: str) -> str:
+    """A section name as a label that is safe as a file name: ``"Pre Chorus!"`` ->
+    ``"pre_chorus"``."""
+    label = re.sub(r"[^a-z0-9_-]+", "_", name.strip().lower()).strip("_-")[:64]
+    return label or "section"
+
+
 def make_plan(
     *, sections: list[tuple[str, int]], meter: Meter, bpm: float, phrase_bars: int = PHRASE_BARS
 ) -> SongPlan:
     """The proposal's sections (or the default verse/chorus form); the phrase is 4 bars, or the
     shortest section when one is shorter."""
     chosen = sections or list(DEFAULT_FORM)
-    secs = tuple(Section(name=n, bars=b) for n, b in chosen)
+    secs = tuple(Section(name=section_label(n), bars=b) for n, b in chosen)
     phrase = max(1, min(phrase_bars, *(s.bars for s in secs)))
     return SongPlan(sections=secs, phrase_bars=phrase, meter=meter, bpm=bpm)

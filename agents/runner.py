@@ -3,6 +3,7 @@ context, and report where the run stopped (a gate awaiting review, or done)."""
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,12 +82,20 @@ def _outcome(graph: Any, run: RunDir) -> RunOutcome:
 
 
 def start_run(
-    *, proposal_path: Path, out_dir: Path, auto_approve: bool = False, hooks: Hooks | None = None
+    *,
+    proposal_path: Path,
+    out_dir: Path,
+    auto_approve: bool = False,
+    hooks: Hooks | None = None,
+    replace: bool = False,
 ) -> RunOutcome:
     """Validate the proposal, create ``out_dir/<slug>/`` and run until the first gate (or to
-    the end with ``auto_approve``)."""
+    the end with ``auto_approve``). ``replace`` first deletes an earlier run of the same song
+    (only a folder that is a run directory)."""
     proposal = load_proposal(proposal_path)
     run = RunDir(out_dir / proposal.slug)
+    if replace and run.checkpoints.exists() and run.proposal.exists():
+        shutil.rmtree(run.root)
     if run.checkpoints.exists():
         raise RunStateError(
             f"{run.root}: a run already exists here -- continue it with `chromatic resume "

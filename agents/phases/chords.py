@@ -3,16 +3,20 @@ scores, write the best as MIDI candidates and a review.yml, and promote approved
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
-import numpy as np
-
-from agents.fileio import write_text_atomic
+from agents.phases.common import (
+    evolution_config,
+    phase_rng,
+    promote,
+    review_header,
+    scores_entry,
+    weights_of,
+    write_history,
+)
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.review import build_review, write_review
@@ -24,9 +28,9 @@ from generators.chords.genome import ChordGenome, describe, flatten, tokens, wor
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import chords_part, voice_chords
 from music.gm import PART_PROGRAMS
-from music.midi_io import Song, read_midi, write_midi
+from music.midi_io import Song, write_midi
 from scoring.chords import SoundedChord, score_progression
-from scoring.composite import ScoreCard, Weights, composite, effective_weights
+from scoring.composite import ScoreCard, Weights, composite
 
 logger = logging.getLogger(__name__)
 
@@ -79,23 +83,6 @@ class ChordEvaluator:
         return cards
 
 
-def evolution_config(proposal: Proposal) -> EvolutionConfig:
-    ev = proposal.evolution
-    return EvolutionConfig(
-        population_size=ev.population_size,
-        generations=ev.generations,
-        elite=ev.elite,
-        mutation_rate=ev.mutation_rate,
-        crossover_rate=ev.crossover_rate,
-        top_n=ev.top_n,
-    )
-
-
-def phase_rng(seed: int, phase: str) -> np.random.Generator:
-    """One generator per phase, derived from the song's seed and the phase name."""
-    return np.random.default_rng([seed, sum(ord(c) for c in phase)])
-
-
 def run_chords_phase(
     *,
     proposal: Proposal,
@@ -108,8 +95,7 @@ def run_chords_phase(
     Returns the phase's state: the review path and the candidate ids in rank order."""
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
     ops = ChordOps(key=proposal.key, meter=proposal.meter, bars=plan.phrase_bars, model=model)
-    weights = Weights(theory=proposal.weights.theory, chromatic=proposal.weights.chromatic)
-    evaluator = ChordEvaluator(ops=ops, weights=weights)
+    evaluator = ChordEvaluator(ops=ops, weights=weights_of(proposal))
     config = evolution_config(proposal)
     result: EvolutionResult[ChordGenome, ScoreCard] = evolve(
         ops=ops,
@@ -123,7 +109,7 @@ def run_chords_phase(
     )
     ids = _write_candidates(proposal=proposal, plan=plan, run=run, result=result)
     _write_review(proposal=proposal, run=run, result=result, ids=ids, config=config)
-    _write_history(run=run, result=result)
+    write_history(run=run, phase=PHASE, results={"": result})
     return {"review": run.relative(run.review(PHASE)), "candidates": ids, "status": "review"}
 
 
@@ -144,24 +130,6 @@ def _write_candidates(
     return ids
 
 
-def _scores_entry(card: ScoreCard) -> dict[str, Any]:
-    theory = {k: round(v, 4) for k, v in card.theory.components}
-    theory["total"] = round(card.theory.total, 4)
-    chromatic: dict[str, Any] | None = None
-    if card.chromatic is not None:
-        c = card.chromatic
-        chromatic = {
-            "temporal": dict(zip(("past", "present", "future"), c.temporal, strict=True)),
-            "spatial": dict(zip(("thing", "place", "person"), c.spatial, strict=True)),
-            "ontological": dict(
-                zip(("imagined", "forgotten", "known"), c.ontological, strict=True)
-            ),
-            "confidence": round(c.confidence, 4),
-            "match": round(c.match, 4),
-        }
-    return {"composite": round(card.composite, 4), "theory": theory, "chromatic": chromatic}
-
-
 def _write_review(
     *,
     proposal: Proposal,
@@ -170,32 +138,7 @@ def _write_review(
     ids: list[str],
     config: EvolutionConfig,
 ) -> None:
-    has_chromatic = any(s.score.chromatic is not None for s in result.top)
-    header = {
-        "phase": PHASE,
-        "proposal": proposal.title,
-        "key": proposal.key.name,
-        "bpm": proposal.bpm,
-        "time_signature": str(proposal.meter),
-        "color": proposal.color,
-        "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "seed": proposal.seed,
-        "scoring_weights": effective_weights(
-            Weights(theory=proposal.weights.theory, chromatic=proposal.weights.chromatic),
-            has_chromatic,
-        ),
-        "chromatic_scorer": "active" if has_chromatic else "absent (theory-only composite)",
-        "evolution": {
-            "population": config.population_size,
-            "generations_run": result.generations_run,
-            "initial_best": round(result.initial_best, 4),
-            "final_best": round(result.population[0].fitness, 4),
-        },
-        "how_to_review": (
-            "listen, then set status: approved|rejected and a section label (e.g. verse, "
-            "chorus) on the candidates you want; then run `chromatic resume RUN_DIR`"
-        ),
-    }
+    header = review_header(phase=PHASE, proposal=proposal, config=config, results={"": result})
     entries = []
     for rank, (cid, scored) in enumerate(zip(ids, result.top, strict=True), start=1):
         entries.append(
@@ -204,38 +147,13 @@ def _write_review(
                 "midi_file": run.relative(run.candidate_midi(PHASE, cid)),
                 "preview": None,
                 "rank": rank,
-                "scores": _scores_entry(scored.score),
+                "scores": scores_entry(scored.score),
                 "description": describe(scored.genome, proposal.key),
             }
         )
     write_review(run.review(PHASE), build_review(header=header, candidates=entries))
 
 
-def _write_history(*, run: RunDir, result: EvolutionResult[ChordGenome, ScoreCard]) -> None:
-    history = [
-        {
-            "generation": h.generation,
-            "best": round(h.best, 6),
-            "mean": round(h.mean, 6),
-            "diversity": round(h.diversity, 6),
-            "unique": h.unique,
-            "evaluated": h.evaluated,
-        }
-        for h in result.history
-    ]
-    data = {"phase": PHASE, "stopped_early": result.stopped_early, "history": history}
-    write_text_atomic(run.evolution_log(PHASE), json.dumps(data, indent=2) + "\n")
-
-
 def promote_chords(*, run: RunDir, approvals: dict[str, str]) -> dict[str, str]:
-    """Copy each approved candidate to ``chords/approved/<label>.mid`` with its track named
-    after the label. Returns ``{label: relative path}``."""
-    out: dict[str, str] = {}
-    for label, cid in approvals.items():
-        song = read_midi(run.candidate_midi(PHASE, cid))
-        parts = tuple(p.renamed(label) for p in song.parts)
-        path = write_midi(
-            Song(parts=parts, bpm=song.bpm, meter=song.meter), run.approved_midi(PHASE, label)
-        )
-        out[label] = run.relative(path)
-    return out
+    """Copy approved candidates to ``chords/approved/<label>.mid`` (track named after the label)."""
+    return promote(run=run, phase=PHASE, approvals=approvals)

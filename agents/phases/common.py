@@ -1,0 +1,154 @@
+"""What every phase shares: its RNG, evolution settings, the review.yml header and entries,
+the evolution log, and promotion of approved candidates."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from agents.fileio import write_text_atomic
+from agents.proposal import Proposal
+from agents.rundir import RunDir
+from evolution.engine import EvolutionConfig, EvolutionResult
+from music.midi_io import Song, read_midi, write_midi
+from scoring.composite import ScoreCard, Weights, effective_weights
+
+AXES = {
+    "temporal": ("past", "present", "future"),
+    "spatial": ("thing", "place", "person"),
+    "ontological": ("imagined", "forgotten", "known"),
+}
+
+
+def phase_rng(seed: int, phase: str, section: str = "") -> np.random.Generator:
+    """One generator per phase (and section), derived from the song's seed and their names, so
+    a phase's result never depends on how many random numbers another phase drew."""
+    return np.random.default_rng([seed, zlib.crc32(f"{phase}/{section}".encode())])
+
+
+def evolution_config(proposal: Proposal) -> EvolutionConfig:
+    ev = proposal.evolution
+    return EvolutionConfig(
+        population_size=ev.population_size,
+        generations=ev.generations,
+        elite=ev.elite,
+        mutation_rate=ev.mutation_rate,
+        crossover_rate=ev.crossover_rate,
+        top_n=ev.top_n,
+    )
+
+
+def weights_of(proposal: Proposal) -> Weights:
+    return Weights(theory=proposal.weights.theory, chromatic=proposal.weights.chromatic)
+
+
+def scores_entry(card: ScoreCard) -> dict[str, Any]:
+    """A score card as review.yml shows it; ``chromatic`` is null when no scorer ran."""
+    theory: dict[str, Any] = {k: round(v, 4) for k, v in card.theory.components}
+    theory["total"] = round(card.theory.total, 4)
+    chromatic: dict[str, Any] | None = None
+    if card.chromatic is not None:
+        c = card.chromatic
+        chromatic = {
+            axis: {m: round(float(v), 4) for m, v in zip(modes, getattr(c, axis), strict=True)}
+            for axis, modes in AXES.items()
+        }
+        chromatic["confidence"] = round(c.confidence, 4)
+        chromatic["match"] = round(c.match, 4)
+    return {"composite": round(card.composite, 4), "theory": theory, "chromatic": chromatic}
+
+
+def review_header(
+    *,
+    phase: str,
+    proposal: Proposal,
+    config: EvolutionConfig,
+    results: Mapping[str, EvolutionResult[Any, ScoreCard]],
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The review.yml header: the song, the seed, the weights actually applied, and how the
+    evolution went (initial and final best per section)."""
+    has_chromatic = any(s.score.chromatic is not None for r in results.values() for s in r.top)
+    evolution = {
+        name or "all": {
+            "generations_run": r.generations_run,
+            "initial_best": round(r.initial_best, 4),
+            "final_best": round(r.population[0].fitness, 4),
+        }
+        for name, r in results.items()
+    }
+    header: dict[str, Any] = {
+        "phase": phase,
+        "proposal": proposal.title,
+        "key": proposal.key.name,
+        "bpm": proposal.bpm,
+        "time_signature": str(proposal.meter),
+        "color": proposal.color,
+        "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "seed": proposal.seed,
+        "scoring_weights": effective_weights(weights_of(proposal), has_chromatic),
+        "chromatic_scorer": "active" if has_chromatic else "absent (theory-only composite)",
+        "population": config.population_size,
+        "evolution": evolution,
+    }
+    header.update(extra or {})
+    header["how_to_review"] = (
+        "listen, then set status: approved|rejected and a section label (e.g. verse, chorus) "
+        "on the candidates you want; then run `chromatic resume RUN_DIR`"
+    )
+    return header
+
+
+def write_history(
+    *, run: RunDir, phase: str, results: Mapping[str, EvolutionResult[Any, ScoreCard]]
+) -> None:
+    """``<phase>/evolution.json``: best, mean and diversity per generation, per section."""
+    data = {
+        "phase": phase,
+        "sections": {
+            name or "all": {
+                "stopped_early": r.stopped_early,
+                "history": [
+                    {
+                        "generation": h.generation,
+                        "best": round(h.best, 6),
+                        "mean": round(h.mean, 6),
+                        "diversity": round(h.diversity, 6),
+                        "unique": h.unique,
+                        "evaluated": h.evaluated,
+                    }
+                    for h in r.history
+                ],
+            }
+            for name, r in results.items()
+        },
+    }
+    write_text_atomic(run.evolution_log(phase), json.dumps(data, indent=2) + "\n")
+
+
+def promote(*, run: RunDir, phase: str, approvals: Mapping[str, str]) -> dict[str, str]:
+    """Copy each approved candidate to ``<phase>/approved/<label>.mid`` with its tracks named
+    after the label. Returns ``{label: path relative to the run}``."""
+    out: dict[str, str] = {}
+    for label, cid in approvals.items():
+        song = read_midi(run.candidate_midi(phase, cid))
+        parts = tuple(p.renamed(label) for p in song.parts)
+        path = write_midi(
+            Song(parts=parts, bpm=song.bpm, meter=song.meter), run.approved_midi(phase, label)
+        )
+        out[label] = run.relative(path)
+    return out
+
+
+def ranked_ids(prefix: str, count: int) -> list[str]:
+    return [f"{prefix}_{i:03d}" for i in range(1, count + 1)]
+
+
+def check_sequence(name: str, items: Sequence[object]) -> None:
+    if not items:
+        raise ValueError(f"{name}: [] -- at least one entry")
