@@ -183,13 +183,24 @@ def review(
 def _decide(
     run_dir: Path, phase: str, candidate: str, status_: str, label: str | None, notes: str | None
 ) -> None:
-    from agents.review import set_decision
+    from agents.review import load_review_document, set_decision
     from agents.rundir import RunDir
-    from music.errors import ChromaticError
+    from music.errors import ChromaticError, ReviewError
 
     try:
         run = RunDir(run_dir).require_existing()
         ids = _review_ids(run_dir, phase)
+        if status_ == "approved" and label is None:
+            doc = load_review_document(run.review(phase))
+            entry = next((c for c in doc["candidates"] if c.get("id") == candidate), {})
+            label = entry.get("section")
+            if label is None:
+                raise ReviewError(
+                    file=run.review(phase),
+                    field="--label",
+                    value=None,
+                    allowed="a section label for the approved candidate, e.g. --label verse",
+                )
         decision = set_decision(
             run.review(phase),
             candidate_id=candidate,
@@ -211,7 +222,14 @@ def approve(
     run_dir: RunDirArg,
     phase: Annotated[str, typer.Argument(help="Phase, e.g. chords.")],
     candidate: Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")],
-    label: Annotated[str, typer.Option("--label", help="Section label: verse, chorus, ...")],
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label",
+            help="Section label: verse, chorus, ... (default: the candidate's section in "
+            "per-section phases; required for chords).",
+        ),
+    ] = None,
     notes: Annotated[str | None, typer.Option("--notes", help="A note to keep.")] = None,
 ) -> None:
     """Approve a candidate for a section label (edits review.yml safely)."""

@@ -22,7 +22,8 @@ from langgraph.types import interrupt
 
 from agents.fileio import write_text_atomic
 from agents.phases.chords import PHASE as CHORDS
-from agents.phases.chords import promote_chords, run_chords_phase
+from agents.phases.chords import run_chords_phase
+from agents.phases.common import promote
 from agents.plan import make_plan
 from agents.proposal import Proposal, load_proposal
 from agents.review import approved_labels, read_decisions, set_decision
@@ -81,37 +82,51 @@ def _plan_of(state: SongState, proposal: Proposal) -> Any:
     )
 
 
-def _chords(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    ctx = runtime.context
-    p = ctx.proposal
-    if ctx.on_phase_start is not None:
-        ctx.on_phase_start(CHORDS, p.evolution.generations)
-    phase = run_chords_phase(
-        proposal=p,
-        plan=_plan_of(state, p),
+PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
+
+
+def _run_chords(ctx: AgentContext, state: SongState) -> dict[str, Any]:
+    return run_chords_phase(
+        proposal=ctx.proposal,
+        plan=_plan_of(state, ctx.proposal),
         run=ctx.run,
         executor=ctx.executor,
         on_generation=ctx.on_generation,
     )
-    return {"phases": {CHORDS: phase}}
 
 
-def _auto_approve(run: RunDir, phase: str, ids: list[str], labels: list[str]) -> None:
-    """Approve the top candidates, one per section label, in rank order. Idempotent: a label or
-    candidate already approved (by a person, or before a crash) is left as it is."""
+#: The phases in order: each generates, stops at its gate, and promotes what was approved.
+PHASE_RUNS: dict[str, PhaseRun] = {CHORDS: _run_chords}
+
+
+def _generate(phase: str, runner: PhaseRun) -> Any:
+    def generate(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        ctx = runtime.context
+        if ctx.on_phase_start is not None:
+            ctx.on_phase_start(phase, ctx.proposal.evolution.generations)
+        return {"phases": {phase: runner(ctx, state)}}
+
+    generate.__name__ = f"generate_{phase}"
+    return generate
+
+
+def _auto_approve(run: RunDir, phase: str, info: dict[str, Any], labels: list[str]) -> None:
+    """Approve without stopping. Sectioned phases: the top candidate of each section, labelled
+    with its section. Chords: the top candidates in rank order, one per section label.
+    Idempotent: a label or candidate already approved (by a person, or before a crash) stays."""
     path = run.review(phase)
+    ids = list(info["candidates"])
     taken = approved_labels(read_decisions(path, known_ids=ids))
-    free_ids = [i for i in ids if i not in taken.values()]
-    for label in labels:
-        if label in taken or not free_ids:
+    if info.get("sections"):
+        picks = [(sec_ids[0], sec) for sec, sec_ids in info["sections"].items() if sec_ids]
+    else:
+        free = [i for i in ids if i not in taken.values()]
+        picks = list(zip(free, [lab for lab in labels if lab not in taken], strict=False))
+    for cid, label in picks:
+        if label in taken or cid in taken.values():
             continue
         set_decision(
-            path,
-            candidate_id=free_ids.pop(0),
-            status="approved",
-            label=label,
-            notes=None,
-            known_ids=ids,
+            path, candidate_id=cid, status="approved", label=label, notes=None, known_ids=ids
         )
 
 
@@ -124,7 +139,7 @@ def _gate(phase: str) -> Any:
         ids = list(info["candidates"])
         path = ctx.run.review(phase)
         if ctx.auto_approve:
-            _auto_approve(ctx.run, phase, ids, list(state["plan"]["labels"]))
+            _auto_approve(ctx.run, phase, info, list(state["plan"]["labels"]))
         approvals = approved_labels(read_decisions(path, known_ids=ids))
         if not approvals:
             raise ValueError(f"{path}: no candidate approved")  # the runner checks first
@@ -134,10 +149,14 @@ def _gate(phase: str) -> Any:
     return gate
 
 
-def _promote(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-    approvals = state["phases"][CHORDS]["approvals"]
-    promoted = promote_chords(run=runtime.context.run, approvals=approvals)
-    return {"phases": {CHORDS: {"approved": promoted, "status": "promoted"}}}
+def _promote(phase: str) -> Any:
+    def promote_node(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+        approvals = state["phases"][phase]["approvals"]
+        promoted = promote(run=runtime.context.run, phase=phase, approvals=approvals)
+        return {"phases": {phase: {"approved": promoted, "status": "promoted"}}}
+
+    promote_node.__name__ = f"promote_{phase}"
+    return promote_node
 
 
 def _done(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
@@ -145,17 +164,21 @@ def _done(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 
 
 def build_graph(checkpointer: BaseCheckpointSaver[Any]) -> CompiledStateGraph[Any, Any, Any, Any]:
-    """The agent graph, compiled with ``checkpointer`` (SQLite in the run directory)."""
+    """The agent graph, compiled with ``checkpointer`` (SQLite in the run directory):
+    plan -> for each phase: generate -> gate -> promote -> done."""
     g: StateGraph[Any, Any, Any, Any] = StateGraph(SongState, context_schema=AgentContext)
     g.add_node("plan", _plan)
-    g.add_node("chords", _chords)
-    g.add_node("gate_chords", _gate(CHORDS))
-    g.add_node("promote_chords", _promote)
-    g.add_node("done", _done)
     g.add_edge(START, "plan")
-    g.add_edge("plan", "chords")
-    g.add_edge("chords", "gate_chords")
-    g.add_edge("gate_chords", "promote_chords")
-    g.add_edge("promote_chords", "done")
+    previous = "plan"
+    for phase, runner in PHASE_RUNS.items():
+        g.add_node(f"generate_{phase}", _generate(phase, runner))
+        g.add_node(f"gate_{phase}", _gate(phase))
+        g.add_node(f"promote_{phase}", _promote(phase))
+        g.add_edge(previous, f"generate_{phase}")
+        g.add_edge(f"generate_{phase}", f"gate_{phase}")
+        g.add_edge(f"gate_{phase}", f"promote_{phase}")
+        previous = f"promote_{phase}"
+    g.add_node("done", _done)
+    g.add_edge(previous, "done")
     g.add_edge("done", END)
     return g.compile(checkpointer=checkpointer)

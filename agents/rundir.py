@@ -13,7 +13,7 @@ from pathlib import Path
 from music.errors import RunStateError
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-PHASES = ("chords",)
+PHASES = ("chords", "drums", "bass", "melody")
 
 
 def check_safe_name(name: str, *, what: str) -> str:
@@ -55,6 +55,13 @@ class RunDir:
 
     def candidate_midi(self, phase: str, candidate_id: str) -> Path:
         return self.candidates(phase) / f"{check_safe_name(candidate_id, what='id')}.mid"
+
+    def candidate_data(self, phase: str, candidate_id: str) -> Path:
+        """The candidate's genome as JSON, beside its MIDI (later phases build on it)."""
+        return self.candidates(phase) / f"{check_safe_name(candidate_id, what='id')}.json"
+
+    def approved_data(self, phase: str, label: str) -> Path:
+        return self.approved(phase) / f"{check_safe_name(label, what='label')}.json"
 
     def previews(self, phase: str) -> Path:
         return self.phase(phase) / "previews"

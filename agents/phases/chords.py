@@ -3,11 +3,13 @@ scores, write the best as MIDI candidates and a review.yml, and promote approved
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from agents.fileio import write_text_atomic
 from agents.phases.common import (
     evolution_config,
     phase_rng,
@@ -24,9 +26,18 @@ from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult, GenerationStats, evolve
 from evolution.executor import Executor, LocalExecutor
 from generators.chord_model import ChordTransitionModel
-from generators.chords.genome import ChordGenome, describe, flatten, tokens, workhorse_genomes
+from generators.chords.genome import (
+    ChordGenome,
+    describe,
+    flatten,
+    genome_from_data,
+    genome_to_data,
+    tokens,
+    workhorse_genomes,
+)
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import chords_part, voice_chords
+from music.errors import RunStateError
 from music.gm import PART_PROGRAMS
 from music.midi_io import Song, write_midi
 from scoring.chords import SoundedChord, score_progression
@@ -126,6 +137,12 @@ def _write_candidates(
         part = chords_part(scored.genome, proposal.key, program=PART_PROGRAMS["chords"])
         song = Song(parts=(part,), bpm=proposal.bpm, meter=proposal.meter)
         write_midi(song, run.candidate_midi(PHASE, cid))
+        data = {
+            "key": proposal.key.name,
+            "meter": str(proposal.meter),
+            "genome": genome_to_data(scored.genome),
+        }
+        write_text_atomic(run.candidate_data(PHASE, cid), json.dumps(data) + "\n")
         ids.append(cid)
     return ids
 
@@ -157,3 +174,15 @@ def _write_review(
 def promote_chords(*, run: RunDir, approvals: dict[str, str]) -> dict[str, str]:
     """Copy approved candidates to ``chords/approved/<label>.mid`` (track named after the label)."""
     return promote(run=run, phase=PHASE, approvals=approvals)
+
+
+def approved_progression(run: RunDir, label: str) -> ChordGenome:
+    """The approved chord genome of a section, as later phases build on it."""
+    path = run.approved_data(PHASE, label)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return genome_from_data(data["genome"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunStateError(
+            f"{path}: approved chords for {label!r} are unreadable ({exc})"
+        ) from exc

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from agents.fileio import write_text_atomic
+from agents.fileio import write_bytes_atomic, write_text_atomic
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult
@@ -141,6 +141,9 @@ def promote(*, run: RunDir, phase: str, approvals: Mapping[str, str]) -> dict[st
         path = write_midi(
             Song(parts=parts, bpm=song.bpm, meter=song.meter), run.approved_midi(phase, label)
         )
+        data = run.candidate_data(phase, cid)
+        if data.is_file():
+            write_bytes_atomic(run.approved_data(phase, label), data.read_bytes())
         out[label] = run.relative(path)
     return out
 

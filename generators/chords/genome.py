@@ -141,3 +141,38 @@ def workhorse_genomes(key: Key, meter: Meter, bars: int) -> tuple[ChordGenome, .
 def quality_options(triad: str) -> tuple[str, ...]:
     """Qualities with the given triad family (the extensions a chord may take)."""
     return tuple(q for q in QUALITIES if TRIAD_OF[q] == triad)
+
+
+def genome_to_data(genome: ChordGenome) -> list[list[dict[str, object]]]:
+    """A JSON-friendly form: bars of chords with offset, quality, inversion, beats."""
+    return [
+        [
+            {"offset": g.offset, "quality": g.quality, "inversion": g.inversion, "beats": g.beats}
+            for g in bar
+        ]
+        for bar in genome
+    ]
+
+
+def genome_from_data(data: object) -> ChordGenome:
+    """Inverse of :func:`genome_to_data`; raises ValueError naming the bad entry."""
+    if not isinstance(data, list) or not data:
+        raise ValueError(f"chord genome: {data!r} -- a non-empty list of bars")
+    bars: list[Bar] = []
+    for i, bar in enumerate(data):
+        if not isinstance(bar, list) or not bar:
+            raise ValueError(f"chord genome bar {i + 1}: {bar!r} -- a non-empty list of chords")
+        genes = []
+        for chord in bar:
+            if not isinstance(chord, dict):
+                raise ValueError(f"chord genome bar {i + 1}: {chord!r} -- a chord mapping")
+            genes.append(
+                ChordGene(
+                    offset=int(chord["offset"]),
+                    quality=str(chord["quality"]),
+                    inversion=int(chord["inversion"]),
+                    beats=float(chord["beats"]),
+                )
+            )
+        bars.append(tuple(genes))
+    return tuple(bars)
