@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -192,7 +192,9 @@ def _decide(
         ids = _review_ids(run_dir, phase)
         if status_ == "approved" and label is None:
             doc = load_review_document(run.review(phase))
-            entry = next((c for c in doc["candidates"] if c.get("id") == candidate), {})
+            entry: dict[str, Any] = next(
+                (c for c in doc["candidates"] if c.get("id") == candidate), {}
+            )
             label = entry.get("section")
             if label is None:
                 raise ReviewError(
