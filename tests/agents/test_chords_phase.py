@@ -3,6 +3,7 @@ the scores, is reproducible, and writes MIDI whose bars have the meter's length.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_best_and_mean_composite_rise_with_the_real_scorers() -> None:
     history = result.history  # type: ignore[attr-defined]
     bests = [h.best for h in history]
     means = [h.mean for h in history]
-    assert all(b2 >= b1 for b1, b2 in zip(bests, bests[1:], strict=False))  # elitism
+    assert all(b2 >= b1 for b1, b2 in itertools.pairwise(bests))  # elitism
     assert bests[-1] > bests[0] + 0.02
     assert means[-1] > means[0] + 0.1
     assert result.population[0].fitness > result.initial_best  # type: ignore[attr-defined]
