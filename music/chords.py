@@ -214,6 +214,12 @@ def parse_roman(numeral: str, key: Key) -> RomanChord:
     if fig in ("maj65", "maj43", "maj42"):
         fig_inv, fig = fig[3:], "maj7"  # "maj65" = major seventh, first inversion
     seventh = fig in ("7", "65", "43", "42", "2")
+    allowed = {"ø": ("", "7", "65", "43", "42", "2"), "+": ("", "6", "64"), "aug": ("", "6", "64")}
+    if qual and fig not in allowed.get(qual, ("", "6", "64", "7", "65", "43", "42", "2")):
+        # "V+7", "vii°maj7", "iiøsus4": no quality in QUALITIES; refuse rather than drop a part.
+        raise ValueError(
+            f"roman numeral: {numeral!r} -- quality mark {qual!r} cannot take figure {fig!r}"
+        )
     if qual in ("°", "o", "dim"):
         quality = "dim7" if seventh else "dim"
     elif qual == "ø":
@@ -234,11 +240,8 @@ def parse_roman(numeral: str, key: Key) -> RomanChord:
         quality = "7" if upper else "min7"
     else:
         quality = "maj" if upper else "min"
+    # Seventh figures always give a four-note quality above, so the inversion always exists.
     inversion = {"6": 1, "64": 2, "65": 1, "43": 2, "42": 3, "2": 3}.get(fig_inv, 0)
-    if inversion >= len(QUALITIES[quality]):
-        raise ValueError(
-            f"roman numeral: {numeral!r} -- inversion figure {fig!r} needs a 7th chord"
-        )
     bass = m.group("bass")
     if bass is not None:
         labels = [_TONE_LABEL.get(i) for i in QUALITIES[quality]]

@@ -381,8 +381,10 @@ def test_parse_roman_examples_in_c(numeral: str, expected: RomanChord) -> None:
 @pytest.mark.parametrize(
     ("bad", "why"),
     [("", "I..VII"), ("VIII", "I..VII"), ("H", "I..VII"), ("Vi", "I..VII"), ("V8", "I..VII"),
-     ("I+42", "needs a 7th chord"), ("I6/3", "chord tone"), ("Isus2/3", "chord tone"),
-     ("V/V", "I..VII"), ("V7/1", "I..VII")],
+     ("I+42", "cannot take figure"), ("I6/3", "chord tone"), ("Isus2/3", "chord tone"),
+     ("V/V", "I..VII"), ("V7/1", "I..VII"), ("V+7", "cannot take figure"),
+     ("vii°maj7", "cannot take figure"), ("iiøsus4", "cannot take figure"),
+     ("vii°maj65", "cannot take figure"), ("I+9", "cannot take figure")],
 )  # fmt: skip
 def test_bad_roman_numerals_raise_with_the_value(bad: str, why: str) -> None:
     with pytest.raises(ValueError) as err:
