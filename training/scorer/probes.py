@@ -1,0 +1,152 @@
+"""Candidates the scorer is evaluated on: populations from the real chord generator, and
+hand-built contrasting pairs a musician can judge (dark vs bright).
+
+Every function is pure given its arguments and an explicit RNG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from generators.chord_model import ChordTransitionModel
+from generators.chords.operators import ChordOps
+from generators.chords.voicing import chords_part
+from music.keys import parse_key
+from music.meter import Meter
+from music.notes import Note, Part
+from scoring.chromatic import ScorerInput
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A song setting to generate and score a population in (from the example proposals)."""
+
+    name: str
+    concept: str
+    color: str
+    key: str
+    meter: str
+    bpm: float
+
+
+SCENARIOS: Final[tuple[Scenario, ...]] = (
+    Scenario(
+        "night_watch",
+        "A lighthouse keeper on the last night before the light is automated. He walks the "
+        "gallery at three in the morning and cannot tell which of the ships he remembers were "
+        "real. The song moves like the beam itself: slow, patient, circling.",
+        "Indigo",
+        "A minor",
+        "4/4",
+        84.0,
+    ),
+    Scenario(
+        "glass_orbit",
+        "An instrumental for a space station that has not been built yet: a ring of glass "
+        "greenhouses turning slowly above a planet nobody has named. Bright modal harmony for "
+        "the light that pours through the panes, curious and weightless.",
+        "Yellow",
+        "D dorian",
+        "7/8",
+        132.0,
+    ),
+    Scenario(
+        "fog_engine",
+        "The sound of a harbour town a century from now, after the sea wall failed and the "
+        "streets were left to the water. A slow compound pulse, low drones and distant brass.",
+        "Green",
+        "C# phrygian",
+        "6/8",
+        60.0,
+    ),
+)
+
+DARK_CONCEPT: Final = "dark, slow, ominous"
+BRIGHT_CONCEPT: Final = "bright, joyful, energetic"
+
+
+def chord_population(
+    *, key: str, meter: str, bpm: float, size: int, rng: np.random.Generator
+) -> list[ScorerInput]:
+    """``size`` random 4-bar progressions from the real chord generator, voiced as parts."""
+    k = parse_key(key)
+    m = Meter.parse(meter)
+    ops = ChordOps(key=k, meter=m, bars=4, model=ChordTransitionModel.load())
+    return [
+        ScorerInput(parts=(chords_part(ops.random(rng), k),), bpm=bpm, meter=m) for _ in range(size)
+    ]
+
+
+_MINOR_PROGRESSIONS: Final = (
+    ((0, "min"), (5, "min"), (7, "min"), (0, "min")),
+    ((0, "min"), (8, "maj"), (5, "min"), (0, "min")),
+)
+_MAJOR_PROGRESSIONS: Final = (
+    ((0, "maj"), (5, "maj"), (7, "maj"), (0, "maj")),
+    ((0, "maj"), (7, "maj"), (9, "min"), (5, "maj")),
+)
+_TRIADS: Final = {"maj": (0, 4, 7), "min": (0, 3, 7)}
+
+
+def _chord(root_pc: int, quality: str, low: int) -> list[int]:
+    """Close-position triad whose root is the lowest pitch of that class at or above ``low``."""
+    root = low + (root_pc - low) % 12
+    return [root + i for i in _TRIADS[quality]]
+
+
+def dark_candidate(tonic_pc: int, variant: int = 0) -> ScorerInput:
+    """Low, minor, sparse: a minor progression, one whole-note chord per bar in the bass
+    register (roots around C2, triads around C3), soft, at 60 bpm."""
+    notes: list[Note] = []
+    for bar, (offset, quality) in enumerate(_MINOR_PROGRESSIONS[variant % 2]):
+        pc = (tonic_pc + offset) % 12
+        start, end = bar * 4.0, bar * 4.0 + 4.0
+        notes.append(Note(start, end, 28 + (pc - 28) % 12, 55))
+        notes.extend(Note(start, end, p, 50) for p in _chord(pc, quality, 43))
+    return ScorerInput(
+        parts=(Part("chords", tuple(notes), program=0),), bpm=60.0, meter=Meter(4, 4)
+    )
+
+
+def bright_candidate(tonic_pc: int, variant: int = 0) -> ScorerInput:
+    """High, major, busy: a major progression as eighth-note chord stabs around C5 with a
+    sixteenth-note arpeggio above, loud, at 140 bpm."""
+    notes: list[Note] = []
+    for bar, (offset, quality) in enumerate(_MAJOR_PROGRESSIONS[variant % 2]):
+        pc = (tonic_pc + offset) % 12
+        triad = _chord(pc, quality, 67)
+        for eighth in range(8):
+            t = bar * 4.0 + eighth * 0.5
+            notes.extend(Note(t, t + 0.4, p, 100) for p in triad)
+        arpeggio = [*triad, triad[0] + 12]
+        for six in range(16):
+            t = bar * 4.0 + six * 0.25
+            notes.append(Note(t, t + 0.2, arpeggio[six % 4] + 12, 105))
+    return ScorerInput(
+        parts=(Part("chords", tuple(notes), program=0),), bpm=140.0, meter=Meter(4, 4)
+    )
+
+
+def contrast_sets(
+    tonics: Sequence[int] = (0, 2, 4, 5, 7, 9),
+) -> tuple[list[ScorerInput], list[ScorerInput]]:
+    """Dark and bright candidates in each of ``tonics``, two progressions each."""
+    dark = [dark_candidate(t, v) for t in tonics for v in (0, 1)]
+    bright = [bright_candidate(t, v) for t in tonics for v in (0, 1)]
+    return dark, bright
+
+
+__all__ = [
+    "BRIGHT_CONCEPT",
+    "DARK_CONCEPT",
+    "SCENARIOS",
+    "Scenario",
+    "bright_candidate",
+    "chord_population",
+    "contrast_sets",
+    "dark_candidate",
+]
