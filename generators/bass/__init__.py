@@ -1,0 +1,1 @@
+"""The bass part: genome, styles, operators and realisation against the approved chords."""

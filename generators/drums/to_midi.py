@@ -1,0 +1,77 @@
+"""Drum genomes to MIDI parts (GM drum notes on the drum channel, swing and micro-offsets
+applied) and back, and the kick onsets the bass locks to."""
+
+from __future__ import annotations
+
+import logging
+
+from generators.drums.genome import MAX_OFFSET, DrumGenome, Hit
+from generators.drums.grid import VOICE_ROLES, Grid
+from music.meter import Meter
+from music.notes import Note, Part
+
+logger = logging.getLogger(__name__)
+
+#: Length of every drum note in quarter notes (drum sounds ring out regardless).
+DRUM_NOTE_QN = 0.25
+#: GM kick notes (acoustic bass drum 35 and bass drum 1 36).
+KICK_PITCHES = frozenset({35, 36})
+#: GM notes folded onto the voices the genome uses when a part is read back.
+_FOLD = {35: 36, 40: 38, 41: 45, 43: 45, 48: 50, 57: 49, 55: 49, 52: 49, 53: 51, 59: 51}
+
+
+def drums_part(
+    genome: DrumGenome,
+    meter: Meter,
+    *,
+    name: str = "drums",
+    start_qn: float = 0.0,
+    repeats: int = 1,
+) -> Part:
+    """The pattern as a drum part (``is_drum=True``), played ``repeats`` times from
+    ``start_qn``: each hit at its swung grid time plus its micro-offset (a hit pushed before
+    time 0 starts at 0), lasting :data:`DRUM_NOTE_QN`. Raises ValueError when ``meter`` is
+    not the genome's meter."""
+    if meter != genome.grid.meter:
+        raise ValueError(
+            f"meter: {meter} -- the drum pattern was built in {genome.grid.meter}; use that meter"
+        )
+    if repeats < 1:
+        raise ValueError(f"repeats: {repeats!r} -- at least 1")
+    length = genome.bars * meter.bar_qn
+    notes = []
+    for r in range(repeats):
+        base = start_qn + r * length
+        for h in genome.hits:
+            t = max(0.0, base + genome.grid.step_qn_at(h.step, h.offset))
+            notes.append(Note(start=t, end=t + DRUM_NOTE_QN, pitch=h.voice, velocity=h.velocity))
+    return Part(name=name, notes=tuple(notes), program=0, is_drum=True)
+
+
+def kick_onsets(part: Part) -> tuple[float, ...]:
+    """Onsets of the kick drum (GM 35 and 36) in quarter notes, sorted, duplicates merged."""
+    return tuple(sorted({round(n.start, 6) for n in part.notes if n.pitch in KICK_PITCHES}))
+
+
+def part_to_genome(part: Part, grid: Grid, bars: int, *, style: str = "from MIDI") -> DrumGenome:
+    """Read a drum part back into a genome on ``grid``: each note goes to its nearest step with
+    the rest as micro-offset; notes past ``bars`` bars and drum notes the genome has no voice for
+    are dropped (counted in the log)."""
+    hits: list[Hit] = []
+    dropped = 0
+    for n in part.notes:
+        voice = _FOLD.get(n.pitch, n.pitch)
+        if voice not in VOICE_ROLES:
+            dropped += 1
+            continue
+        step, off = grid.nearest_step(n.start)
+        if step >= bars * grid.steps_per_bar:
+            dropped += 1
+            continue
+        off = max(-MAX_OFFSET, min(MAX_OFFSET, off))
+        hits.append(Hit(step=step, voice=voice, velocity=n.velocity, offset=off))
+    if dropped:
+        logger.info(
+            "part %s: %d drum notes dropped (no voice or past %d bars)", part.name, dropped, bars
+        )
+    return DrumGenome(grid=grid, bars=bars, hits=(), style=style).with_hits(hits)

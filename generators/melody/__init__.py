@@ -1,0 +1,1 @@
+"""The melody part: genome, phrases, lyrics, ranges, operators and realisation."""

@@ -1,0 +1,120 @@
+"""The shipped drum transformer on onnxruntime: it loads, samples valid genomes, the same seed
+gives the same output, bars regenerate in context, and the operators use it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from generators.drums.decoding import Row, decode_cached, decode_window
+from generators.drums.genome import DrumGenome, Hit
+from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, SHAKER, SNARE, Grid
+from generators.drums.operators import DrumOps
+from generators.drums.tokens import VOCAB, header
+from generators.drums.transformer import DrumTransformer, transformer_style
+from music.meter import Meter
+
+MODEL = DrumTransformer.load()
+
+
+def test_shipped_model_is_small_and_matches_the_vocabulary() -> None:
+    path = Path(MODEL.model.path)
+    assert path.name == "drum_transformer.onnx"
+    assert path.stat().st_size < 20 * 1024 * 1024
+    assert MODEL.step is not None
+    assert Path(MODEL.step.path).stat().st_size < 20 * 1024 * 1024
+    side = MODEL.model.sidecar
+    assert side["vocab"] == list(VOCAB)
+    assert side["metrics"]["val_perplexity"] > 1.0
+    assert side["data"]["train"]["bars"] > 10_000  # trained on the real Groove data
+    assert MODEL.supports(Meter(4, 4))
+    assert not MODEL.supports(Meter(7, 8)) and not MODEL.supports(Meter(3, 4))
+
+
+def test_cached_decoding_matches_window_decoding() -> None:
+    """The step graph with its key/value cache draws exactly the tokens the window graph draws
+    (until the context is full and the two crop differently)."""
+    assert MODEL.step is not None
+    head = header("funk", 4, 4)
+    for seed in range(3):
+        window = [Row(tokens=list(head), header_len=4, bars_wanted=2) for _ in range(2)]
+        cached = [Row(tokens=list(head), header_len=4, bars_wanted=2) for _ in range(2)]
+        decode_window(MODEL.model, window, MODEL.context, 16, np.random.default_rng(seed), 1.0)
+        shape = (MODEL.layers, 2, MODEL.heads, MODEL.context, MODEL.head_dim)
+        decode_cached(MODEL.step, cached, shape, 16, np.random.default_rng(seed), 1.0)
+        for a, b in zip(window, cached, strict=True):
+            n = min(len(a.tokens), len(b.tokens), MODEL.context)
+            assert a.tokens[:n] == b.tokens[:n]
+
+
+def test_samples_are_valid_and_reproducible() -> None:
+    a = MODEL.sample_bars("rock", Meter(4, 4), 2, np.random.default_rng(7))
+    b = MODEL.sample_bars("rock", Meter(4, 4), 2, np.random.default_rng(7))
+    c = MODEL.sample_bars("rock", Meter(4, 4), 2, np.random.default_rng(8))
+    assert isinstance(a, DrumGenome) and a.bars == 2 and a.grid.steps_per_bar == 16
+    assert a.key == b.key
+    assert a.key != c.key
+    assert all(0 <= h.step < 32 and 1 <= h.velocity <= 127 for h in a.hits)
+
+
+def test_samples_sound_like_drum_grooves() -> None:
+    genomes = MODEL.sample_many(6, "rock", Meter(4, 4), 2, np.random.default_rng(0))
+    hits = [h for g in genomes for h in g.hits]
+    n = len(hits)
+    per_bar = n / 12
+    assert 4 <= per_bar <= 40
+    # A trained model plays kick, snare and a timekeeper (9 classes would give ~0.11 each).
+    assert sum(h.voice == KICK for h in hits) / n > 0.1
+    assert sum(h.voice == SNARE for h in hits) / n > 0.1
+    keepers = {CLOSED_HH, OPEN_HH, PEDAL_HH, RIDE}
+    assert sum(h.voice in keepers for h in hits) / n > 0.25
+    # Most bars start with a kick or a cymbal, as real grooves do.
+    downbeats = sum(any(h.step == b * 16 for h in g.hits) for g in genomes for b in range(g.bars))
+    assert downbeats >= 8
+
+
+def test_regenerate_bar_keeps_other_bars_and_unknown_voices() -> None:
+    rng = np.random.default_rng(3)
+    g = MODEL.sample_bars("funk", Meter(4, 4), 4, rng)
+    g = g.with_hits([*g.hits, Hit(36, SHAKER, 40)])  # bar 2 has a shaker the model lacks
+    new = MODEL.regenerate_bar(g, 2, rng)
+    for bar in (0, 1, 3):
+        assert new.bar_hits(bar) == g.bar_hits(bar)
+    assert any(h.voice == SHAKER and h.step == 36 for h in new.hits)
+    assert new.bar_hits(2) != g.bar_hits(2)
+    with pytest.raises(ValueError, match="regenerates bars"):
+        triplet = Grid.for_meter(Meter(4, 4), "triplet")
+        MODEL.regenerate_bar(DrumGenome(grid=triplet, bars=1, hits=()), 0, rng)
+
+
+def test_unsupported_meter_and_style_errors() -> None:
+    with pytest.raises(ValueError, match="use a style skeleton"):
+        MODEL.sample_bars("rock", Meter(7, 8), 2, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="drum style"):
+        transformer_style("polka")
+    assert transformer_style("half-time") == "halftime"
+
+
+def test_operators_seed_and_mutate_with_the_transformer() -> None:
+    rng = np.random.default_rng(0)
+    ops = DrumOps(
+        meter=Meter(4, 4),
+        bars=2,
+        styles=("rock", "funk"),
+        transformer=MODEL,
+        transformer_rate=1.0,
+        fill_rate=0.0,
+    ).with_bank(rng, per_style=2)
+    assert len(ops.bank) == 4
+    assert all(g.style.endswith("(transformer)") for g in ops.bank)
+    drawn = ops.random(rng)
+    assert drawn in ops.bank
+    mutated = [ops.mutate(drawn, rng) for _ in range(20)]
+    assert all(m.bars == 2 and m.grid == drawn.grid for m in mutated)
+    # 7/8 has no transformer: the same operators fall back to skeletons.
+    odd = DrumOps(
+        meter=Meter(7, 8), bars=2, styles=("rock",), transformer=MODEL, transformer_rate=1.0
+    ).with_bank(rng)
+    assert odd.bank == () and odd.random(rng).grid.meter == Meter(7, 8)

@@ -1,0 +1,279 @@
+"""How generated drums compare with real grooves: metrics of the literature on 4-bar windows of
+the Groove validation ``beat`` files versus samples of the drum transformer and of the style
+skeletons, reporting for each metric the real 5th/50th/95th percentiles, our median and the
+share of our windows inside the real 5-95 range.
+
+``python -m training.drums.evaluate --data ../shared/data/groove-midi`` prints a table and
+writes JSON (``--out``).
+
+Metrics (per window): onsets per bar; kick, snare and hi-hat shares of the onsets; syncopation
+(mean metrical weakness of kick and snare onsets); empty-beat rate (Dong et al. 2018); grooving
+pattern similarity (Wu & Yang 2020 after Yang & Lerch 2020); bar similarity (the Jaccard overlap
+the groove-consistency score uses); velocity mean and standard deviation; micro-timing mean,
+standard deviation and mean absolute offset in fractions of a 16th.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+
+from generators.drums.genome import DrumGenome, Hit
+from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, SNARE, Grid
+from generators.drums.styles import skeleton
+from generators.drums.tokens import CLASS_VOICE
+from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
+from music.meter import Meter
+from scoring.drums import (
+    DrumPattern,
+    bar_similarity,
+    empty_beat_rate,
+    grooving_similarity,
+    syncopation,
+)
+from training.drums.dataset import load_pieces
+from training.drums.tokenizer import groove_style
+
+logger = logging.getLogger(__name__)
+
+WINDOW_BARS: Final = 4
+METRICS: Final = (
+    "onsets_per_bar",
+    "kick_share",
+    "snare_share",
+    "hat_share",
+    "syncopation",
+    "empty_beat_rate",
+    "grooving_similarity",
+    "bar_similarity",
+    "velocity_mean",
+    "velocity_std",
+    "offset_mean",
+    "offset_std",
+    "offset_abs_mean",
+)
+_HATS: Final = frozenset({CLOSED_HH, OPEN_HH, PEDAL_HH})
+#: Groove transformer styles -> the skeleton style compared with them.
+_SKELETON_OF: Final = {
+    "rock": "rock",
+    "funk": "funk",
+    "halftime": "half-time",
+    "shuffle": "shuffle",
+    "breakbeat": "breakbeat",
+}
+
+
+def window_metrics(genome: DrumGenome) -> dict[str, float]:
+    """All :data:`METRICS` of one pattern."""
+    p = DrumPattern.of(genome)
+    hits = genome.hits
+    n = max(1, len(hits))
+    vel = np.array([h.velocity for h in hits], dtype=np.float64) if hits else np.zeros(1)
+    off = np.array([h.offset for h in hits], dtype=np.float64) if hits else np.zeros(1)
+    return {
+        "onsets_per_bar": len(hits) / genome.bars,
+        "kick_share": sum(h.voice == KICK for h in hits) / n,
+        "snare_share": sum(h.voice == SNARE for h in hits) / n,
+        "hat_share": sum(h.voice in _HATS for h in hits) / n,
+        "syncopation": syncopation(p),
+        "empty_beat_rate": empty_beat_rate(p),
+        "grooving_similarity": grooving_similarity(p),
+        "bar_similarity": bar_similarity(p),
+        "velocity_mean": float(vel.mean()),
+        "velocity_std": float(vel.std()),
+        "offset_mean": float(off.mean()),
+        "offset_std": float(off.std()),
+        "offset_abs_mean": float(np.abs(off).mean()),
+    }
+
+
+def real_windows(
+    data_dir: Path, *, meter: Meter | None = None
+) -> tuple[list[DrumGenome], Counter[str]]:
+    """Non-overlapping 4-bar windows of the validation ``beat`` performances in ``meter``
+    (default 4/4; 16th grid, micro-timing kept), and the count of windows per transformer
+    style."""
+    meter = meter or Meter(4, 4)
+    grid = Grid.for_meter(meter, "straight")
+    spb = grid.steps_per_bar
+    out: list[DrumGenome] = []
+    styles: Counter[str] = Counter()
+    for piece in load_pieces(data_dir, "validation", kinds=("beat",)):
+        perf = piece.performance
+        if (perf.numerator, perf.denominator) != (meter.numerator, meter.denominator):
+            continue
+        for start in range(0, len(perf.bars) - WINDOW_BARS + 1, WINDOW_BARS):
+            hits = [
+                Hit(
+                    step=b * spb + s, voice=CLASS_VOICE[h.cls], velocity=h.velocity, offset=h.offset
+                )
+                for b in range(WINDOW_BARS)
+                for s, h in perf.bars[start + b]
+            ]
+            if not hits:
+                continue
+            out.append(
+                DrumGenome(grid=grid, bars=WINDOW_BARS, hits=(), style="groove").with_hits(hits)
+            )
+            styles[groove_style(piece.row.style)] += 1
+    return out, styles
+
+
+def _style_plan(styles: Counter[str], n: int) -> list[str]:
+    total = sum(styles.values())
+    plan: list[str] = []
+    for style, count in styles.most_common():
+        plan += [style] * max(1, round(n * count / total))
+    return plan[:n]
+
+
+def transformer_windows(
+    model: DrumTransformer,
+    styles: Counter[str],
+    n: int,
+    rng: np.random.Generator,
+    temperature: float = DEFAULT_TEMPERATURE,
+    batch: int = 32,
+) -> list[DrumGenome]:
+    """``n`` 4-bar 4/4 samples, styles in the proportions of the real windows."""
+    out: list[DrumGenome] = []
+    plan = _style_plan(styles, n)
+    for style in sorted(set(plan)):
+        k = plan.count(style)
+        for i in range(0, k, batch):
+            out += model.sample_many(
+                min(batch, k - i), style, Meter(4, 4), WINDOW_BARS, rng, temperature
+            )
+    return out
+
+
+def skeleton_windows(styles: Counter[str], n: int, rng: np.random.Generator) -> list[DrumGenome]:
+    """``n`` 4-bar 4/4 style skeletons, styles matched to the real windows where a skeleton
+    exists (others: rock)."""
+    return [
+        skeleton(_SKELETON_OF.get(s, "rock"), Meter(4, 4), WINDOW_BARS, rng)
+        for s in _style_plan(styles, n)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class MetricRow:
+    """One metric: the real 5/50/95 percentiles and, per generator, its median and the share
+    of its windows inside the real 5-95 range."""
+
+    metric: str
+    real_p5: float
+    real_p50: float
+    real_p95: float
+    ours: dict[str, tuple[float, float]]
+
+
+def compare(
+    real: Sequence[DrumGenome], generated: Mapping[str, Sequence[DrumGenome]]
+) -> list[MetricRow]:
+    real_m = [window_metrics(g) for g in real]
+    gen_m = {name: [window_metrics(g) for g in gs] for name, gs in generated.items()}
+    rows = []
+    for metric in METRICS:
+        values = np.array([m[metric] for m in real_m])
+        p5, p50, p95 = (float(x) for x in np.percentile(values, [5, 50, 95]))
+        ours = {}
+        for name, ms in gen_m.items():
+            v = np.array([m[metric] for m in ms])
+            inside = float(np.mean((v >= p5) & (v <= p95))) if len(v) else 0.0
+            ours[name] = (float(np.median(v)) if len(v) else float("nan"), inside)
+        rows.append(MetricRow(metric, p5, p50, p95, ours))
+    return rows
+
+
+def table(rows: list[MetricRow]) -> str:
+    """A Markdown table of :func:`compare`'s rows."""
+    names = list(rows[0].ours) if rows else []
+    head = (
+        "| metric | real p5 | real p50 | real p95 | "
+        + " | ".join(f"{n} median | {n} inside" for n in names)
+        + " |"
+    )
+    sep = "|" + "---|" * (4 + 2 * len(names))
+    lines = [head, sep]
+    for r in rows:
+        cells = [f"{r.real_p5:.3f}", f"{r.real_p50:.3f}", f"{r.real_p95:.3f}"]
+        for n in names:
+            med, inside = r.ours[n]
+            cells += [f"{med:.3f}", f"{inside:.0%}"]
+        lines.append(f"| {r.metric} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def evaluate(
+    data_dir: Path,
+    *,
+    model_path: Path | None = None,
+    samples: int = 128,
+    seed: int = 0,
+    temperature: float = DEFAULT_TEMPERATURE,
+) -> dict[str, Any]:
+    """Run the comparison; returns a JSON-ready dict (rows, counts, settings)."""
+    rng = np.random.default_rng(seed)
+    real, styles = real_windows(data_dir)
+    model = DrumTransformer.load(model_path)
+    generated: dict[str, list[DrumGenome]] = {
+        "transformer": transformer_windows(model, styles, samples, rng, temperature),
+        "skeleton": skeleton_windows(styles, samples, rng),
+    }
+    rows = compare(real, generated)
+    return {
+        "real_windows": len(real),
+        "real_styles": dict(styles.most_common()),
+        "samples": {k: len(v) for k, v in generated.items()},
+        "window_bars": WINDOW_BARS,
+        "temperature": temperature,
+        "seed": seed,
+        "rows": [
+            {
+                "metric": r.metric,
+                "real_p5": r.real_p5,
+                "real_p50": r.real_p50,
+                "real_p95": r.real_p95,
+                **{f"{n}_median": m for n, (m, _) in r.ours.items()},
+                **{f"{n}_inside_p5_p95": i for n, (_, i) in r.ours.items()},
+            }
+            for r in rows
+        ],
+        "table": table(rows),
+    }
+
+
+def _cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, required=True, help="the groove-midi folder")
+    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
+    parser.add_argument("--samples", type=int, default=128)
+    parser.add_argument("--temperature", type=float, default=DEFAULT_TEMPERATURE)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=None, help="write the report as JSON")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    report = evaluate(
+        args.data,
+        model_path=args.model,
+        samples=args.samples,
+        seed=args.seed,
+        temperature=args.temperature,
+    )
+    print(report["table"])
+    if args.out is not None:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    _cli()
