@@ -1,1 +1,5 @@
-"""render package."""
+"""Rendering: assembly of approved parts into a song (assemble), SoundFont synthesis (synth,
+backends, soundfont), stems, candidate previews, per-bar analysis, the RenderPlan (renderplan,
+plan_model), mix and master (mix, limiter, loudness) and the whole pipeline (pipeline).
+
+Nothing heavy is imported here; import the submodule you need."""

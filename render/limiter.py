@@ -1,0 +1,126 @@
+"""A true-peak brickwall limiter and loudness normalisation for the master.
+
+pedalboard's ``Limiter`` (JUCE) adds make-up gain and hard-clips at 0 dBFS, so it cannot hold a
+-1 dBTP ceiling; this limiter can. It reads the 4x-oversampled peak of every sample, computes
+the gain each 32-sample block needs to stay under the ceiling, looks one block back and ahead,
+releases exponentially (80 ms) and ramps down ahead of a peak (3 ms), then interpolates the
+gain per sample. Every block's gain is at most what that block needs, so the output's true
+peak stays under the ceiling (checked afterwards; any residue is trimmed by a final gain).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from render.errors import RenderError
+from render.loudness import db_to_gain, integrated_loudness, peak_envelope
+
+BLOCK: Final = 32
+RELEASE_S: Final = 0.080
+ATTACK_S: Final = 0.003
+#: Headroom below the requested ceiling, for the 4x estimate's error and MP3 encoding.
+CEILING_MARGIN_DB: Final = 0.3
+MAX_ITERATIONS: Final = 14
+TOLERANCE_LU: Final = 0.05
+
+
+def limiter_gain(envelope: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
+    """Per-frame gain (<= 1) that keeps ``envelope * gain`` under ``ceiling`` (linear)."""
+    frames = envelope.shape[0]
+    n_blocks = max(1, math.ceil(frames / BLOCK))
+    padded = np.zeros(n_blocks * BLOCK)
+    padded[:frames] = envelope
+    peaks = padded.reshape(n_blocks, BLOCK).max(axis=1)
+    need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
+    need = np.minimum(need, np.concatenate([[1.0], need[:-1]]))  # one block back
+    if not np.any(need < 1.0):
+        return np.ones(frames)
+    release = 1.0 - math.exp(-BLOCK / (RELEASE_S * sample_rate))
+    attack = 1.0 - math.exp(-BLOCK / (ATTACK_S * sample_rate))
+    g = need.tolist()
+    for j in range(1, n_blocks):  # instant attack, exponential release
+        rel = g[j - 1] + (1.0 - g[j - 1]) * release
+        if rel < g[j]:
+            g[j] = rel
+    for j in range(n_blocks - 2, -1, -1):  # ramp down ahead of a drop
+        ahead = g[j + 1] + (1.0 - g[j + 1]) * attack
+        if ahead < g[j]:
+            g[j] = ahead
+    knots = np.arange(n_blocks + 1) * BLOCK
+    values = np.concatenate([g, [g[-1]]])
+    return np.interp(np.arange(frames), knots, values)
+
+
+@dataclass(frozen=True, slots=True)
+class MasterStats:
+    """What mastering did: loudness (LUFS), true peak (dBTP), input gain (dB), the largest
+    gain reduction of the limiter (dB) and the loudness iterations it took."""
+
+    integrated_lufs: float
+    true_peak_dbtp: float
+    gain_db: float
+    max_reduction_db: float
+    iterations: int
+
+
+def normalize(
+    audio: np.ndarray,
+    sample_rate: int,
+    *,
+    target_lufs: float = -14.0,
+    ceiling_dbtp: float = -1.0,
+) -> tuple[np.ndarray, MasterStats]:
+    """Gain ``audio`` ([frames, channels]) to ``target_lufs`` integrated loudness with the
+    true-peak limiter holding ``ceiling_dbtp``; returns float32 audio and its stats."""
+    x = np.asarray(audio, dtype=np.float64)
+    if x.ndim == 1:
+        x = x[:, None]
+    loud = integrated_loudness(x, sample_rate)
+    if not math.isfinite(loud):
+        raise RenderError("mix: silent or shorter than 400 ms -- nothing to master")
+    ceiling = db_to_gain(ceiling_dbtp - CEILING_MARGIN_DB)
+    env = peak_envelope(x)
+    gain_db = target_lufs - loud
+    y = x
+    reduction = np.ones(x.shape[0])
+    iterations = 0
+    # Loudness rises with the input gain, more slowly once the limiter works: bracket the
+    # target (the first try, with no limiting assumed, is at or below it), then regula falsi.
+    measured = loud
+    low: tuple[float, float] | None = None  # (gain dB, loudness) below the target
+    high: tuple[float, float] | None = None  # above it
+    for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007 - reported in the stats
+        g = db_to_gain(gain_db)
+        reduction = limiter_gain(env * g, ceiling, sample_rate)
+        y = x * (g * reduction)[:, None]
+        measured = integrated_loudness(y, sample_rate)
+        err = target_lufs - measured
+        if abs(err) < TOLERANCE_LU:
+            break
+        if err > 0:
+            low = (gain_db, measured)
+        else:
+            high = (gain_db, measured)
+        if low is None or high is None:
+            gain_db += 2.0 * err if high is None else err
+            continue
+        step = (target_lufs - low[1]) * (high[0] - low[0]) / (high[1] - low[1])
+        gain_db = low[0] + step
+        if not low[0] < gain_db < high[0]:
+            gain_db = (low[0] + high[0]) / 2
+    tp = 20.0 * math.log10(max(float(peak_envelope(y).max()), 1e-12))
+    trim = min(0.0, ceiling_dbtp - CEILING_MARGIN_DB / 2 - tp)
+    if trim < 0:
+        y = y * db_to_gain(trim)
+    stats = MasterStats(
+        integrated_lufs=measured + trim,
+        true_peak_dbtp=tp + trim,
+        gain_db=gain_db,
+        max_reduction_db=float(-20.0 * np.log10(max(float(reduction.min()), 1e-12))),
+        iterations=iterations,
+    )
+    return y.astype(np.float32), stats

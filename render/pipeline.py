@@ -1,0 +1,184 @@
+"""The whole render of one song: stems -> analysis -> RenderPlan -> mix -> master -> files.
+
+Files (all written atomically, in ``out_dir``, the run directory):
+``stems/<part>.wav``, ``analysis.json``, ``render_plan.json``, ``mix.wav`` (24-bit) and
+``mix.mp3`` (LAME V2). The master is exactly the arrangement's length (``total_qn`` quarter
+notes, default: the song's last note rounded up to whole bars) at -14 LUFS, under -1 dBTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+from music.meter import qn_to_seconds
+from music.midi_io import Song
+from render.analysis import Analysis, analyze_stems
+from render.audio_io import ensure_writable_dir, write_audio, write_json
+from render.errors import RenderError
+from render.mix import master, mix_stems
+from render.renderplan import RenderPlan, default_plan
+from render.sampler import render_hits
+from render.stems import render_stems
+from render.synth import Synthesizer
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LUFS: Final = -14.0
+DEFAULT_CEILING_DBTP: Final = -1.0
+
+
+@dataclass(frozen=True, slots=True)
+class RenderPaths:
+    """Where a render writes, under one folder (a run directory)."""
+
+    root: Path
+
+    @property
+    def stems_dir(self) -> Path:
+        return self.root / "stems"
+
+    @property
+    def mix_wav(self) -> Path:
+        return self.root / "mix.wav"
+
+    @property
+    def mix_mp3(self) -> Path:
+        return self.root / "mix.mp3"
+
+    @property
+    def render_plan(self) -> Path:
+        return self.root / "render_plan.json"
+
+    @property
+    def analysis(self) -> Path:
+        return self.root / "analysis.json"
+
+
+@dataclass(frozen=True, slots=True)
+class RenderResult:
+    """What a render wrote and measured. Times in seconds; loudness in LUFS; peak in dBTP."""
+
+    stems: Mapping[str, Path]
+    mix_wav: Path
+    mix_mp3: Path | None
+    render_plan: Path
+    analysis: Path
+    plan: RenderPlan
+    seconds: float
+    integrated_lufs: float
+    true_peak_dbtp: float
+    backend: str
+    soundfont: Path
+    timings: Mapping[str, float] = field(default_factory=dict)
+
+
+def song_length_qn(song: Song) -> float:
+    """The song's last note-off rounded up to whole bars, in quarter notes."""
+    bar = song.meter.bar_qn
+    return bar * max(1, math.ceil(song.end / bar - 1e-6))
+
+
+def render_song(
+    out_dir: Path,
+    song: Song,
+    plan: RenderPlan | None = None,
+    *,
+    sections: Sequence[tuple[str, int]] | None = None,
+    total_qn: float | None = None,
+    color: object = "White",
+    mood: Sequence[str] = (),
+    synth: Synthesizer | None = None,
+    soundfont: Path | str | None = None,
+    backend: str | None = None,
+    target_lufs: float = DEFAULT_LUFS,
+    ceiling_dbtp: float = DEFAULT_CEILING_DBTP,
+    drum_kit: Mapping[int, np.ndarray] | None = None,
+    write_mp3: bool = True,
+) -> RenderResult:
+    """Render ``song`` into ``out_dir`` (see the module docstring).
+
+    ``plan``: the RenderPlan to apply; None builds :func:`render.renderplan.default_plan` from
+    the analysis, ``color`` and ``mood``. ``sections``: the form (label, bars) for the
+    analysis's section windows. ``drum_kit``: GM drum note -> one-shot sample, blended over
+    the GM drums by sampleInfluence. Raises RenderError for a song with no notes, an
+    unwritable folder or a missing/broken SoundFont, before anything is written."""
+    if not any(p.notes for p in song.parts):
+        raise RenderError("song: no part has any notes -- there is nothing to render")
+    paths = RenderPaths(Path(out_dir))
+    ensure_writable_dir(paths.root)
+    own_synth = synth is None
+    synth = synth or Synthesizer(soundfont, backend=backend)
+    timings: dict[str, float] = {}
+    try:
+        length_qn = total_qn if total_qn is not None else song_length_qn(song)
+        seconds = qn_to_seconds(length_qn, song.bpm)
+        t0 = time.perf_counter()
+        stems = render_stems(song, paths.stems_dir, synth, seconds=seconds)
+        timings["stems"] = time.perf_counter() - t0
+        sr = stems.sample_rate
+        t0 = time.perf_counter()
+        analysis = analyze_stems(
+            stems.audio, sr, bpm=song.bpm, meter=song.meter, sections=sections, seconds=seconds
+        )
+        timings["analysis"] = time.perf_counter() - t0
+        plan = plan or default_plan(analysis, color=color, mood=mood)
+        kit_track = None
+        drums = next((p for p in song.parts if p.is_drum), None)
+        if drum_kit and drums is not None:
+            kit_track = render_hits(drums, song.bpm, drum_kit, sr, seconds=stems.seconds)
+        t0 = time.perf_counter()
+        bus = mix_stems(stems.audio, sr, plan, kit_track=kit_track)
+        timings["mix"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        mastered, stats = master(
+            bus, sr, seconds=seconds, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp
+        )
+        timings["master"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        write_json(paths.analysis, analysis.to_dict())
+        plan.save(paths.render_plan)
+        write_audio(paths.mix_wav, mastered, sr)
+        mp3 = write_audio(paths.mix_mp3, mastered, sr) if write_mp3 else None
+        timings["write"] = time.perf_counter() - t0
+    finally:
+        if own_synth:
+            synth.close()
+    logger.info(
+        "rendered %.1f s: %.2f LUFS, %.2f dBTP (%s)",
+        seconds,
+        stats.integrated_lufs,
+        stats.true_peak_dbtp,
+        ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()),
+    )
+    return RenderResult(
+        stems=dict(stems.paths),
+        mix_wav=paths.mix_wav,
+        mix_mp3=mp3,
+        render_plan=paths.render_plan,
+        analysis=paths.analysis,
+        plan=plan,
+        seconds=seconds,
+        integrated_lufs=stats.integrated_lufs,
+        true_peak_dbtp=stats.true_peak_dbtp,
+        backend=synth.backend,
+        soundfont=synth.soundfont,
+        timings=timings,
+    )
+
+
+def load_analysis(path: Path) -> Analysis:
+    """Read an ``analysis.json`` written by :func:`render_song`."""
+    import json
+
+    try:
+        return Analysis.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RenderError(f"{path}: unreadable analysis ({exc})", path=path) from exc

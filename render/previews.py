@@ -1,0 +1,85 @@
+"""Audio previews of candidates: the candidate heard with the approved parts under it.
+
+:func:`preview_song` builds that Song (the caller picks the parts underneath: a bass candidate
+over the approved chords and drums of its section); :func:`render_preview` renders it with
+the shared synthesizer, without RenderPlan effects, at -16 LUFS under -1 dBTP, at most
+``max_seconds`` long (a cut preview fades out over its last second), to OGG or MP3 (by the
+suffix; WAV too) written atomically.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+
+from music.meter import Meter, qn_to_seconds
+from music.midi_io import Song
+from music.notes import Part
+from render.assemble import loop_notes
+from render.audio_io import ensure_writable_dir, write_audio
+from render.errors import RenderError
+from render.limiter import normalize
+from render.synth import DEFAULT_TAIL_S, shared_synthesizer
+
+PREVIEW_LUFS: Final = -16.0
+PREVIEW_SUFFIXES: Final = (".ogg", ".mp3", ".wav")
+_FADE_CUT_S: Final = 1.0
+_FADE_END_S: Final = 0.02
+
+
+def preview_song(candidate: Part, underneath: Sequence[Part], bpm: float, meter: Meter) -> Song:
+    """``underneath`` then ``candidate`` as one Song as long as the candidate rounded up to
+    whole bars; each part underneath loops (by its own length in whole bars) to fill it."""
+    names = [p.name for p in (*underneath, candidate)]
+    if len(set(names)) != len(names):
+        raise ValueError(
+            f"parts: names {names!r} -- the candidate and each part underneath need distinct names"
+        )
+    length = meter.bar_qn * max(1, math.ceil(candidate.end / meter.bar_qn - 1e-6))
+    parts = [
+        Part(
+            name=p.name,
+            notes=tuple(loop_notes(p, phrase_qn=meter.bar_qn, length_qn=length)),
+            program=p.program,
+            is_drum=p.is_drum,
+            meta=p.meta,
+        )
+        for p in underneath
+    ]
+    return Song(parts=(*parts, candidate), bpm=bpm, meter=meter)
+
+
+def render_preview(
+    song: Song,
+    out: Path,
+    *,
+    max_seconds: float = 20.0,
+    soundfont: Path | str | None = None,
+    backend: str | None = None,
+) -> Path:
+    """Render ``song`` to ``out`` (.ogg, .mp3 or .wav) and return ``out``.
+
+    Raises RenderError for a song with no notes, a missing or broken SoundFont or an
+    unwritable folder; nothing is left under ``out`` on failure."""
+    out = Path(out)
+    if out.suffix.lower() not in PREVIEW_SUFFIXES:
+        raise ValueError(f"out: {str(out)!r} -- a file ending in {', '.join(PREVIEW_SUFFIXES)}")
+    if not (math.isfinite(max_seconds) and max_seconds >= 1.0):
+        raise ValueError(f"max_seconds: {max_seconds!r} -- at least 1 second")
+    if not any(p.notes for p in song.parts):
+        raise RenderError(f"{out}: the preview's song has no notes -- nothing to render", path=out)
+    ensure_writable_dir(out.parent)
+    synth = shared_synthesizer(soundfont, backend=backend)
+    full = qn_to_seconds(song.end, song.bpm) + DEFAULT_TAIL_S
+    seconds = min(full, max_seconds)
+    audio = synth.render_song(song, seconds=seconds)
+    fade = round((_FADE_CUT_S if full > max_seconds else _FADE_END_S) * synth.sample_rate)
+    fade = min(fade, audio.shape[0])
+    if fade:
+        audio[audio.shape[0] - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
+    mastered, _ = normalize(audio, synth.sample_rate, target_lufs=PREVIEW_LUFS)
+    return write_audio(out, mastered, synth.sample_rate)

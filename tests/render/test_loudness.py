@@ -1,0 +1,86 @@
+"""BS.1770-4 loudness and true peak against the standard's own numbers and EBU Tech 3341."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from render.limiter import normalize
+from render.loudness import (
+    integrated_loudness,
+    k_weighting,
+    rms_db,
+    sample_peak_db,
+    true_peak_db,
+)
+
+SR = 48000
+
+
+def sine(freq: float, seconds: float, dbfs: float, sr: int = SR, phase: float = 0.0) -> np.ndarray:
+    t = np.arange(round(seconds * sr)) / sr
+    return 10 ** (dbfs / 20) * np.sin(2 * np.pi * freq * t + phase)
+
+
+def stereo(x: np.ndarray) -> np.ndarray:
+    return np.stack([x, x], axis=1)
+
+
+def test_k_weighting_matches_the_standards_48k_table() -> None:
+    b1, a1, b2, a2 = k_weighting(48000)
+    np.testing.assert_allclose(
+        b1, [1.53512485958697, -2.69169618940638, 1.19839281085285], atol=1e-9
+    )
+    np.testing.assert_allclose(a1, [1.0, -1.69065929318241, 0.73248077421585], atol=1e-9)
+    np.testing.assert_allclose(b2, [1.0, -2.0, 1.0])
+    np.testing.assert_allclose(a2, [1.0, -1.99004745483398, 0.99007225036621], atol=1e-9)
+
+
+@pytest.mark.parametrize("sr", [44100, 48000])
+def test_full_scale_997hz_sine_in_one_channel_reads_minus_3_01(sr: int) -> None:
+    assert integrated_loudness(sine(997, 10, 0.0, sr), sr) == pytest.approx(-3.01, abs=0.05)
+    assert integrated_loudness(sine(997, 10, -20.0, sr), sr) == pytest.approx(-23.01, abs=0.05)
+
+
+@pytest.mark.parametrize("dbfs", [-23.0, -33.0])
+def test_ebu_3341_cases_1_and_2_stereo_1k_sine(dbfs: float) -> None:
+    assert integrated_loudness(stereo(sine(1000, 20, dbfs)), SR) == pytest.approx(dbfs, abs=0.1)
+
+
+def test_ebu_3341_case_3_and_4_relative_and_absolute_gates() -> None:
+    parts = [(-72, 10), (-36, 10), (-23, 60), (-36, 10), (-72, 10)]
+    x = np.concatenate([sine(1000, s, d) for d, s in parts])
+    assert integrated_loudness(stereo(x), SR) == pytest.approx(-23.0, abs=0.1)
+    # without the gates the quiet parts would pull the reading well below -23
+    ungated = 10 * np.log10(np.mean(stereo(x) ** 2) * 2) - 0.691
+    assert ungated < -24.0
+
+
+def test_ebu_3341_case_5_blocks_above_the_relative_gate_all_count() -> None:
+    x = np.concatenate([sine(1000, 20, -26), sine(1000, 20.1, -20), sine(1000, 20, -26)])
+    assert integrated_loudness(stereo(x), SR) == pytest.approx(-23.0, abs=0.1)
+
+
+def test_silence_and_short_audio_read_minus_infinity() -> None:
+    assert integrated_loudness(np.zeros((SR, 2)), SR) == -np.inf
+    assert integrated_loudness(sine(1000, 0.2, -10), SR) == -np.inf
+    assert rms_db(np.zeros(10)) == -np.inf
+
+
+def test_true_peak_finds_the_peak_between_samples() -> None:
+    # fs/4 at 45 degrees: every sample is +-0.707 (-3.01 dBFS), the waveform peaks at 1.0
+    x = sine(SR / 4, 1.0, 0.0, phase=np.pi / 4)
+    assert sample_peak_db(x) == pytest.approx(-3.01, abs=0.01)
+    assert true_peak_db(x) == pytest.approx(0.0, abs=0.2)
+
+
+def test_normalize_hits_the_target_under_the_ceiling() -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(10 * SR) / SR
+    # a quiet tone with loud clicks: reaching -14 LUFS needs the limiter
+    x = 0.05 * np.sin(2 * np.pi * 220 * t)
+    x[rng.integers(0, x.size, 40)] = 0.9
+    y, stats = normalize(stereo(x), SR, target_lufs=-14.0, ceiling_dbtp=-1.0)
+    assert integrated_loudness(y, SR) == pytest.approx(-14.0, abs=0.2)
+    assert true_peak_db(y) < -1.0
+    assert stats.max_reduction_db > 3.0  # the clicks were limited, not the whole signal

@@ -1,0 +1,44 @@
+"""Previews: the candidate heard over the approved parts, short, compressed, at -16 LUFS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import bass_phrase, chords_phrase, drums_phrase
+from pedalboard.io import AudioFile
+
+from music.meter import Meter
+from music.notes import Note, Part
+from render.loudness import integrated_loudness
+from render.previews import preview_song, render_preview
+
+
+def test_preview_song_loops_the_parts_underneath_to_the_candidates_length() -> None:
+    meter = Meter(3, 4)
+    candidate = bass_phrase(meter, bars=4)
+    under = [chords_phrase(meter, bars=1), drums_phrase(meter, bars=2)]
+    song = preview_song(candidate, under, 100.0, meter)
+    assert [p.name for p in song.parts] == ["chords", "drums", "bass"]
+    assert song.parts[-1] == candidate
+    assert song.parts[0].end == pytest.approx(4 * meter.bar_qn)
+    assert len(song.parts[0].notes) == 4 * len(under[0].notes)
+    with pytest.raises(ValueError, match="distinct names"):
+        preview_song(candidate, [candidate], 100.0, meter)
+
+
+@pytest.mark.parametrize("suffix", [".ogg", ".mp3"])
+def test_render_preview_writes_a_short_loudness_matched_file(tmp_path: Path, suffix: str) -> None:
+    meter = Meter(4, 4)
+    melody = Part("melody", tuple(Note(q, q + 0.9, 72 + q % 5, 90) for q in range(64)), program=73)
+    song = preview_song(melody, [chords_phrase(meter, 4)], 120.0, meter)  # 32 s long
+    out = render_preview(song, tmp_path / "previews" / f"c01{suffix}", max_seconds=8.0)
+    assert out == tmp_path / "previews" / f"c01{suffix}"
+    with AudioFile(str(out)) as fh:
+        audio = fh.read(fh.frames).T
+        sr = fh.samplerate
+    assert 7.9 < audio.shape[0] / sr < 8.2
+    assert integrated_loudness(audio, sr) == pytest.approx(-16.0, abs=1.0)
+    tail = audio[-sr // 20 :]
+    assert np.sqrt(np.mean(tail**2)) < 0.01  # a cut preview fades out
