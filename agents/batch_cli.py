@@ -1,0 +1,91 @@
+"""``chromatic batch``: run many proposals as Ray tasks, then print a summary table.
+
+agents/cli.py adds it with ``register(app)``. Exit code 0 when every proposal ran, 1 when any
+failed (each failure is in the table with its file name), 2 for bad options.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+if TYPE_CHECKING:
+    from agents.batch import BatchResult
+
+
+def summary_table(results: Sequence[BatchResult]) -> Table:
+    """One row per proposal: file, status, phase reached, best composite, time, run or error."""
+    table = Table(title="batch")
+    for name in ("proposal", "status", "phase", "best", "time (s)", "run directory / error"):
+        table.add_column(name, overflow="fold")
+    for r in results:
+        best = f"{r.best_composite:.3f}" if r.best_composite is not None else "-"
+        status = r.status if r.ok else f"[red]{r.status}[/]"
+        where = str(r.run_dir) if r.ok else str(r.error)
+        table.add_row(r.proposal.name, status, r.phase or "-", best, f"{r.seconds:.1f}", where)
+    return table
+
+
+def batch(
+    proposals: Annotated[
+        list[Path], typer.Argument(help="Proposal YAML files, e.g. proposals/*.yml.")
+    ],
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            "--ray-address",
+            help="Join this Ray cluster, e.g. HEAD_IP:6379 (see docs/cluster.md); "
+            "default: start a local Ray.",
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Proposals running at once (default 2 on a local Ray; the whole batch on a "
+            "cluster, as far as its CPUs allow).",
+        ),
+    ] = None,
+    auto_approve: Annotated[
+        bool,
+        typer.Option("--auto-approve", help="Run each proposal to the end, no review stops."),
+    ] = False,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder that holds run directories (shared on a cluster).")
+    ] = Path("runs"),
+) -> None:
+    """Run many proposals in parallel as Ray tasks, each to its first review gate (or to the
+    end with --auto-approve), then print a summary table."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
+    from agents.batch import run_batch
+
+    results = run_batch(
+        proposals,
+        out_dir=out_dir,
+        auto_approve=auto_approve,
+        address=ray_address,
+        workers=workers,
+        progress=sys.stderr.isatty(),
+    )
+    Console().print(summary_table(results))
+    failed = [r for r in results if not r.ok]
+    if failed:
+        Console(stderr=True).print(
+            f"[bold red]{len(failed)} of {len(results)} proposals failed[/]", highlight=False
+        )
+        raise typer.Exit(code=1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``batch`` command to ``app``."""
+    app.command(name="batch")(batch)
