@@ -251,5 +251,19 @@ def reject(
     _decide(run_dir, phase, candidate, "rejected", None, notes)
 
 
+def _register_commands() -> None:
+    """Add the command groups and the commands that live in their own modules."""
+    from agents import batch_cli, cli_parts, cli_render, cli_scorer
+    from agents.cli_groups import eval_app, train_app
+
+    for module in (cli_scorer, cli_parts, cli_render):
+        module.register(app)
+    batch_cli.register(app)
+    app.add_typer(eval_app)
+    app.add_typer(train_app)
+
+
+_register_commands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()

@@ -19,6 +19,7 @@ from agents.phases.common import (
     weights_of,
     write_history,
 )
+from agents.phases.critic import Critic, critic_for, score_cards
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.review import build_review, write_review
@@ -41,7 +42,7 @@ from music.errors import RunStateError
 from music.gm import PART_PROGRAMS
 from music.midi_io import Song, write_midi
 from scoring.chords import SoundedChord, score_progression
-from scoring.composite import ScoreCard, Weights, composite
+from scoring.composite import ScoreCard, TheoryScores, Weights
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,12 @@ def source_blend(genres: Sequence[str], mood: Sequence[str]) -> dict[str, float]
 
 @dataclass(frozen=True, slots=True)
 class ChordEvaluator:
-    """Scores chord genomes: voicing, theory components, the model's likelihood, composite."""
+    """Scores chord genomes: voicing, theory components, the model's likelihood, and, with a
+    critic, the ChromaticScorer's match of the voiced progression; then the composite."""
 
     ops: ChordOps
     weights: Weights
+    critic: Critic | None = None
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
         genes = flatten(genome)
@@ -83,15 +86,20 @@ class ChordEvaluator:
             for g, v in zip(genes, voicings, strict=True)
         ]
 
+    def theory(self, genome: ChordGenome) -> TheoryScores:
+        like = self.ops.model.normalized_likelihood(list(tokens(genome)), self.ops.key.family)
+        return score_progression(
+            self.sounded(genome), key=self.ops.key, bars=self.ops.bars, likelihood=like
+        )
+
     def __call__(self, genomes: Sequence[ChordGenome]) -> list[ScoreCard]:
-        cards = []
-        for genome in genomes:
-            like = self.ops.model.normalized_likelihood(list(tokens(genome)), self.ops.key.family)
-            theory = score_progression(
-                self.sounded(genome), key=self.ops.key, bars=self.ops.bars, likelihood=like
-            )
-            cards.append(composite(theory, None, self.weights))
-        return cards
+        theories = [self.theory(g) for g in genomes]
+        parts = (
+            [[chords_part(g, self.ops.key, program=PART_PROGRAMS["chords"])] for g in genomes]
+            if self.critic is not None
+            else []
+        )
+        return score_cards(theories, parts, critic=self.critic, weights=self.weights)
 
 
 def run_chords_phase(
@@ -106,7 +114,7 @@ def run_chords_phase(
     Returns the phase's state: the review path and the candidate ids in rank order."""
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
     ops = ChordOps(key=proposal.key, meter=proposal.meter, bars=plan.phrase_bars, model=model)
-    evaluator = ChordEvaluator(ops=ops, weights=weights_of(proposal))
+    evaluator = ChordEvaluator(ops=ops, weights=weights_of(proposal), critic=critic_for(proposal))
     config = evolution_config(proposal)
     result: EvolutionResult[ChordGenome, ScoreCard] = evolve(
         ops=ops,

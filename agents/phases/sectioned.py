@@ -23,6 +23,7 @@ from evolution.engine import EvolutionResult, GenerationStats, evolve
 from evolution.executor import Executor, LocalExecutor
 from evolution.operators import GenomeOps
 from music.midi_io import Song, write_midi
+from music.notes import Part
 from scoring.composite import ScoreCard
 
 G = TypeVar("G")
@@ -33,7 +34,9 @@ class SectionSetup(Generic[G]):
     """Everything one section's evolution needs.
 
     ``to_song`` renders a genome as the candidate MIDI (the part alone, one section long);
-    ``describe`` says in words what a musician hears; ``to_data`` saves the genome as JSON."""
+    ``describe`` says in words what a musician hears; ``to_data`` saves the genome as JSON;
+    ``underneath`` are the parts approved before this phase for the section (chords, drums,
+    ...), heard under each candidate in its preview."""
 
     ops: GenomeOps[G]
     evaluate: Callable[[Sequence[G]], Sequence[ScoreCard]]
@@ -41,6 +44,7 @@ class SectionSetup(Generic[G]):
     describe: Callable[[G], dict[str, Any]]
     to_data: Callable[[G], Any]
     seeds: Sequence[G] = field(default_factory=tuple)
+    underneath: Sequence[Part] = field(default_factory=tuple)
 
 
 def run_sectioned_phase(

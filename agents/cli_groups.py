@@ -1,0 +1,13 @@
+"""The ``chromatic eval`` and ``chromatic train`` command groups. Commands join them from their
+own modules (``agents/cli_*.py``), which ``agents/cli.py`` imports."""
+
+from __future__ import annotations
+
+import typer
+
+eval_app = typer.Typer(
+    name="eval", help="Evaluate the models and the generated parts.", no_args_is_help=True
+)
+train_app = typer.Typer(
+    name="train", help="Train the models the agent uses, on real data.", no_args_is_help=True
+)
