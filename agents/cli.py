@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -26,6 +26,79 @@ out = Console()
 err = Console(stderr=True)
 
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")]
+
+# Scoring options of run and resume; each given one overrides the proposal's evolution block.
+_SCORING = "Scoring (default: the proposal's evolution block, else in-process)"
+ExecutorOpt = Annotated[
+    Literal["local", "ray"] | None,
+    typer.Option(
+        "--executor",
+        help="Score candidates in-process (local) or on a pool of Ray actors (ray).",
+        rich_help_panel=_SCORING,
+    ),
+]
+ActorsOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--actors", min=1, help="Ray scoring actors (default 2).", rich_help_panel=_SCORING
+    ),
+]
+CpusOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--cpus-per-actor",
+        help="CPUs per Ray actor, also its ONNX threads (default 1).",
+        rich_help_panel=_SCORING,
+    ),
+]
+GpusOpt = Annotated[
+    float | None,
+    typer.Option(
+        "--gpus-per-actor",
+        help="GPUs per Ray actor; > 0 prefers CUDA (needs onnxruntime-gpu; default 0).",
+        rich_help_panel=_SCORING,
+    ),
+]
+BatchOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--batch-size",
+        min=1,
+        help="Candidates per actor call (default 32 on Ray; the whole population in-process).",
+        rich_help_panel=_SCORING,
+    ),
+]
+AddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="Score on this Ray cluster, e.g. HEAD_IP:6379 (docs/cluster.md); implies "
+        "--executor ray. Default: a local Ray started for the command.",
+        rich_help_panel=_SCORING,
+    ),
+]
+
+
+def _scoring(
+    executor: Literal["local", "ray"] | None,
+    actors: int | None,
+    cpus_per_actor: float | None,
+    gpus_per_actor: float | None,
+    batch_size: int | None,
+    ray_address: str | None,
+) -> dict[str, object]:
+    """The scoring options as given (None = not given), for agents.runner.scoring_settings;
+    an address without --executor means Ray."""
+    if ray_address is not None and executor is None:
+        executor = "ray"
+    return {
+        "executor": executor,
+        "actors": actors,
+        "cpus_per_actor": cpus_per_actor,
+        "gpus_per_actor": gpus_per_actor,
+        "batch_size": batch_size,
+        "ray_address": ray_address,
+    }
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -67,6 +140,12 @@ def run(
     replace: Annotated[
         bool, typer.Option("--replace", help="Delete an earlier run of this song first.")
     ] = False,
+    executor: ExecutorOpt = None,
+    actors: ActorsOpt = None,
+    cpus_per_actor: CpusOpt = None,
+    gpus_per_actor: GpusOpt = None,
+    batch_size: BatchOpt = None,
+    ray_address: AddressOpt = None,
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
     _setup()
@@ -82,6 +161,9 @@ def run(
                 auto_approve=auto_approve,
                 hooks=hooks,
                 replace=replace,
+                scoring=_scoring(
+                    executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
+                ),
             )
     except ChromaticError as exc:
         raise _fail(exc) from None
@@ -94,6 +176,12 @@ def resume(
     auto_approve: Annotated[
         bool, typer.Option("--auto-approve", help="Approve the top candidates of later gates.")
     ] = False,
+    executor: ExecutorOpt = None,
+    actors: ActorsOpt = None,
+    cpus_per_actor: CpusOpt = None,
+    gpus_per_actor: GpusOpt = None,
+    batch_size: BatchOpt = None,
+    ray_address: AddressOpt = None,
 ) -> None:
     """Continue a run from its checkpoint (after approving candidates in review.yml)."""
     _setup()
@@ -103,7 +191,14 @@ def resume(
 
     try:
         with progress_hooks() as hooks:
-            outcome = resume_run(run_dir=run_dir, auto_approve=auto_approve, hooks=hooks)
+            outcome = resume_run(
+                run_dir=run_dir,
+                auto_approve=auto_approve,
+                hooks=hooks,
+                scoring=_scoring(
+                    executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
+                ),
+            )
     except ChromaticError as exc:
         raise _fail(exc) from None
     _report(outcome)

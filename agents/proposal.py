@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
     AliasChoices,
@@ -37,6 +37,7 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 
 from agents.fileio import write_yaml_atomic
 from evolution.engine import EvolutionConfig
+from evolution.executors import PROPOSAL_FIELDS, ExecutorSettings, SettingError
 from music.errors import ProposalError
 from music.keys import Key, parse_key
 from music.meter import ALLOWED_DENOMINATORS, Meter
@@ -89,13 +90,19 @@ FIELD_HELP: Final[Mapping[str, str]] = {
     "sections.name": "a non-empty section name such as 'verse' or 'chorus'",
     "sections.bars": f"an integer {SECTION_BARS_RANGE[0]}..{SECTION_BARS_RANGE[1]}",
     "evolution": "a mapping of population_size, generations, top_n, elite, mutation_rate, "
-    "crossover_rate",
+    "crossover_rate, and the scoring settings executor, actors, cpus_per_actor, "
+    "gpus_per_actor, batch_size",
     "evolution.population_size": f"an integer {POPULATION_RANGE[0]}..{POPULATION_RANGE[1]}",
     "evolution.generations": f"an integer {GENERATIONS_RANGE[0]}..{GENERATIONS_RANGE[1]}",
     "evolution.top_n": "an integer 1..population_size",
     "evolution.elite": "an integer 0..population_size-1",
     "evolution.mutation_rate": _UNIT_HELP,
     "evolution.crossover_rate": _UNIT_HELP,
+    "evolution.executor": "local or ray",
+    "evolution.actors": "an integer >= 1",
+    "evolution.cpus_per_actor": "a number > 0",
+    "evolution.gpus_per_actor": "a number >= 0",
+    "evolution.batch_size": "an integer >= 1",
     "weights": "a mapping {theory, chromatic}, each in [0, 1], adding up to 1",
     "weights.theory": _UNIT_HELP,
     "weights.chromatic": _UNIT_HELP,
@@ -274,6 +281,34 @@ class EvolutionSettings(BaseModel):
     elite: Annotated[int, _count(0)] = _ENGINE.elite
     mutation_rate: UnitFloat = _ENGINE.mutation_rate
     crossover_rate: UnitFloat = _ENGINE.crossover_rate
+    # How candidates are scored (evolution.executors.PROPOSAL_FIELDS); None = not set here, so
+    # the CLI's option or the default (in-process) applies.
+    executor: Literal["local", "ray"] | None = None
+    actors: int | None = None
+    cpus_per_actor: float | None = None
+    gpus_per_actor: float | None = None
+    batch_size: int | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scoring_settings_valid(cls, data: Any) -> Any:
+        """Each scoring setting checked by the executor settings themselves (one message)."""
+        if not isinstance(data, Mapping):
+            return data
+        for name in PROPOSAL_FIELDS:
+            value = data.get(name)
+            if value is None:
+                continue
+            try:
+                ExecutorSettings().with_values({name: value})
+            except SettingError as exc:
+                raise _invalid(exc.value, exc.allowed, name) from None
+        return data
+
+    def scoring_values(self) -> dict[str, object]:
+        """The scoring settings this block sets (for ``ExecutorSettings.with_values``)."""
+        values = {name: getattr(self, name) for name in PROPOSAL_FIELDS}
+        return {name: value for name, value in values.items() if value is not None}
 
     @model_validator(mode="before")
     @classmethod
@@ -453,6 +488,7 @@ def proposal_to_dict(proposal: Proposal) -> dict[str, Any]:
     """The normalised proposal as plain JSON/YAML-safe data in this project's format
     (``key: 'F# minor'``, ``time_signature: '7/8'``, canonical color name)."""
     data: dict[str, Any] = proposal.model_dump(mode="json", by_alias=True)
+    data["evolution"] = {k: v for k, v in data["evolution"].items() if v is not None}
     if float(proposal.bpm).is_integer():
         data["bpm"] = int(proposal.bpm)
     return data

@@ -1,26 +1,54 @@
-"""Start and resume runs: open the run directory's SQLite checkpointer, invoke the graph with a
-context, and report where the run stopped (a gate awaiting review, or done)."""
+"""Start and resume runs: open the run directory's SQLite checkpointer and the scoring executor,
+invoke the graph with a context, and report where the run stopped (a gate awaiting review, or
+done).
+
+The executor comes from the caller's :class:`Hooks` when it has one; otherwise it is opened
+here around the whole run from the scoring settings: the CLI's options over the proposal's
+``evolution`` block over the defaults (in-process), see :func:`scoring_settings`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from agents.graph import AgentContext, build_graph
-from agents.proposal import dump_proposal, load_proposal
+from agents.proposal import Proposal, dump_proposal, load_proposal
 from agents.review import approved_labels, read_decisions
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from music.errors import ReviewError, RunStateError
+from evolution.executors import ExecutorSettings, SettingError, open_executor
+from evolution.ray_executor import PoolStartError
+from music.errors import ChromaticError, InputError, ReviewError, RunStateError
+
+logger = logging.getLogger(__name__)
+
+#: The CLI option of each executor setting (for errors about an option's value).
+OPTION_NAMES: Final = {
+    "kind": "--executor",
+    "actors": "--actors",
+    "cpus_per_actor": "--cpus-per-actor",
+    "gpus_per_actor": "--gpus-per-actor",
+    "batch_size": "--batch-size",
+    "address": "--ray-address",
+}
+
+
+class ScoringSetupError(ChromaticError):
+    """The scoring executor could not be started (Ray unreachable, a pool the cluster cannot
+    hold, actors that never came up)."""
+
 
 THREAD = {"configurable": {"thread_id": "song"}}
 
@@ -42,6 +70,37 @@ class Hooks:
     executor: Executor | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
+
+
+def scoring_settings(
+    proposal: Proposal, options: Mapping[str, object] | None = None
+) -> ExecutorSettings:
+    """How this run scores: ``options`` (the CLI's: ``executor``, ``actors``,
+    ``cpus_per_actor``, ``gpus_per_actor``, ``batch_size``, ``ray_address``; None = not given)
+    over the proposal's ``evolution`` block over the defaults. Raises InputError naming the
+    option, its value and what is allowed."""
+    settings = ExecutorSettings().with_values(proposal.evolution.scoring_values())
+    try:
+        return settings.with_values(options or {})
+    except SettingError as exc:
+        option = OPTION_NAMES.get(exc.name, exc.name)
+        raise InputError(file=None, field=option, value=exc.value, allowed=exc.allowed) from None
+
+
+@contextmanager
+def scoring_hooks(hooks: Hooks, settings: ExecutorSettings) -> Iterator[Hooks]:
+    """``hooks`` with an executor: the caller's own, else one opened from ``settings`` for
+    as long as this context lasts (Ray actors started here are stopped on exit)."""
+    if hooks.executor is not None:
+        yield hooks
+        return
+    logger.info("scoring with %s", settings)
+    with ExitStack() as stack:
+        try:
+            executor = stack.enter_context(open_executor(settings))
+        except (ValueError, PoolStartError, ConnectionError) as exc:
+            raise ScoringSetupError(f"scoring executor ({settings.kind}): {exc}") from None
+        yield dataclasses.replace(hooks, executor=executor)
 
 
 @contextmanager
@@ -88,11 +147,14 @@ def start_run(
     auto_approve: bool = False,
     hooks: Hooks | None = None,
     replace: bool = False,
+    scoring: Mapping[str, object] | None = None,
 ) -> RunOutcome:
     """Validate the proposal, create ``out_dir/<slug>/`` and run until the first gate (or to
     the end with ``auto_approve``). ``replace`` first deletes an earlier run of the same song
-    (only a folder that is a run directory)."""
+    (only a folder that is a run directory). ``scoring``: the CLI's scoring options (see
+    :func:`scoring_settings`), used when ``hooks`` brings no executor."""
     proposal = load_proposal(proposal_path)
+    settings = scoring_settings(proposal, scoring)
     run = RunDir(out_dir / proposal.slug)
     if replace and run.checkpoints.exists() and run.proposal.exists():
         shutil.rmtree(run.root)
@@ -101,15 +163,16 @@ def start_run(
             f"{run.root}: a run already exists here -- continue it with `chromatic resume "
             f"{run.root}`, or pass another --out folder"
         )
-    run.root.mkdir(parents=True, exist_ok=True)
-    dump_proposal(proposal, run.proposal)
-    with open_graph(run) as graph:
-        graph.invoke(
-            {"run_dir": str(run.root), "phases": {}},
-            THREAD,
-            context=_context(run, auto_approve, hooks or Hooks()),
-        )
-        return _outcome(graph, run)
+    with scoring_hooks(hooks or Hooks(), settings) as scored:
+        run.root.mkdir(parents=True, exist_ok=True)
+        dump_proposal(proposal, run.proposal)
+        with open_graph(run) as graph:
+            graph.invoke(
+                {"run_dir": str(run.root), "phases": {}},
+                THREAD,
+                context=_context(run, auto_approve, scored),
+            )
+            return _outcome(graph, run)
 
 
 def check_review_ready(run: RunDir, phase: str, candidate_ids: list[str]) -> dict[str, str]:
@@ -138,13 +201,18 @@ def run_status(run_dir: Path) -> tuple[RunOutcome, dict[str, Any]]:
 
 
 def resume_run(
-    *, run_dir: Path, auto_approve: bool = False, hooks: Hooks | None = None
+    *,
+    run_dir: Path,
+    auto_approve: bool = False,
+    hooks: Hooks | None = None,
+    scoring: Mapping[str, object] | None = None,
 ) -> RunOutcome:
     """Continue from the last checkpoint: past a gate once its review.yml is valid and has an
-    approval, or re-run the node a crash interrupted."""
+    approval, or re-run the node a crash interrupted. ``scoring``: the CLI's scoring options
+    over the run's proposal.yml (see :func:`scoring_settings`)."""
     run = RunDir(run_dir).require_existing()
-    load_proposal(run.proposal)  # a hand-edited proposal.yml is checked before anything runs
-    ctx = _context(run, auto_approve, hooks or Hooks())
+    # A hand-edited proposal.yml (and the scoring options) are checked before anything runs.
+    settings = scoring_settings(load_proposal(run.proposal), scoring)
     with open_graph(run) as graph:
         outcome = _outcome(graph, run)
         if outcome.status == "done":
@@ -159,7 +227,10 @@ def resume_run(
             ids = list(values["phases"][outcome.phase]["candidates"])
             if not auto_approve:
                 check_review_ready(run, outcome.phase, ids)
-            graph.invoke(Command(resume=True), THREAD, context=ctx)
-        else:
-            graph.invoke(None, THREAD, context=ctx)
+        with scoring_hooks(hooks or Hooks(), settings) as scored:
+            ctx = _context(run, auto_approve, scored)
+            command: Command[Any] | None = (
+                Command(resume=True) if outcome.status == "awaiting_review" else None
+            )
+            graph.invoke(command, THREAD, context=ctx)
         return _outcome(graph, run)

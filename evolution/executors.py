@@ -30,8 +30,19 @@ ALIASES: Final = {"executor": "kind", "ray_address": "address"}
 """Names the proposal and the CLI use for settings fields."""
 
 
-def _fail(name: str, value: object, allowed: str) -> ValueError:
-    return ValueError(f"executor setting {name} = {value!r} is invalid; allowed: {allowed}")
+class SettingError(ValueError):
+    """An executor setting that cannot be used; names the setting, its value and what is
+    allowed (the proposal and the CLI turn these into their own errors)."""
+
+    def __init__(self, name: str, value: object, allowed: str) -> None:
+        super().__init__(f"executor setting {name} = {value!r} is invalid; allowed: {allowed}")
+        self.name = name
+        self.value = value
+        self.allowed = allowed
+
+
+def _fail(name: str, value: object, allowed: str) -> SettingError:
+    return SettingError(name, value, allowed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +87,7 @@ class ExecutorSettings:
             if not number or not math.isfinite(value) or value < 0 or (positive and value == 0):
                 raise _fail(name, value, "a number > 0" if positive else "a number >= 0")
         if self.address is not None and (not isinstance(self.address, str) or not self.address):
-            raise _fail("address", self.address, "a Ray address such as ray://head:10001 or auto")
+            raise _fail("address", self.address, "a Ray address such as HEAD_IP:6379 or auto")
         if self.providers is not None and (
             not self.providers or not all(isinstance(p, str) and p for p in self.providers)
         ):

@@ -232,6 +232,33 @@ def test_defaults() -> None:
     assert (ev.mutation_rate, ev.crossover_rate) == (engine.mutation_rate, engine.crossover_rate)
 
 
+def test_scoring_settings_in_the_evolution_block() -> None:
+    assert proposal_from_dict(_minimal()).evolution.scoring_values() == {}
+    block = {"executor": "ray", "actors": 3, "cpus_per_actor": 0.5, "batch_size": 16}
+    p = proposal_from_dict(_minimal(evolution=block))
+    assert p.evolution.scoring_values() == block
+    saved = proposal_to_dict(p)["evolution"]
+    assert {k: saved[k] for k in block} == block and "gpus_per_actor" not in saved
+    assert proposal_from_dict(proposal_to_dict(p)) == p
+
+
+@pytest.mark.parametrize(
+    ("block", "allowed"),
+    [
+        ({"executor": "Ray"}, "local or ray"),
+        ({"actors": 2.0}, "an integer >= 1"),
+        ({"cpus_per_actor": "one"}, "a number > 0"),
+        ({"workers": 2}, "allowed: actors, batch_size, cpus_per_actor,"),
+    ],
+)
+def test_bad_scoring_setting_names_what_is_allowed(block: dict[str, Any], allowed: str) -> None:
+    with pytest.raises(ProposalError) as info:
+        proposal_from_dict(_minimal(evolution=block), file="song.yml")
+    ((name, value),) = block.items()
+    assert str(info.value).startswith(f"song.yml: evolution.{name}: {value!r} -- ")
+    assert allowed in str(info.value)
+
+
 def test_small_population_without_top_n_keeps_all_members() -> None:
     assert proposal_from_dict(_minimal(evolution={"population_size": 8})).evolution.top_n == 8
 
@@ -303,6 +330,13 @@ BAD: list[tuple[str, str, str, str]] = [
     ("elite", MINIMAL + "evolution: {population_size: 8, elite: 8}\n", "evolution.elite", "8"),
     ("rate", MINIMAL + "evolution: {mutation_rate: 1.5}\n", "evolution.mutation_rate", "1.5"),
     ("evo-typo", MINIMAL + "evolution: {populaton_size: 32}\n", "evolution.populaton_size", "32"),
+    ("executor", MINIMAL + "evolution: {executor: spark}\n", "evolution.executor", "'spark'"),
+    ("actors", MINIMAL + "evolution: {actors: 0}\n", "evolution.actors", "0"),
+    ("actors-bool", MINIMAL + "evolution: {actors: true}\n", "evolution.actors", "True"),
+    ("cpus", MINIMAL + "evolution: {cpus_per_actor: 0}\n", "evolution.cpus_per_actor", "0"),
+    ("gpus", MINIMAL + "evolution: {gpus_per_actor: -1}\n", "evolution.gpus_per_actor", "-1"),
+    ("batch", MINIMAL + "evolution: {batch_size: '8'}\n", "evolution.batch_size", "'8'"),
+    ("workers", MINIMAL + "evolution: {workers: 2}\n", "evolution.workers", "2"),
     ("weights-sum", MINIMAL + "weights: {theory: 0.5, chromatic: 0.6}\n", "weights", "0.6"),
     ("seed", MINIMAL + "seed: -3\n", "seed", "-3"),
     ("mood", MINIMAL + "mood: {dark: true}\n", "mood", "'dark': True"),
