@@ -1,15 +1,21 @@
-"""Time one chords phase (population 64 x 30 generations) and candidates scored per second."""
+"""Time one chords phase (population 64 x 30 generations) and candidates scored per second,
+with the evaluator the agent uses (theory scores + the ChromaticScorer's match) and, for
+comparison, theory scores alone. Goal (DESIGN §8): one phase in under 15 s."""
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from agents.phases.chords import ChordEvaluator
+from agents.phases.critic import Critic, load_scorer
 from bench.common import write_result
 from evolution.engine import EvolutionConfig, evolve
+from evolution.lazy import Lazy
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import workhorse_genomes
 from generators.chords.operators import ChordOps
@@ -17,12 +23,10 @@ from music.keys import Key
 from music.meter import Meter
 from scoring.composite import Weights
 
+CONCEPT = "a lighthouse keeper counts the hours of a long night, waves and a slow pulse of light"
 
-def main() -> Path:
-    key, meter = Key(9, "minor"), Meter(4, 4)
-    model = ChordTransitionModel.load()
-    ops = ChordOps(key=key, meter=meter, bars=4, model=model)
-    evaluator = ChordEvaluator(ops=ops, weights=Weights())
+
+def _phase(evaluator: ChordEvaluator, ops: ChordOps, key: Key, meter: Meter) -> dict[str, Any]:
     runs = []
     for seed in range(3):
         config = EvolutionConfig(population_size=64, generations=30, patience=30)
@@ -39,30 +43,50 @@ def main() -> Path:
         evaluated = sum(h.evaluated for h in result.history)
         runs.append(
             {
-                "seconds": seconds,
+                "seconds": round(seconds, 3),
                 "evaluated": evaluated,
                 "generations": result.generations_run,
-                "initial_best": result.initial_best,
-                "final_best": result.population[0].fitness,
+                "initial_best": round(result.initial_best, 4),
+                "final_best": round(result.population[0].fitness, 4),
             }
         )
     genomes = [ops.random(np.random.default_rng(i)) for i in range(256)]
     t0 = time.perf_counter()
     evaluator(genomes)
     score_rate = len(genomes) / (time.perf_counter() - t0)
-    phase_s = float(np.median([r["seconds"] for r in runs]))
-    data = {
-        "population": 64,
-        "generations": 30,
-        "phase_seconds_median": round(phase_s, 3),
+    return {
+        "phase_seconds_median": round(float(np.median([r["seconds"] for r in runs])), 3),
         "candidates_per_second_in_evolution": round(
             float(np.median([r["evaluated"] / r["seconds"] for r in runs])), 1
         ),
         "candidates_per_second_scoring_only": round(score_rate, 1),
         "runs": runs,
     }
-    path = write_result("chords_phase", data)
-    print(f"chords phase 64x30: {phase_s:.2f} s median; scoring {score_rate:.0f} candidates/s")
+
+
+def main() -> Path:
+    key, meter = Key(9, "minor"), Meter(4, 4)
+    ops = ChordOps(key=key, meter=meter, bars=4, model=ChordTransitionModel.load())
+    critic = Critic(
+        scorer=Lazy(functools.partial(load_scorer, None)),
+        concept=CONCEPT,
+        color="Indigo",
+        bpm=84.0,
+        meter=meter,
+    )
+    critic.scorer.get().prepare_concept(CONCEPT)  # load the model and MiniLM before timing
+    results = {
+        "theory_and_chromatic": _phase(
+            ChordEvaluator(ops=ops, weights=Weights(), critic=critic), ops, key, meter
+        ),
+        "theory_only": _phase(ChordEvaluator(ops=ops, weights=Weights()), ops, key, meter),
+    }
+    path = write_result("chords_phase", {"population": 64, "generations": 30, **results})
+    for name, r in results.items():
+        print(
+            f"chords phase 64x30 ({name}): {r['phase_seconds_median']:.2f} s median; "
+            f"scoring {r['candidates_per_second_scoring_only']:.0f} candidates/s"
+        )
     print(f"wrote {path}")
     return path
 
