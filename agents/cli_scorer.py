@@ -1,9 +1,256 @@
-"""Commands: (being written)."""
+"""Commands ``chromatic train scorer`` and ``chromatic eval scorer``: thin typer layers over
+:mod:`training.scorer` (heavy imports happen inside the commands).
+
+* ``chromatic train scorer --dataset DIR`` fits supervised chromatic heads on a person's
+  labelled catalogue (layout: :mod:`training.scorer.catalogue`) and exports a model.
+* ``chromatic train scorer [--data DIR]`` is the default, real-music training: it builds the
+  corpus from the shared data folder and music21's corpus (unless ``--corpus`` exists),
+  trains the contrastive MIDI encoder, and exports the ONNX model with zero-shot heads.
+* ``chromatic eval scorer`` writes ``scorer_eval.json`` and ``scorer_eval.md``.
+
+Use a model trained here with ``CHROMATIC_SCORER=PATH chromatic run ...``. Every error a person
+can fix prints one line (file, field, value, allowed) and exits with code 2.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
 import typer
+from rich.console import Console
+
+from agents.cli_groups import eval_app, train_app
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+DEFAULT_CORPUS = Path("build/scorer_corpus.npz")
+
+DataOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="The shared data folder (billboard/, groove-midi/, nottingham/, openewld/ ...) to "
+        "build the corpus from when --corpus does not exist yet.",
+    ),
+]
+CorpusOpt = Annotated[
+    Path,
+    typer.Option("--corpus", help="The corpus file (.npz), built from --data if missing."),
+]
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _setup() -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
+
+
+@contextlib.contextmanager
+def _progress(message: str) -> Iterator[None]:
+    """A spinner on a terminal; nothing in CI or under a test runner."""
+    if sys.stderr.isatty():
+        with err.status(message):
+            yield
+    else:
+        yield
+
+
+def _ensure_corpus(corpus: Path, data: Path | None, *, max_clips: int | None, seed: int) -> None:
+    """Build ``corpus`` from ``data`` unless it exists. Raises ValueError naming --data."""
+    if corpus.is_file():
+        return
+    if data is None:
+        raise ValueError(
+            f"--corpus: {str(corpus)!r} -- no such file; pass --data with the shared data "
+            "folder to build it (e.g. --data ../shared/data), or --corpus with a built corpus"
+        )
+    if not data.is_dir():
+        raise ValueError(f"--data: {str(data)!r} -- no such folder; the shared data folder")
+    from training.scorer.corpus import build_corpus
+
+    with _progress(f"building the corpus from {data}"):
+        summary = build_corpus(data_dir=data, out=corpus, max_clips_per_source=max_clips, seed=seed)
+    out.print(f"corpus: {summary.clips} clips -> {corpus}")
+
+
+def train_scorer(
+    dataset: Annotated[
+        Path | None,
+        typer.Option(
+            "--dataset",
+            help="A labelled catalogue folder (catalogue.yml: per track midi and/or audio, "
+            "concept, lyrics, color): fit supervised heads on it.",
+        ),
+    ] = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="The .onnx to write (its .json and .npz go beside it). Default: "
+            "DATASET/model/chromatic_scorer.onnx, or build/scorer/chromatic_scorer.onnx.",
+        ),
+    ] = None,
+    base: Annotated[
+        Path | None,
+        typer.Option("--base", help="Scorer weights (.npz) to start a catalogue fit from."),
+    ] = None,
+    steps: Annotated[int, typer.Option("--steps", min=1, help="Catalogue fit steps.")] = 300,
+    data: DataOpt = None,
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, help="Contrastive training epochs.")
+    ] = 12,
+    max_minutes: Annotated[
+        float | None, typer.Option("--max-minutes", help="Stop contrastive training after this.")
+    ] = None,
+    max_clips_per_source: Annotated[
+        int | None,
+        typer.Option("--max-clips-per-source", min=1, help="Cap clips per source in the corpus."),
+    ] = None,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="A tiny model (smoke runs and tests).")
+    ] = False,
+    threads: Annotated[int, typer.Option("--threads", min=1, help="torch threads.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Train the ChromaticScorer: on a labelled catalogue (--dataset), else on real music."""
+    _setup()
+    from music.errors import ChromaticError
+
+    try:
+        if dataset is not None:
+            _train_catalogue(dataset, out_path, base=base, steps=steps, seed=seed, threads=threads)
+        else:
+            _train_contrastive(
+                corpus=corpus,
+                data=data,
+                out_path=out_path or Path("build/scorer/chromatic_scorer.onnx"),
+                epochs=epochs,
+                max_minutes=max_minutes,
+                max_clips=max_clips_per_source,
+                debug=debug,
+                threads=threads,
+                seed=seed,
+            )
+    except (ChromaticError, ValueError) as exc:
+        raise _fail(exc) from None
+
+
+def _train_catalogue(
+    dataset: Path, out_path: Path | None, *, base: Path | None, steps: int, seed: int, threads: int
+) -> None:
+    from training.scorer.supervised import train_catalogue
+
+    with _progress(f"fitting the chromatic heads on {dataset}"):
+        result = train_catalogue(
+            dataset, out=out_path, base=base, steps=steps, seed=seed, threads=threads
+        )
+    held = (
+        f", held-out tracks {result.heldout_initial_loss:.3f} -> {result.heldout_final_loss:.3f}"
+        if result.heldout_initial_loss is not None and result.heldout_final_loss is not None
+        else ""
+    )
+    out.print(
+        f"catalogue: {result.tracks} tracks, {result.windows} windows; color loss "
+        f"{result.initial_loss:.3f} -> {result.final_loss:.3f}{held}\n"
+        f"model: {result.export.onnx} (parity {result.export.parity_max_abs_diff:.1e})\n"
+        f"use it: CHROMATIC_SCORER={result.export.onnx} chromatic run PROPOSAL"
+    )
+
+
+def _train_contrastive(
+    *,
+    corpus: Path,
+    data: Path | None,
+    out_path: Path,
+    epochs: int,
+    max_minutes: float | None,
+    max_clips: int | None,
+    debug: bool,
+    threads: int,
+    seed: int,
+) -> None:
+    import torch
+
+    from training.scorer.corpus import load_corpus
+    from training.scorer.export import build_graph, export
+    from training.scorer.train import TrainConfig, train_model
+
+    _ensure_corpus(corpus, data, max_clips=max_clips, seed=seed)
+    loaded = load_corpus(corpus)
+    defaults = (
+        TrainConfig.debug(corpus, out_path.parent)
+        if debug
+        else TrainConfig(corpus=corpus, out_dir=out_path.parent)
+    )
+    config = dataclasses.replace(
+        defaults, epochs=epochs, seed=seed, threads=threads, max_minutes=max_minutes
+    )
+    torch.set_num_threads(threads)
+    with _progress(f"training on {len(loaded.splits)} clips"):
+        result = train_model(loaded, config)
+        graph, sidecar = build_graph(result.checkpoint, loaded, seed=seed)
+        exported = export(graph, out_path, sidecar=sidecar)
+    best = result.history[result.best_epoch]
+    out.print(
+        f"trained {len(result.history)} epochs in {result.seconds / 60:.1f} min; best epoch "
+        f"{result.best_epoch}: val top-1 {best.val_top1:.3f}, top-5 {best.val_top5:.3f} of 100\n"
+        f"model: {exported.onnx} (parity {exported.parity_max_abs_diff:.1e})\n"
+        f"evaluate it: chromatic eval scorer --model {exported.onnx} --corpus {corpus}"
+    )
+
+
+def eval_scorer(
+    model: Annotated[
+        Path | None,
+        typer.Option("--model", help="The .onnx to evaluate (default: the shipped model)."),
+    ] = None,
+    corpus: CorpusOpt = DEFAULT_CORPUS,
+    data: DataOpt = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for scorer_eval.json and scorer_eval.md.")
+    ] = Path("bench/results"),
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+) -> None:
+    """Evaluate the scorer: held-out retrieval, match spread, concept sensitivity, directions."""
+    _setup()
+    from music.errors import ChromaticError
+
+    try:
+        _ensure_corpus(corpus, data, max_clips=None, seed=0)
+        from training.scorer.evaluate import main as evaluate
+
+        with _progress("evaluating the scorer"):
+            report = evaluate(model=model, corpus=corpus, out_dir=out_dir, seed=seed)
+    except (ChromaticError, ValueError) as exc:
+        raise _fail(exc) from None
+    ret = report["retrieval"]
+    goals = report["goals"]
+    unmet = [k for k, v in goals.items() if not v]
+    out.print(
+        f"held-out retrieval ({ret['clips']} clips): top-1 {ret['top1']}, top-5 {ret['top5']} "
+        f"of {ret['pool']} (chance {ret['chance_top1']:.2f}, {ret['chance_top5']:.2f})\n"
+        f"goals met {len(goals) - len(unmet)}/{len(goals)}"
+        + (f" (not met: {', '.join(unmet)})" if unmet else "")
+        + "\n"
+        f"report: {out_dir / 'scorer_eval.md'} and {out_dir / 'scorer_eval.json'}"
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to ``app`` and its groups."""
+    """Add this module's commands to the ``train`` and ``eval`` groups."""
+    del app  # the commands live in the groups, which agents/cli.py adds to the app
+    train_app.command("scorer")(train_scorer)
+    eval_app.command("scorer")(eval_scorer)

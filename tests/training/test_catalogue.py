@@ -243,3 +243,44 @@ def test_window_offsets_spread_over_long_songs() -> None:
     starts = window_offsets(200.0, window_qn=32.0, bar_qn=4.0, max_windows=4)
     assert len(starts) == 4 and starts[0] == 0.0 and starts[-1] == 168.0
     assert all(s % 4.0 == 0 for s in starts)
+
+
+def test_cli_train_scorer_on_a_catalogue(tmp_path: Path, text: TextEncoder) -> None:
+    """``chromatic train scorer --dataset DIR`` through the real CLI: a supervised model that
+    the runtime scorer opens, and that CHROMATIC_SCORER can name."""
+    from typer.testing import CliRunner
+
+    from agents.cli import app
+
+    root = build_catalogue(tmp_path / "catalogue")
+    base = debug_base(tmp_path / "base.npz")
+    out = tmp_path / "model" / "mine.onnx"
+    args = ["train", "scorer", "--dataset", str(root), "--base", str(base), "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--steps", "60"])
+    assert result.exit_code == 0, result.output
+    assert "6 tracks" in result.output and f"CHROMATIC_SCORER={out}" in result.output
+    side = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert side["heads"]["mode"] == "supervised"
+    assert side["training_data"]["catalogue"]["tracks"] == 6
+    scorer = ChromaticScorer.load(out, text_encoder=text)
+    from scoring.midi_features import features_from_midi_file
+
+    s = scorer.analyse_batch(
+        [features_from_midi_file(root / "midi" / "t0.mid")], "a slow song of rain", color="Green"
+    )
+    assert 0.0 < float(s.match[0]) < 1.0
+
+
+def test_cli_train_scorer_reports_a_bad_catalogue(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from agents.cli import app
+
+    root = build_catalogue(tmp_path / "catalogue")
+    data = (root / "catalogue.yml").read_text(encoding="utf-8")
+    (root / "catalogue.yml").write_text(data.replace("Yellow", "Mauve", 1), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "scorer", "--dataset", str(root)])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "catalogue.yml" in message and "tracks[1].color" in message and "Mauve" in message
+    assert "Traceback" not in result.output
