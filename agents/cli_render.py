@@ -1,9 +1,109 @@
-"""Commands: (being written)."""
+"""Commands: ``chromatic render RUN`` (assemble and render a run again) and ``chromatic train
+renderplan`` (train the RenderPlan models on a dataset of analysed tracks).
+
+Errors a person can fix (a missing or broken SoundFont, an unwritable folder, a run with
+nothing approved, a missing dataset) print one line and exit with code 2.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from agents.cli_groups import train_app
+
+SoundFontOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--soundfont",
+        help="A General MIDI .sf2 file (default: $CHROMATIC_SOUNDFONT, else FluidR3 GM, else "
+        "pretty_midi's TimGM6mb).",
+    ),
+]
+
+
+def _approved_of(values: dict[str, Any], phases: list[str]) -> dict[str, list[str]]:
+    got = values.get("phases", {})
+    return {p: list(got.get(p, {}).get("approved", {})) for p in phases}
+
+
+def render(
+    run_dir: Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")],
+    soundfont: SoundFontOption = None,
+) -> None:
+    """Assemble and render a run again (at least its chords approved): song.mid,
+    arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3."""
+    from agents.cli import _fail, _setup, out
+
+    _setup()
+    from agents.graph import PHASE_RUNS
+    from agents.phases.render import render_run
+    from agents.proposal import load_proposal
+    from agents.rundir import RunDir
+    from agents.runner import run_status
+    from music.errors import ChromaticError, RunStateError
+
+    try:
+        run = RunDir(run_dir).require_existing()
+        proposal = load_proposal(run.proposal)
+        _, values = run_status(run_dir)
+        plan = values.get("plan")
+        if not plan:
+            raise RunStateError(f"{run.root}: the run has no plan yet -- resume it first")
+        manifest = render_run(
+            run=run,
+            proposal=proposal,
+            plan=plan,
+            approved=_approved_of(values, list(PHASE_RUNS)),
+            soundfont=soundfont,
+        )
+    except (ChromaticError, ValueError) as exc:
+        raise _fail(exc) from None
+    out.print(
+        f"[bold green]rendered:[/] {run.root / manifest['mix_wav']} "
+        f"({manifest['seconds']:.1f} s, {manifest['integrated_lufs']:.1f} LUFS, "
+        f"{manifest['true_peak_dbtp']:.1f} dBTP; parts: {', '.join(manifest['parts'])})"
+    )
+
+
+def train_renderplan(
+    dataset: Annotated[
+        Path,
+        typer.Option(
+            "--dataset",
+            help="A dataset root (tracks/<id>/, built into plan_dataset.jsonl when missing) or "
+            "a plan_dataset.jsonl file.",
+        ),
+    ],
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Folder for the linear and MLP models and report.json.")
+    ] = Path("models/renderplan"),
+) -> None:
+    """Train the RenderPlan models (linear and MLP) on real tracks: python -m
+    training.renderplan train."""
+    from agents.cli import _fail, _setup
+
+    _setup()
+    from music.errors import ChromaticError
+    from training.renderplan.__main__ import main
+
+    if not dataset.exists():
+        raise _fail(
+            FileNotFoundError(
+                f"--dataset: {str(dataset)!r} -- no such file or folder (a dataset root with "
+                "tracks/<id>/ or a plan_dataset.jsonl; see training/renderplan/dataset.py)"
+            )
+        )
+    try:
+        code = main(["train", "--dataset", str(dataset), "--out", str(out_dir)])
+    except (ChromaticError, ValueError, OSError) as exc:
+        raise _fail(exc) from None
+    raise typer.Exit(code=code)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to ``app`` and its groups."""
+    app.command("render")(render)
+    train_app.command("renderplan")(train_renderplan)

@@ -24,6 +24,7 @@ from agents.fileio import write_text_atomic
 from agents.phases.chords import PHASE as CHORDS
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
+from agents.phases.render import render_run
 from agents.plan import make_plan
 from agents.proposal import Proposal, load_proposal
 from agents.review import approved_labels, read_decisions, set_decision
@@ -45,6 +46,7 @@ class SongState(TypedDict, total=False):
     run_dir: str
     plan: dict[str, Any]
     phases: Annotated[dict[str, Any], _merge]
+    render: dict[str, Any]
     done: bool
 
 
@@ -159,13 +161,23 @@ def _promote(phase: str) -> Any:
     return promote_node
 
 
+def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
+    """Assemble every phase's approved parts and render stems and the master (re-runs whole
+    on resume; every file is written atomically)."""
+    ctx = runtime.context
+    phases = state.get("phases", {})
+    approved = {p: list(phases.get(p, {}).get("approved", {})) for p in PHASE_RUNS}
+    manifest = render_run(run=ctx.run, proposal=ctx.proposal, plan=state["plan"], approved=approved)
+    return {"render": manifest}
+
+
 def _done(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     return {"done": True}
 
 
 def build_graph(checkpointer: BaseCheckpointSaver[Any]) -> CompiledStateGraph[Any, Any, Any, Any]:
     """The agent graph, compiled with ``checkpointer`` (SQLite in the run directory):
-    plan -> for each phase: generate -> gate -> promote -> done."""
+    plan -> for each phase: generate -> gate -> promote -> render -> done."""
     g: StateGraph[Any, Any, Any, Any] = StateGraph(SongState, context_schema=AgentContext)
     g.add_node("plan", _plan)
     g.add_edge(START, "plan")
@@ -178,7 +190,9 @@ def build_graph(checkpointer: BaseCheckpointSaver[Any]) -> CompiledStateGraph[An
         g.add_edge(f"generate_{phase}", f"gate_{phase}")
         g.add_edge(f"gate_{phase}", f"promote_{phase}")
         previous = f"promote_{phase}"
+    g.add_node("render", _render)
+    g.add_edge(previous, "render")
     g.add_node("done", _done)
-    g.add_edge(previous, "done")
+    g.add_edge("render", "done")
     g.add_edge("done", END)
     return g.compile(checkpointer=checkpointer)

@@ -66,6 +66,11 @@ class RunDir:
     def previews(self, phase: str) -> Path:
         return self.phase(phase) / "previews"
 
+    def preview(self, phase: str, candidate_id: str) -> Path:
+        """The candidate's audio preview (MP3: LAME output is byte-identical for the same
+        audio, so the same seed gives the same files; Vorbis streams get a random serial)."""
+        return self.previews(phase) / f"{check_safe_name(candidate_id, what='id')}.mp3"
+
     def approved(self, phase: str) -> Path:
         return self.phase(phase) / "approved"
 
@@ -74,6 +79,45 @@ class RunDir:
 
     def evolution_log(self, phase: str) -> Path:
         return self.phase(phase) / "evolution.json"
+
+    # The render after the last gate (names shared with render.pipeline.RenderPaths and
+    # render.assemble.assemble_to_files; tests/agents/test_render_node.py checks they agree).
+
+    @property
+    def song_mid(self) -> Path:
+        return self.root / "song.mid"
+
+    @property
+    def arrangement(self) -> Path:
+        return self.root / "arrangement.json"
+
+    @property
+    def stems(self) -> Path:
+        return self.root / "stems"
+
+    def stem(self, part: str) -> Path:
+        return self.stems / f"{check_safe_name(part, what='part')}.wav"
+
+    @property
+    def render_plan(self) -> Path:
+        return self.root / "render_plan.json"
+
+    @property
+    def analysis(self) -> Path:
+        return self.root / "analysis.json"
+
+    @property
+    def mix_wav(self) -> Path:
+        return self.root / "mix.wav"
+
+    @property
+    def mix_mp3(self) -> Path:
+        return self.root / "mix.mp3"
+
+    @property
+    def render_manifest(self) -> Path:
+        """``render.json``: what the last complete render wrote and measured; written last."""
+        return self.root / "render.json"
 
     def require_existing(self) -> RunDir:
         if not self.checkpoints.is_file() or not self.proposal.is_file():

@@ -2,7 +2,8 @@
 
 :func:`preview_song` builds that Song (the caller picks the parts underneath: a bass candidate
 over the approved chords and drums of its section); :func:`render_preview` renders it with
-the shared synthesizer, without RenderPlan effects, at -16 LUFS under -1 dBTP, at most
+the shared synthesizer, without RenderPlan effects, at -16 LUFS with sample peaks under -1 dBFS
+(true peaks are not read: that costs ~4x the rest of a preview; the master holds -1 dBTP), at most
 ``max_seconds`` long (a cut preview fades out over its last second), to OGG or MP3 (by the
 suffix; WAV too) written atomically.
 """
@@ -60,14 +61,20 @@ def render_preview(
     max_seconds: float = 20.0,
     soundfont: Path | str | None = None,
     backend: str | None = None,
+    channels: int = 2,
 ) -> Path:
     """Render ``song`` to ``out`` (.ogg, .mp3 or .wav) and return ``out``.
+
+    ``channels``: 2 (stereo, as the SoundFont pans) or 1 (mono: about half the time, most of
+    it in the encoder; the agent's many candidate previews use it).
 
     Raises RenderError for a song with no notes, a missing or broken SoundFont or an
     unwritable folder; nothing is left under ``out`` on failure."""
     out = Path(out)
     if out.suffix.lower() not in PREVIEW_SUFFIXES:
         raise ValueError(f"out: {str(out)!r} -- a file ending in {', '.join(PREVIEW_SUFFIXES)}")
+    if channels not in (1, 2):
+        raise ValueError(f"channels: {channels!r} -- 1 (mono) or 2 (stereo)")
     if not (math.isfinite(max_seconds) and max_seconds >= 1.0):
         raise ValueError(f"max_seconds: {max_seconds!r} -- at least 1 second")
     if not any(p.notes for p in song.parts):
@@ -76,10 +83,10 @@ def render_preview(
     synth = shared_synthesizer(soundfont, backend=backend)
     full = qn_to_seconds(song.end, song.bpm) + DEFAULT_TAIL_S
     seconds = min(full, max_seconds)
-    audio = synth.render_song(song, seconds=seconds)
+    audio = synth.render_song(song, seconds=seconds, channels=channels).reshape(-1, channels)
     fade = round((_FADE_CUT_S if full > max_seconds else _FADE_END_S) * synth.sample_rate)
     fade = min(fade, audio.shape[0])
     if fade:
         audio[audio.shape[0] - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
-    mastered, _ = normalize(audio, synth.sample_rate, target_lufs=PREVIEW_LUFS)
+    mastered, _ = normalize(audio, synth.sample_rate, target_lufs=PREVIEW_LUFS, oversample=1)
     return write_audio(out, mastered, synth.sample_rate)

@@ -20,6 +20,7 @@ from agents.phases.common import (
     write_history,
 )
 from agents.phases.critic import Critic, critic_for, score_cards
+from agents.phases.previews import PreviewWriter
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.review import build_review, write_review
@@ -126,10 +127,18 @@ def run_chords_phase(
         executor=executor or LocalExecutor(),
         on_generation=on_generation,
     )
-    ids = _write_candidates(proposal=proposal, plan=plan, run=run, result=result)
-    _write_review(proposal=proposal, run=run, result=result, ids=ids, config=config)
+    previews = PreviewWriter(run=run, phase=PHASE)
+    ids, heard = _write_candidates(
+        proposal=proposal, plan=plan, run=run, result=result, previews=previews
+    )
+    _write_review(proposal=proposal, run=run, result=result, ids=ids, config=config, heard=heard)
     write_history(run=run, phase=PHASE, results={"": result})
-    return {"review": run.relative(run.review(PHASE)), "candidates": ids, "status": "review"}
+    return {
+        "review": run.relative(run.review(PHASE)),
+        "candidates": ids,
+        "status": "review",
+        "previews": previews.summary(),
+    }
 
 
 def _write_candidates(
@@ -138,8 +147,12 @@ def _write_candidates(
     plan: SongPlan,
     run: RunDir,
     result: EvolutionResult[ChordGenome, ScoreCard],
-) -> list[str]:
+    previews: PreviewWriter,
+) -> tuple[list[str], dict[str, str | None]]:
+    """Write each top candidate's MIDI, genome JSON and preview (chords alone: nothing is
+    approved under them yet). Returns the ids and each id's preview path (or None)."""
     ids = []
+    heard: dict[str, str | None] = {}
     for rank, scored in enumerate(result.top, start=1):
         cid = f"chord_{rank:03d}"
         part = chords_part(scored.genome, proposal.key, program=PART_PROGRAMS["chords"])
@@ -151,8 +164,9 @@ def _write_candidates(
             "genome": genome_to_data(scored.genome),
         }
         write_text_atomic(run.candidate_data(PHASE, cid), json.dumps(data) + "\n")
+        heard[cid] = previews.write(candidate_id=cid, candidate=song)
         ids.append(cid)
-    return ids
+    return ids, heard
 
 
 def _write_review(
@@ -162,6 +176,7 @@ def _write_review(
     result: EvolutionResult[ChordGenome, ScoreCard],
     ids: list[str],
     config: EvolutionConfig,
+    heard: dict[str, str | None],
 ) -> None:
     header = review_header(phase=PHASE, proposal=proposal, config=config, results={"": result})
     entries = []
@@ -170,7 +185,7 @@ def _write_review(
             {
                 "id": cid,
                 "midi_file": run.relative(run.candidate_midi(PHASE, cid)),
-                "preview": None,
+                "preview": heard.get(cid),
                 "rank": rank,
                 "scores": scores_entry(scored.score),
                 "description": describe(scored.genome, proposal.key),

@@ -16,6 +16,7 @@ from agents.phases.common import (
     scores_entry,
     write_history,
 )
+from agents.phases.previews import PreviewWriter
 from agents.proposal import Proposal
 from agents.review import build_review, write_review
 from agents.rundir import RunDir
@@ -65,6 +66,7 @@ def run_sectioned_phase(
     entries: list[dict[str, Any]] = []
     ids: list[str] = []
     by_section: dict[str, list[str]] = {}
+    previews = PreviewWriter(run=run, phase=phase)
     for section in sections:
         s = setup(section)
         result = evolve(
@@ -81,7 +83,8 @@ def run_sectioned_phase(
         by_section[section] = []
         for rank, scored in enumerate(result.top, start=1):
             cid = f"{section}_{rank:03d}"
-            write_midi(s.to_song(scored.genome), run.candidate_midi(phase, cid))
+            song = s.to_song(scored.genome)
+            write_midi(song, run.candidate_midi(phase, cid))
             write_text_atomic(
                 run.candidate_data(phase, cid),
                 json.dumps({"section": section, "genome": s.to_data(scored.genome)}) + "\n",
@@ -91,7 +94,9 @@ def run_sectioned_phase(
                     "id": cid,
                     "section": section,
                     "midi_file": run.relative(run.candidate_midi(phase, cid)),
-                    "preview": None,
+                    "preview": previews.write(
+                        candidate_id=cid, candidate=song, underneath=s.underneath, section=section
+                    ),
                     "rank": rank,
                     "scores": scores_entry(scored.score),
                     "description": s.describe(scored.genome),
@@ -109,4 +114,5 @@ def run_sectioned_phase(
         "candidates": ids,
         "sections": by_section,
         "status": "review",
+        "previews": previews.summary(),
     }

@@ -1,0 +1,99 @@
+"""Audio previews of a phase's candidates, written in the phase's generate node (never in its
+gate, which re-runs on resume): ``<phase>/previews/<id>.mp3``, the candidate heard over the
+parts approved before it for its section (nothing under chords).
+
+Previews are short (at most :data:`PREVIEW_SECONDS`), mono, at -16 LUFS, MP3 (byte-identical
+for the same seed), and written atomically; only the first :data:`PREVIEWS_PER_SECTION`
+candidates of each section get one. The SoundFont is the render's (``$CHROMATIC_SOUNDFONT``,
+else FluidR3 GM, else pretty_midi's TimGM6mb); a missing or broken one stops the phase with
+a RenderError naming it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from agents.rundir import RunDir
+from music.midi_io import Song
+from music.notes import Note, Part
+from render.previews import preview_song, render_preview
+
+logger = logging.getLogger(__name__)
+
+PREVIEW_SECONDS: Final = 20.0
+PREVIEWS_PER_SECTION: Final = 10
+PREVIEW_CHANNELS: Final = 1
+
+
+def _unique_names(parts: Sequence[Part]) -> list[Part]:
+    """Parts renamed where needed so no two share a name (approved MIDI tracks are named after
+    their section label, so chords and drums of ``verse`` are both ``verse``)."""
+    seen: set[str] = set()
+    out = []
+    for i, p in enumerate(parts):
+        name = p.name
+        if name in seen:
+            name = f"{p.name}_{i}"
+        seen.add(name)
+        out.append(p if name == p.name else p.renamed(name))
+    return out
+
+
+def _one_part(song: Song) -> Part:
+    """The candidate as one Part: its only part, or all its parts' notes on the first's program."""
+    if len(song.parts) == 1:
+        return song.parts[0]
+    first = song.parts[0]
+    notes: list[Note] = sorted(
+        (n for p in song.parts for n in p.notes), key=lambda n: (n.start, n.pitch)
+    )
+    return Part(first.name, tuple(notes), program=first.program, is_drum=first.is_drum)
+
+
+@dataclass
+class PreviewWriter:
+    """Writes one phase's previews and keeps count of how many and how long they took."""
+
+    run: RunDir
+    phase: str
+    per_section: int = PREVIEWS_PER_SECTION
+    max_seconds: float = PREVIEW_SECONDS
+    count: int = 0
+    seconds: float = 0.0
+    _written: dict[str, int] = field(default_factory=dict)
+
+    def write(
+        self,
+        *,
+        candidate_id: str,
+        candidate: Song,
+        underneath: Sequence[Part] = (),
+        section: str = "",
+    ) -> str | None:
+        """Render the candidate's preview (the first ``per_section`` of each section) and
+        return its path relative to the run directory, or None past the limit."""
+        done = self._written.get(section, 0)
+        if done >= self.per_section:
+            return None
+        t0 = time.perf_counter()
+        parts = _unique_names([*underneath, _one_part(candidate)])
+        song = preview_song(parts[-1], parts[:-1], candidate.bpm, candidate.meter)
+        path = render_preview(
+            song,
+            self.run.preview(self.phase, candidate_id),
+            max_seconds=self.max_seconds,
+            channels=PREVIEW_CHANNELS,
+        )
+        self._written[section] = done + 1
+        self.count += 1
+        self.seconds += time.perf_counter() - t0
+        return self.run.relative(path)
+
+    def summary(self) -> dict[str, float | int]:
+        """``{"count", "seconds"}`` for the phase state (rounded to ms)."""
+        logger.info("%s: %d previews in %.2f s", self.phase, self.count, self.seconds)
+        return {"count": self.count, "seconds": round(self.seconds, 3)}

@@ -1,0 +1,159 @@
+"""After the last gate: assemble the approved parts into the song and render it.
+
+Reads every phase's approved MIDI (``<phase>/approved/<label>.mid``; the phase's name is the
+part's name), places the plan's sections in order (a section plays the part approved for its
+label, or the nearest section's: see :mod:`render.assemble`), and writes into the run
+directory ``song.mid``, ``arrangement.json``, ``stems/<part>.wav``, ``analysis.json``,
+``render_plan.json``, ``mix.wav`` and ``mix.mp3``, then ``render.json`` (what was rendered
+and measured) last, so its presence says the render is complete.
+
+Resumable: every file is written to a temp file and renamed; the SoundFont and the output
+folders are checked before anything is written; temp files left by a killed render are
+removed when it runs again, and the re-run overwrites every output.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from agents.fileio import write_text_atomic
+from agents.proposal import Proposal
+from agents.rundir import RunDir
+from music.errors import RunStateError
+from music.meter import Meter
+from music.midi_io import read_midi
+from music.notes import Note, Part
+from render.assemble import assemble_to_files
+from render.audio_io import ensure_writable_dir
+from render.pipeline import render_song
+from render.synth import Synthesizer
+
+logger = logging.getLogger(__name__)
+
+#: Temp files of agents/fileio (``.NAME.XXXX.tmp``) and render/audio_io (``.STEM.PID.HEX.tmpSUF``).
+_TEMP_GLOBS = (".*.tmp", ".*.tmp.*")
+
+
+def sweep_temp_files(run: RunDir) -> list[Path]:
+    """Remove temp files a killed render left in the run directory and ``stems/``."""
+    removed = []
+    for folder in (run.root, run.stems):
+        if not folder.is_dir():
+            continue
+        for pattern in _TEMP_GLOBS:
+            for path in folder.glob(pattern):
+                if path.is_file():
+                    path.unlink()
+                    removed.append(path)
+    if removed:
+        logger.info("removed %d temp files of an interrupted render", len(removed))
+    return removed
+
+
+def _as_part(path: Path, name: str) -> Part:
+    """The approved MIDI at ``path`` as one Part named ``name`` (all its tracks' notes; the
+    first track's program and drum flag)."""
+    song = read_midi(path)
+    first = song.parts[0]
+    notes: list[Note] = sorted(
+        (n for p in song.parts for n in p.notes), key=lambda n: (n.start, n.pitch)
+    )
+    return Part(name, tuple(notes), program=first.program, is_drum=first.is_drum)
+
+
+def approved_parts(
+    run: RunDir, approved: Mapping[str, Sequence[str]]
+) -> dict[str, dict[str, Part]]:
+    """``{part: {label: Part}}`` from ``approved`` (phase -> its approved labels), in phase
+    order. Raises RunStateError when no phase has an approved label, or a file is missing."""
+    parts: dict[str, dict[str, Part]] = {}
+    for phase, labels in approved.items():
+        by_label = {label: _as_part(run.approved_midi(phase, label), phase) for label in labels}
+        if by_label:
+            parts[phase] = by_label
+    if not parts:
+        raise RunStateError(
+            f"{run.root}: nothing approved yet (no {', '.join(approved) or 'phase'}/approved/"
+            "*.mid) -- approve candidates and `chromatic resume` the run before rendering"
+        )
+    return parts
+
+
+def approved_on_disk(run: RunDir, phases: Sequence[str]) -> dict[str, list[str]]:
+    """Each phase's approved labels as promoted files show them (``<phase>/approved/*.mid``)."""
+    return {
+        phase: sorted(p.stem for p in run.approved(phase).glob("*.mid"))
+        for phase in phases
+        if run.approved(phase).is_dir()
+    }
+
+
+def render_run(
+    *,
+    run: RunDir,
+    proposal: Proposal,
+    plan: Mapping[str, Any],
+    approved: Mapping[str, Sequence[str]],
+    soundfont: Path | str | None = None,
+    backend: str | None = None,
+) -> dict[str, Any]:
+    """Assemble and render the run (module docstring). ``plan``: the run's plan.json (sections
+    with bars, phrase_bars); ``approved``: phase -> approved labels. Returns ``render.json``'s
+    content: files relative to the run, seconds, loudness (LUFS), true peak (dBTP), timings.
+
+    Raises RunStateError (nothing approved), RenderError (missing or broken SoundFont,
+    unwritable folder) before writing anything."""
+    t_start = time.perf_counter()
+    parts = approved_parts(run, approved)
+    sections = [(str(s["name"]), int(s["bars"])) for s in plan["sections"]]
+    meter: Meter = proposal.meter
+    phrase_qn = int(plan["phrase_bars"]) * meter.bar_qn
+    with Synthesizer(soundfont, backend=backend) as synth:  # checks the SoundFont first
+        ensure_writable_dir(run.root)
+        ensure_writable_dir(run.stems)
+        sweep_temp_files(run)
+        assembled = assemble_to_files(
+            run.root, sections, parts, bpm=proposal.bpm, meter=meter, phrase_qn=phrase_qn
+        )
+        result = render_song(
+            run.root,
+            assembled.song,
+            sections=sections,
+            total_qn=assembled.arrangement.total_qn,
+            color=proposal.color,
+            mood=proposal.mood,
+            synth=synth,
+        )
+    assert result.mix_mp3 is not None
+    seconds = time.perf_counter() - t_start
+    manifest: dict[str, Any] = {
+        "song": run.relative(assembled.song_mid),
+        "arrangement": run.relative(assembled.arrangement_json),
+        "stems": {name: run.relative(path) for name, path in result.stems.items()},
+        "analysis": run.relative(result.analysis),
+        "render_plan": run.relative(result.render_plan),
+        "mix_wav": run.relative(result.mix_wav),
+        "mix_mp3": run.relative(result.mix_mp3),
+        "parts": {part: sorted(by_label) for part, by_label in parts.items()},
+        "seconds": round(result.seconds, 6),
+        "integrated_lufs": round(result.integrated_lufs, 3),
+        "true_peak_dbtp": round(result.true_peak_dbtp, 3),
+        "backend": result.backend,
+        "soundfont": str(result.soundfont),
+        "plan_source": result.plan.source,
+        "timings": {k: round(v, 3) for k, v in {**result.timings, "total": seconds}.items()},
+    }
+    write_text_atomic(run.render_manifest, json.dumps(manifest, indent=2) + "\n")
+    logger.info(
+        "rendered %s: %.1f s of audio in %.2f s (%.1fx real time)",
+        run.root,
+        result.seconds,
+        seconds,
+        result.seconds / max(seconds, 1e-9),
+    )
+    return manifest

@@ -1,0 +1,247 @@
+"""The render after the last gate, checked by analysing the audio it wrote: an auto-approved
+run ends with song.mid, arrangement.json, stems and a master at -14 LUFS as long as the
+arrangement; every review.yml entry has a preview that sounds; ``chromatic render`` re-runs;
+a render that failed resumes with nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from pedalboard.io import AudioFile
+from ruamel.yaml import YAML
+from typer.testing import CliRunner
+
+from agents.cli import app
+from agents.phases.previews import PREVIEW_SECONDS, PreviewWriter
+from agents.review import load_review_document
+from agents.rundir import PHASES, RunDir
+from agents.runner import resume_run, run_status, start_run
+from music.midi_io import read_midi
+from render.audio_io import read_audio
+from render.errors import RenderError
+from render.loudness import integrated_loudness, rms_db
+from render.pipeline import RenderPaths
+
+EVOLUTION = {"population_size": 16, "generations": 3, "top_n": 3}
+RELEASE_S = 2.5  # a GM note's release after its note-off; gaps shorter than this may ring
+
+
+def _decode(path: Path) -> tuple[np.ndarray, int]:
+    """A compressed file as float32 ``[frames, channels]`` and its sample rate."""
+    with AudioFile(str(path)) as fh:
+        return np.asarray(fh.read(fh.frames).T), int(fh.samplerate)
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory: pytest.TempPathFactory) -> RunDir:
+    """One auto-approved run (small population), shared by the read-only tests below."""
+    folder = tmp_path_factory.mktemp("render")
+    proposal = folder / "lamp.yml"
+    data = {
+        "title": "Lamp Song",
+        "concept": "A lamp left burning in an empty house, waiting for someone to return.",
+        "color": "Blue",
+        "key": "A minor",
+        "bpm": 90,
+        "time_signature": "4/4",
+        "mood": ["melancholic", "wistful"],
+        "genres": ["folk rock"],
+        "sections": [{"name": "verse", "bars": 4}, {"name": "chorus", "bars": 4}],
+        "evolution": EVOLUTION,
+        "seed": 5,
+    }
+    with proposal.open("w") as fh:
+        YAML(typ="safe").dump(data, fh)
+    outcome = start_run(proposal_path=proposal, out_dir=folder / "runs", auto_approve=True)
+    assert outcome.status == "done"
+    return RunDir(outcome.run_dir)
+
+
+def _temp_files(run: RunDir) -> list[Path]:
+    return [p for p in run.root.rglob(".*") if ".tmp" in p.name]
+
+
+def test_run_dir_paths_are_the_render_librarys(tmp_path: Path) -> None:
+    run, lib = RunDir(tmp_path), RenderPaths(tmp_path)
+    assert (run.stems, run.mix_wav, run.mix_mp3) == (lib.stems_dir, lib.mix_wav, lib.mix_mp3)
+    assert (run.render_plan, run.analysis) == (lib.render_plan, lib.analysis)
+
+
+def test_finished_run_has_song_stems_plan_and_master(finished: RunDir) -> None:
+    manifest = json.loads(finished.render_manifest.read_text())
+    _, values = run_status(finished.root)
+    assert values["render"] == manifest
+    approved = {
+        phase: sorted(values["phases"][phase]["approved"])
+        for phase in PHASES
+        if phase in values["phases"]
+    }
+    assert manifest["parts"] == approved and "chords" in approved
+    for path in (finished.song_mid, finished.arrangement, finished.analysis, finished.mix_wav):
+        assert path.is_file() and path.stat().st_size > 0, path
+    assert finished.mix_mp3.is_file() and finished.render_plan.is_file()
+    song = read_midi(finished.song_mid)
+    assert sorted(p.name for p in song.parts) == sorted(approved)
+    assert sorted(p.name for p in finished.stems.iterdir()) == sorted(f"{p}.wav" for p in approved)
+    plan = json.loads(finished.render_plan.read_text())
+    assert plan["windows"], "the RenderPlan has a window per bar group"
+    assert _temp_files(finished) == []
+
+
+def test_master_is_the_arrangements_length_at_minus_14_lufs(finished: RunDir) -> None:
+    arrangement = json.loads(finished.arrangement.read_text())
+    assert [s["name"] for s in arrangement["sections"]] == ["verse", "chorus"]
+    expected = arrangement["seconds"]
+    assert expected == pytest.approx(8 * 4 * 60 / 90)
+    mix, sr = read_audio(finished.mix_wav)
+    assert abs(mix.shape[0] / sr - expected) < 0.050
+    assert integrated_loudness(mix, sr) == pytest.approx(-14.0, abs=1.0)
+    mp3, mp3_sr = _decode(finished.mix_mp3)
+    assert abs(mp3.shape[0] / mp3_sr - expected) < 0.050
+    assert integrated_loudness(mp3, mp3_sr) == pytest.approx(-14.0, abs=1.0)
+
+
+def _sounding(notes: list[tuple[float, float]], t0: float, t1: float) -> bool:
+    return any(s < t1 and e > t0 for s, e in notes)
+
+
+def test_each_stem_sounds_with_its_notes_and_is_silent_without(finished: RunDir) -> None:
+    song = read_midi(finished.song_mid)
+    spq = 60.0 / song.bpm
+    lengths = set()
+    for part in song.parts:
+        audio, sr = read_audio(finished.stem(part.name))
+        lengths.add(audio.shape[0])
+        notes = [(n.start * spq, n.end * spq) for n in part.notes]
+        assert notes, part.name
+        # Every beat with a note sounding is audible in the stem.
+        for k in range(math.floor(notes[-1][1] / spq)):
+            t0, t1 = k * spq, (k + 1) * spq
+            if _sounding(notes, t0, t1):
+                assert rms_db(audio[int(t0 * sr) : int(t1 * sr)]) > -50.0, (part.name, k)
+        # Where the part rests (beyond a release), and before its first note, it is silent.
+        rests = [(0.0, notes[0][0])]
+        ends = np.maximum.accumulate([e for _, e in notes])
+        rests += [(float(ends[i]) + RELEASE_S, notes[i + 1][0]) for i in range(len(notes) - 1)]
+        rests.append((float(ends[-1]) + RELEASE_S + 1.0, audio.shape[0] / sr))
+        for t0, t1 in rests:
+            if t1 - t0 > 0.05:
+                segment = audio[int(t0 * sr) + 1 : int(t1 * sr) - 1]
+                assert float(np.abs(segment).max(initial=0.0)) < 1e-3, (part.name, t0, t1)
+    assert len(lengths) == 1, "stems line up: all the same length"
+
+
+def test_every_review_entry_has_a_preview_that_sounds(finished: RunDir) -> None:
+    phases = [p for p in PHASES if finished.review(p).is_file()]
+    assert "chords" in phases
+    for phase in phases:
+        doc = load_review_document(finished.review(phase))
+        assert doc["candidates"]
+        for entry in doc["candidates"]:
+            assert entry["preview"] is not None, (phase, entry["id"])
+            path = finished.root / entry["preview"]
+            assert path == finished.preview(phase, entry["id"]) and path.is_file()
+            audio, sr = _decode(path)
+            assert 1.0 < audio.shape[0] / sr <= PREVIEW_SECONDS + 0.1
+            assert rms_db(audio) > -40.0, path
+            assert integrated_loudness(audio, sr) == pytest.approx(-16.0, abs=1.5)
+    assert _temp_files(finished) == []
+
+
+def test_preview_writer_limits_per_section_and_repeats_itself(
+    finished: RunDir, tmp_path: Path
+) -> None:
+    song = read_midi(finished.candidate_midi("chords", "chord_001"))
+    files = []
+    for name in ("a", "b"):
+        writer = PreviewWriter(run=RunDir(tmp_path / name), phase="chords", per_section=1)
+        rel = writer.write(candidate_id="chord_001", candidate=song, section="verse")
+        assert rel == "chords/previews/chord_001.mp3"
+        assert writer.write(candidate_id="chord_002", candidate=song, section="verse") is None
+        assert writer.write(candidate_id="chord_003", candidate=song, section="chorus")
+        assert writer.summary()["count"] == 2
+        files.append((tmp_path / name / rel).read_bytes())
+    assert files[0] == files[1]
+
+
+def test_cli_render_reruns_to_the_same_files(finished: RunDir) -> None:
+    before = {p: p.read_bytes() for p in (finished.mix_wav, finished.mix_mp3, finished.song_mid)}
+    result = CliRunner().invoke(app, ["render", str(finished.root)])
+    assert result.exit_code == 0, result.output
+    assert "rendered" in result.output
+    assert {p: p.read_bytes() for p in before} == before
+
+
+@pytest.mark.parametrize("broken", ["missing", "not-a-soundfont"])
+def test_cli_render_with_a_bad_soundfont_exits_2_and_keeps_the_files(
+    finished: RunDir, tmp_path: Path, broken: str
+) -> None:
+    sf = tmp_path / "gm.sf2"
+    if broken == "not-a-soundfont":
+        sf.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    before = finished.mix_wav.read_bytes()
+    result = CliRunner().invoke(
+        app, ["render", str(finished.root)], env={"CHROMATIC_SOUNDFONT": str(sf)}
+    )
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and "gm.sf2" in lines[0] and "CHROMATIC_SOUNDFONT" in lines[0]
+    assert finished.mix_wav.read_bytes() == before
+
+
+def test_cli_render_of_a_run_with_nothing_approved_exits_2(
+    make_proposal: Callable[..., Path], tmp_path: Path
+) -> None:
+    outcome = start_run(proposal_path=make_proposal(evolution=EVOLUTION), out_dir=tmp_path)
+    assert outcome.status == "awaiting_review"
+    result = CliRunner().invoke(app, ["render", str(outcome.run_dir)])
+    assert result.exit_code == 2
+    assert "nothing approved" in result.output
+    assert not RunDir(outcome.run_dir).song_mid.exists()
+
+
+def test_cli_train_renderplan_without_a_dataset_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere"
+    result = CliRunner().invoke(app, ["train", "renderplan", "--dataset", str(missing)])
+    assert result.exit_code == 2
+    assert "--dataset" in result.output and "nowhere" in result.output
+
+
+def test_failed_render_resumes_with_nothing_half_written(
+    make_proposal: Callable[..., Path], tmp_path: Path
+) -> None:
+    proposal = make_proposal(evolution=EVOLUTION)
+    run = RunDir(tmp_path / "runs" / "test-song")
+    run.root.mkdir(parents=True)
+    run.stems.write_text("not a folder")  # the render node cannot write its stems: it fails
+    with pytest.raises(RenderError, match="stems"):
+        start_run(proposal_path=proposal, out_dir=tmp_path / "runs", auto_approve=True)
+    status, values = run_status(run.root)
+    assert status.status == "interrupted" and status.phase == "render"
+    outputs = (run.song_mid, run.arrangement, run.mix_wav, run.mix_mp3, run.render_manifest)
+    assert not any(p.exists() for p in outputs)
+    assert "render" not in values
+    # A killed render would also leave temp files behind; the re-run removes them.
+    leftover = run.root / ".mix.4242.deadbeef.tmp.wav"
+    leftover.write_bytes(b"half a master")
+    run.stems.unlink()
+    resumed = resume_run(run_dir=run.root, auto_approve=True)
+    assert resumed.status == "done"
+    assert not leftover.exists() and _temp_files(run) == []
+    manifest: dict[str, Any] = json.loads(run.render_manifest.read_text())
+    mix, sr = read_audio(run.mix_wav)
+    assert abs(mix.shape[0] / sr - manifest["seconds"]) < 0.050
+    assert manifest["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)
+    # The same seed without the failure gives the same previews, song and master.
+    straight = start_run(proposal_path=proposal, out_dir=tmp_path / "straight", auto_approve=True)
+    other = RunDir(straight.run_dir)
+    for path in sorted(run.previews("chords").iterdir()):
+        assert (other.previews("chords") / path.name).read_bytes() == path.read_bytes()
+    for a, b in ((run.song_mid, other.song_mid), (run.mix_wav, other.mix_wav)):
+        assert a.read_bytes() == b.read_bytes(), a.name
