@@ -6,6 +6,11 @@ end with ``auto_approve``) on a local Ray or a cluster, and returns one :class:`
 per proposal, in the order given: the phase reached, the best composite from that phase's
 review.yml, the time, or the error. One failing proposal never stops the others.
 
+Each task scores its proposal's populations in-process (whatever the proposal's ``evolution``
+block says about executors): the parallelism of a batch is across proposals, one task per
+proposal holding ``cpus_per_task`` CPUs (its ONNX threads) and ``gpus_per_task`` GPUs (CUDA
+preferred when > 0).
+
 The proposal's text travels with its task, so worker nodes need not see the proposal files;
 run directories are written under ``out_dir`` on the node that runs the task, so on a cluster
 ``out_dir`` should be a shared folder (see docs/cluster.md).
@@ -14,20 +19,22 @@ run directories are written under ``out_dir`` on the node that runs the task, so
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
+from agents.batch_progress import board_hooks, display, remote_board
 from agents.proposal import load_proposal
 from agents.rundir import RunDir
 from agents.runner import Hooks, run_status, start_run
-from evolution.engine import GenerationStats
+from evolution.lazy import CPU_PROVIDERS, GPU_PROVIDERS, OnnxSettings
 from evolution.ray_executor import ray_session
 from music.errors import ChromaticError
 
@@ -35,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCAL_WORKERS: Final = 2
 POLL_S: Final = 0.25  # progress refresh interval while tasks run
+IN_PROCESS: Final = {"executor": "local"}
+"""The scoring options of every task: a proposal's task scores in its own process."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,18 +111,6 @@ def best_of_run(run_dir: Path) -> tuple[str | None, float | None]:
     return phase, (max(composites) if composites else None)
 
 
-def _board_hooks(board: Any, name: str) -> Hooks:
-    """Hooks that report a task's phase and generations to the progress board actor."""
-
-    def on_phase_start(phase: str, generations: int) -> None:
-        board.phase.remote(name, phase, generations)
-
-    def on_generation(stats: GenerationStats) -> None:
-        board.generation.remote(name, stats.generation, stats.best)
-
-    return Hooks(on_phase_start=on_phase_start, on_generation=on_generation)
-
-
 def run_agent_task(
     name: str,
     text: str,
@@ -121,8 +118,10 @@ def run_agent_task(
     auto_approve: bool,
     board: Any | None = None,
     key: str = "",
+    onnx_env: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The body of one batch task: run the agent on the proposal ``text`` (file ``name``),
+    scoring in-process with the ONNX settings ``onnx_env`` (see OnnxSettings.as_env),
     reporting progress to ``board`` (a progress actor, or None) under ``key``.
 
     Returns status, phase, best composite, seconds and run directory as plain values.
@@ -130,12 +129,19 @@ def run_agent_task(
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="chromatic-batch-") as folder:
+    with (
+        _environment(onnx_env or {}),
+        tempfile.TemporaryDirectory(prefix="chromatic-batch-") as folder,
+    ):
         path = Path(folder) / name
         path.write_text(text, encoding="utf-8")
-        hooks = _board_hooks(board, key or name) if board is not None else Hooks()
+        hooks = board_hooks(board, key or name) if board is not None else Hooks()
         outcome = start_run(
-            proposal_path=path, out_dir=Path(out_dir), auto_approve=auto_approve, hooks=hooks
+            proposal_path=path,
+            out_dir=Path(out_dir),
+            auto_approve=auto_approve,
+            hooks=hooks,
+            scoring=IN_PROCESS,
         )
     seconds = time.perf_counter() - started
     phase, best = best_of_run(outcome.run_dir)
@@ -148,21 +154,20 @@ def run_agent_task(
     }
 
 
-class _Board:
-    """Progress of every task (a small Ray actor the tasks report to)."""
-
-    def __init__(self) -> None:
-        self.state: dict[str, dict[str, Any]] = {}
-
-    def phase(self, name: str, phase: str, generations: int) -> None:
-        self.state[name] = {"phase": phase, "generation": 0, "total": generations, "best": None}
-
-    def generation(self, name: str, generation: int, best: float) -> None:
-        entry = self.state.setdefault(name, {"phase": "?", "total": None})
-        entry.update(generation=generation, best=best)
-
-    def snapshot(self) -> dict[str, dict[str, Any]]:
-        return self.state
+@contextmanager
+def _environment(values: Mapping[str, str]) -> Iterator[None]:
+    """``values`` set in this process's environment, the old values back on exit (a Ray
+    worker process runs one task after another)."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
 
 
 @cache
@@ -170,13 +175,6 @@ def _remote_task() -> Any:
     import ray
 
     return ray.remote(max_retries=0)(run_agent_task)
-
-
-@cache
-def _remote_board() -> Any:
-    import ray
-
-    return ray.remote(num_cpus=0)(_Board)
 
 
 def _validate(paths: Sequence[Path], out_dir: Path) -> tuple[list[_Job], dict[int, BatchResult]]:
@@ -243,6 +241,7 @@ def run_batch(
     workers: int | None = None,
     progress: bool = False,
     cpus_per_task: float = 1.0,
+    gpus_per_task: float = 0.0,
 ) -> list[BatchResult]:
     """Run every proposal's agent as a Ray task; one result per proposal, in order.
 
@@ -256,21 +255,65 @@ def run_batch(
         workers: proposals running at once (None: 2 on a local Ray, as many as the cluster
             fits on one joined by address).
         progress: show a live rich display on stderr (pass ``sys.stderr.isatty()``).
-        cpus_per_task: CPUs Ray reserves for each proposal's task.
+        cpus_per_task: CPUs Ray reserves for each proposal's task; also the ONNX intra-op
+            threads its in-process scoring uses (rounded down, at least 1).
+        gpus_per_task: GPUs Ray reserves for each task; > 0 makes its scorer prefer CUDA.
+
+    Raises:
+        ValueError: naming the argument, for bad ``workers``, ``cpus_per_task`` or
+            ``gpus_per_task``, or a task larger than the Ray cluster.
     """
-    if workers is not None and (isinstance(workers, bool) or workers < 1):
+    if workers is not None and (
+        isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+    ):
         raise ValueError(f"workers = {workers!r} is invalid; allowed: an integer >= 1")
+    _check_amount("cpus_per_task", cpus_per_task, positive=True)
+    _check_amount("gpus_per_task", gpus_per_task, positive=False)
     paths = [Path(p) for p in proposals]
     out_dir = Path(out_dir).absolute()  # tasks may run in another folder, or on another node
     jobs, results = _validate(paths, out_dir)
     for result in results.values():
         logger.warning("skipping %s", result.error)
     if jobs:
-        local_cpus = workers or DEFAULT_LOCAL_WORKERS
+        local_workers = workers or DEFAULT_LOCAL_WORKERS
+        local_cpus = max(1, math.ceil(local_workers * cpus_per_task))
         with ray_session(address=address, num_cpus=local_cpus):
-            limit = workers or (local_cpus if address is None else len(jobs))
-            results.update(_execute(jobs, out_dir, auto_approve, limit, progress, cpus_per_task))
+            _check_fits(cpus_per_task, gpus_per_task)
+            limit = workers or (local_workers if address is None else len(jobs))
+            onnx = OnnxSettings(
+                providers=GPU_PROVIDERS if gpus_per_task > 0 else CPU_PROVIDERS,
+                threads=max(1, int(cpus_per_task)),
+            )
+            resources = {"num_cpus": cpus_per_task, "num_gpus": gpus_per_task}
+            results.update(
+                _execute(jobs, out_dir, auto_approve, limit, progress, resources, onnx.as_env())
+            )
     return [results[i] for i in range(len(paths))]
+
+
+def _check_amount(name: str, value: object, *, positive: bool) -> None:
+    number = value if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    if math.isfinite(number) and (number > 0 if positive else number >= 0):
+        return
+    allowed = "a number > 0" if positive else "a number >= 0"
+    raise ValueError(f"{name} = {value!r} is invalid; allowed: {allowed}")
+
+
+def _check_fits(cpus_per_task: float, gpus_per_task: float) -> None:
+    """Refuse a task no node of the Ray cluster could ever run (it would wait forever)."""
+    import ray
+
+    have = ray.cluster_resources()
+    for name, need, option in (
+        ("CPU", cpus_per_task, "cpus_per_task"),
+        ("GPU", gpus_per_task, "gpus_per_task"),
+    ):
+        total = float(have.get(name, 0.0))
+        if need > total + 1e-9:
+            raise ValueError(
+                f"{option} = {need:g} is invalid; allowed: at most the {total:g} {name} of "
+                "the Ray cluster"
+            )
 
 
 def _execute(
@@ -279,24 +322,31 @@ def _execute(
     auto_approve: bool,
     limit: int,
     progress: bool,
-    cpus_per_task: float,
+    resources: dict[str, float],
+    onnx_env: dict[str, str],
 ) -> dict[int, BatchResult]:
     import ray
 
-    board = _remote_board().remote() if progress else None
+    board = remote_board().remote() if progress else None
     queue = list(jobs)
     pending: dict[Any, _Job] = {}
     done: dict[int, BatchResult] = {}
-    with _display(progress, {str(job.index): job.path.name for job in jobs}) as show:
+    with display(progress, {str(job.index): job.path.name for job in jobs}) as show:
         while queue or pending:
             while queue and len(pending) < limit:
                 job = queue.pop(0)
-                options = {"num_cpus": cpus_per_task, "name": f"chromatic-batch:{job.path.name}"}
+                options = {**resources, "name": f"chromatic-batch:{job.path.name}"}
                 ref = (
                     _remote_task()
                     .options(**options)
                     .remote(
-                        job.path.name, job.text, str(out_dir), auto_approve, board, str(job.index)
+                        job.path.name,
+                        job.text,
+                        str(out_dir),
+                        auto_approve,
+                        board,
+                        str(job.index),
+                        onnx_env=onnx_env,
                     )
                 )
                 pending[ref] = job
@@ -315,47 +365,3 @@ def _execute(
     if board is not None:
         ray.kill(board)
     return done
-
-
-@contextmanager
-def _display(
-    enabled: bool, names: dict[str, str]
-) -> Iterator[Callable[[str, dict[str, Any] | None, BatchResult | None], None]]:
-    """A live display (one row per proposal, keyed by ``names``' keys, plus a total) when
-    enabled, else a no-op."""
-    if not enabled:
-        yield lambda name, entry, result: None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    bar = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.fields[note]}"),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-    )
-    total = bar.add_task("[bold]proposals", total=len(names), note="")
-    rows = {key: bar.add_task(name, total=None, note="queued") for key, name in names.items()}
-    finished: set[str] = set()
-
-    def show(key: str, entry: dict[str, Any] | None, result: BatchResult | None) -> None:
-        if result is not None:
-            finished.add(key)
-            best = f" best {result.best_composite:.3f}" if result.best_composite is not None else ""
-            note = "[red]error[/]" if not result.ok else f"{result.status} ({result.phase}){best}"
-            bar.update(rows[key], total=1, completed=1, note=note)
-            bar.update(total, completed=len(finished))
-        elif entry is not None and key in rows and key not in finished:
-            best = f" best {entry['best']:.3f}" if entry.get("best") is not None else ""
-            gens = f"gen {entry.get('generation', 0)}/{entry.get('total')}"
-            bar.update(
-                rows[key],
-                total=entry.get("total"),
-                completed=entry.get("generation", 0),
-                note=f"{entry.get('phase')} {gens}{best}",
-            )
-
-    with bar:
-        yield show

@@ -2,6 +2,10 @@
 
 agents/cli.py adds it with ``register(app)``. Exit code 0 when every proposal ran, 1 when any
 failed (each failure is in the table with its file name), 2 for bad options.
+
+Each proposal's task scores its populations in-process (a proposal's ``executor`` setting is
+not used here): a batch is parallel across proposals, and ``--cpus-per-task`` /
+``--gpus-per-task`` size each task (its ONNX threads, CUDA when it has a GPU).
 """
 
 from __future__ import annotations
@@ -62,21 +66,43 @@ def batch(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder that holds run directories (shared on a cluster).")
     ] = Path("runs"),
+    cpus_per_task: Annotated[
+        float,
+        typer.Option(
+            "--cpus-per-task",
+            help="CPUs Ray reserves for each proposal; also the ONNX threads of its scoring, "
+            "which runs in-process in the task.",
+        ),
+    ] = 1.0,
+    gpus_per_task: Annotated[
+        float,
+        typer.Option(
+            "--gpus-per-task",
+            help="GPUs Ray reserves for each proposal; > 0 makes its scoring prefer CUDA "
+            "(needs onnxruntime-gpu).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Run many proposals in parallel as Ray tasks, each to its first review gate (or to the
-    end with --auto-approve), then print a summary table."""
+    end with --auto-approve), then print a summary table. Each task scores in-process."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
     from agents.batch import run_batch
 
-    results = run_batch(
-        proposals,
-        out_dir=out_dir,
-        auto_approve=auto_approve,
-        address=ray_address,
-        workers=workers,
-        progress=sys.stderr.isatty(),
-    )
+    try:
+        results = run_batch(
+            proposals,
+            out_dir=out_dir,
+            auto_approve=auto_approve,
+            address=ray_address,
+            workers=workers,
+            progress=sys.stderr.isatty(),
+            cpus_per_task=cpus_per_task,
+            gpus_per_task=gpus_per_task,
+        )
+    except (ValueError, ConnectionError) as exc:  # bad options, or no cluster at the address
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(code=2) from None
     Console().print(summary_table(results))
     failed = [r for r in results if not r.ok]
     if failed:

@@ -4,6 +4,7 @@ name and never stops the others; the typer command prints the summary table."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import ray
 import typer
 from typer.testing import CliRunner
 
-from agents.batch import best_of_run, run_batch
+from agents.batch import best_of_run, run_agent_task, run_batch
 from agents.batch_cli import register
+from agents.graph import PHASE_RUNS
 from agents.review import load_review_document
 from agents.runner import start_run
+from evolution.lazy import ORT_THREADS_ENV, OnnxSettings
 
 SMALL = {"population_size": 16, "generations": 3, "top_n": 4}
 
@@ -81,7 +84,7 @@ def test_failing_task_is_reported_and_the_rest_finish(three: list[Path], tmp_pat
     assert first.status == "error"
     assert first.error is not None
     assert first.error.startswith(f"{three[0]}: RunStateError") and "already exists" in first.error
-    assert second.ok and (second.status, second.phase) == ("done", "chords")
+    assert second.ok and (second.status, second.phase) == ("done", list(PHASE_RUNS)[-1])
     assert second.run_dir is not None
     assert sorted(p.name for p in (second.run_dir / "chords" / "approved").glob("*.mid")) == [
         "chorus.mid",
@@ -125,3 +128,45 @@ def test_cli_command_prints_the_summary(
     result = runner.invoke(app, ["batch", str(bad), "--out", str(out)], env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert "broken_song.yml" in result.output and "1 of 1 proposals failed" in result.output
+
+
+def test_task_scores_in_process_whatever_the_proposal_says(
+    make_proposal: Callable[..., Path], tmp_path: Path
+) -> None:
+    # On the 2-CPU Ray a pool of 3 actors would be refused at once: the task must not open one.
+    crowded = make_proposal("crowd_song", evolution={**SMALL, "executor": "ray", "actors": 3})
+    before = os.environ.get(ORT_THREADS_ENV)
+    data = run_agent_task(
+        crowded.name,
+        crowded.read_text(encoding="utf-8"),
+        str(tmp_path / "runs"),
+        False,
+        onnx_env=OnnxSettings(threads=2).as_env(),
+    )
+    assert (data["status"], data["phase"]) == ("awaiting_review", "chords")
+    assert os.environ.get(ORT_THREADS_ENV) == before  # the task's ONNX settings were undone
+    direct = start_run(
+        proposal_path=crowded, out_dir=tmp_path / "direct", scoring={"executor": "local"}
+    )
+    assert best_of_run(direct.run_dir) == (data["phase"], data["best"])
+
+
+def test_cli_refuses_tasks_the_cluster_cannot_run(three: list[Path], tmp_path: Path) -> None:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """Standalone app holding only the batch command."""
+
+    register(app)
+    runner = CliRunner()
+    out = tmp_path / "runs"
+    for option, message in (
+        ("0", "cpus_per_task = 0.0 is invalid; allowed: a number > 0"),
+        ("3", "cpus_per_task = 3 is invalid; allowed: at most the 2 CPU of the Ray cluster"),
+    ):
+        args = ["batch", str(three[0]), "--out", str(out), "--cpus-per-task", option]
+        result = runner.invoke(app, args, env={"COLUMNS": "200"})
+        assert result.exit_code == 2, result.output
+        assert message in result.output
+    assert not out.exists()
