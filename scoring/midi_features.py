@@ -68,6 +68,19 @@ _MAJOR_PROFILE: Final = np.array(
 _MINOR_PROFILE: Final = np.array(
     [6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17]
 )
+
+
+def _rotations(profile: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``[12, 12]``: row ``t`` is the profile moved to tonic ``t``, centred, unit length (so a
+    dot product with a centred unit histogram is Pearson's r)."""
+    rows = np.stack([np.roll(profile, t) for t in range(12)])
+    rows -= rows.mean(axis=1, keepdims=True)
+    out: NDArray[np.float64] = rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    return out
+
+
+_MAJOR_KEYS: Final = _rotations(_MAJOR_PROFILE)
+_MINOR_KEYS: Final = _rotations(_MINOR_PROFILE)
 _MAJOR_SCALE: Final = (0, 2, 4, 5, 7, 9, 11)
 _MINOR_SCALE: Final = (0, 2, 3, 5, 7, 8, 10, 11)  # natural minor plus the leading tone
 
@@ -107,11 +120,13 @@ def estimate_key(pc_hist: NDArray[np.float64] | NDArray[np.float32]) -> KeyEstim
         raise ValueError(f"pc_hist: shape {h.shape} -- (12,)")
     if not np.any(h > 0) or np.allclose(h, h[0]):
         return KeyEstimate(tonic=0, mode="major", correlation=0.0, major_minus_minor=0.0)
+    centred = h - h.mean()
+    centred /= np.linalg.norm(centred)
     best: dict[str, tuple[float, int]] = {}
-    for mode, profile in (("major", _MAJOR_PROFILE), ("minor", _MINOR_PROFILE)):
-        rs = [float(np.corrcoef(h, np.roll(profile, t))[0, 1]) for t in range(12)]
+    for mode, profiles in (("major", _MAJOR_KEYS), ("minor", _MINOR_KEYS)):
+        rs = profiles @ centred  # Pearson r with each of the 12 rotations, [12]
         tonic = int(np.argmax(rs))
-        best[mode] = (rs[tonic], tonic)
+        best[mode] = (float(rs[tonic]), tonic)
     mode = "major" if best["major"][0] >= best["minor"][0] else "minor"
     return KeyEstimate(
         tonic=best[mode][1],
