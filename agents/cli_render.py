@@ -24,6 +24,14 @@ SoundFontOption = Annotated[
 ]
 
 
+BackendOption = Annotated[
+    str | None,
+    typer.Option(
+        "--backend", help="fluidsynth or tinysoundfont (default: the first one installed)."
+    ),
+]
+
+
 def _approved_of(values: dict[str, Any], phases: list[str]) -> dict[str, list[str]]:
     got = values.get("phases", {})
     return {p: list(got.get(p, {}).get("approved", {})) for p in phases}
@@ -32,6 +40,7 @@ def _approved_of(values: dict[str, Any], phases: list[str]) -> dict[str, list[st
 def render(
     run_dir: Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")],
     soundfont: SoundFontOption = None,
+    backend: BackendOption = None,
 ) -> None:
     """Assemble and render a run again (at least its chords approved): song.mid,
     arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3."""
@@ -58,6 +67,7 @@ def render(
             plan=plan,
             approved=_approved_of(values, list(PHASE_RUNS)),
             soundfont=soundfont,
+            backend=backend,
         )
     except (ChromaticError, ValueError) as exc:
         raise _fail(exc) from None
