@@ -20,6 +20,7 @@ from typing import Final
 
 from agents.proposal import Proposal
 from evolution.lazy import Lazy, worker_onnx_settings
+from music.errors import InputError
 from music.meter import Meter
 from music.notes import Part
 from scoring.chromatic import ChromaticScorer, ScorerInput
@@ -74,7 +75,17 @@ def critic_for(proposal: Proposal) -> Critic | None:
     if path is not None and path.lower() == "off":
         return None
     # Fail now, naming the model file or the concept, rather than in the first generation.
-    load_scorer(path).prepare_concept(proposal.concept)
+    try:
+        load_scorer(path).prepare_concept(proposal.concept)
+    except InputError as exc:
+        if exc.field != "concept":
+            raise
+        raise InputError(
+            file=exc.file,
+            field="concept",
+            value=exc.value,
+            allowed=f"{exc.allowed}; fix the proposal, then `chromatic run PROPOSAL --replace`",
+        ) from None
     return Critic(
         scorer=Lazy(functools.partial(load_scorer, path)),
         concept=proposal.concept,
