@@ -21,9 +21,15 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.fileio import write_text_atomic
+from agents.phases.bass import PHASE as BASS
+from agents.phases.bass import run_bass_phase
 from agents.phases.chords import PHASE as CHORDS
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
+from agents.phases.drums import PHASE as DRUMS
+from agents.phases.drums import run_drums_phase
+from agents.phases.melody import PHASE as MELODY
+from agents.phases.melody import run_melody_phase
 from agents.phases.render import render_run
 from agents.plan import make_plan
 from agents.proposal import Proposal, load_proposal
@@ -87,18 +93,30 @@ def _plan_of(state: SongState, proposal: Proposal) -> Any:
 PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
 
 
-def _run_chords(ctx: AgentContext, state: SongState) -> dict[str, Any]:
-    return run_chords_phase(
-        proposal=ctx.proposal,
-        plan=_plan_of(state, ctx.proposal),
-        run=ctx.run,
-        executor=ctx.executor,
-        on_generation=ctx.on_generation,
-    )
+def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
+    """A graph phase runner around ``run_<part>_phase(*, proposal, plan, run, executor,
+    on_generation)``. The drums, bass and melody phases read what earlier gates approved
+    from the run directory (``<phase>/approved/``), which promotion wrote."""
+
+    def run(ctx: AgentContext, state: SongState) -> dict[str, Any]:
+        return run_phase(
+            proposal=ctx.proposal,
+            plan=_plan_of(state, ctx.proposal),
+            run=ctx.run,
+            executor=ctx.executor,
+            on_generation=ctx.on_generation,
+        )
+
+    return run
 
 
 #: The phases in order: each generates, stops at its gate, and promotes what was approved.
-PHASE_RUNS: dict[str, PhaseRun] = {CHORDS: _run_chords}
+PHASE_RUNS: dict[str, PhaseRun] = {
+    CHORDS: _runner(run_chords_phase),
+    DRUMS: _runner(run_drums_phase),
+    BASS: _runner(run_bass_phase),
+    MELODY: _runner(run_melody_phase),
+}
 
 
 def _generate(phase: str, runner: PhaseRun) -> Any:

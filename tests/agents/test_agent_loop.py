@@ -1,5 +1,6 @@
 """The agent end to end with the real LangGraph graph and SQLite checkpointer: stop at the
-chords gate, approve, resume in a new process, promote; auto-approve; kill and resume."""
+chords gate, approve, resume in a new process, promote and stop at the drums gate;
+auto-approve through all four phases; kill and resume."""
 
 from __future__ import annotations
 
@@ -26,9 +27,15 @@ def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True)
 
 
-def _approved_bytes(run_dir: Path) -> dict[str, bytes]:
-    folder = run_dir / "chords" / "approved"
-    return {p.name: p.read_bytes() for p in sorted(folder.glob("*.mid"))}
+PHASES = ("chords", "drums", "bass", "melody")
+
+
+def _approved_bytes(run_dir: Path, phases: tuple[str, ...] = ("chords",)) -> dict[str, bytes]:
+    return {
+        f"{phase}/{p.name}": p.read_bytes()
+        for phase in phases
+        for p in sorted((run_dir / phase / "approved").glob("*.mid"))
+    }
 
 
 def test_gate_stops_then_resume_in_a_new_process_promotes(
@@ -54,7 +61,10 @@ def test_gate_stops_then_resume_in_a_new_process_promotes(
     assert done.returncode == 0, done.stderr
     resumed = _cli("resume", str(run_dir), cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert "done" in resumed.stdout
+    # The chords are promoted and the next phase, drums, waits at its gate.
+    assert "drums" in resumed.stdout and "ready for review" in resumed.stdout
+    assert (run_dir / "drums" / "review.yml").is_file()
+    assert not (run_dir / "drums" / "approved").exists()
 
     verse = run_dir / "chords" / "approved" / "verse.mid"
     names = [t.name for t in mido.MidiFile(verse).tracks]
@@ -64,8 +74,10 @@ def test_gate_stops_then_resume_in_a_new_process_promotes(
     notes = lambda m: [(x.note, x.time) for t in m.tracks for x in t if x.type == "note_on"]  # noqa: E731
     assert notes(promoted) == notes(candidate)
     status, values = run_status(run_dir)
-    assert status.status == "done"
+    assert (status.status, status.phase) == ("awaiting_review", "drums")
     assert values["phases"]["chords"]["approvals"] == {"verse": "chord_002"}
+    # Only the approved section gets drums: the chorus had no chords approved.
+    assert values["phases"]["drums"]["sections"].keys() == {"verse"}
 
 
 def test_interrupted_run_resumed_in_new_process_equals_uninterrupted(
@@ -75,7 +87,7 @@ def test_interrupted_run_resumed_in_new_process_equals_uninterrupted(
     straight = start_run(proposal_path=proposal, out_dir=tmp_path / "a", auto_approve=True)
     assert straight.status == "done"
     expected = _approved_bytes(straight.run_dir)
-    assert set(expected) == {"verse.mid", "chorus.mid"}
+    assert set(expected) == {"chords/verse.mid", "chords/chorus.mid"}
 
     # Same proposal, stopped at the gate by a separate process that then exits.
     first = _cli("run", str(proposal), "--out", str(tmp_path / "b"), cwd=tmp_path)
@@ -103,17 +115,21 @@ def test_interrupted_run_resumed_in_new_process_equals_uninterrupted(
     second = _cli("resume", str(run_dir), cwd=tmp_path)
     assert second.returncode == 0, second.stderr
     assert _approved_bytes(run_dir) == expected
-    cand_a = (straight.run_dir / "chords" / "candidates").glob("*.mid")
-    for path in sorted(cand_a):
-        assert (run_dir / "chords" / "candidates" / path.name).read_bytes() == path.read_bytes()
+    # Same chords approved, same seed: the drums candidates built on them are the same too.
+    for phase in ("chords", "drums"):
+        cand_a = sorted((straight.run_dir / phase / "candidates").glob("*.mid"))
+        assert cand_a
+        for path in cand_a:
+            assert (run_dir / phase / "candidates" / path.name).read_bytes() == path.read_bytes()
 
 
 def test_killed_mid_phase_resumes_to_the_same_result(
     make_proposal: Callable[..., Path], tmp_path: Path
 ) -> None:
-    proposal = make_proposal(evolution={"population_size": 64, "generations": 30, "top_n": 4})
+    proposal = make_proposal(evolution={"population_size": 16, "generations": 4, "top_n": 2})
     reference = start_run(proposal_path=proposal, out_dir=tmp_path / "ref", auto_approve=True)
-    expected = _approved_bytes(reference.run_dir)
+    expected = _approved_bytes(reference.run_dir, PHASES)
+    assert len(expected) == 8  # verse and chorus in each of the four phases
 
     out = tmp_path / "killed"
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
@@ -135,7 +151,7 @@ def test_killed_mid_phase_resumes_to_the_same_result(
     proc.wait()
     resumed = _cli("resume", str(out / "test-song"), "--auto-approve", cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
-    assert _approved_bytes(out / "test-song") == expected
+    assert _approved_bytes(out / "test-song", PHASES) == expected
 
 
 def test_auto_approve_labels_the_top_candidates_by_section(
@@ -147,7 +163,8 @@ def test_auto_approve_labels_the_top_candidates_by_section(
             {"name": "verse", "bars": 8},
             {"name": "chorus", "bars": 8},
             {"name": "verse", "bars": 8},
-        ]
+        ],
+        evolution={"population_size": 12, "generations": 3, "top_n": 4},
     )
     outcome = start_run(proposal_path=proposal, out_dir=tmp_path, auto_approve=True)
     assert outcome.status == "done"
@@ -155,7 +172,10 @@ def test_auto_approve_labels_the_top_candidates_by_section(
     decisions = read_decisions(outcome.run_dir / "chords" / "review.yml", known_ids=ids)
     approved = [(d.candidate_id, d.label) for d in decisions if d.status == "approved"]
     assert approved == [("chord_001", "intro"), ("chord_002", "verse"), ("chord_003", "chorus")]
-    assert set(_approved_bytes(outcome.run_dir)) == {"intro.mid", "verse.mid", "chorus.mid"}
+    for phase in PHASES:
+        assert set(_approved_bytes(outcome.run_dir, (phase,))) == {
+            f"{phase}/{label}.mid" for label in ("intro", "verse", "chorus")
+        }
 
 
 def test_run_refuses_to_overwrite_an_existing_run(

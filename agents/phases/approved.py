@@ -1,0 +1,144 @@
+"""What the drums, bass and melody phases build on: the sections that have approved chords, how
+long each section is and what surrounds it in the song, and the approved parts of a section
+(chords, drums, bass) read back from the run directory as genomes, time lines and parts.
+
+Every part here is one section long and starts at 0 (quarter notes), like the candidates of
+the sectioned phases. Reading goes through the files promotion wrote
+(``<phase>/approved/<label>.json`` and ``.mid``), so a phase sees exactly what was approved,
+also after a resume in a new process.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from dataclasses import dataclass
+
+from agents.phases.chords import PHASE as CHORDS
+from agents.phases.chords import approved_progression
+from agents.plan import SongPlan
+from agents.proposal import Proposal
+from agents.rundir import RunDir
+from generators.chords.genome import ChordGenome
+from generators.chords.voicing import chords_part
+from generators.drums.genome import DrumGenome, genome_from_dict
+from generators.drums.grid import KICK
+from generators.drums.to_midi import drums_part
+from generators.harmony import Harmony, chord_timeline
+from music.errors import RunStateError
+from music.gm import PART_PROGRAMS
+from music.midi_io import read_midi
+from music.notes import Note, Part
+
+
+def approved_sections(run: RunDir, plan: SongPlan) -> list[str]:
+    """Labels with approved chords: the plan's labels in playing order, then any other label a
+    person approved (alphabetically). Raises RunStateError when none is approved."""
+    folder = run.approved(CHORDS)
+    found = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
+    labels = [lab for lab in plan.labels if lab in found]
+    labels += sorted(found - set(labels))
+    if not labels:
+        raise RunStateError(
+            f"{folder}: no approved chords -- approve chord candidates in "
+            f"{run.review(CHORDS)} and resume"
+        )
+    return labels
+
+
+def section_bars(plan: SongPlan, label: str) -> int:
+    """Bars of a section: the longest occurrence of ``label`` in the plan (a label the plan
+    does not name, which a person gave at a gate, plays one chord phrase)."""
+    bars = [s.bars for s in plan.sections if s.name == label]
+    return max(bars) if bars else plan.phrase_bars
+
+
+def leads_into_another(plan: SongPlan, label: str) -> bool:
+    """True when some occurrence of ``label`` is followed by a different section (its last bar
+    wants a transition fill)."""
+    names = [s.name for s in plan.sections]
+    return any(a == label and b != label for a, b in itertools.pairwise(names))
+
+
+def previous_label(plan: SongPlan, label: str, done: list[str]) -> str | None:
+    """The section played just before the first ``label`` of the plan, if it is in ``done``
+    (sections already evolved in this phase); else None."""
+    names = [s.name for s in plan.sections]
+    if label not in names:
+        return None
+    i = names.index(label)
+    return names[i - 1] if i > 0 and names[i - 1] in done else None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionChords:
+    """The approved progression of a section, looped to the section's bars, as a time line
+    (what the bass and melody compute pitches from) and as the chords part heard under
+    candidates."""
+
+    label: str
+    bars: int
+    genome: ChordGenome
+    harmony: Harmony
+    part: Part
+
+
+def section_chords(*, run: RunDir, proposal: Proposal, label: str, bars: int) -> SectionChords:
+    genome = approved_progression(run, label)
+    harmony = chord_timeline(genome, proposal.key, proposal.meter, bars=bars)
+    repeats = math.ceil(bars / len(genome))
+    full = chords_part(genome, proposal.key, program=PART_PROGRAMS["chords"], repeats=repeats)
+    return SectionChords(
+        label=label,
+        bars=bars,
+        genome=genome,
+        harmony=harmony,
+        part=clip_part(full, bars * proposal.meter.bar_qn),
+    )
+
+
+def clip_part(part: Part, end_qn: float) -> Part:
+    """``part`` without what sounds at or after ``end_qn`` (notes crossing it are cut)."""
+    notes = tuple(
+        n
+        if n.end <= end_qn
+        else Note(start=n.start, end=end_qn, pitch=n.pitch, velocity=n.velocity)
+        for n in part.notes
+        if n.start < end_qn - 1e-9
+    )
+    return Part(name=part.name, notes=notes, program=part.program, is_drum=part.is_drum)
+
+
+def approved_drums(run: RunDir, label: str) -> DrumGenome | None:
+    """The approved drum pattern of a section, or None when no drums were approved for it."""
+    path = run.approved_data("drums", label)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return genome_from_dict(data["genome"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunStateError(f"{path}: approved drums for {label!r} are unreadable ({exc})") from exc
+
+
+def drums_under(genome: DrumGenome | None) -> tuple[Part, ...]:
+    """The approved drums as a part (none when nothing was approved)."""
+    return () if genome is None else (drums_part(genome, genome.grid.meter),)
+
+
+def kick_grid_onsets(genome: DrumGenome | None) -> tuple[float, ...]:
+    """The approved kick's onsets in qn from the section start, on the (swung) grid without the
+    drummer's micro-timing: what a bass player locks to. Empty without approved drums."""
+    if genome is None:
+        return ()
+    grid = genome.grid
+    return tuple(sorted({round(grid.step_qn_at(h.step, 0.0), 6) for h in genome.voice_hits(KICK)}))
+
+
+def approved_part(run: RunDir, phase: str, label: str) -> Part | None:
+    """The first track of ``<phase>/approved/<label>.mid``, or None when it was not approved."""
+    path = run.approved_midi(phase, label)
+    if not path.is_file():
+        return None
+    return read_midi(path).parts[0]
