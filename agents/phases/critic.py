@@ -23,6 +23,7 @@ from evolution.lazy import Lazy, worker_onnx_settings
 from music.errors import InputError
 from music.meter import Meter
 from music.notes import Part
+from music.onnx import ModelFileError
 from scoring.chromatic import ChromaticScorer, ScorerInput
 from scoring.composite import ChromaticScore, ScoreCard, TheoryScores, Weights, composite
 
@@ -77,6 +78,13 @@ def critic_for(proposal: Proposal) -> Critic | None:
     # Fail now, naming the model file or the concept, rather than in the first generation.
     try:
         load_scorer(path).prepare_concept(proposal.concept)
+    except ModelFileError as exc:
+        if path is None:
+            raise
+        raise ModelFileError(
+            f"{SCORER_ENV}={path}: {exc} (or unset {SCORER_ENV} for the shipped model, "
+            f"{SCORER_ENV}=off for a theory-only composite)"
+        ) from None
     except InputError as exc:
         if exc.field != "concept":
             raise

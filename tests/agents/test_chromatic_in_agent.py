@@ -124,5 +124,6 @@ def test_a_missing_scorer_model_fails_the_run_naming_the_file(
     proposal = make_proposal(name="no_model")
     result = CliRunner().invoke(app, ["run", str(proposal), "--out", str(tmp_path / "runs")])
     assert result.exit_code == 2, result.output
-    assert str(missing) in " ".join(result.output.split())
+    message = " ".join(result.output.split())
+    assert str(missing) in message and f"{SCORER_ENV}=" in message and "not found" in message
     assert "Traceback" not in result.output
