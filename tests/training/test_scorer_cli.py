@@ -110,3 +110,16 @@ def test_eval_with_a_missing_model_names_the_file(
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path)])
     assert result.exit_code == 2, result.output
     assert str(missing) in " ".join(result.output.split())
+
+
+def test_eval_on_a_corpus_too_small_for_retrieval_says_so(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "corpus.npz")
+    with np.load(corpus) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["splits"][: len(arrays["splits"]) - 20] = "train"  # 20 test clips left
+    np.savez(corpus, **arrays)
+    args = ["eval", "scorer", "--corpus", str(corpus), "--out", str(tmp_path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    message = " ".join(result.output.split())
+    assert "test split" in message and "20 clips" in message and "at least 100" in message
