@@ -11,7 +11,7 @@ suffix; WAV too) written atomically.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Hashable, MutableMapping, Sequence
 from pathlib import Path
 from typing import Final
 
@@ -62,11 +62,15 @@ def render_preview(
     soundfont: Path | str | None = None,
     backend: str | None = None,
     channels: int = 2,
+    cache: MutableMapping[Hashable, np.ndarray] | None = None,
 ) -> Path:
     """Render ``song`` to ``out`` (.ogg, .mp3 or .wav) and return ``out``.
 
     ``channels``: 2 (stereo, as the SoundFont pans) or 1 (mono: about half the time, most of
-    it in the encoder; the agent's many candidate previews use it).
+    it in the encoder; the agent's many candidate previews use it). ``cache``: the audio of
+    every part but the last (the candidate, see :func:`preview_song`), keyed by its notes,
+    program, tempo and length; previews of many candidates over the same parts underneath
+    synthesize those once (the caller owns and clears it). Same audio with or without it.
 
     Raises RenderError for a song with no notes, a missing or broken SoundFont or an
     unwritable folder; nothing is left under ``out`` on failure."""
@@ -83,7 +87,19 @@ def render_preview(
     synth = shared_synthesizer(soundfont, backend=backend)
     full = qn_to_seconds(song.end, song.bpm) + DEFAULT_TAIL_S
     seconds = min(full, max_seconds)
-    audio = synth.render_song(song, seconds=seconds, channels=channels).reshape(-1, channels)
+    frames = round(seconds * synth.sample_rate)
+    audio = np.zeros((frames, channels), dtype=np.float32)
+    for i, part in enumerate(song.parts):
+        sound = (synth.soundfont, synth.backend, part.program, part.is_drum)
+        key: Hashable = (*sound, part.notes, song.bpm, seconds, channels)
+        cached = cache is not None and i < len(song.parts) - 1  # not the candidate (last)
+        rendered = cache.get(key) if cache is not None and cached else None
+        if rendered is None:
+            rendered = synth.render_part(part, song.bpm, seconds=seconds, channels=channels)
+            rendered = rendered.reshape(frames, channels)
+            if cache is not None and cached:
+                cache[key] = rendered
+        audio += rendered
     fade = round((_FADE_CUT_S if full > max_seconds else _FADE_END_S) * synth.sample_rate)
     fade = min(fade, audio.shape[0])
     if fade:

@@ -4,22 +4,30 @@ parts approved before it for its section (nothing under chords).
 
 Previews are short (at most :data:`PREVIEW_SECONDS`), mono, at -16 LUFS, MP3 (byte-identical
 for the same seed), and written atomically; only the first :data:`PREVIEWS_PER_SECTION`
-candidates of each section get one. The SoundFont is the render's (``$CHROMATIC_SOUNDFONT``,
-else FluidR3 GM, else pretty_midi's TimGM6mb); a missing or broken one stops the phase with
-a RenderError naming it.
+candidates of each section get one. The parts underneath are the same for every candidate of
+a section, so they are synthesized once per section. The SoundFont is the render's
+(``$CHROMATIC_SOUNDFONT``, else FluidR3 GM, else pretty_midi's TimGM6mb); a missing or broken
+one stops the phase with a RenderError naming it. The engine is TinySoundFont when installed:
+FluidSynth's output for a part depends on what it rendered before (a few samples at note
+starts differ, up to -35 dBFS, even after a system reset), so previews rendered one after
+another by one shared FluidSynth would differ between an interrupted and a straight run;
+TinySoundFont renders the same part to the same samples whatever came before (and faster).
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
+
+import numpy as np
 
 from agents.rundir import RunDir
 from music.midi_io import Song
 from music.notes import Note, Part
+from render.backends import available_backends
 from render.previews import preview_song, render_preview
 
 logger = logging.getLogger(__name__)
@@ -27,6 +35,11 @@ logger = logging.getLogger(__name__)
 PREVIEW_SECONDS: Final = 20.0
 PREVIEWS_PER_SECTION: Final = 10
 PREVIEW_CHANNELS: Final = 1
+
+
+def preview_backend() -> str | None:
+    """TinySoundFont when installed (see the module docstring), else the best available."""
+    return "tinysoundfont" if "tinysoundfont" in available_backends() else None
 
 
 def _unique_names(parts: Sequence[Part]) -> list[Part]:
@@ -62,9 +75,13 @@ class PreviewWriter:
     phase: str
     per_section: int = PREVIEWS_PER_SECTION
     max_seconds: float = PREVIEW_SECONDS
+    backend: str | None = field(default_factory=preview_backend)
     count: int = 0
     seconds: float = 0.0
     _written: dict[str, int] = field(default_factory=dict)
+    #: The parts underneath, synthesized once per section (cleared when the section changes).
+    _cache: dict[Hashable, np.ndarray] = field(default_factory=dict, repr=False)
+    _cache_section: str | None = None
 
     def write(
         self,
@@ -80,6 +97,9 @@ class PreviewWriter:
         if done >= self.per_section:
             return None
         t0 = time.perf_counter()
+        if section != self._cache_section:
+            self._cache.clear()
+            self._cache_section = section
         parts = _unique_names([*underneath, _one_part(candidate)])
         song = preview_song(parts[-1], parts[:-1], candidate.bpm, candidate.meter)
         path = render_preview(
@@ -87,6 +107,8 @@ class PreviewWriter:
             self.run.preview(self.phase, candidate_id),
             max_seconds=self.max_seconds,
             channels=PREVIEW_CHANNELS,
+            backend=self.backend,
+            cache=self._cache,
         )
         self._written[section] = done + 1
         self.count += 1

@@ -187,17 +187,21 @@ def test_every_review_entry_has_a_preview_that_sounds(finished: RunDir) -> None:
 def test_preview_writer_limits_per_section_and_repeats_itself(
     finished: RunDir, tmp_path: Path
 ) -> None:
-    song = read_midi(finished.candidate_midi("chords", "chord_001"))
-    files = []
-    for name in ("a", "b"):
-        writer = PreviewWriter(run=RunDir(tmp_path / name), phase="chords", per_section=1)
-        rel = writer.write(candidate_id="chord_001", candidate=song, section="verse")
-        assert rel == "chords/previews/chord_001.mp3"
-        assert writer.write(candidate_id="chord_002", candidate=song, section="verse") is None
-        assert writer.write(candidate_id="chord_003", candidate=song, section="chorus")
-        assert writer.summary()["count"] == 2
-        files.append((tmp_path / name / rel).read_bytes())
-    assert files[0] == files[1]
+    one = read_midi(finished.candidate_midi("chords", "chord_001"))
+    two = read_midi(finished.candidate_midi("chords", "chord_002"))
+    a = PreviewWriter(run=RunDir(tmp_path / "a"), phase="chords", per_section=1)
+    assert a.write(candidate_id="c1", candidate=one, section="verse") == "chords/previews/c1.mp3"
+    assert a.write(candidate_id="c2", candidate=two, section="verse") is None  # past the limit
+    assert a.write(candidate_id="c2", candidate=two, section="chorus")
+    assert a.summary()["count"] == 2
+    # The same candidate gives the same file whatever was rendered before it.
+    b = PreviewWriter(run=RunDir(tmp_path / "b"), phase="chords", per_section=2)
+    b.write(candidate_id="c2", candidate=two)
+    b.write(candidate_id="c1", candidate=one)
+    for cid in ("c1", "c2"):
+        assert (tmp_path / "a" / "chords/previews" / f"{cid}.mp3").read_bytes() == (
+            tmp_path / "b" / "chords/previews" / f"{cid}.mp3"
+        ).read_bytes()
 
 
 def test_cli_render_reruns_to_the_same_files(finished: RunDir) -> None:
