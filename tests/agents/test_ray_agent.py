@@ -123,4 +123,10 @@ def test_bad_scoring_settings_are_one_error_and_write_nothing(
     assert result.exit_code == 2 and "3 actors x cpus_per_actor need 3 CPU" in result.output
     result = _cli("run", str(crowded), "--out", str(out), "--executor", "local")
     assert result.exit_code == 0, result.output
-    assert (out / "crowd-song" / "chords" / "review.yml").is_file()
+    run_dir = out / "crowd-song"
+    assert (run_dir / "chords" / "review.yml").is_file()
+    # resume reads the run's proposal.yml the same way, and fails before anything runs.
+    result = _cli("resume", str(run_dir), "--auto-approve")
+    assert result.exit_code == 2 and "3 actors x cpus_per_actor need 3 CPU" in result.output
+    result = _cli("status", str(run_dir))
+    assert result.exit_code == 0 and "ready for review" in result.output

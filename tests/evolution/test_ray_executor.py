@@ -21,7 +21,7 @@ import ray
 from agents.phases.chords import ChordEvaluator
 from evolution.engine import EvolutionConfig, EvolutionResult, evolve
 from evolution.executor import EvaluationError, Executor, LocalExecutor
-from evolution.executors import ExecutorSettings, make_executor, open_executor
+from evolution.executors import ExecutorSettings, SettingError, make_executor, open_executor
 from evolution.lazy import Lazy, worker_onnx_settings
 from evolution.ray_executor import PoolStartError, RayExecutor
 from generators.chord_model import ChordTransitionModel
@@ -331,6 +331,10 @@ def test_settings_validate_and_merge() -> None:
         ExecutorSettings(cpus_per_actor=0)
     with pytest.raises(ValueError, match=r"workers = 3 .*one of"):
         base.with_values({"workers": 3})
+    with pytest.raises(SettingError) as info:  # named parts, for the proposal's and CLI's errors
+        base.with_values({"executor": "ray", "batch_size": True})
+    assert (info.value.name, info.value.value) == ("batch_size", True)
+    assert info.value.allowed.startswith("an integer >= 1")
     assert isinstance(make_executor("local"), LocalExecutor)
     ray_executor = make_executor("ray", num_actors=1, gpus_per_actor=0.5)
     assert isinstance(ray_executor, RayExecutor)
