@@ -90,6 +90,28 @@ def per_stem(song: Song, soundfont: Path, backend: str, seconds: float) -> dict[
     return {"soundfont": soundfont.name, "backend": backend, "load_s": round(load, 3), "rtf": rtf}
 
 
+AGENT_PREVIEWS = 10
+
+
+def agent_previews(folder: Path) -> float:
+    """Seconds per preview as the agent writes them (agents/phases/previews.py): 20 s, mono
+    MP3, its engine, ten melody candidates over the same chords, drums and bass."""
+    from agents.phases.previews import PREVIEW_CHANNELS, preview_backend
+
+    verse = phrases("verse", 1)
+    under = [verse["chords"], verse["drums"], verse["bass"]]
+    backend = preview_backend()
+    Synthesizer(backend=backend).close()  # page the SoundFont in, as a warm agent has it
+    cache: dict[Any, np.ndarray] = {}
+    t0 = time.perf_counter()
+    for k in range(AGENT_PREVIEWS):
+        melody = phrases("verse", 10 + k)["melody"]
+        song = preview_song(melody, under, BPM, METER)
+        out = folder / f"agent_{k}.mp3"
+        render_preview(song, out, channels=PREVIEW_CHANNELS, backend=backend, cache=cache)
+    return (time.perf_counter() - t0) / AGENT_PREVIEWS
+
+
 def main() -> dict[str, Any]:
     song, total_qn = two_minute_song()
     seconds = bars_to_seconds(METER, sum(b for _, b in FORM), BPM)
@@ -118,6 +140,7 @@ def main() -> dict[str, Any]:
         t0 = time.perf_counter()
         render_preview(preview, Path(tmp) / "preview.ogg", max_seconds=20.0)
         preview_s = time.perf_counter() - t0
+        agent_preview_s = agent_previews(Path(tmp))
     render = {
         "backend": result.backend,
         "soundfont": result.soundfont.name,
@@ -129,12 +152,17 @@ def main() -> dict[str, Any]:
         "stage_s": {k: round(v, 2) for k, v in result.timings.items()},
         "master": measured,
         "preview_20s_wall_s": round(preview_s, 2),
+        "agent_preview_20s_wall_s": round(agent_preview_s, 3),
     }
     print(
         f"whole render of {seconds:.0f} s, 4 parts: {whole:.1f} s wall = {seconds / whole:.1f}x "
         f"real time ({cpu:.1f} s CPU = {seconds / cpu:.1f}x); stages {render['stage_s']}"
     )
     print(f"master: {measured}; 20 s preview in {preview_s:.2f} s")
+    print(
+        f"agent previews (MP3, mono, {AGENT_PREVIEWS} melodies over 3 parts, the parts "
+        f"underneath synthesized once): {agent_preview_s:.3f} s each"
+    )
     data = {"per_stem": engines, "whole": render, "goal_rtf_per_stem": 50}
     path = write_result("render", data)
     print(f"wrote {path}")
