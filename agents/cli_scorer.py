@@ -240,7 +240,8 @@ def eval_scorer(
     goals = report["goals"]
     unmet = [k for k, v in goals.items() if not v]
     out.print(
-        f"held-out retrieval ({ret['clips']} clips): top-1 {ret['top1']}, top-5 {ret['top5']} "
+        f"held-out retrieval ({ret['clips']} clips): top-1 {ret['top1']:.3f}, "
+        f"top-5 {ret['top5']:.3f} "
         f"of {ret['pool']} (chance {ret['chance_top1']:.2f}, {ret['chance_top5']:.2f})\n"
         f"goals met {len(goals) - len(unmet)}/{len(goals)}"
         + (f" (not met: {', '.join(unmet)})" if unmet else "")
