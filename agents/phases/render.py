@@ -35,7 +35,8 @@ from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
 
-#: Temp files of agents/fileio (``.NAME.XXXX.tmp``) and render/audio_io (``.STEM.PID.HEX.tmpSUF``).
+#: Temp files of agents/fileio and music.midi_io (``.NAME.XXXX.tmp``) and render/audio_io
+#: (``.STEM.PID.HEX.tmpSUF``).
 _TEMP_GLOBS = (".*.tmp", ".*.tmp.*")
 
 
@@ -117,6 +118,7 @@ def render_run(
         ensure_writable_dir(run.root)
         ensure_writable_dir(run.stems)
         sweep_temp_files(run)
+        run.render_manifest.unlink(missing_ok=True)  # back only once this render is complete
         assembled = assemble_to_files(
             run.root, sections, parts, bpm=proposal.bpm, meter=meter, phrase_qn=phrase_qn
         )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -227,6 +228,23 @@ def test_cli_render_with_a_bad_soundfont_exits_2_and_keeps_the_files(
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "gm.sf2" in lines[0] and "CHROMATIC_SOUNDFONT" in lines[0]
     assert finished.mix_wav.read_bytes() == before
+
+
+def test_render_failing_part_way_leaves_no_manifest_and_no_temp_files(
+    finished: RunDir, tmp_path: Path
+) -> None:
+    run = RunDir(tmp_path / "copy")
+    shutil.copytree(finished.root, run.root)
+    run.mix_mp3.unlink()
+    run.mix_mp3.mkdir()  # the last file of the render cannot be written
+    result = CliRunner().invoke(app, ["render", str(run.root)])
+    assert result.exit_code == 2 and "mix.mp3" in result.output
+    assert not run.render_manifest.exists()  # the render is not complete: no render.json
+    assert _temp_files(run) == []
+    run.mix_mp3.rmdir()
+    assert CliRunner().invoke(app, ["render", str(run.root)]).exit_code == 0
+    assert run.render_manifest.is_file() and run.mix_mp3.is_file()
+    assert run.mix_wav.read_bytes() == finished.mix_wav.read_bytes()
 
 
 def test_cli_render_of_a_run_with_nothing_approved_exits_2(
