@@ -195,7 +195,12 @@ def summary(report: dict[str, Any]) -> str:
     lines = ["# Drums: ours vs Groove MIDI validation (4-bar 4/4 windows)", ""]
     drums = report["drums"]
     lines.append(f"real windows: {drums['real_windows']}; samples: {drums['samples']}")
-    lines += ["", drums["table"], ""]
+    poly = drums["metrics"]["polyphony"]
+    names = [k for k in poly if k not in ("real", "phase_verdict")]
+    cells = " | ".join(f"{poly[n]['median']:.3f} | {poly[n]['inside_share']:.0%}" for n in names)
+    real = poly["real"]
+    row = f"| polyphony | {real['p5']:.3f} | {real['p50']:.3f} | {real['p95']:.3f} | {cells} |"
+    lines += ["", drums["table"], row, ""]
     for name, entry in drums["metrics"].items():
         lines.append(f"- {name}: phase {entry['phase_verdict']}")
     melody = report["melody"]

@@ -61,6 +61,13 @@ def leads_into_another(plan: SongPlan, label: str) -> bool:
     return any(a == label and b != label for a, b in itertools.pairwise(names))
 
 
+def follows_another(plan: SongPlan, label: str) -> bool:
+    """True when some occurrence of ``label`` comes right after a different section (its
+    first downbeat wants a crash)."""
+    names = [s.name for s in plan.sections]
+    return any(b == label and a != label for a, b in itertools.pairwise(names))
+
+
 def previous_label(plan: SongPlan, label: str, done: list[str]) -> str | None:
     """The section played just before the first ``label`` of the plan, if it is in ``done``
     (sections already evolved in this phase); else None."""

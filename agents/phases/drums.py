@@ -19,6 +19,7 @@ import numpy as np
 
 from agents.phases.approved import (
     approved_sections,
+    follows_another,
     leads_into_another,
     section_bars,
     section_chords,
@@ -131,14 +132,18 @@ def section_seeds(
     styles: Sequence[str],
     bank: Sequence[DrumGenome],
     transition: bool,
+    entrance: bool = False,
     rng: np.random.Generator,
 ) -> tuple[DrumGenome, ...]:
-    """One plain skeleton per style; with ``transition`` each also with a fill into the next
-    section (and a crash on the first downbeat); plus the transformer grooves."""
+    """One plain skeleton per style and, with ``transition``, each also with a fill into the
+    next section in its last bar; with ``entrance`` those get a crash on the section's first
+    downbeat (where it follows another section); plus the transformer grooves."""
     plain = seed_genomes(meter, bars, styles, rng)
     out = list(plain)
     if transition:
-        out += [crash_on_downbeat(add_fill(g, bars - 1, rng)) for g in plain]
+        out += [add_fill(g, bars - 1, rng) for g in plain]
+    if entrance:
+        out = [crash_on_downbeat(g) for g in out]
     return (*out, *bank)
 
 
@@ -162,6 +167,7 @@ def run_drums_phase(
         bars = section_bars(plan, label)
         rng = phase_rng(proposal.seed, PHASE, f"{label}/seeds")
         transition = leads_into_another(plan, label)
+        entrance = follows_another(plan, label)
         bank = transformer_bank(
             transformer=transformer, styles=styles, meter=meter, bars=bars, rng=rng
         )
@@ -185,7 +191,13 @@ def run_drums_phase(
             critic=critic,
         )
         seeds = section_seeds(
-            meter=meter, bars=bars, styles=styles, bank=bank, transition=transition, rng=rng
+            meter=meter,
+            bars=bars,
+            styles=styles,
+            bank=bank,
+            transition=transition,
+            entrance=entrance,
+            rng=rng,
         )
         return SectionSetup(
             ops=ops,

@@ -17,11 +17,16 @@ import pytest
 from ruamel.yaml import YAML
 
 from agents.cli_parts import drum_polyphony
-from agents.phases.approved import approved_drums, kick_grid_onsets
+from agents.phases.approved import (
+    approved_drums,
+    follows_another,
+    kick_grid_onsets,
+    leads_into_another,
+)
 from agents.phases.bass import BassEvaluator, bass_from_data, bass_to_data, run_bass_phase
 from agents.phases.chords import approved_progression, run_chords_phase
 from agents.phases.common import promote
-from agents.phases.drums import DrumEvaluator, run_drums_phase, tile
+from agents.phases.drums import DrumEvaluator, run_drums_phase, section_seeds, tile
 from agents.phases.melody import (
     MelodyEvaluator,
     melody_from_data,
@@ -36,7 +41,7 @@ from agents.rundir import RunDir
 from agents.runner import resume_run, run_status, start_run
 from generators.bass.operators import BassOps
 from generators.chords.genome import workhorse_genomes
-from generators.drums.genome import DrumGenome, Hit
+from generators.drums.genome import DrumGenome, Hit, has_fill
 from generators.drums.grid import CLOSED_HH, CRASH, KICK, SNARE, Grid
 from generators.drums.styles import skeleton
 from generators.drums.to_midi import kick_onsets
@@ -292,3 +297,20 @@ def test_evaluators_survive_pickling_as_a_ray_executor_ships_them() -> None:
         copy = pickle.loads(pickle.dumps(evaluator))
         assert copy == evaluator
         assert copy(genomes) == evaluator(genomes)
+
+
+def test_transition_fills_and_entrance_crashes_follow_the_form() -> None:
+    meter = Meter(3, 4)
+    plan = make_plan(
+        sections=[("intro", 2), ("verse", 4), ("verse", 4), ("outro", 2)], meter=meter, bpm=90
+    )
+    assert [leads_into_another(plan, s) for s in ("intro", "verse", "outro")] == [True, True, False]
+    assert [follows_another(plan, s) for s in ("intro", "verse", "outro")] == [False, True, True]
+    rng = np.random.default_rng(4)
+    plain = section_seeds(meter=meter, bars=4, styles=["rock"], bank=(), transition=False, rng=rng)
+    assert len(plain) == 1 and not has_fill(plain[0], 3)
+    seeds = section_seeds(
+        meter=meter, bars=4, styles=["rock"], bank=(), transition=True, entrance=True, rng=rng
+    )
+    assert len(seeds) == 2 and has_fill(seeds[1], 3)
+    assert all(any(h.step == 0 and h.voice == CRASH for h in g.hits) for g in seeds)
