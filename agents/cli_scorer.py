@@ -112,6 +112,10 @@ def train_scorer(
     epochs: Annotated[
         int, typer.Option("--epochs", min=1, help="Contrastive training epochs.")
     ] = 12,
+    batch_size: Annotated[
+        int | None,
+        typer.Option("--batch-size", min=2, help="Contrastive batch (default 256; 32 --debug)."),
+    ] = None,
     max_minutes: Annotated[
         float | None, typer.Option("--max-minutes", help="Stop contrastive training after this.")
     ] = None,
@@ -138,6 +142,7 @@ def train_scorer(
                 data=data,
                 out_path=out_path or Path("build/scorer/chromatic_scorer.onnx"),
                 epochs=epochs,
+                batch_size=batch_size,
                 max_minutes=max_minutes,
                 max_clips=max_clips_per_source,
                 debug=debug,
@@ -176,6 +181,7 @@ def _train_contrastive(
     data: Path | None,
     out_path: Path,
     epochs: int,
+    batch_size: int | None,
     max_minutes: float | None,
     max_clips: int | None,
     debug: bool,
@@ -196,7 +202,12 @@ def _train_contrastive(
         else TrainConfig(corpus=corpus, out_dir=out_path.parent)
     )
     config = dataclasses.replace(
-        defaults, epochs=epochs, seed=seed, threads=threads, max_minutes=max_minutes
+        defaults,
+        epochs=epochs,
+        batch_size=batch_size or defaults.batch_size,
+        seed=seed,
+        threads=threads,
+        max_minutes=max_minutes,
     )
     torch.set_num_threads(threads)
     with _progress(f"training on {len(loaded.splits)} clips"):

@@ -55,6 +55,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     corpus = write_corpus(root / "corpus.npz")
     model = root / "model" / "scorer.onnx"
     args = ["train", "scorer", "--corpus", str(corpus), "--out", str(model), "--debug"]
+    args += ["--batch-size", "48"]
     result = CliRunner().invoke(app, [*args, "--epochs", "2"])
     assert result.exit_code == 0, result.output
     assert "best epoch" in result.output and str(model) in result.output
@@ -67,6 +68,7 @@ def test_train_scorer_without_a_dataset_trains_and_exports(trained: tuple[Path, 
     assert side["heads"]["mode"] == "zero-shot"
     assert side["training_data"]["clips"] == 248
     assert 1 <= side["training"]["epochs_run"] <= 2  # the history up to the best epoch
+    assert side["training"]["train_config"]["batch_size"] == 48
     assert side["parity"]["max_abs_diff"] < 1e-4
     assert ChromaticScorer.load(model).sidecar["format"] == "chromatic-scorer"
 
