@@ -24,14 +24,14 @@ import logging
 import math
 import os
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final, TypeVar
 
-from evolution.executor import EvaluationError, check_batch_results
+from evolution.executor import EvaluationError
 from evolution.lazy import (
     CPU_PROVIDERS,
     GPU_PROVIDERS,
@@ -39,14 +39,13 @@ from evolution.lazy import (
     ORT_THREADS_ENV,
     OnnxSettings,
 )
+from evolution.ray_dispatch import Dispatch
 
 logger = logging.getLogger(__name__)
 
 G = TypeVar("G")
 ScoreT = TypeVar("ScoreT")
 
-IN_FLIGHT_PER_ACTOR: Final = 2
-"""Batches queued on one actor at a time: one running, one ready, so no actor waits on us."""
 EVALUATORS_KEPT: Final = 4
 """Distinct evaluate objects kept (driver: object refs; actor: unpickled objects), LRU."""
 DEFAULT_BATCH_SIZE: Final = 32
@@ -146,7 +145,7 @@ def _actor_class() -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class _Shared:
+class Shared:
     """An evaluate object put into the object store once, and the key actors cache it by."""
 
     evaluate: object  # held so its id() cannot be reused while the ref lives
@@ -203,7 +202,7 @@ class RayExecutor:
         self.start_timeout_s = _check_amount("start_timeout_s", start_timeout_s, positive=True)
         self.replaced = 0  # actors replaced after dying, over this executor's life
         self._actors: list[Any] = []
-        self._shared: OrderedDict[int, _Shared] = OrderedDict()
+        self._shared: OrderedDict[int, Shared] = OrderedDict()
         self._session = ExitStack()
 
     # ------------------------------------------------------------------ lifecycle
@@ -292,7 +291,7 @@ class RayExecutor:
         }
         return _actor_class().options(**options).remote(self.onnx.as_env())
 
-    def _replace(self, slot: int, dead: Any) -> None:
+    def replace_actor(self, slot: int, dead: Any) -> None:
         """Put a fresh actor in ``slot`` unless that was done already for ``dead``."""
         if self._actors[slot] is not dead:
             return
@@ -303,7 +302,7 @@ class RayExecutor:
         self.replaced += 1
         logger.warning("scoring actor %d died; replaced it (%d so far)", slot, self.replaced)
 
-    def _share(self, evaluate: object, total: int) -> _Shared:
+    def _share(self, evaluate: object, total: int) -> Shared:
         """The evaluator in the object store (put once per distinct object); ``total`` is the
         number of candidates waiting on it, for the error when it cannot be pickled."""
         import ray
@@ -322,7 +321,7 @@ class RayExecutor:
                 failed=total,
                 total=total,
             ) from exc
-        shared = _Shared(evaluate=evaluate, key=uuid.uuid4().hex, ref=ref)
+        shared = Shared(evaluate=evaluate, key=uuid.uuid4().hex, ref=ref)
         self._shared[id(evaluate)] = shared
         while len(self._shared) > EVALUATORS_KEPT:
             self._shared.popitem(last=False)
@@ -345,111 +344,6 @@ class RayExecutor:
         self.start()
         size = min(self.batch_size, math.ceil(total / self.num_actors))
         batches = [list(genomes[i : i + size]) for i in range(0, total, size)]
-        run = _Dispatch(self, self._share(evaluate, total), batches, total)
+        run = Dispatch(self, self._share(evaluate, total), batches, total)
         results = run.wait_all()
         return [score for batch in results for score in batch]
-
-
-class _Dispatch:
-    """One map_fitness call: the queue of batches, what is in flight where, and failures."""
-
-    def __init__(
-        self, executor: RayExecutor, shared: _Shared, batches: list[list[Any]], total: int
-    ) -> None:
-        self.executor = executor
-        self.shared = shared
-        self.batches = batches
-        self.total = total
-        self.results: list[list[Any] | None] = [None] * len(batches)
-        self.attempts = [0] * len(batches)
-        self.errors: dict[int, BaseException] = {}
-        self.queue: deque[int] = deque(range(len(batches)))
-        self.in_flight: dict[Any, tuple[int, int, Any]] = {}  # ref -> (batch, slot, actor)
-        self.load = [0] * executor.num_actors
-
-    def _submit(self) -> None:
-        actors = self.executor._actors
-        while self.queue:
-            slot = min(range(len(actors)), key=lambda s: self.load[s])
-            if self.load[slot] >= IN_FLIGHT_PER_ACTOR:
-                return
-            index = self.queue.popleft()
-            self.attempts[index] += 1
-            actor = actors[slot]
-            holder = [self.shared.ref]
-            ref = actor.evaluate.remote(self.shared.key, holder, self.batches[index])
-            self.in_flight[ref] = (index, slot, actor)
-            self.load[slot] += 1
-
-    def wait_all(self) -> list[list[Any]]:
-        import ray
-        from ray.exceptions import RayTaskError
-
-        while self.queue or self.in_flight:
-            self._submit()
-            done, _ = ray.wait(list(self.in_flight), num_returns=1)
-            ref = done[0]
-            index, slot, actor = self.in_flight.pop(ref)
-            self.load[slot] -= 1
-            batch = self.batches[index]
-            try:
-                self.results[index] = check_batch_results(
-                    ray.get(ref), len(batch), total=self.total
-                )
-            except _lost_worker_errors() as exc:
-                self.executor._replace(slot, actor)
-                if self.attempts[index] < self.executor.max_attempts:
-                    logger.warning(
-                        "batch %d (%d candidates) lost with its actor (try %d of %d); retrying",
-                        index,
-                        len(batch),
-                        self.attempts[index],
-                        self.executor.max_attempts,
-                    )
-                    self.queue.append(index)
-                else:
-                    self.errors[index] = exc
-            except RayTaskError as exc:
-                cause = exc.cause if isinstance(exc.cause, BaseException) else exc
-                self.errors[index] = cause
-            except EvaluationError as exc:
-                self.errors[index] = exc
-        if self.errors:
-            first = min(self.errors)
-            raise self._error(first) from self.errors[first]
-        return [r for r in self.results if r is not None]
-
-    def _error(self, first: int) -> EvaluationError:
-        """The error for the whole call, described by its first failed batch."""
-        cause = self.errors[first]
-        failed = sum(len(self.batches[i]) for i in self.errors)
-        start = sum(len(b) for b in self.batches[:first])
-        where = f"batch of {len(self.batches[first])} (candidates {start}.."
-        where += f"{start + len(self.batches[first]) - 1})"
-        if isinstance(cause, _lost_worker_errors()):
-            reason = (
-                f"{where} lost its actor on all {self.attempts[first]} tries -- something "
-                "kills the worker process while it scores (a crash in native code, os._exit, "
-                "out of memory); last error: "
-                f"{type(cause).__name__}: {str(cause).splitlines()[0]}"
-            )
-        else:
-            reason = f"{where} raised {type(cause).__name__}: {cause}"
-        return EvaluationError(
-            f"evaluation failed for {failed} of {self.total} candidates on Ray; {reason}",
-            failed=failed,
-            total=self.total,
-        )
-
-
-def _lost_worker_errors() -> tuple[type[BaseException], ...]:
-    """Ray errors that mean the worker was lost (its batch may succeed on a fresh actor)."""
-    from ray.exceptions import (
-        NodeDiedError,
-        ObjectLostError,
-        OutOfMemoryError,
-        RayActorError,
-        WorkerCrashedError,
-    )
-
-    return (RayActorError, WorkerCrashedError, ObjectLostError, OutOfMemoryError, NodeDiedError)
