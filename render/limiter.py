@@ -81,12 +81,16 @@ def normalize(
     target_lufs: float = -14.0,
     ceiling_dbtp: float = -1.0,
     oversample: int = 4,
+    tolerance_lu: float = TOLERANCE_LU,
 ) -> tuple[np.ndarray, MasterStats]:
     """Gain ``audio`` ([frames, channels]) to ``target_lufs`` integrated loudness with the
     true-peak limiter holding ``ceiling_dbtp``; returns float32 audio and its stats.
 
     ``oversample``: 4 (the default, for masters) reads true peaks; 1 reads sample peaks only
-    (about 4x cheaper, for previews: the ceiling is then in dBFS, not dBTP)."""
+    (about 4x cheaper, for previews: the ceiling is then in dBFS, not dBTP). ``tolerance_lu``:
+    how close to the target the loudness must come (LU; previews settle for 0.5)."""
+    if not 0.0 < tolerance_lu <= 3.0:
+        raise ValueError(f"tolerance_lu: {tolerance_lu!r} -- 0 < tolerance <= 3 LU")
     if oversample not in (1, 2, 4, 8):
         raise ValueError(f"oversample: {oversample!r} -- 1 (sample peak), 2, 4 or 8")
     x = np.asarray(audio, dtype=np.float64)
@@ -112,7 +116,7 @@ def normalize(
         y = x * (g * reduction)[:, None]
         measured = integrated_loudness(y, sample_rate)
         err = target_lufs - measured
-        if abs(err) < TOLERANCE_LU:
+        if abs(err) < tolerance_lu:
             break
         if err > 0:
             low = (gain_db, measured)

@@ -2,10 +2,10 @@
 
 :func:`preview_song` builds that Song (the caller picks the parts underneath: a bass candidate
 over the approved chords and drums of its section); :func:`render_preview` renders it with
-the shared synthesizer, without RenderPlan effects, at -16 LUFS with sample peaks under -1 dBFS
-(true peaks are not read: that costs ~4x the rest of a preview; the master holds -1 dBTP), at most
-``max_seconds`` long (a cut preview fades out over its last second), to OGG or MP3 (by the
-suffix; WAV too) written atomically.
+the shared synthesizer, without RenderPlan effects, at -16 LUFS (within 0.5 LU) with sample
+peaks under -1 dBFS (true peaks are not read: that costs ~4x the rest of a preview; the master
+holds -1 dBTP), at most ``max_seconds`` long (a cut preview fades out over its last second),
+to OGG or MP3 (by the suffix; WAV too) written atomically.
 """
 
 from __future__ import annotations
@@ -104,5 +104,7 @@ def render_preview(
     fade = min(fade, audio.shape[0])
     if fade:
         audio[audio.shape[0] - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
-    mastered, _ = normalize(audio, synth.sample_rate, target_lufs=PREVIEW_LUFS, oversample=1)
+    mastered, _ = normalize(
+        audio, synth.sample_rate, target_lufs=PREVIEW_LUFS, oversample=1, tolerance_lu=0.5
+    )
     return write_audio(out, mastered, synth.sample_rate)
