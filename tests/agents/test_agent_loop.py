@@ -164,11 +164,11 @@ def test_auto_approve_labels_the_top_candidates_by_section(
             {"name": "chorus", "bars": 8},
             {"name": "verse", "bars": 8},
         ],
-        evolution={"population_size": 12, "generations": 3, "top_n": 4},
+        evolution={"population_size": 12, "generations": 3, "top_n": 3},
     )
     outcome = start_run(proposal_path=proposal, out_dir=tmp_path, auto_approve=True)
     assert outcome.status == "done"
-    ids = [f"chord_{i:03d}" for i in range(1, 5)]
+    ids = [f"chord_{i:03d}" for i in range(1, 4)]
     decisions = read_decisions(outcome.run_dir / "chords" / "review.yml", known_ids=ids)
     approved = [(d.candidate_id, d.label) for d in decisions if d.status == "approved"]
     assert approved == [("chord_001", "intro"), ("chord_002", "verse"), ("chord_003", "chorus")]

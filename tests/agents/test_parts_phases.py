@@ -100,6 +100,12 @@ def test_auto_approved_run_goes_through_all_four_phases(
     sung = [m.text for t in mid.tracks for m in t if m.type == "lyrics"]
     assert sung[:4] == ["the", "lamp", "is", "on"]
     _check_bass_follows_the_approved_chords_and_kick(RunDir(run_dir))
+    # The chorus (played after the verse) starts near where the verse's best melody ended.
+    cands = run_dir / "melody" / "candidates"
+    verse_end = max(read_midi(cands / "verse_001.mid").parts[0].notes, key=lambda n: n.start)
+    for path in sorted(cands.glob("chorus_*.mid")):
+        first = min(read_midi(path).parts[0].notes, key=lambda n: n.start)
+        assert abs(first.pitch - verse_end.pitch) <= 5, path.name
 
 
 def _strong_beat_chord_tone_rate(run: RunDir, label: str, key: Key, meter: Meter) -> float:
