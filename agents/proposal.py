@@ -38,11 +38,12 @@ from ruamel.yaml.scalarstring import LiteralScalarString
 from agents.fileio import write_yaml_atomic
 from evolution.engine import EvolutionConfig
 from evolution.executors import PROPOSAL_FIELDS, ExecutorSettings, SettingError
-from music.errors import ProposalError
+from music.errors import InputError, ProposalError
 from music.keys import Key, parse_key
 from music.meter import ALLOWED_DENOMINATORS, Meter
 from scoring.colors import COLOR_NAMES, parse_color
 from scoring.composite import Weights
+from scoring.text_encoder import MIN_CONCEPT_WORDS, validate_concept
 
 SLUG_MAX_LEN: Final = 60
 BPM_RANGE: Final = (20.0, 300.0)
@@ -74,7 +75,7 @@ _UNIT_HELP: Final = "a number in [0, 1]"
 
 FIELD_HELP: Final[Mapping[str, str]] = {
     "title": "a non-empty string",
-    "concept": "a non-empty paragraph of text",
+    "concept": f"a paragraph of text, at least {MIN_CONCEPT_WORDS} words, describing the song",
     "color": COLOR_HELP,
     "rainbow_color": COLOR_HELP,
     "key": KEY_HELP,
@@ -160,7 +161,18 @@ def _to_text(value: object, *, one_line: bool, help_text: str) -> str:
 
 
 _to_title = partial(_to_text, one_line=True, help_text=FIELD_HELP["title"])
-_to_concept = partial(_to_text, one_line=False, help_text=FIELD_HELP["concept"])
+
+
+def _to_concept(value: object) -> str:
+    """The concept's text (line breaks kept); it must pass the scorer's own check
+    (:func:`~scoring.text_encoder.validate_concept`), so a run never starts on a concept the
+    ChromaticScorer would refuse in its first generation."""
+    text = _to_text(value, one_line=False, help_text=FIELD_HELP["concept"])
+    try:
+        validate_concept(text)
+    except InputError:
+        raise _invalid(value, FIELD_HELP["concept"]) from None
+    return text
 
 
 def _to_section_name(value: object) -> str:

@@ -20,7 +20,6 @@ from typing import Final
 
 from agents.proposal import Proposal
 from evolution.lazy import Lazy, worker_onnx_settings
-from music.errors import InputError
 from music.meter import Meter
 from music.notes import Part
 from music.onnx import ModelFileError
@@ -75,7 +74,8 @@ def critic_for(proposal: Proposal) -> Critic | None:
     path = scorer_setting()
     if path is not None and path.lower() == "off":
         return None
-    # Fail now, naming the model file or the concept, rather than in the first generation.
+    # Fail now, naming the model file, rather than in the first generation (the proposal
+    # loader has already checked the concept).
     try:
         load_scorer(path).prepare_concept(proposal.concept)
     except ModelFileError as exc:
@@ -84,15 +84,6 @@ def critic_for(proposal: Proposal) -> Critic | None:
         raise ModelFileError(
             f"{SCORER_ENV}={path}: {exc} (or unset {SCORER_ENV} for the shipped model, "
             f"{SCORER_ENV}=off for a theory-only composite)"
-        ) from None
-    except InputError as exc:
-        if exc.field != "concept":
-            raise
-        raise InputError(
-            file=exc.file,
-            field="concept",
-            value=exc.value,
-            allowed=f"{exc.allowed}; fix the proposal, then `chromatic run PROPOSAL --replace`",
         ) from None
     return Critic(
         scorer=Lazy(functools.partial(load_scorer, path)),

@@ -112,7 +112,8 @@ def test_a_one_word_concept_fails_the_run_naming_the_field(
     assert result.exit_code == 2, result.output
     message = " ".join(result.output.split())
     assert "concept" in message and "ominous" in message and "at least 3 words" in message
-    assert "--replace" in message  # the failed run left its folder: say how to start afresh
+    assert "one_word" in message  # names the file
+    assert not (tmp_path / "runs").exists()  # refused before any folder was made
     assert "Traceback" not in result.output
 
 

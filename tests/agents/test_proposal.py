@@ -306,6 +306,12 @@ BAD: list[tuple[str, str, str, str]] = [
     ("tempo-text", MINIMAL.replace("bpm: 100", "tempo: slowish"), "tempo", "'slowish'"),
     ("no-title", MINIMAL.replace("title: Test Song\n", ""), "title", "<missing>"),
     ("no-concept", MINIMAL.replace("concept: A short concept.\n", ""), "concept", "<missing>"),
+    (
+        "short-concept",
+        MINIMAL.replace("A short concept.", "Ominous sea."),
+        "concept",
+        "'Ominous sea.'",
+    ),
     ("no-color", MINIMAL.replace("color: Blue\n", ""), "color", "<missing>"),
     ("no-key", MINIMAL.replace("key: A minor\n", ""), "key", "<missing>"),
     ("no-bpm", MINIMAL.replace("bpm: 100\n", ""), "bpm", "<missing>"),
@@ -491,7 +497,7 @@ def test_dump_replaces_an_existing_file(tmp_path: Path) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     title=st.text(max_size=80).map(lambda s: "T" + s),
-    concept=st.text(max_size=200).map(lambda s: "A" + s),
+    concept=st.text(max_size=200).map(lambda s: "A dark song " + s),
     lyrics=st.none() | st.text(max_size=200),
     mood=st.lists(st.text(max_size=20), max_size=4),
 )
