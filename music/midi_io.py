@@ -1,4 +1,9 @@
-"""MIDI files: write parts (tempo, time signature, track names, GM programs) and read them back.
+"""MIDI files: write parts (tempo, time signature, track names, GM programs, lyrics) and read
+them back.
+
+A part's lyric events (``music.notes.lyric_events``) are ``lyrics`` meta events on its track,
+each just before the note-on it is sung on; reading collects a track's ``lyrics`` events back
+into its part's meta.
 
 Files are type 1 at 480 ticks per quarter note. Writes go to a temp file and are renamed, so a
 crash never leaves a half-written MIDI file.
@@ -17,7 +22,7 @@ import mido
 
 from music.errors import MidiFileError
 from music.meter import Meter
-from music.notes import DRUM_CHANNEL, Note, Part
+from music.notes import DRUM_CHANNEL, Note, Part, lyric_events, with_lyric_events
 
 TICKS_PER_QN = 480
 
@@ -76,7 +81,8 @@ def song_to_midi(song: Song) -> mido.MidiFile:
         track.append(mido.MetaMessage("track_name", name=part.name, time=0))
         if not part.is_drum:
             track.append(mido.Message("program_change", program=part.program, channel=channel))
-        events: list[tuple[int, int, mido.Message]] = []
+        # (tick, order, pitch, message): at one tick, note-offs, then lyrics, then note-ons.
+        events: list[tuple[int, int, int, mido.Message | mido.MetaMessage]] = []
         for n in part.notes:
             on = mido.Message("note_on", note=n.pitch, velocity=n.velocity, channel=channel)
             off = mido.Message("note_off", note=n.pitch, velocity=0, channel=channel)
@@ -84,11 +90,13 @@ def song_to_midi(song: Song) -> mido.MidiFile:
             # A note shorter than half a tick still lasts one tick: at the same tick its off
             # would sort before its on and leave it hanging.
             end = max(_ticks(n.end), start + 1)
-            events.append((start, 1, on))
-            events.append((end, 0, off))  # offs before ons at the same tick
-        events.sort(key=lambda e: (e[0], e[1], e[2].note))
+            events.append((start, 2, n.pitch, on))
+            events.append((end, 0, n.pitch, off))
+        for i, (qn, text) in enumerate(lyric_events(part)):
+            events.append((_ticks(qn), 1, i, mido.MetaMessage("lyrics", text=text)))
+        events.sort(key=lambda e: e[:3])
         now = 0
-        for tick, _, msg in events:
+        for tick, _, _, msg in events:
             track.append(msg.copy(time=tick - now))
             now = tick
         track.append(mido.MetaMessage("end_of_track", time=0))
@@ -147,10 +155,13 @@ def read_midi(path: Path) -> Song:
         # note-off stacks instead of overwriting (and losing) the earlier note.
         active: dict[tuple[int, int], deque[tuple[int, int]]] = {}
         notes: list[Note] = []
+        lyrics: list[tuple[float, str]] = []
         tick = 0
         for msg in track:
             tick += msg.time
-            if msg.type == "track_name":
+            if msg.type == "lyrics":
+                lyrics.append((tick / tpq, msg.text))
+            elif msg.type == "track_name":
                 name = msg.name or name
             elif msg.type == "set_tempo" and tick == 0:
                 bpm = _tempo_to_bpm(msg.tempo)
@@ -182,7 +193,8 @@ def read_midi(path: Path) -> Song:
                         )
                     )
         if notes:
-            parts.append(Part(name=name, notes=tuple(notes), program=program, is_drum=is_drum))
+            part = Part(name=name, notes=tuple(notes), program=program, is_drum=is_drum)
+            parts.append(with_lyric_events(part, lyrics) if lyrics else part)
     if not parts:
         raise MidiFileError(file=path, field="notes", value=0, allowed="at least one note")
     return Song(parts=tuple(parts), bpm=bpm, meter=meter or Meter(4, 4))

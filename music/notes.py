@@ -1,12 +1,21 @@
-"""Note and part value types. Times are in quarter-note beats (qn) from the start."""
+"""Note and part value types. Times are in quarter-note beats (qn) from the start.
+
+A part's sung text travels in its ``meta`` under :data:`LYRIC_EVENTS_META` as JSON
+``[[start_qn, text], ...]`` (one syllable per note onset); :func:`lyric_events` reads it and
+:func:`with_lyric_events` sets it. ``music.midi_io`` writes those events as MIDI ``lyrics``
+meta events on the part's track and reads them back.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 
 DRUM_CHANNEL = 9
+LYRIC_EVENTS_META = "lyric_events"
 
 
 def _is_int(value: object) -> bool:
@@ -73,3 +82,21 @@ class Part:
         return Part(
             name=name, notes=self.notes, program=self.program, is_drum=self.is_drum, meta=self.meta
         )
+
+
+def lyric_events(part: Part) -> tuple[tuple[float, str], ...]:
+    """The ``(start_qn, text)`` lyric events attached to a part, in time order (empty when
+    none)."""
+    for key, value in part.meta:
+        if key == LYRIC_EVENTS_META:
+            return tuple(sorted((float(t), str(text)) for t, text in json.loads(value)))
+    return ()
+
+
+def with_lyric_events(part: Part, events: Iterable[tuple[float, str]]) -> Part:
+    """``part`` with its lyric events replaced by ``events`` (none: the entry is dropped)."""
+    kept = tuple((k, v) for k, v in part.meta if k != LYRIC_EVENTS_META)
+    timed = sorted((round(float(t), 6), str(text)) for t, text in events)
+    if timed:
+        kept += ((LYRIC_EVENTS_META, json.dumps(timed)),)
+    return replace(part, meta=kept)

@@ -19,6 +19,8 @@ Rules (documented here, tested in tests/render/test_assemble.py):
 * Tracks: one per part, named by the part name, ordered chords, drums, bass, melody, then any
   others by name; each track's GM program is that of the first Part it plays (the generators
   set ``music.gm.PART_PROGRAMS``); drums are on MIDI channel 10.
+* A phrase's lyric events (a sung melody's syllables) loop with its notes and land on the
+  track as MIDI ``lyrics`` events, each on the note it is sung on.
 * No sections given: :func:`default_form` (every approved label for 8 bars, the whole
   sequence twice: verse, chorus, verse, chorus for the usual two labels).
 """
@@ -34,7 +36,7 @@ from typing import Any, Final
 
 from music.meter import Meter, qn_to_seconds
 from music.midi_io import Song, write_midi
-from music.notes import Note, Part
+from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.audio_io import ensure_writable_dir, write_json
 from render.errors import RenderError
 
@@ -189,6 +191,17 @@ def plan_arrangement(
     return Arrangement(tuple(placed), parts, float(bpm), meter, float(phrase_qn))
 
 
+def _loop_qn(phrase: Part, phrase_qn: float) -> float:
+    """The loop length of ``phrase``: ``phrase_qn``, or the phrase rounded up to whole phrases
+    when a note starts at or after ``phrase_qn``."""
+    last_start = max(n.start for n in phrase.notes)
+    return phrase_qn * max(1, math.ceil((last_start + _EPS) / phrase_qn))
+
+
+def _repeats(loop: float, length_qn: float) -> range:
+    return range(math.ceil(length_qn / loop - _EPS))
+
+
 def loop_notes(
     phrase: Part, *, phrase_qn: float, length_qn: float, offset_qn: float = 0.0
 ) -> list[Note]:
@@ -198,15 +211,14 @@ def loop_notes(
     phrase rounded up to whole phrases; a note ringing past the loop point is cut there."""
     if not phrase.notes or length_qn <= 0:
         return []
-    last_start = max(n.start for n in phrase.notes)
-    loop = phrase_qn * max(1, math.ceil((last_start + _EPS) / phrase_qn))
+    loop = _loop_qn(phrase, phrase_qn)
     cut = [
         Note(n.start, min(n.end, loop), n.pitch, n.velocity)
         for n in phrase.notes
         if n.start < loop - _EPS
     ]
     out = []
-    for k in range(math.ceil(length_qn / loop - _EPS)):
+    for k in _repeats(loop, length_qn):
         base = k * loop
         for n in cut:
             start = base + n.start
@@ -217,11 +229,30 @@ def loop_notes(
     return out
 
 
+def loop_lyrics(
+    phrase: Part, *, phrase_qn: float, length_qn: float, offset_qn: float = 0.0
+) -> list[tuple[float, str]]:
+    """``phrase``'s lyric events looped exactly as :func:`loop_notes` loops its notes, so each
+    syllable stays on the note it was sung on."""
+    events = lyric_events(phrase)
+    if not events or not phrase.notes or length_qn <= 0:
+        return []
+    loop = _loop_qn(phrase, phrase_qn)
+    kept = [(t, text) for t, text in events if t < loop - _EPS]
+    return [
+        (k * loop + t + offset_qn, text)
+        for k in _repeats(loop, length_qn)
+        for t, text in kept
+        if k * loop + t < length_qn - _EPS
+    ]
+
+
 def build_song(arrangement: Arrangement, approved: Mapping[str, Mapping[str, Part]]) -> Song:
     """The notes of every part, section by section, as a Song (one Part per part name)."""
     tracks = []
     for part in arrangement.parts:
         notes: list[Note] = []
+        lyrics: list[tuple[float, str]] = []
         first: Part | None = None
         for sec in arrangement.sections:
             label = next(lab for p, lab, _ in sec.sources if p == part)
@@ -236,16 +267,16 @@ def build_song(arrangement: Arrangement, approved: Mapping[str, Mapping[str, Par
                     phrase.program,
                     first.program,
                 )
-            notes += loop_notes(
-                phrase,
-                phrase_qn=arrangement.phrase_qn,
-                length_qn=sec.end_qn - sec.start_qn,
-                offset_qn=sec.start_qn,
-            )
+            span = {
+                "phrase_qn": arrangement.phrase_qn,
+                "length_qn": sec.end_qn - sec.start_qn,
+                "offset_qn": sec.start_qn,
+            }
+            notes += loop_notes(phrase, **span)
+            lyrics += loop_lyrics(phrase, **span)
         assert first is not None  # every part has at least one section
-        tracks.append(
-            Part(name=part, notes=tuple(notes), program=first.program, is_drum=first.is_drum)
-        )
+        track = Part(name=part, notes=tuple(notes), program=first.program, is_drum=first.is_drum)
+        tracks.append(with_lyric_events(track, lyrics) if lyrics else track)
     return Song(parts=tuple(tracks), bpm=arrangement.bpm, meter=arrangement.meter)
 
 

@@ -40,17 +40,11 @@ from generators.melody.genome import MelodyGenome, MelodyNote
 from generators.melody.lyrics import lyric_lines, phrase_syllables
 from generators.melody.operators import MelodyOps
 from generators.melody.ranges import VoiceRange, voice_for
-from generators.melody.to_midi import (
-    describe,
-    lyric_events,
-    melody_notes,
-    melody_part,
-    write_lyrics,
-)
+from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
 from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song
-from music.notes import Note, Part
+from music.notes import Note, Part, lyric_events
 from scoring.composite import ScoreCard, Weights
 from scoring.melody import score_melody
 

@@ -27,7 +27,7 @@ from agents.rundir import RunDir
 from music.errors import RunStateError
 from music.meter import Meter
 from music.midi_io import read_midi
-from music.notes import Note, Part
+from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import assemble_to_files
 from render.audio_io import ensure_writable_dir
 from render.pipeline import render_song
@@ -57,14 +57,15 @@ def sweep_temp_files(run: RunDir) -> list[Path]:
 
 
 def _as_part(path: Path, name: str) -> Part:
-    """The approved MIDI at ``path`` as one Part named ``name`` (all its tracks' notes; the
-    first track's program and drum flag)."""
+    """The approved MIDI at ``path`` as one Part named ``name`` (all its tracks' notes and
+    lyric events; the first track's program and drum flag)."""
     song = read_midi(path)
     first = song.parts[0]
     notes: list[Note] = sorted(
         (n for p in song.parts for n in p.notes), key=lambda n: (n.start, n.pitch)
     )
-    return Part(name, tuple(notes), program=first.program, is_drum=first.is_drum)
+    part = Part(name, tuple(notes), program=first.program, is_drum=first.is_drum)
+    return with_lyric_events(part, [e for p in song.parts for e in lyric_events(p)])
 
 
 def approved_parts(

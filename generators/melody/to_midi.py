@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-
-import mido
 
 from generators.melody.genome import MelodyGenome, step_pitch
 from generators.melody.lyrics import fit_syllables
 from music.errors import MidiFileError
 from music.keys import Key
 from music.meter import Meter
-from music.midi_io import TICKS_PER_QN
-from music.notes import Note, Part
+from music.midi_io import Song, read_midi, write_midi
+from music.notes import LYRIC_EVENTS_META, Note, Part, with_lyric_events
 
 _EPS = 1e-6
-LYRIC_EVENTS_META = "lyric_events"
 _DEGREE_NAMES = ("tonic", "second", "third", "fourth", "fifth", "sixth", "seventh")
 _DURATION_NAMES = {
     0.25: "sixteenths",
@@ -89,55 +84,17 @@ def melody_part(
     return Part(name=name, notes=notes, program=program, meta=meta)
 
 
-def lyric_events(part: Part) -> tuple[tuple[float, str], ...]:
-    """The ``(start_qn, text)`` lyric events attached to a part (empty when none)."""
-    for k, v in part.meta:
-        if k == LYRIC_EVENTS_META:
-            return tuple((float(t), str(s)) for t, s in json.loads(v))
-    return ()
-
-
 def write_lyrics(path: Path, *, track: str, events: Sequence[tuple[float, str]]) -> Path:
-    """Add ``lyrics`` meta events (times in qn) to the track named ``track`` of the MIDI file
-    at ``path``, rewriting it atomically. Raises MidiFileError when the track is missing."""
+    """Set the lyric events (times in qn; empty texts left out) of the track named ``track``
+    of the MIDI file at ``path``, rewriting it atomically through ``music.midi_io``. Raises
+    MidiFileError when the track is missing."""
     path = Path(path)
-    mid = mido.MidiFile(path)
-    index = next(
-        (
-            i
-            for i, t in enumerate(mid.tracks)
-            if any(m.type == "track_name" and m.name == track for m in t)
-        ),
-        None,
-    )
-    if index is None:
+    song = read_midi(path)
+    if track not in {p.name for p in song.parts}:
         raise MidiFileError(file=path, field="track", value=track, allowed="a track of the file")
-    scale = mid.ticks_per_beat / TICKS_PER_QN
-    timed: list[tuple[int, int, mido.Message | mido.MetaMessage]] = []
-    tick = 0
-    for order, msg in enumerate(mid.tracks[index]):
-        tick += msg.time
-        if msg.type != "end_of_track":
-            timed.append((tick, 2 * order + 1, msg))
-    for text_tick, text in ((round(t * TICKS_PER_QN * scale), text) for t, text in events if text):
-        timed.append((text_tick, 0, mido.MetaMessage("lyrics", text=text)))
-    timed.sort(key=lambda x: (x[0], x[1]))
-    rebuilt = mido.MidiTrack()
-    now = 0
-    for t, _, msg in timed:
-        rebuilt.append(msg.copy(time=t - now))
-        now = t
-    rebuilt.append(mido.MetaMessage("end_of_track", time=0))
-    mid.tracks[index] = rebuilt
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            mid.save(file=fh)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    sung = [(t, text) for t, text in events if text]
+    parts = tuple(with_lyric_events(p, sung) if p.name == track else p for p in song.parts)
+    return write_midi(Song(parts=parts, bpm=song.bpm, meter=song.meter), path)
 
 
 def _name(pitch: int, key: Key) -> str:

@@ -51,6 +51,7 @@ from generators.melody.ranges import voice_for
 from music.keys import Key
 from music.meter import Meter
 from music.midi_io import read_midi
+from music.notes import lyric_events
 from scoring.composite import Weights
 
 PARTS = ("drums", "bass", "melody")
@@ -99,6 +100,15 @@ def test_auto_approved_run_goes_through_all_four_phases(
     mid = mido.MidiFile(run_dir / "melody" / "candidates" / "verse_001.mid")
     sung = [m.text for t in mid.tracks for m in t if m.type == "lyrics"]
     assert sung[:4] == ["the", "lamp", "is", "on"]
+    # ... kept by the approval and in the finished song, on the verse's notes.
+    approved = read_midi(run_dir / "melody" / "approved" / "verse.mid").parts[0]
+    assert [text for _, text in lyric_events(approved)][:4] == sung[:4]
+    song = read_midi(run_dir / "song.mid")
+    melody_track = next(p for p in song.parts if p.name == "melody")
+    in_song = lyric_events(melody_track)
+    assert [text for _, text in in_song][:4] == sung[:4]
+    onsets = {round(n.start, 3) for n in melody_track.notes}
+    assert all(round(t, 3) in onsets for t, _ in in_song)
     _check_bass_follows_the_approved_chords_and_kick(RunDir(run_dir))
     # The chorus (played after the verse) starts near where the verse's best melody ended.
     cands = run_dir / "melody" / "candidates"

@@ -27,16 +27,11 @@ from generators.melody.lyrics import (
 from generators.melody.operators import MelodyOps
 from generators.melody.phrase import breath_point, phrase_rhythm
 from generators.melody.ranges import VOICES, voice_for
-from generators.melody.to_midi import (
-    describe,
-    lyric_events,
-    melody_notes,
-    melody_part,
-    write_lyrics,
-)
+from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
 from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song, read_midi, write_midi
+from music.notes import lyric_events
 from scoring.composite import TheoryScores
 from scoring.melody import score_melody
 

@@ -21,7 +21,7 @@ import pytest
 from music.errors import MidiFileError
 from music.meter import Meter
 from music.midi_io import TICKS_PER_QN, Song, read_midi, song_to_midi, write_midi
-from music.notes import DRUM_CHANNEL, Note, Part
+from music.notes import DRUM_CHANNEL, Note, Part, lyric_events, with_lyric_events
 
 
 def _melody(bar_qn: float, bars: int) -> tuple[Note, ...]:
@@ -174,6 +174,34 @@ def test_song_rejects_a_bad_tempo() -> None:
     for bpm in (0.0, -90.0, float("nan")):
         with pytest.raises(ValueError, match=r"Song\.bpm"):
             Song(parts=(), bpm=bpm, meter=Meter(4, 4))
+
+
+def test_lyric_events_round_trip_each_before_its_note(tmp_path: Path) -> None:
+    notes = (Note(0.0, 1.0, 64), Note(1.0, 1.5, 65), Note(1.5, 3.0, 67), Note(3.0, 4.0, 60))
+    sung = [(0.0, "the"), (1.0, "lamp"), (1.5, "is"), (3.0, "on")]
+    melody = with_lyric_events(Part(name="melody", notes=notes, program=73), sung)
+    chords = Part(name="chords", notes=(Note(0.0, 4.0, 48),), program=4)
+    path = write_midi(Song(parts=(chords, melody), bpm=90.0, meter=Meter(4, 4)), tmp_path / "x.mid")
+    back = read_midi(path)
+    assert lyric_events(back.parts[1]) == tuple(sung)
+    assert lyric_events(back.parts[0]) == ()  # only the sung track carries text
+    # In the file each syllable comes just before its note-on, at the same tick.
+    track = next(t for t in mido.MidiFile(path).tracks if t.name == "melody")
+    order = [m.type for m in track if m.type in ("lyrics", "note_on")]
+    assert order == ["lyrics", "note_on"] * 4
+    # An independent reader finds the text at the notes' times in seconds.
+    pm = pretty_midi.PrettyMIDI(str(path))
+    assert [ly.text for ly in pm.lyrics] == [text for _, text in sung]
+    seconds = [t * 60 / 90.0 for t, _ in sung]
+    assert [ly.time for ly in pm.lyrics] == pytest.approx(seconds, abs=1e-4)
+
+
+def test_with_lyric_events_replaces_and_drops() -> None:
+    part = Part(name="melody", notes=(Note(0.0, 1.0, 60),), meta=(("lyrics", "la"),))
+    sung = with_lyric_events(part, [(0.0, "la")])
+    assert lyric_events(sung) == ((0.0, "la"),) and ("lyrics", "la") in sung.meta
+    assert lyric_events(with_lyric_events(sung, [(0.0, "da")])) == ((0.0, "da"),)
+    assert with_lyric_events(sung, []).meta == (("lyrics", "la"),)
 
 
 # ---------------------------------------------------------------- pretty_midi cross-check

@@ -12,8 +12,15 @@ from conftest import four_parts
 from music.gm import PART_PROGRAMS
 from music.meter import Meter
 from music.midi_io import read_midi
-from music.notes import Note, Part
-from render.assemble import assemble, assemble_to_files, default_form, loop_notes, plan_arrangement
+from music.notes import Note, Part, lyric_events, with_lyric_events
+from render.assemble import (
+    assemble,
+    assemble_to_files,
+    default_form,
+    loop_lyrics,
+    loop_notes,
+    plan_arrangement,
+)
 from render.errors import RenderError
 
 FORM = [("verse", 4), ("chorus", 4), ("verse", 4), ("chorus", 2)]
@@ -121,3 +128,21 @@ def test_bad_sections_are_named(meter44: Meter, sections: list, match: str) -> N
             meter=meter44,
             phrase_qn=4,
         )
+
+
+def test_sung_syllables_stay_on_their_notes_through_the_song(tmp_path: Path) -> None:
+    meter = Meter(3, 4)  # a 3-bar phrase of 3/4 looped twice in each 6-bar section
+    notes = tuple(Note(b * 3.0, b * 3.0 + 2.0, 60 + b) for b in range(3))
+    verse = with_lyric_events(Part("melody", notes, program=73), [(0.0, "one"), (3.0, "two")])
+    chorus = with_lyric_events(Part("melody", notes, program=73), [(6.0, "hey")])
+    approved = {"melody": {"verse": verse, "chorus": chorus}}
+    form = [("verse", 6), ("chorus", 6)]
+    res = assemble_to_files(tmp_path, form, approved, bpm=80.0, meter=meter, phrase_qn=9.0)
+    song = read_midi(res.song_mid)
+    expected = ((0.0, "one"), (3.0, "two"), (9.0, "one"), (12.0, "two"), (24.0, "hey"))
+    expected += ((33.0, "hey"),)
+    assert lyric_events(song.parts[0]) == expected
+    onsets = {n.start for n in song.parts[0].notes}
+    assert all(t in onsets for t, _ in expected)  # every syllable is sung on a note
+    # A section shorter than the phrase keeps only the syllables whose notes it plays.
+    assert loop_lyrics(verse, phrase_qn=9.0, length_qn=3.0) == [(0.0, "one")]
