@@ -243,9 +243,13 @@ def test_split_is_stable_and_roughly_80_10_10() -> None:
 
 
 def test_billboard_parsing() -> None:
-    assert parse_harte("D:min7/b7") == (2, (0, 3, 7, 10), 10)
-    assert parse_harte("E:7(b9)") == (4, (0, 4, 7, 10, 13), 0)
-    assert parse_harte("C:(1,5)") == (0, (0, 7), 0)
+    def chord(symbol: str) -> tuple[int, tuple[int, ...], int]:
+        c = parse_harte(symbol)
+        return c.root, c.intervals, c.bass
+
+    assert chord("D:min7/b7") == (2, (0, 3, 7, 10), 10)
+    assert chord("E:7(b9)") == (4, (0, 4, 7, 10, 13), 0)
+    assert chord("C:(1,5)") == (0, (0, 7), 0)
     song = parse_song(SLOW_MINOR, song_id="t")
     assert song.bpm == pytest.approx(60.0)
     assert [s.label for s in song.sections] == ["verse", "chorus"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import logging
-import re
 import statistics
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,8 +20,18 @@ from typing import Final
 
 import numpy as np
 
-from music.keys import Key, note_name_to_pc
+from music.keys import Key
 from music.meter import Meter
+from training.billboard import (
+    NO_CHORD,
+    ChordLine,
+    find_songs,
+    metre_of,
+    parse_harte,
+    read_salami,
+    read_text,
+    tonic_of,
+)
 from training.scorer.sources_common import (
     COMPING,
     ChordEvent,
@@ -36,68 +45,11 @@ from training.scorer.sources_common import (
 logger = logging.getLogger(__name__)
 
 SOURCE: Final = "billboard"
-#: Harte shorthand -> semitones above the root.
-SHORTHAND: Final[dict[str, tuple[int, ...]]] = {
-    "maj": (0, 4, 7), "min": (0, 3, 7), "dim": (0, 3, 6), "aug": (0, 4, 8),
-    "maj7": (0, 4, 7, 11), "min7": (0, 3, 7, 10), "7": (0, 4, 7, 10), "dim7": (0, 3, 6, 9),
-    "hdim7": (0, 3, 6, 10), "minmaj7": (0, 3, 7, 11), "maj6": (0, 4, 7, 9),
-    "min6": (0, 3, 7, 9), "9": (0, 4, 7, 10, 14), "maj9": (0, 4, 7, 11, 14),
-    "min9": (0, 3, 7, 10, 14), "11": (0, 4, 7, 10, 14, 17), "min11": (0, 3, 7, 10, 14, 17),
-    "13": (0, 4, 7, 10, 14, 21), "maj13": (0, 4, 7, 11, 14, 21),
-    "min13": (0, 3, 7, 10, 14, 21), "sus2": (0, 2, 7), "sus4": (0, 5, 7), "5": (0, 7),
-    "1": (0,),
-}  # fmt: skip
-#: Harte degrees -> semitones above the root.
-DEGREES: Final[dict[str, int]] = {
-    "1": 0, "b2": 1, "2": 2, "#2": 3, "b3": 3, "3": 4, "b4": 4, "4": 5, "#4": 6, "b5": 6,
-    "5": 7, "#5": 8, "b6": 8, "6": 9, "bb7": 9, "b7": 10, "7": 11, "b9": 13, "9": 14,
-    "#9": 15, "b11": 16, "11": 17, "#11": 18, "bb13": 19, "b13": 20, "13": 21, "#13": 22,
-    "b1": 11,
-}  # fmt: skip
-_NO_CHORD: Final = frozenset({"N", "X", "&pause", "*"})
-_SECTION_RE: Final = re.compile(r"^\s*([A-Z])'*\s*,\s*([a-z][a-z_-]*)?")
-_BAR_METRE_RE: Final = re.compile(r"^\((\d+)/(\d+)\)$")
-_REPEAT_RE: Final = re.compile(r"\bx(\d+)\b")
 _SECTION_WORDS: Final = {
     "prechorus": "pre-chorus", "trans": "transition", "fadeout": "outro", "fadein": "intro",
     "intro-a": "intro", "intro-b": "intro", "pre-intro": "intro", "instrumental": "instrumental",
 }  # fmt: skip
 MAX_CLIPS_PER_SONG: Final = 8
-
-
-def parse_harte(symbol: str) -> tuple[int, tuple[int, ...], int]:
-    """``"D:min7/b7"`` -> (root 2, intervals (0, 3, 7, 10), bass 10). Raises ValueError."""
-    body, _, bass_s = symbol.partition("/")
-    root_s, _, quality = body.partition(":")
-    try:
-        root = note_name_to_pc(root_s)
-    except ValueError as exc:
-        raise ValueError(f"Harte chord: {symbol!r} -- a root A-G[#b] then ':quality'") from exc
-    shorthand, _, added = (quality or "maj").partition("(")
-    if not shorthand:
-        shorthand = "1"
-    if shorthand not in SHORTHAND:
-        raise ValueError(f"Harte chord: {symbol!r} -- quality one of {sorted(SHORTHAND)}")
-    intervals = set(SHORTHAND[shorthand])
-    for raw in added.rstrip(")").split(","):
-        d = raw.strip()
-        if not d:
-            continue
-        omit = d.startswith("*")
-        semis = DEGREES.get(d.lstrip("*"))
-        if semis is None:
-            raise ValueError(f"Harte chord: {symbol!r} -- unknown degree {d!r}")
-        if omit:
-            intervals.discard(semis)
-        else:
-            intervals.add(semis)
-    intervals.add(0)
-    bass = 0
-    if bass_s:
-        if bass_s not in DEGREES:
-            raise ValueError(f"Harte chord: {symbol!r} -- unknown bass degree {bass_s!r}")
-        bass = DEGREES[bass_s] % 12
-    return root, tuple(sorted(intervals)), bass
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,8 +89,8 @@ class _SectionBuilder:
                 last.start, last.qn + qn, last.root, last.intervals, last.bass
             )
         elif symbol is not None and symbol != ".":
-            root, intervals, bass = parse_harte(symbol)
-            self.chords.append(ChordEvent(self.now, qn, root, intervals, bass))
+            c = parse_harte(symbol)
+            self.chords.append(ChordEvent(self.now, qn, c.root, c.intervals, c.bass))
         self.now += qn
 
     def build(self) -> Section | None:
@@ -148,8 +100,9 @@ class _SectionBuilder:
 
 
 def _meter(text: str, where: str) -> Meter:
+    num, den = metre_of(text, where=where)
     try:
-        return Meter.parse(text)
+        return Meter(num, den)
     except ValueError as exc:
         raise ValueError(f"{where}: metre {text!r} -- a time signature like 4/4") from exc
 
@@ -170,70 +123,48 @@ def parse_song(text: str, *, song_id: str) -> BillboardSong:
             sections.append(section)
         builder = None
 
-    for n, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        where = f"{song_id}:{n}"
-        if not line:
-            continue
-        if line.startswith("#"):
-            name, _, value = line[1:].partition(":")
-            name, value = name.strip().lower(), value.strip()
-            if name == "title":
-                title = value
-            elif name == "artist":
-                artist = value
-            elif name == "metre":
-                meter = _meter(value, where)
-            elif name == "tonic":
-                new = note_name_to_pc(value)
+    for event in read_salami(text, song_id=song_id):
+        if not isinstance(event, ChordLine):
+            if event.name == "title":
+                title = event.value
+            elif event.name == "artist":
+                artist = event.value
+            elif event.name == "metre":
+                meter = _meter(event.value, event.where)
+            elif event.name == "tonic":
+                new = tonic_of(event)
                 if builder is not None and new != tonic:
                     label = builder.label
                     close()
                     builder = _SectionBuilder(label, new, meter)
                 tonic = new
             continue
-        stamp_s, _, content = line.partition("\t")
-        try:
-            stamp = float(stamp_s)
-        except ValueError:
-            stamp, content = float("nan"), line
-        if pending is not None and stamp == stamp and stamp > pending[0]:
+        stamp = event.stamp
+        if pending is not None and stamp is not None and stamp > pending[0]:
             rates.append(pending[1] / (stamp - pending[0]) * 60.0)
         pending = None
-        head, _, rest = content.partition("|")
-        label_match = _SECTION_RE.match(head)
-        if label_match or head.strip().startswith(("silence", "end", "Z")):
+        if event.section is not None or event.breaks:
             close()
-            if label_match and tonic is not None:
-                word = label_match.group(2) or "section"
+            if event.section is not None and tonic is not None:
+                word = event.section or "section"
                 builder = _SectionBuilder(_SECTION_WORDS.get(word, word), tonic, meter)
-        if not rest or tonic is None:
+        if not event.has_bars or tonic is None:
             continue
         if builder is None:
             builder = _SectionBuilder("section", tonic, meter)
-        bars, trailer = rest.split("|")[:-1], rest.split("|")[-1]
-        repeat = _REPEAT_RE.search(trailer)
-        times = int(repeat.group(1)) if repeat else 1
         line_qn = 0.0
-        for _ in range(times):
-            for bar in bars:
-                bar_qn = meter.bar_qn
-                symbols = []
-                for tok in bar.split():
-                    m = _BAR_METRE_RE.match(tok)
-                    if m:
-                        bar_qn = int(m.group(1)) * 4.0 / int(m.group(2))
-                    else:
-                        symbols.append(tok)
-                if not symbols:
+        for _ in range(event.repeat):
+            for bar in event.bars:
+                if not bar.symbols:
                     continue
-                for sym in symbols:
+                bar_qn = meter.bar_qn if bar.metre is None else bar.metre[0] * 4.0 / bar.metre[1]
+                for sym in bar.symbols:
                     try:
-                        builder.add(None if sym in _NO_CHORD else sym, bar_qn / len(symbols))
+                        builder.add(None if sym in NO_CHORD else sym, bar_qn / len(bar.symbols))
                     except ValueError as exc:
-                        raise ValueError(f"{where}: {exc}") from None
+                        raise ValueError(f"{event.where}: {exc}") from None
                 line_qn += bar_qn
-        if stamp == stamp and line_qn > 0:
+        if stamp is not None and line_qn > 0:
             pending = (stamp, line_qn)
     close()
     bpm = float(statistics.median(rates)) if rates else None
@@ -274,10 +205,6 @@ def read_years(index_csv: Path) -> dict[str, int]:
     return years
 
 
-def find_songs(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("salami_chords.txt") if p.is_file())
-
-
 def clips(root: Path, *, rng: np.random.Generator, max_songs: int | None = None) -> Iterator[Clip]:
     """Clips of every (deduplicated) song under ``root`` (the billboard folder)."""
     years = read_years(root / "billboard-2.0-index.csv")
@@ -286,7 +213,7 @@ def clips(root: Path, *, rng: np.random.Generator, max_songs: int | None = None)
     for path in find_songs(root):
         folder = path.parent.name
         try:
-            song = parse_song(path.read_text(encoding="utf-8", errors="replace"), song_id=folder)
+            song = parse_song(read_text(path), song_id=folder)
         except ValueError as exc:
             logger.warning("billboard: skipped %s (%s)", path, exc)
             continue
