@@ -1,4 +1,4 @@
-"""Time the drums, bass and melody phases (population 64 x 30 generations) on one section of
+"""Time the chords, drums, bass and melody phases (population 64 x 30 generations) on one section of
 the demo song, with the real ChromaticScorer, from approved chords: each phase's evolution and
 its candidates scored per second, and how much the best composite rose.
 
@@ -18,6 +18,7 @@ from typing import Any
 from agents.phases.bass import run_bass_phase
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
+from agents.phases.critic import critic_for
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import run_melody_phase
 from agents.plan import make_plan
@@ -49,7 +50,18 @@ def main() -> Path:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp))
+        critic_for(proposal)  # load the scorer and MiniLM before timing
+        c0 = time.process_time()
+        t0 = time.perf_counter()
         state = run_chords_phase(proposal=proposal, plan=plan, run=run)
+        figures["chords"] = {
+            "seconds": round(time.perf_counter() - t0, 3),
+            "cpu_seconds": round(time.process_time() - c0, 3),
+        }
+        print(
+            f"chords phase {POPULATION}x{GENERATIONS}: {figures['chords']['seconds']:6.2f} s "
+            f"({figures['chords']['cpu_seconds']:.2f} s CPU)"
+        )
         promote(run=run, phase="chords", approvals={"verse": state["candidates"][0]})
         phases: tuple[tuple[str, Callable[..., dict[str, Any]]], ...] = (
             ("drums", run_drums_phase),
@@ -79,6 +91,7 @@ def main() -> Path:
                 f"{stats[-1].best:.3f}"
             )
     data = {
+        "goal_cpu_seconds": {"chords": 2.0, "drums": 3.0, "bass": 3.0, "melody": 3.0},
         "population": POPULATION,
         "generations": GENERATIONS,
         "section_bars": 8,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 G = TypeVar("G")
 G_co = TypeVar("G_co", covariant=True)
@@ -37,6 +37,36 @@ def checked_distance(distance: Callable[[G, G], float], a: G, b: G) -> float:
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"genome distance must be in [0, 1], got {value!r}")
     return value
+
+
+class DistanceCache(Generic[G]):
+    """``distance`` remembered per ordered pair of genome objects, so pairs of survivors are
+    not compared again each generation (the greedy guard compares every survivor with every
+    survivor chosen before it). Values are those of ``distance`` itself, so results do not
+    change. :meth:`retain` drops the pairs of genomes that left the population."""
+
+    def __init__(self, distance: Callable[[G, G], float]) -> None:
+        self.distance = distance
+        self._values: dict[tuple[int, int], float] = {}
+        self._alive: dict[int, G] = {}  # holds the genomes, so their ids are not reused
+        self.computed = 0
+
+    def __call__(self, a: G, b: G) -> float:
+        key = (id(a), id(b))
+        value = self._values.get(key)
+        if value is None:
+            value = self.distance(a, b)
+            self.computed += 1
+            self._values[key] = value
+            self._alive[key[0]] = a
+            self._alive[key[1]] = b
+        return value
+
+    def retain(self, genomes: Sequence[G]) -> None:
+        """Keep only the pairs whose two genomes are both among ``genomes``."""
+        keep = {id(g) for g in genomes}
+        self._values = {k: v for k, v in self._values.items() if k[0] in keep and k[1] in keep}
+        self._alive = {k: g for k, g in self._alive.items() if k in keep}
 
 
 def select_diverse(

@@ -20,7 +20,7 @@ from typing import Generic, TypeGuard, TypeVar
 
 import numpy as np
 
-from evolution.diversity import mean_pairwise_distance, select_diverse
+from evolution.diversity import DistanceCache, mean_pairwise_distance, select_diverse
 from evolution.executor import EvaluationError, Executor, LocalExecutor, check_batch_results
 from evolution.operators import GenomeOps
 
@@ -176,6 +176,7 @@ class _Run(Generic[G, S]):
         self.rng = rng
         self.executor = executor
         self.cache: dict[Hashable, Scored[G, S]] = {}
+        self.distance = DistanceCache(ops.distance)
 
     def fresh(self, taken: dict[Hashable, G]) -> G | None:
         """A random genome whose key is not in ``taken``, or None after bounded attempts."""
@@ -294,13 +295,15 @@ class _Run(Generic[G, S]):
         """Best of parents + children with elitism and the diversity guard, best-first."""
         cfg = self.config
         pool = sorted([*parents, *children], key=lambda item: -item.fitness)
-        return select_diverse(
+        chosen = select_diverse(
             pool,
             min(cfg.population_size, len(pool)),
-            distance=self.ops.distance,
+            distance=self.distance,
             min_distance=cfg.min_distance,
             keep=min(cfg.elite, len(parents)),
         )
+        self.distance.retain([item.genome for item in chosen])
+        return chosen
 
     def stats(
         self, generation: int, population: Sequence[Scored[G, S]], evaluated: int
@@ -311,9 +314,7 @@ class _Run(Generic[G, S]):
             generation=generation,
             best=max(fitnesses),
             mean=math.fsum(fitnesses) / len(fitnesses),
-            diversity=mean_pairwise_distance(
-                genomes, self.ops.distance, max_pairs=_DIVERSITY_PAIRS
-            ),
+            diversity=mean_pairwise_distance(genomes, self.distance, max_pairs=_DIVERSITY_PAIRS),
             unique=len({self.ops.identity(genome) for genome in genomes}),
             size=len(population),
             evaluated=evaluated,
@@ -392,7 +393,7 @@ def evolve(
             logger.info("stopping at generation %d: no improvement for %d", generation, stale)
             break
     top = select_diverse(
-        population, config.top_n, distance=ops.distance, min_distance=config.min_distance
+        population, config.top_n, distance=run.distance, min_distance=config.min_distance
     )
     logger.info(
         "evolution done: best %.4f (initial %.4f) after %d generations, %d evaluations",

@@ -19,6 +19,8 @@ LYRIC_EVENTS_META = "lyric_events"
 
 
 def _is_int(value: object) -> bool:
+    if type(value) is int:  # the common case, without the slow abstract-class check
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 

@@ -165,11 +165,22 @@ _PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
 }
 
 
-def _pearson(a: Sequence[float], b: Sequence[float]) -> float:
-    ma, mb = sum(a) / len(a), sum(b) / len(b)
-    num = sum((x - ma) * (y - mb) for x, y in zip(a, b, strict=True))
-    den = math.sqrt(sum((x - ma) ** 2 for x in a) * sum((y - mb) ** 2 for y in b))
-    return num / den if den else 0.0
+def _centred(values: Sequence[float]) -> tuple[tuple[float, ...], float]:
+    """``values`` less their mean, and the sum of the squared deviations (Pearson's terms)."""
+    mean = sum(values) / len(values)
+    return tuple(x - mean for x in values), sum((x - mean) ** 2 for x in values)
+
+
+#: Per profile set, its 24 keys ``((tonic, family), centred rotated profile, squares)``: the
+#: profile side of Pearson's r, computed once rather than for every progression.
+_ROTATED: tuple[tuple[tuple[tuple[int, str], tuple[float, ...], float], ...], ...] = tuple(
+    tuple(
+        ((tonic, family), *_centred([profile[(pc - tonic) % 12] for pc in range(12)]))
+        for family, profile in (("major", major), ("minor", minor))
+        for tonic in range(12)
+    )
+    for major, minor in _PROFILES.values()
+)
 
 
 def key_clarity(chords: Sequence[SoundedChord], *, key: Key) -> float:
@@ -186,17 +197,18 @@ def key_clarity(chords: Sequence[SoundedChord], *, key: Key) -> float:
     if not any(hist):
         return 0.0
     wanted = (key.tonic, key.family)
+    centred, squares = _centred(hist)
     clarity = 1.0
-    for major, minor in _PROFILES.values():
+    for keys in _ROTATED:
         best_other = -1.0
         r_wanted = -1.0
-        for family, profile in (("major", major), ("minor", minor)):
-            for tonic in range(12):
-                r = _pearson(hist, [profile[(pc - tonic) % 12] for pc in range(12)])
-                if (tonic, family) == wanted:
-                    r_wanted = r
-                else:
-                    best_other = max(best_other, r)
+        for which, profile, profile_squares in keys:
+            den = math.sqrt(squares * profile_squares)
+            r = sum(x * y for x, y in zip(centred, profile, strict=True)) / den if den else 0.0
+            if which == wanted:
+                r_wanted = r
+            else:
+                best_other = max(best_other, r)
         clarity = min(clarity, max(0.0, min(1.0, 0.5 + 5.0 * (r_wanted - best_other))))
     return clarity
 

@@ -29,11 +29,17 @@ from music.errors import MidiFileError
 from music.meter import Meter
 from music.midi_io import read_midi
 from music.notes import Note, Part
-from music.pianoroll import onset_roll, piano_roll
+from scoring.note_arrays import (
+    ROLL_STEPS,
+    STEPS_PER_QN,
+    WINDOW_QN,
+    Backdrop,
+    PartArrays,
+    rolls,
+    window_of,
+    windowed,
+)
 
-STEPS_PER_QN: Final = 4
-ROLL_STEPS: Final = 128
-WINDOW_QN: Final = ROLL_STEPS / STEPS_PER_QN
 N_SYMBOLIC: Final = 32
 
 #: Names of the symbolic entries, in order (the scaling of each is in :func:`symbolic_features`).
@@ -142,75 +148,58 @@ def _no_notes() -> MidiFileError:
     )
 
 
-def window_parts(parts: Sequence[Part], *, meter: Meter) -> tuple[Part, ...]:
-    """The parts as they fill the 32-qn window: leading empty bars dropped, short music looped
-    at whole bars, long music cut (notes crossing the end are shortened). Raises
-    MidiFileError when there is no note."""
-    starts = [n.start for p in parts for n in p.notes]
-    if not starts:
-        raise _no_notes()
-    bar = meter.bar_qn
-    offset = math.floor(min(starts) / bar + 1e-9) * bar
-    end = max(n.end for p in parts for n in p.notes) - offset
-    loop = max(bar, math.ceil(end / bar - 1e-9) * bar)
-    copies = math.ceil(WINDOW_QN / loop) if loop < WINDOW_QN else 1
-    out: list[Part] = []
-    for p in parts:
-        notes: list[Note] = []
-        for k in range(copies):
-            shift = k * loop - offset
-            for n in p.notes:
-                start, stop = n.start + shift, min(n.end + shift, WINDOW_QN)
-                if start < WINDOW_QN and stop > start:
-                    notes.append(Note(start=start, end=stop, pitch=n.pitch, velocity=n.velocity))
-        if notes:
-            out.append(
-                Part(
-                    name=p.name,
-                    notes=tuple(notes),
-                    program=p.program,
-                    is_drum=p.is_drum,
-                    meta=p.meta,
-                )
-            )
-    if not out:
-        raise _no_notes()
-    return tuple(out)
-
-
 def midi_features(parts: Sequence[Part], *, bpm: float, meter: Meter) -> MidiFeatures:
     """Roll and symbolic features of ``parts`` played at ``bpm`` (qn per minute) in ``meter``.
 
     Raises MidiFileError(field="notes") when there are no notes, ValueError for a bad bpm."""
+    return features_over(parts, Backdrop.of(()), bpm=bpm, meter=meter)
+
+
+def features_over(
+    parts: Sequence[Part], backdrop: Backdrop, *, bpm: float, meter: Meter
+) -> MidiFeatures:
+    """The features of ``parts`` played over the parts of ``backdrop`` (as ``midi_features`` of
+    ``[*parts, *backdrop's parts]``); the backdrop's windows and rolls are computed once.
+
+    Raises MidiFileError(field="notes") when there are no notes, ValueError for a bad bpm."""
     if not (math.isfinite(bpm) and bpm > 0):
         raise ValueError(f"bpm: {bpm!r} -- a positive, finite tempo (qn per minute)")
-    window = list(window_parts(parts, meter=meter))
-    roll = np.stack(
-        [
-            piano_roll(window, steps_per_qn=STEPS_PER_QN, length_steps=ROLL_STEPS),
-            onset_roll(window, steps_per_qn=STEPS_PER_QN, length_steps=ROLL_STEPS),
-        ]
-    ).astype(np.float32)
-    return MidiFeatures(roll=roll, symbolic=symbolic_features(window, roll, bpm=bpm, meter=meter))
+    own = [PartArrays.of(p) for p in parts]
+    starts = [float(a.start.min()) for a in own if len(a)]
+    ends = [float(a.end.max()) for a in own if len(a)]
+    first = min(starts, default=backdrop.first_start)
+    last = max(ends, default=backdrop.last_end)
+    if not math.isfinite(first):
+        raise _no_notes()
+    window = window_of(min(first, backdrop.first_start), max(last, backdrop.last_end), meter=meter)
+    mine = [w for w in (windowed(a, window) for a in own) if len(w)]
+    under, under_roll = backdrop.placed(window)
+    placed = [*mine, *under]
+    if not placed:
+        raise _no_notes()
+    roll = np.maximum(rolls(mine), under_roll) if mine else under_roll.copy()
+    return MidiFeatures(roll=roll, symbolic=symbolic_features(placed, roll, bpm=bpm, meter=meter))
 
 
 def symbolic_features(
-    window: Sequence[Part], roll: NDArray[np.float32], *, bpm: float, meter: Meter
+    window: Sequence[PartArrays], roll: NDArray[np.float32], *, bpm: float, meter: Meter
 ) -> NDArray[np.float32]:
     """The :data:`SYMBOLIC_NAMES` vector of windowed parts and their ``[2, 128, T]`` roll."""
     f = np.zeros(N_SYMBOLIC, dtype=np.float64)
-    pitched = [n for p in window if not p.is_drum for n in p.notes]
-    drums = [n for p in window if p.is_drum for n in p.notes]
-    every = pitched + drums
+    pitched = [p for p in window if not p.is_drum]
+    drums = [p for p in window if p.is_drum]
+    n_pitched = sum(len(p) for p in pitched)
+    n_drums = sum(len(p) for p in drums)
+    every = [*pitched, *drums]
+    onsets = np.concatenate([p.start for p in every])
     f[0] = min(bpm / 200.0, 1.5)
     f[1] = math.log2(meter.numerator) / 4.0
     f[2] = float(meter.is_compound)
-    if pitched:
-        f[3] = min(
-            1.0, math.log2(1.0 + float(np.mean([n.duration for n in pitched]))) / math.log2(9)
-        )
-    f[4] = math.log1p(len(pitched) / WINDOW_QN) / math.log1p(16)
-    f[5] = math.log1p(len(drums) / WINDOW_QN) / math.log1p(16)
+    if n_pitched:
+        durations = np.concatenate([p.end - p.start for p in pitched])
+        f[3] = min(1.0, math.log2(1.0 + float(np.mean(durations))) / math.log2(9))
+    f[4] = math.log1p(n_pitched / WINDOW_QN) / math.log1p(16)
+    f[5] = math.log1p(n_drums / WINDOW_QN) / math.log1p(16)
     sounding = roll[0] > 0  # [128, T]
     weights = sounding.sum(axis=1).astype(np.float64)  # steps per pitch
     pcs: NDArray[np.float64] = np.zeros(12)
@@ -236,10 +225,10 @@ def symbolic_features(
     key = estimate_key(pcs)
     f[24] = min(1.0, max(0.0, 0.5 + key.major_minus_minor / 2.0))
     f[25] = min(1.0, max(0.0, key.correlation))
-    f[26] = float(np.mean([n.velocity for n in every])) / 127.0
-    f[27] = syncopation(every, meter=meter)
-    f[28] = len(drums) / len(every)
-    f[30] = float(np.mean([is_triplet_onset(n.start) for n in every]))
+    f[26] = float(np.mean(np.concatenate([p.velocity for p in every]))) / 127.0
+    f[27] = _syncopation(onsets, meter=meter)
+    f[28] = n_drums / len(onsets)
+    f[30] = float(np.mean(_triplet_onsets(onsets)))
     if pcs.sum() > 0:
         scale = _MAJOR_SCALE if key.mode == "major" else _MINOR_SCALE
         in_key = sum(pcs[(key.tonic + i) % 12] for i in scale)
@@ -255,6 +244,28 @@ def is_triplet_onset(qn: float, *, tolerance: float = 0.06) -> bool:
     d_triplet = min(abs(phase - 1 / 3), abs(phase - 2 / 3))
     d_straight = min(abs(phase - x) for x in (0.0, 0.25, 0.5, 0.75, 1.0))
     return d_triplet < tolerance and d_triplet < d_straight
+
+
+def _triplet_onsets(qn: NDArray[np.float64], *, tolerance: float = 0.06) -> NDArray[np.bool_]:
+    """:func:`is_triplet_onset` of every onset ``[N]`` (qn) at once."""
+    phase = qn - np.floor(qn)
+    d_triplet = np.minimum(np.abs(phase - 1 / 3), np.abs(phase - 2 / 3))
+    d_straight = np.abs(phase - 0.0)
+    for x in (0.25, 0.5, 0.75, 1.0):
+        d_straight = np.minimum(d_straight, np.abs(phase - x))
+    out: NDArray[np.bool_] = (d_triplet < tolerance) & (d_triplet < d_straight)
+    return out
+
+
+def _syncopation(onsets: NDArray[np.float64], *, meter: Meter) -> float:
+    """:func:`syncopation` of notes starting at ``onsets`` (qn)."""
+    steps = np.unique(np.floor(onsets * STEPS_PER_QN + 0.5).astype(np.int64))
+    if not len(steps):
+        return 0.0
+    bar_steps = round(meter.bar_qn * STEPS_PER_QN)
+    beats = np.array(sorted({round(o * STEPS_PER_QN) for o in meter.beat_offsets_qn()}))
+    off = int(np.count_nonzero(~np.isin(steps % bar_steps, beats)))
+    return off / len(steps)
 
 
 def syncopation(notes: Sequence[Note], *, meter: Meter) -> float:

@@ -122,14 +122,13 @@ class BassEvaluator:
             for notes in lines
         ]
         parts = (
-            [
-                [Part(name="bass", notes=n, program=PART_PROGRAMS["bass"]), *self.underneath]
-                for n in lines
-            ]
+            [[Part(name="bass", notes=n, program=PART_PROGRAMS["bass"])] for n in lines]
             if self.critic is not None
             else []
         )
-        return score_cards(theories, parts, critic=self.critic, weights=self.weights)
+        return score_cards(
+            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
+        )
 
     def describe(self, genome: BassGenome) -> dict[str, Any]:
         """The generator's words plus how the line sits on the chords and the kick."""

@@ -23,8 +23,10 @@ from evolution.lazy import Lazy, worker_onnx_settings
 from music.meter import Meter
 from music.notes import Part
 from music.onnx import ModelFileError
-from scoring.chromatic import ChromaticScorer, ScorerInput
+from scoring.chromatic import Candidate, ChromaticScorer, ScorerInput
 from scoring.composite import ChromaticScore, ScoreCard, TheoryScores, Weights, composite
+from scoring.midi_features import features_over
+from scoring.note_arrays import Backdrop
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +64,26 @@ class Critic:
     bpm: float
     meter: Meter
 
-    def chromatic(self, candidates: Sequence[Sequence[Part]]) -> list[ChromaticScore]:
-        """One score per candidate (its parts, times in quarter notes), in one ONNX call."""
-        inputs = [ScorerInput(parts=tuple(p), bpm=self.bpm, meter=self.meter) for p in candidates]
+    def chromatic(
+        self, candidates: Sequence[Sequence[Part]], *, underneath: Sequence[Part] = ()
+    ) -> list[ChromaticScore]:
+        """One score per candidate (its parts, times in quarter notes, heard over the parts
+        ``underneath``, the same for every candidate), in one ONNX call. The parts underneath
+        are windowed and rolled once per section, not once per candidate."""
+        backdrop = _backdrop(tuple(underneath))
+        inputs: list[Candidate] = []
+        for own in candidates:
+            if backdrop.parts or any(p.notes for p in own):
+                inputs.append(features_over(own, backdrop, bpm=self.bpm, meter=self.meter))
+            else:  # the scorer names the empty candidate
+                inputs.append(ScorerInput(parts=tuple(own), bpm=self.bpm, meter=self.meter))
         return self.scorer.get().score_batch(inputs, self.concept, color=self.color)
+
+
+@functools.lru_cache(maxsize=8)
+def _backdrop(parts: tuple[Part, ...]) -> Backdrop:
+    """The parts underneath a section's candidates as arrays, kept while its phase runs."""
+    return Backdrop.of(parts)
 
 
 def critic_for(proposal: Proposal) -> Critic | None:
@@ -100,9 +118,11 @@ def score_cards(
     *,
     critic: Critic | None,
     weights: Weights,
+    underneath: Sequence[Part] = (),
 ) -> list[ScoreCard]:
-    """Composite cards for a batch: theory alone without a critic, else theory and match."""
+    """Composite cards for a batch: theory alone without a critic, else theory and the match
+    of each candidate's ``parts`` over the parts ``underneath``."""
     if critic is None:
         return [composite(t, None, weights) for t in theories]
-    chroma = critic.chromatic(parts)
+    chroma = critic.chromatic(parts, underneath=underneath)
     return [composite(t, c, weights) for t, c in zip(theories, chroma, strict=True)]

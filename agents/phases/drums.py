@@ -86,12 +86,10 @@ class DrumEvaluator:
             )
             for g in genomes
         ]
-        parts = (
-            [[drums_part(g, self.meter), *self.underneath] for g in genomes]
-            if self.critic is not None
-            else []
+        parts = [[drums_part(g, self.meter)] for g in genomes] if self.critic is not None else []
+        return score_cards(
+            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
         )
-        return score_cards(theories, parts, critic=self.critic, weights=self.weights)
 
 
 def tile(genome: DrumGenome, bars: int) -> DrumGenome:

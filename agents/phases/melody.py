@@ -165,14 +165,13 @@ class MelodyEvaluator:
             for notes in lines
         ]
         parts = (
-            [
-                [Part(name="melody", notes=n, program=self.voice.program), *self.underneath]
-                for n in lines
-            ]
+            [[Part(name="melody", notes=n, program=self.voice.program)] for n in lines]
             if self.critic is not None
             else []
         )
-        return score_cards(theories, parts, critic=self.critic, weights=self.weights)
+        return score_cards(
+            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
+        )
 
 
 def _last_pitch(run: RunDir, proposal: Proposal, label: str) -> int | None:

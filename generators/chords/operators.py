@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -137,19 +138,30 @@ class ChordOps:
         """Fraction of felt beats where the two progressions sound a different chord (3/4 of
         the weight), or the same chord with another extension or inversion (1/4)."""
         offsets = self.meter.beat_offsets_qn()
+        beats = len(offsets)
         total = 0.0
         count = 0
         for bar_a, bar_b in zip(a, b, strict=False):
-            for pos in offsets:
-                ga, gb = _at(bar_a, pos), _at(bar_b, pos)
-                count += 1
-                if ga.token != gb.token:
+            count += beats
+            if bar_a is bar_b or bar_a == bar_b:
+                continue
+            for (token_a, shape_a), (token_b, shape_b) in zip(
+                _beat_chords(bar_a, offsets), _beat_chords(bar_b, offsets), strict=True
+            ):
+                if token_a != token_b:
                     total += 1.0
-                elif ga.quality != gb.quality or ga.inversion != gb.inversion:
+                elif shape_a != shape_b:
                     total += 0.25
-        count += abs(len(a) - len(b)) * len(offsets)
-        total += abs(len(a) - len(b)) * len(offsets)
+        count += abs(len(a) - len(b)) * beats
+        total += abs(len(a) - len(b)) * beats
         return total / count if count else 0.0
+
+
+@lru_cache(maxsize=16384)
+def _beat_chords(bar: Bar, offsets: tuple[float, ...]) -> tuple[tuple[str, tuple[str, int]], ...]:
+    """The chord sounding at each felt beat of ``bar``: its token and (quality, inversion).
+    Cached: the diversity guard compares the same bars many times."""
+    return tuple((g.token, (g.quality, g.inversion)) for g in (_at(bar, pos) for pos in offsets))
 
 
 def _at(bar: Bar, pos: float) -> ChordGene:
