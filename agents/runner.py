@@ -25,6 +25,7 @@ from langgraph.types import Command
 from agents.graph import AgentContext, build_graph
 from agents.proposal import Proposal, dump_proposal, load_proposal
 from agents.review import approved_labels, read_decisions
+from agents.run_state import THREAD_ID, RunOutcome
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
@@ -50,17 +51,7 @@ class ScoringSetupError(ChromaticError):
     hold, actors that never came up)."""
 
 
-THREAD = {"configurable": {"thread_id": "song"}}
-
-
-@dataclass(frozen=True, slots=True)
-class RunOutcome:
-    """Where a run stands: ``awaiting_review`` at ``phase`` (with its review.yml) or ``done``."""
-
-    run_dir: Path
-    status: str
-    phase: str | None = None
-    review: Path | None = None
+THREAD = {"configurable": {"thread_id": THREAD_ID}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +152,8 @@ def start_run(
     if run.checkpoints.exists():
         raise RunStateError(
             f"{run.root}: a run already exists here -- continue it with `chromatic resume "
-            f"{run.root}`, or pass another --out folder"
+            f"{run.root}`, start it over with `chromatic run {proposal_path} --replace` "
+            "(deletes that run), or pass another --out folder"
         )
     with scoring_hooks(hooks or Hooks(), settings) as scored:
         run.root.mkdir(parents=True, exist_ok=True)
