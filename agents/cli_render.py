@@ -44,10 +44,12 @@ def render(
     backend: BackendOption = None,
 ) -> None:
     """Assemble and render a run again (at least its chords approved): song.mid,
-    arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3."""
+    arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3.
+    Shows progress on a terminal."""
     setup()
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
+    from agents.progress import progress_hooks
     from agents.proposal import load_proposal
     from agents.rundir import RunDir
     from agents.runner import run_status
@@ -60,14 +62,16 @@ def render(
         plan = values.get("plan")
         if not plan:
             raise RunStateError(f"{run.root}: the run has no plan yet -- resume it first")
-        manifest = render_run(
-            run=run,
-            proposal=proposal,
-            plan=plan,
-            approved=_approved_of(values, list(PHASE_RUNS)),
-            soundfont=soundfont,
-            backend=backend,
-        )
+        with progress_hooks() as hooks:
+            manifest = render_run(
+                run=run,
+                proposal=proposal,
+                plan=plan,
+                approved=_approved_of(values, list(PHASE_RUNS)),
+                soundfont=soundfont,
+                backend=backend,
+                on_step=hooks.on_render_step,
+            )
     except (ChromaticError, ValueError) as exc:
         raise fail(exc) from None
     out.print(

@@ -32,6 +32,7 @@ from evolution.executor import Executor
 from evolution.executors import ExecutorSettings, SettingError, open_executor
 from evolution.ray_executor import PoolStartError
 from music.errors import ChromaticError, InputError, ReviewError, RunStateError
+from render.pipeline import RenderStep
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ class Hooks:
     executor: Executor | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
+    on_render_step: Callable[[RenderStep], None] | None = None
 
 
 def scoring_settings(
@@ -110,6 +112,7 @@ def _context(run: RunDir, auto_approve: bool, hooks: Hooks) -> AgentContext:
         executor=hooks.executor,
         on_phase_start=hooks.on_phase_start,
         on_generation=hooks.on_generation,
+        on_render_step=hooks.on_render_step,
     )
 
 
