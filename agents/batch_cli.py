@@ -10,16 +10,15 @@ not used here): a batch is parallel across proposals, and ``--cpus-per-task`` /
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from agents.cli_common import err, fail, out, plain, setup
 
 if TYPE_CHECKING:
     from agents.batch import BatchResult
@@ -32,9 +31,11 @@ def summary_table(results: Sequence[BatchResult]) -> Table:
         table.add_column(name, overflow="fold")
     for r in results:
         best = f"{r.best_composite:.3f}" if r.best_composite is not None else "-"
-        status = r.status if r.ok else f"[red]{r.status}[/]"
-        where = str(r.run_dir) if r.ok else str(r.error)
-        table.add_row(r.proposal.name, status, r.phase or "-", best, f"{r.seconds:.1f}", where)
+        status = plain(r.status) if r.ok else f"[red]{plain(r.status)}[/]"
+        where = plain(r.run_dir if r.ok else r.error)
+        table.add_row(
+            plain(r.proposal.name), status, plain(r.phase or "-"), best, f"{r.seconds:.1f}", where
+        )
     return table
 
 
@@ -85,8 +86,7 @@ def batch(
 ) -> None:
     """Run many proposals in parallel as Ray tasks, each to its first review gate (or to the
     end with --auto-approve), then print a summary table. Each task scores in-process."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
+    setup()
     from agents.batch import run_batch
 
     try:
@@ -101,14 +101,11 @@ def batch(
             gpus_per_task=gpus_per_task,
         )
     except (ValueError, ConnectionError) as exc:  # bad options, or no cluster at the address
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=2) from None
-    Console().print(summary_table(results))
+        raise fail(exc) from None
+    out.print(summary_table(results))
     failed = [r for r in results if not r.ok]
     if failed:
-        Console(stderr=True).print(
-            f"[bold red]{len(failed)} of {len(results)} proposals failed[/]", highlight=False
-        )
+        err.print(f"[bold red]{len(failed)} of {len(results)} proposals failed[/]")
         raise typer.Exit(code=1)
 
 

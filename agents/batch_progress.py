@@ -61,6 +61,7 @@ def display(
         yield lambda name, entry, result: None
         return
     from rich.console import Console
+    from rich.markup import escape
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
@@ -71,14 +72,17 @@ def display(
         console=Console(stderr=True),
     )
     total = bar.add_task("[bold]proposals", total=len(names), note="")
-    rows = {key: bar.add_task(name, total=None, note="queued") for key, name in names.items()}
+    rows = {
+        key: bar.add_task(escape(name), total=None, note="queued") for key, name in names.items()
+    }
     finished: set[str] = set()
 
     def show(key: str, entry: dict[str, Any] | None, result: BatchResult | None) -> None:
         if result is not None:
             finished.add(key)
             best = f" best {result.best_composite:.3f}" if result.best_composite is not None else ""
-            note = "[red]error[/]" if not result.ok else f"{result.status} ({result.phase}){best}"
+            done = escape(f"{result.status} ({result.phase}){best}")
+            note = "[red]error[/]" if not result.ok else done
             bar.update(rows[key], total=1, completed=1, note=note)
             bar.update(total, completed=len(finished))
         elif entry is not None and key in rows and key not in finished:
@@ -88,7 +92,7 @@ def display(
                 rows[key],
                 total=entry.get("total"),
                 completed=entry.get("generation", 0),
-                note=f"{entry.get('phase')} {gens}{best}",
+                note=escape(f"{entry.get('phase')} {gens}{best}"),
             )
 
     with bar:

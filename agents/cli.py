@@ -6,14 +6,12 @@ line naming the file, field, value and what is allowed, and exits with code 2.
 
 from __future__ import annotations
 
-import logging
-import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
-from rich.table import Table
+
+from agents.cli_common import RunDirArg, fail, report, setup
 
 app = typer.Typer(
     name="chromatic",
@@ -22,10 +20,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
-RunDirArg = Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")]
 
 # Scoring options of run and resume; each given one overrides the proposal's evolution block.
 _SCORING = "Scoring (default: the proposal's evolution block, else in-process)"
@@ -101,32 +95,6 @@ def _scoring(
     }
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def _setup() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
-
-
-def _report(outcome: object) -> None:
-    from agents.runner import RunOutcome
-
-    assert isinstance(outcome, RunOutcome)
-    if outcome.status == "awaiting_review":
-        out.print(
-            f"[bold]{outcome.phase}[/] candidates are ready for review: {outcome.review}\n"
-            f"  listen, approve with `chromatic approve {outcome.run_dir} {outcome.phase} ID "
-            f"--label verse`, then `chromatic resume {outcome.run_dir}`"
-        )
-    elif outcome.status == "done":
-        out.print(f"[bold green]done:[/] {outcome.run_dir}")
-    else:
-        out.print(f"{outcome.run_dir}: {outcome.status} ({outcome.phase})")
-
-
 @app.command()
 def run(
     proposal: Annotated[Path, typer.Argument(help="A song proposal YAML file.")],
@@ -148,7 +116,7 @@ def run(
     ray_address: AddressOpt = None,
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
-    _setup()
+    setup()
     from agents.progress import progress_hooks
     from agents.runner import start_run
     from music.errors import ChromaticError
@@ -166,8 +134,8 @@ def run(
                 ),
             )
     except ChromaticError as exc:
-        raise _fail(exc) from None
-    _report(outcome)
+        raise fail(exc) from None
+    report(outcome)
 
 
 @app.command()
@@ -184,7 +152,7 @@ def resume(
     ray_address: AddressOpt = None,
 ) -> None:
     """Continue a run from its checkpoint (after approving candidates in review.yml)."""
-    _setup()
+    setup()
     from agents.progress import progress_hooks
     from agents.runner import resume_run
     from music.errors import ChromaticError
@@ -200,158 +168,16 @@ def resume(
                 ),
             )
     except ChromaticError as exc:
-        raise _fail(exc) from None
-    _report(outcome)
-
-
-@app.command()
-def status(run_dir: RunDirArg) -> None:
-    """Show where a run stands: phases, approvals, and what to do next."""
-    _setup()
-    from agents.runner import run_status
-    from music.errors import ChromaticError
-
-    try:
-        outcome, values = run_status(run_dir)
-    except ChromaticError as exc:
-        raise _fail(exc) from None
-    table = Table(title=f"{run_dir}")
-    table.add_column("phase")
-    table.add_column("status")
-    table.add_column("approved")
-    for phase, info in values.get("phases", {}).items():
-        approved = ", ".join(f"{k}={v}" for k, v in info.get("approvals", {}).items())
-        table.add_row(phase, info.get("status", ""), approved or "-")
-    out.print(table)
-    _report(outcome)
-
-
-def _review_ids(run_dir: Path, phase: str) -> list[str]:
-    from agents.runner import run_status
-    from music.errors import RunStateError
-
-    _, values = run_status(run_dir)
-    info = values.get("phases", {}).get(phase)
-    if info is None:
-        raise RunStateError(f"{run_dir}: phase {phase!r} has no candidates yet")
-    return list(info["candidates"])
-
-
-@app.command()
-def review(
-    run_dir: RunDirArg,
-    phase: Annotated[str, typer.Argument(help="Phase to show.")] = "chords",
-) -> None:
-    """Show a phase's candidates: rank, progression, composite, theory, chromatic match."""
-    _setup()
-    from agents.review import load_review_document, validate_decisions
-    from agents.rundir import RunDir
-    from music.errors import ChromaticError
-
-    try:
-        run = RunDir(run_dir).require_existing()
-        ids = _review_ids(run_dir, phase)
-        path = run.review(phase)
-        doc = load_review_document(path)
-        validate_decisions(path, doc, known_ids=ids)
-    except (ChromaticError, ValueError) as exc:
-        raise _fail(exc) from None
-    table = Table(title=f"{phase}: {path}")
-    for col in ("rank", "id", "progression", "composite", "theory", "chromatic", "status", "label"):
-        table.add_column(col)
-    for c in doc["candidates"]:
-        scores = c.get("scores", {})
-        chroma = scores.get("chromatic")
-        table.add_row(
-            str(c.get("rank")),
-            str(c.get("id")),
-            str(c.get("description", {}).get("progression", "")),
-            f"{scores.get('composite', 0):.3f}",
-            f"{scores.get('theory', {}).get('total', 0):.3f}",
-            f"{chroma['match']:.3f}" if chroma else "absent",
-            str(c.get("status")),
-            str(c.get("label") or ""),
-        )
-    out.print(table)
-
-
-def _decide(
-    run_dir: Path, phase: str, candidate: str, status_: str, label: str | None, notes: str | None
-) -> None:
-    from agents.review import load_review_document, set_decision
-    from agents.rundir import RunDir
-    from music.errors import ChromaticError, ReviewError
-
-    try:
-        run = RunDir(run_dir).require_existing()
-        ids = _review_ids(run_dir, phase)
-        if status_ == "approved" and label is None:
-            doc = load_review_document(run.review(phase))
-            entry: dict[str, Any] = next(
-                (c for c in doc["candidates"] if c.get("id") == candidate), {}
-            )
-            label = entry.get("section")
-            if label is None:
-                raise ReviewError(
-                    file=run.review(phase),
-                    field="--label",
-                    value=None,
-                    allowed="a section label for the approved candidate, e.g. --label verse",
-                )
-        decision = set_decision(
-            run.review(phase),
-            candidate_id=candidate,
-            status=status_,
-            label=label,
-            notes=notes,
-            known_ids=ids,
-        )
-    except (ChromaticError, ValueError) as exc:
-        raise _fail(exc) from None
-    out.print(
-        f"{decision.candidate_id}: {decision.status}"
-        + (f" as {decision.label}" if decision.label else "")
-    )
-
-
-@app.command()
-def approve(
-    run_dir: RunDirArg,
-    phase: Annotated[str, typer.Argument(help="Phase, e.g. chords.")],
-    candidate: Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")],
-    label: Annotated[
-        str | None,
-        typer.Option(
-            "--label",
-            help="Section label: verse, chorus, ... (default: the candidate's section in "
-            "per-section phases; required for chords).",
-        ),
-    ] = None,
-    notes: Annotated[str | None, typer.Option("--notes", help="A note to keep.")] = None,
-) -> None:
-    """Approve a candidate for a section label (edits review.yml safely)."""
-    _setup()
-    _decide(run_dir, phase, candidate, "approved", label, notes)
-
-
-@app.command()
-def reject(
-    run_dir: RunDirArg,
-    phase: Annotated[str, typer.Argument(help="Phase, e.g. chords.")],
-    candidate: Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")],
-    notes: Annotated[str | None, typer.Option("--notes", help="Why (kept in review.yml).")] = None,
-) -> None:
-    """Reject a candidate (edits review.yml safely)."""
-    _setup()
-    _decide(run_dir, phase, candidate, "rejected", None, notes)
+        raise fail(exc) from None
+    report(outcome)
 
 
 def _register_commands() -> None:
     """Add the command groups and the commands that live in their own modules."""
-    from agents import batch_cli, cli_parts, cli_render, cli_scorer
+    from agents import batch_cli, cli_gate, cli_parts, cli_render, cli_scorer
     from agents.cli_groups import eval_app, train_app
 
-    for module in (cli_scorer, cli_parts, cli_render):
+    for module in (cli_gate, cli_scorer, cli_parts, cli_render):
         module.register(app)
     batch_cli.register(app)
     app.add_typer(eval_app)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
+from agents.cli_common import fail, out, plain, setup
 from agents.cli_groups import train_app
 
 SoundFontOption = Annotated[
@@ -43,12 +44,12 @@ def render(
     backend: BackendOption = None,
 ) -> None:
     """Assemble and render a run again (at least its chords approved): song.mid,
-    arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3."""
-    from agents.cli import _fail, _setup, out
-
-    _setup()
+    arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3.
+    Shows progress on a terminal."""
+    setup()
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
+    from agents.progress import progress_hooks
     from agents.proposal import load_proposal
     from agents.rundir import RunDir
     from agents.runner import run_status
@@ -61,20 +62,22 @@ def render(
         plan = values.get("plan")
         if not plan:
             raise RunStateError(f"{run.root}: the run has no plan yet -- resume it first")
-        manifest = render_run(
-            run=run,
-            proposal=proposal,
-            plan=plan,
-            approved=_approved_of(values, list(PHASE_RUNS)),
-            soundfont=soundfont,
-            backend=backend,
-        )
+        with progress_hooks() as hooks:
+            manifest = render_run(
+                run=run,
+                proposal=proposal,
+                plan=plan,
+                approved=_approved_of(values, list(PHASE_RUNS)),
+                soundfont=soundfont,
+                backend=backend,
+                on_step=hooks.on_render_step,
+            )
     except (ChromaticError, ValueError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     out.print(
-        f"[bold green]rendered:[/] {run.root / manifest['mix_wav']} "
+        f"[bold green]rendered:[/] {plain(run.root / manifest['mix_wav'])} "
         f"({manifest['seconds']:.1f} s, {manifest['integrated_lufs']:.1f} LUFS, "
-        f"{manifest['true_peak_dbtp']:.1f} dBTP; parts: {', '.join(manifest['parts'])})"
+        f"{manifest['true_peak_dbtp']:.1f} dBTP; parts: {plain(', '.join(manifest['parts']))})"
     )
 
 
@@ -93,14 +96,12 @@ def train_renderplan(
 ) -> None:
     """Train the RenderPlan models (linear and MLP) on real tracks: python -m
     training.renderplan train."""
-    from agents.cli import _fail, _setup
-
-    _setup()
+    setup()
     from music.errors import ChromaticError
     from training.renderplan.__main__ import main
 
     if not dataset.exists():
-        raise _fail(
+        raise fail(
             FileNotFoundError(
                 f"--dataset: {str(dataset)!r} -- no such file or folder (a dataset root with "
                 "tracks/<id>/ or a plan_dataset.jsonl; see training/renderplan/dataset.py)"
@@ -109,7 +110,7 @@ def train_renderplan(
     try:
         code = main(["train", "--dataset", str(dataset), "--out", str(out_dir)])
     except (ChromaticError, ValueError, OSError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     raise typer.Exit(code=code)
 
 

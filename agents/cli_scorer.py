@@ -16,20 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import logging
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from agents.cli_common import err, fail, out, plain, setup
 from agents.cli_groups import eval_app, train_app
-
-out = Console(soft_wrap=True, highlight=False)
-err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 DEFAULT_CORPUS = Path("build/scorer_corpus.npz")
 
@@ -47,21 +42,11 @@ CorpusOpt = Annotated[
 ]
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
-
-
-def _setup() -> None:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
-
-
 @contextlib.contextmanager
 def _progress(message: str) -> Iterator[None]:
     """A spinner on a terminal; nothing in CI or under a test runner."""
     if sys.stderr.isatty():
-        with err.status(message):
+        with err.status(plain(message)):
             yield
     else:
         yield
@@ -82,7 +67,7 @@ def _ensure_corpus(corpus: Path, data: Path | None, *, max_clips: int | None, se
 
     with _progress(f"building the corpus from {data}"):
         summary = build_corpus(data_dir=data, out=corpus, max_clips_per_source=max_clips, seed=seed)
-    out.print(f"corpus: {summary.clips} clips -> {corpus}")
+    out.print(f"corpus: {summary.clips} clips -> {corpus}", markup=False)
 
 
 def train_scorer(
@@ -130,7 +115,7 @@ def train_scorer(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ) -> None:
     """Train the ChromaticScorer: on a labelled catalogue (--dataset), else on real music."""
-    _setup()
+    setup()
     from music.errors import ChromaticError
 
     try:
@@ -150,7 +135,7 @@ def train_scorer(
                 seed=seed,
             )
     except (ChromaticError, ValueError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
 
 
 def _train_catalogue(
@@ -171,7 +156,8 @@ def _train_catalogue(
         f"catalogue: {result.tracks} tracks, {result.windows} windows; color loss "
         f"{result.initial_loss:.3f} -> {result.final_loss:.3f}{held}\n"
         f"model: {result.export.onnx} (parity {result.export.parity_max_abs_diff:.1e})\n"
-        f"use it: CHROMATIC_SCORER={result.export.onnx} chromatic run PROPOSAL"
+        f"use it: CHROMATIC_SCORER={result.export.onnx} chromatic run PROPOSAL",
+        markup=False,
     )
 
 
@@ -219,7 +205,8 @@ def _train_contrastive(
         f"trained {len(result.history)} epochs in {result.seconds / 60:.1f} min; best epoch "
         f"{result.best_epoch}: val top-1 {best.val_top1:.3f}, top-5 {best.val_top5:.3f} of 100\n"
         f"model: {exported.onnx} (parity {exported.parity_max_abs_diff:.1e})\n"
-        f"evaluate it: chromatic eval scorer --model {exported.onnx} --corpus {corpus}"
+        f"evaluate it: chromatic eval scorer --model {exported.onnx} --corpus {corpus}",
+        markup=False,
     )
 
 
@@ -236,7 +223,7 @@ def eval_scorer(
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ) -> None:
     """Evaluate the scorer: held-out retrieval, match spread, concept sensitivity, directions."""
-    _setup()
+    setup()
     from music.errors import ChromaticError
 
     try:
@@ -246,7 +233,7 @@ def eval_scorer(
         with _progress("evaluating the scorer"):
             report = evaluate(model=model, corpus=corpus, out_dir=out_dir, seed=seed)
     except (ChromaticError, ValueError) as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     ret = report["retrieval"]
     goals = report["goals"]
     unmet = [k for k, v in goals.items() if not v]
@@ -257,7 +244,8 @@ def eval_scorer(
         f"goals met {len(goals) - len(unmet)}/{len(goals)}"
         + (f" (not met: {', '.join(unmet)})" if unmet else "")
         + "\n"
-        f"report: {out_dir / 'scorer_eval.md'} and {out_dir / 'scorer_eval.json'}"
+        f"report: {out_dir / 'scorer_eval.md'} and {out_dir / 'scorer_eval.json'}",
+        markup=False,
     )
 
 

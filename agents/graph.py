@@ -37,6 +37,7 @@ from agents.review import approved_labels, read_decisions, set_decision
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
+from render.pipeline import RenderStep
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class AgentContext:
     executor: Executor | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
+    on_render_step: Callable[[RenderStep], None] | None = None
     _proposal: Proposal | None = field(default=None, repr=False)
 
     @property
@@ -185,7 +187,13 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     phases = state.get("phases", {})
     approved = {p: list(phases.get(p, {}).get("approved", {})) for p in PHASE_RUNS}
-    manifest = render_run(run=ctx.run, proposal=ctx.proposal, plan=state["plan"], approved=approved)
+    manifest = render_run(
+        run=ctx.run,
+        proposal=ctx.proposal,
+        plan=state["plan"],
+        approved=approved,
+        on_step=ctx.on_render_step,
+    )
     return {"render": manifest}
 
 

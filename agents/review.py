@@ -32,6 +32,12 @@ class Decision:
     notes: str
 
 
+def normalize_label(label: str) -> str:
+    """A section label as the run names sections: trimmed and lower-case (``Verse`` is the
+    section ``verse``, as proposal section names are lower-cased)."""
+    return label.strip().lower()
+
+
 def build_review(
     *, header: Mapping[str, Any], candidates: Sequence[Mapping[str, Any]]
 ) -> dict[str, Any]:
@@ -120,8 +126,8 @@ def validate_decisions(
                 value=label,
                 allowed="a section name such as verse, chorus, bridge",
             )
-        if label == "":
-            label = None
+        if label is not None:
+            label = normalize_label(label) or None
         if label is not None:
             try:
                 check_safe_name(label, what="label")
@@ -189,7 +195,7 @@ def set_decision(
         )
     target["status"] = status
     if label is not None:
-        target["label"] = label
+        target["label"] = normalize_label(label)
     if notes is not None:
         target["notes"] = notes
     decisions = validate_decisions(path, doc, known_ids=known_ids)

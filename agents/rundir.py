@@ -6,11 +6,12 @@ proposal or a review.yml can point outside the run directory.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from music.errors import RunStateError
+from music.errors import InputError, RunStateError
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PHASES = ("chords", "drums", "bass", "melody")
@@ -24,6 +25,18 @@ def check_safe_name(name: str, *, what: str) -> str:
             "or digit, at most 64 characters (e.g. verse, chorus, bridge_2)"
         )
     return name
+
+
+def check_phase(phase: str) -> str:
+    """``phase`` if it is one of :data:`PHASES`; else InputError listing them (and the
+    nearest one, for a typo such as ``chrods``)."""
+    if phase in PHASES:
+        return phase
+    near = difflib.get_close_matches(str(phase).lower(), PHASES, n=1)
+    hint = f" (did you mean {near[0]}?)" if near else ""
+    raise InputError(
+        file=None, field="phase", value=phase, allowed=f"one of {', '.join(PHASES)}{hint}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +56,7 @@ class RunDir:
         return self.root / "plan.json"
 
     def phase(self, phase: str) -> Path:
-        if phase not in PHASES:
-            raise ValueError(f"phase: {phase!r} -- one of {', '.join(PHASES)}")
-        return self.root / phase
+        return self.root / check_phase(phase)
 
     def review(self, phase: str) -> Path:
         return self.phase(phase) / "review.yml"

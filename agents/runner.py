@@ -25,12 +25,14 @@ from langgraph.types import Command
 from agents.graph import AgentContext, build_graph
 from agents.proposal import Proposal, dump_proposal, load_proposal
 from agents.review import approved_labels, read_decisions
+from agents.run_state import THREAD_ID, RunOutcome
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.executors import ExecutorSettings, SettingError, open_executor
 from evolution.ray_executor import PoolStartError
 from music.errors import ChromaticError, InputError, ReviewError, RunStateError
+from render.pipeline import RenderStep
 
 logger = logging.getLogger(__name__)
 
@@ -50,17 +52,7 @@ class ScoringSetupError(ChromaticError):
     hold, actors that never came up)."""
 
 
-THREAD = {"configurable": {"thread_id": "song"}}
-
-
-@dataclass(frozen=True, slots=True)
-class RunOutcome:
-    """Where a run stands: ``awaiting_review`` at ``phase`` (with its review.yml) or ``done``."""
-
-    run_dir: Path
-    status: str
-    phase: str | None = None
-    review: Path | None = None
+THREAD = {"configurable": {"thread_id": THREAD_ID}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +62,7 @@ class Hooks:
     executor: Executor | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
+    on_render_step: Callable[[RenderStep], None] | None = None
 
 
 def scoring_settings(
@@ -119,6 +112,7 @@ def _context(run: RunDir, auto_approve: bool, hooks: Hooks) -> AgentContext:
         executor=hooks.executor,
         on_phase_start=hooks.on_phase_start,
         on_generation=hooks.on_generation,
+        on_render_step=hooks.on_render_step,
     )
 
 
@@ -161,7 +155,8 @@ def start_run(
     if run.checkpoints.exists():
         raise RunStateError(
             f"{run.root}: a run already exists here -- continue it with `chromatic resume "
-            f"{run.root}`, or pass another --out folder"
+            f"{run.root}`, start it over with `chromatic run {proposal_path} --replace` "
+            "(deletes that run), or pass another --out folder"
         )
     with scoring_hooks(hooks or Hooks(), settings) as scored:
         run.root.mkdir(parents=True, exist_ok=True)

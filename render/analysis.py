@@ -1,8 +1,9 @@
 """Per-window analysis of stems (seed 000): energy, density and brightness per bar and section.
 
 * energy: RMS of the window (linear, full scale 1.0) and in dBFS;
-* density: onsets per second (librosa's spectral-flux onset detector on a mel spectrogram,
-  hop 1024 = 23 ms at 44.1 kHz; onsets in frames below -60 dBFS are dropped);
+* density: onsets per second (librosa's spectral-flux onset detector on a 64-band mel
+  spectrogram, hop 1024 = 23 ms at 44.1 kHz, computed in numpy by :mod:`render.spectral`;
+  onsets in frames below -60 dBFS are dropped);
 * brightness: spectral centroid in Hz, weighted by frame energy (0 for a silent window).
 
 A window is one bar of the song's meter at its tempo; a section aggregates its bars. Every
@@ -19,9 +20,11 @@ from typing import Any, Final
 import numpy as np
 
 from music.meter import Meter, bars_to_seconds
+from render import spectral
 
 N_FFT: Final = 2048
 HOP: Final = 1024
+N_MELS: Final = 64
 SILENCE_DB: Final = -60.0
 _FLOOR: Final = 1e-10
 
@@ -148,37 +151,32 @@ class _Frames:
 
 def _spectrum(mono: np.ndarray) -> np.ndarray:
     """Complex STFT ``[1 + N_FFT / 2, frames]`` of a mono signal (hop :data:`HOP`)."""
-    import librosa
-
     y = np.ascontiguousarray(mono, dtype=np.float32)
     if y.size < N_FFT:
         y = np.pad(y, (0, N_FFT - y.size))
-    spec: np.ndarray = librosa.stft(y, n_fft=N_FFT, hop_length=HOP)
-    return spec
+    return spectral.stft(y, n_fft=N_FFT, hop=HOP)
 
 
 def _frames(mono: np.ndarray, spec: np.ndarray, sample_rate: int) -> _Frames:
     """Frame curves of ``mono`` from its complex STFT ``spec``."""
-    import librosa
-
     y = np.ascontiguousarray(mono, dtype=np.float32)
     if y.size < N_FFT:
         y = np.pad(y, (0, N_FFT - y.size))
     power = np.abs(spec) ** 2
-    ms = librosa.feature.rms(y=y, frame_length=N_FFT, hop_length=HOP)[0].astype(np.float64) ** 2
+    ms = spectral.frame_mean_square(y, frame_length=N_FFT, hop=HOP)
     n = min(power.shape[1], ms.size)
     power, ms = power[:, :n], ms[:n]
-    freqs = librosa.fft_frequencies(sr=sample_rate, n_fft=N_FFT)
+    freqs = spectral.fft_frequencies(sample_rate=sample_rate, n_fft=N_FFT)
     total = power.sum(axis=0)
     centroid = np.where(total > 0, (freqs @ power) / np.maximum(total, _FLOOR), 0.0)
     if float(ms.max(initial=0.0)) <= 10 ** (SILENCE_DB / 10):
         return _Frames(ms, centroid, np.empty(0))
-    mel = librosa.feature.melspectrogram(S=power, sr=sample_rate, n_mels=64)
-    env = librosa.onset.onset_strength(S=librosa.power_to_db(mel), sr=sample_rate)
-    frames = librosa.onset.onset_detect(onset_envelope=env, sr=sample_rate, hop_length=HOP)
+    mel = spectral.mel_filters(sample_rate=sample_rate, n_fft=N_FFT, n_mels=N_MELS) @ power
+    env = spectral.onset_strength(spectral.power_to_db(mel))
+    frames = spectral.onset_frames(env, sample_rate=sample_rate, hop=HOP)
     loud = ms[np.minimum(frames, n - 1)] > 10 ** (SILENCE_DB / 10)
-    onsets = librosa.frames_to_time(frames[loud], sr=sample_rate, hop_length=HOP)
-    return _Frames(ms, centroid, np.asarray(onsets, dtype=np.float64))
+    onsets = frames[loud].astype(np.float64) * HOP / sample_rate
+    return _Frames(ms, centroid, onsets)
 
 
 def _window_features(fr: _Frames, start: float, end: float, sample_rate: int) -> Features:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -62,6 +62,20 @@ class RenderPaths:
         return self.root / "analysis.json"
 
 
+#: The render's steps after the stems (one per part), in order.
+STEPS_AFTER_STEMS: Final = ("analysis", "mix", "master", "write")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderStep:
+    """A render step just finished: ``name`` (``stem <part>``, then analysis, mix, master,
+    write), its number (1-based) and the number of steps of the whole render."""
+
+    name: str
+    index: int
+    total: int
+
+
 @dataclass(frozen=True, slots=True)
 class RenderResult:
     """What a render wrote and measured. Times in seconds; loudness in LUFS; peak in dBTP."""
@@ -102,13 +116,15 @@ def render_song(
     ceiling_dbtp: float = DEFAULT_CEILING_DBTP,
     drum_kit: Mapping[int, np.ndarray] | None = None,
     write_mp3: bool = True,
+    on_step: Callable[[RenderStep], None] | None = None,
 ) -> RenderResult:
     """Render ``song`` into ``out_dir`` (see the module docstring).
 
     ``plan``: the RenderPlan to apply; None builds :func:`render.renderplan.default_plan` from
     the analysis, ``color`` and ``mood``. ``sections``: the form (label, bars) for the
     analysis's section windows. ``drum_kit``: GM drum note -> one-shot sample, blended over
-    the GM drums by sampleInfluence. Raises RenderError for a song with no notes, an
+    the GM drums by sampleInfluence. ``on_step`` is called as each step finishes (a progress
+    display). Raises RenderError for a song with no notes, an
     unwritable folder or a missing/broken SoundFont, before anything is written."""
     if not any(p.notes for p in song.parts):
         raise RenderError("song: no part has any notes -- there is nothing to render")
@@ -117,11 +133,21 @@ def render_song(
     own_synth = synth is None
     synth = synth or Synthesizer(soundfont, backend=backend)
     timings: dict[str, float] = {}
+    total = len(song.parts) + len(STEPS_AFTER_STEMS)
+    done: list[str] = []
+
+    def step(name: str) -> None:
+        done.append(name)
+        if on_step is not None:
+            on_step(RenderStep(name=name, index=len(done), total=total))
+
     try:
         length_qn = total_qn if total_qn is not None else song_length_qn(song)
         seconds = qn_to_seconds(length_qn, song.bpm)
         t0 = time.perf_counter()
-        stems = render_stems(song, paths.stems_dir, synth, seconds=seconds)
+        stems = render_stems(
+            song, paths.stems_dir, synth, seconds=seconds, on_stem=lambda n: step(f"stem {n}")
+        )
         timings["stems"] = time.perf_counter() - t0
         sr = stems.sample_rate
         t0 = time.perf_counter()
@@ -129,6 +155,7 @@ def render_song(
             stems.audio, sr, bpm=song.bpm, meter=song.meter, sections=sections, seconds=seconds
         )
         timings["analysis"] = time.perf_counter() - t0
+        step("analysis")
         plan = plan or default_plan(analysis, color=color, mood=mood)
         kit_track = None
         drums = next((p for p in song.parts if p.is_drum), None)
@@ -137,17 +164,20 @@ def render_song(
         t0 = time.perf_counter()
         bus = mix_stems(stems.audio, sr, plan, kit_track=kit_track)
         timings["mix"] = time.perf_counter() - t0
+        step("mix")
         t0 = time.perf_counter()
         mastered, stats = master(
             bus, sr, seconds=seconds, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp
         )
         timings["master"] = time.perf_counter() - t0
+        step("master")
         t0 = time.perf_counter()
         write_json(paths.analysis, analysis.to_dict())
         plan.save(paths.render_plan)
         write_audio(paths.mix_wav, mastered, sr)
         mp3 = write_audio(paths.mix_mp3, mastered, sr) if write_mp3 else None
         timings["write"] = time.perf_counter() - t0
+        step("write")
     finally:
         if own_synth:
             synth.close()

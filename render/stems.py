@@ -8,7 +8,7 @@ written to a temp file and renamed; the folder is checked for writing before any
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -46,16 +46,24 @@ def render_stems(
     *,
     seconds: float,
     tail_s: float = DEFAULT_TAIL_S,
+    on_stem: Callable[[str], None] | None = None,
 ) -> Stems:
-    """Render every part of ``song`` for ``seconds + tail_s`` and write ``stems_dir/<part>.wav``.
+    """Render every part of ``song`` for ``seconds + tail_s`` and write ``stems_dir/<part>.wav``,
+    calling ``on_stem(part name)`` as each stem is written.
 
     Raises RenderError for a song without parts or an unwritable folder (before rendering)."""
     if not song.parts:
         raise RenderError("song: no parts -- nothing to render")
+    names = [p.name for p in song.parts]
+    if len(set(names)) != len(names):
+        raise ValueError(f"song.parts: names {names!r} -- each part needs a unique name")
     paths = {p.name: stem_path(stems_dir, p.name) for p in song.parts}
     ensure_writable_dir(stems_dir)
-    audio = synth.render_stems(song, seconds=seconds + tail_s)
-    for name, data in audio.items():
-        write_audio(paths[name], data, synth.sample_rate, float_wav=True)
-        logger.debug("wrote %s", paths[name])
+    audio: dict[str, np.ndarray] = {}
+    for part in song.parts:
+        audio[part.name] = synth.render_part(part, song.bpm, seconds=seconds + tail_s)
+        write_audio(paths[part.name], audio[part.name], synth.sample_rate, float_wav=True)
+        logger.debug("wrote %s", paths[part.name])
+        if on_stem is not None:
+            on_stem(part.name)
     return Stems(audio=audio, paths=paths, sample_rate=synth.sample_rate, seconds=seconds + tail_s)

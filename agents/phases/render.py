@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from music.midi_io import read_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import assemble_to_files
 from render.audio_io import ensure_writable_dir
-from render.pipeline import render_song
+from render.pipeline import RenderStep, render_song
 from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
@@ -103,10 +103,12 @@ def render_run(
     approved: Mapping[str, Sequence[str]],
     soundfont: Path | str | None = None,
     backend: str | None = None,
+    on_step: Callable[[RenderStep], None] | None = None,
 ) -> dict[str, Any]:
     """Assemble and render the run (module docstring). ``plan``: the run's plan.json (sections
     with bars, phrase_bars); ``approved``: phase -> approved labels. Returns ``render.json``'s
     content: files relative to the run, seconds, loudness (LUFS), true peak (dBTP), timings.
+    ``on_step``: called as each render step finishes (see :class:`render.pipeline.RenderStep`).
 
     Raises RunStateError (nothing approved), RenderError (missing or broken SoundFont,
     unwritable folder) before writing anything."""
@@ -131,6 +133,7 @@ def render_run(
             color=proposal.color,
             mood=proposal.mood,
             synth=synth,
+            on_step=on_step,
         )
     assert result.mix_mp3 is not None
     seconds = time.perf_counter() - t_start

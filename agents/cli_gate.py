@@ -1,0 +1,198 @@
+"""Commands at the human gate: ``chromatic status``, ``review``, ``approve`` and ``reject``.
+
+They read where the run stands from its checkpoint without building the agent graph
+(agents/run_state.py), and import nothing heavy, so they answer at once. Everything shown
+that comes from review.yml is printed as it is (an id such as ``[chord_002]`` stays).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from agents.cli_common import RunDirArg, fail, out, plain, report, setup
+
+PhaseArg = Annotated[str, typer.Argument(help="Phase: chords, drums, bass or melody.")]
+CandidateArg = Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")]
+
+
+def status(run_dir: RunDirArg) -> None:
+    """Show where a run stands: phases, approvals (those made in review.yml and not yet
+    taken by `chromatic resume` are marked pending), and what to do next."""
+    setup()
+    from rich.table import Table
+
+    from agents.run_state import read_status
+    from music.errors import ChromaticError
+
+    try:
+        outcome, values = read_status(run_dir)
+    except ChromaticError as exc:
+        raise fail(exc) from None
+    table = Table(title=plain(run_dir))
+    for column in ("phase", "status", "approved"):
+        table.add_column(column)
+    problems: list[str] = []
+    for phase, info in values.get("phases", {}).items():
+        approvals = [f"{k}={v}" for k, v in info.get("approvals", {}).items()]
+        if not approvals and outcome.status == "awaiting_review" and outcome.phase == phase:
+            try:
+                pending = pending_approvals(run_dir, phase, list(info.get("candidates", [])))
+            except (ChromaticError, ValueError) as exc:
+                problems.append(str(exc))
+                approvals = ["review.yml has an error (below)"]
+            else:
+                approvals = [f"{k}={v} (pending resume)" for k, v in pending.items()]
+        status_ = str(info.get("status", ""))
+        table.add_row(plain(phase), plain(status_), plain(", ".join(approvals) or "-"))
+    out.print(table)
+    for problem in problems:
+        out.print(f"[yellow]review.yml:[/] {plain(problem)}")
+    report(outcome)
+
+
+def pending_approvals(run_dir: Path, phase: str, ids: list[str]) -> dict[str, str]:
+    """``{label: candidate_id}`` approved in the phase's review.yml, which the run takes on
+    resume. Raises ReviewError for a review.yml that would not be accepted."""
+    from agents.review import approved_labels, read_decisions
+    from agents.rundir import RunDir
+
+    return approved_labels(read_decisions(RunDir(run_dir).review(phase), known_ids=ids))
+
+
+def _review_ids(run_dir: Path, phase: str) -> list[str]:
+    """The candidate ids the run generated for ``phase`` (InputError for a phase that does
+    not exist, RunStateError for one not reached yet)."""
+    from agents.run_state import read_status
+    from agents.rundir import check_phase
+    from music.errors import RunStateError
+
+    check_phase(phase)
+    _, values = read_status(run_dir)
+    info = values.get("phases", {}).get(phase)
+    if info is None:
+        raise RunStateError(f"{run_dir}: phase {phase!r} has no candidates yet")
+    return list(info["candidates"])
+
+
+def _score(value: object) -> str:
+    """A score as shown in the table: 3 decimals, or the value as it is when not a number."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.3f}"
+    return plain(value)
+
+
+def review(run_dir: RunDirArg, phase: PhaseArg = "chords") -> None:
+    """Show a phase's candidates: rank, progression, composite, theory, chromatic match."""
+    setup()
+    from rich.table import Table
+
+    from agents.review import load_review_document, validate_decisions
+    from agents.rundir import RunDir
+    from music.errors import ChromaticError
+
+    try:
+        run = RunDir(run_dir).require_existing()
+        ids = _review_ids(run_dir, phase)
+        path = run.review(phase)
+        doc = load_review_document(path)
+        validate_decisions(path, doc, known_ids=ids)
+    except (ChromaticError, ValueError) as exc:
+        raise fail(exc) from None
+    table = Table(title=plain(f"{phase}: {path}"))
+    for col in ("rank", "id", "progression", "composite", "theory", "chromatic", "status", "label"):
+        table.add_column(col)
+    for c in doc["candidates"]:
+        scores = c.get("scores") or {}
+        chroma = scores.get("chromatic")
+        description = c.get("description") or {}
+        table.add_row(
+            plain(c.get("rank")),
+            plain(c.get("id")),
+            plain(description.get("progression", "") if isinstance(description, dict) else ""),
+            _score(scores.get("composite", 0)),
+            _score((scores.get("theory") or {}).get("total", 0)),
+            _score(chroma.get("match")) if isinstance(chroma, dict) else "absent",
+            plain(c.get("status")),
+            plain(c.get("label") or ""),
+        )
+    out.print(table)
+
+
+def _decide(
+    run_dir: Path, phase: str, candidate: str, status_: str, label: str | None, notes: str | None
+) -> None:
+    from agents.review import load_review_document, set_decision
+    from agents.rundir import RunDir
+    from music.errors import ChromaticError, ReviewError
+
+    try:
+        run = RunDir(run_dir).require_existing()
+        ids = _review_ids(run_dir, phase)
+        if status_ == "approved" and label is None:
+            doc = load_review_document(run.review(phase))
+            entry: dict[str, Any] = next(
+                (c for c in doc["candidates"] if c.get("id") == candidate), {}
+            )
+            label = entry.get("section")
+            if label is None:
+                raise ReviewError(
+                    file=run.review(phase),
+                    field="--label",
+                    value=None,
+                    allowed="a section label for the approved candidate, e.g. --label verse",
+                )
+        decision = set_decision(
+            run.review(phase),
+            candidate_id=candidate,
+            status=status_,
+            label=label,
+            notes=notes,
+            known_ids=ids,
+        )
+    except (ChromaticError, ValueError) as exc:
+        raise fail(exc) from None
+    out.print(
+        plain(
+            f"{decision.candidate_id}: {decision.status}"
+            + (f" as {decision.label}" if decision.label else "")
+        )
+    )
+
+
+def approve(
+    run_dir: RunDirArg,
+    phase: PhaseArg,
+    candidate: CandidateArg,
+    label: Annotated[
+        str | None,
+        typer.Option(
+            "--label",
+            help="Section label: verse, chorus, ... in any case (default: the candidate's "
+            "section in per-section phases; required for chords).",
+        ),
+    ] = None,
+    notes: Annotated[str | None, typer.Option("--notes", help="A note to keep.")] = None,
+) -> None:
+    """Approve a candidate for a section label (edits review.yml safely)."""
+    setup()
+    _decide(run_dir, phase, candidate, "approved", label, notes)
+
+
+def reject(
+    run_dir: RunDirArg,
+    phase: PhaseArg,
+    candidate: CandidateArg,
+    notes: Annotated[str | None, typer.Option("--notes", help="Why (kept in review.yml).")] = None,
+) -> None:
+    """Reject a candidate (edits review.yml safely)."""
+    setup()
+    _decide(run_dir, phase, candidate, "rejected", None, notes)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the gate commands to ``app``."""
+    for command in (status, review, approve, reject):
+        app.command()(command)
