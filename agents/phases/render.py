@@ -121,7 +121,13 @@ def render_run(
         sweep_temp_files(run)
         run.render_manifest.unlink(missing_ok=True)  # back only once this render is complete
         assembled = assemble_to_files(
-            run.root, sections, parts, bpm=proposal.bpm, meter=meter, phrase_qn=phrase_qn
+            run.root,
+            sections,
+            parts,
+            bpm=proposal.bpm,
+            meter=meter,
+            phrase_qn=phrase_qn,
+            key=proposal.key,
         )
         result = render_song(
             run.root,
