@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from agents.cli_render import SampleRateOpt, StemFormatOpt
+
 app = typer.Typer(
     name="chromatic",
     help="An agent-driven evolutionary composer: proposal -> evolved, scored, approved parts.",
@@ -77,6 +79,11 @@ AddressOpt = Annotated[
         rich_help_panel=_SCORING,
     ),
 ]
+
+
+def _rendering(sample_rate: int | None, stem_format: str | None) -> dict[str, object]:
+    """The render options as given (None = not given), for agents.runner.render_settings."""
+    return {"sample_rate": sample_rate, "stem_format": stem_format}
 
 
 def _scoring(
@@ -146,6 +153,8 @@ def run(
     gpus_per_actor: GpusOpt = None,
     batch_size: BatchOpt = None,
     ray_address: AddressOpt = None,
+    sample_rate: SampleRateOpt = None,
+    stem_format: StemFormatOpt = None,
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
     _setup()
@@ -164,6 +173,7 @@ def run(
                 scoring=_scoring(
                     executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
                 ),
+                render=_rendering(sample_rate, stem_format),
             )
     except ChromaticError as exc:
         raise _fail(exc) from None
@@ -182,6 +192,8 @@ def resume(
     gpus_per_actor: GpusOpt = None,
     batch_size: BatchOpt = None,
     ray_address: AddressOpt = None,
+    sample_rate: SampleRateOpt = None,
+    stem_format: StemFormatOpt = None,
 ) -> None:
     """Continue a run from its checkpoint (after approving candidates in review.yml)."""
     _setup()
@@ -198,6 +210,7 @@ def resume(
                 scoring=_scoring(
                     executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
                 ),
+                render=_rendering(sample_rate, stem_format),
             )
     except ChromaticError as exc:
         raise _fail(exc) from None

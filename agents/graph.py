@@ -37,6 +37,7 @@ from agents.review import approved_labels, read_decisions, set_decision
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
+from render.settings import RenderSettings
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class SongState(TypedDict, total=False):
     plan: dict[str, Any]
     phases: Annotated[dict[str, Any], _merge]
     render: dict[str, Any]
+    #: The render settings the run was started with (RenderSettings.to_dict()).
+    render_settings: dict[str, Any]
     done: bool
 
 
@@ -65,6 +68,8 @@ class AgentContext:
     executor: Executor | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
+    #: Render settings given to this command (None: those the run was started with).
+    render_settings: RenderSettings | None = None
     _proposal: Proposal | None = field(default=None, repr=False)
 
     @property
@@ -185,7 +190,12 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     phases = state.get("phases", {})
     approved = {p: list(phases.get(p, {}).get("approved", {})) for p in PHASE_RUNS}
-    manifest = render_run(run=ctx.run, proposal=ctx.proposal, plan=state["plan"], approved=approved)
+    settings = ctx.render_settings or RenderSettings().with_values(
+        state.get("render_settings") or {}
+    )
+    manifest = render_run(
+        run=ctx.run, proposal=ctx.proposal, plan=state["plan"], approved=approved, settings=settings
+    )
     return {"render": manifest}
 
 

@@ -31,6 +31,7 @@ from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import assemble_to_files
 from render.audio_io import ensure_writable_dir
 from render.pipeline import render_song
+from render.settings import RenderSettings
 from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
@@ -103,10 +104,13 @@ def render_run(
     approved: Mapping[str, Sequence[str]],
     soundfont: Path | str | None = None,
     backend: str | None = None,
+    settings: RenderSettings | None = None,
 ) -> dict[str, Any]:
     """Assemble and render the run (module docstring). ``plan``: the run's plan.json (sections
-    with bars, phrase_bars); ``approved``: phase -> approved labels. Returns ``render.json``'s
-    content: files relative to the run, seconds, loudness (LUFS), true peak (dBTP), timings.
+    with bars, phrase_bars); ``approved``: phase -> approved labels; ``settings``: sample rate
+    and stem format (default 44.1 kHz, 24-bit stems). Returns ``render.json``'s content: files
+    relative to the run, seconds, loudness (LUFS), true peak (dBTP, of the WAV and of the
+    decoded MP3), sample rate, stem format, timings.
 
     Raises RunStateError (nothing approved), RenderError (missing or broken SoundFont,
     unwritable folder) before writing anything."""
@@ -115,7 +119,9 @@ def render_run(
     sections = [(str(s["name"]), int(s["bars"])) for s in plan["sections"]]
     meter: Meter = proposal.meter
     phrase_qn = int(plan["phrase_bars"]) * meter.bar_qn
-    with Synthesizer(soundfont, backend=backend) as synth:  # checks the SoundFont first
+    settings = settings or RenderSettings()
+    # Opening the synthesizer checks the SoundFont before anything is written.
+    with Synthesizer(soundfont, backend=backend, sample_rate=settings.sample_rate) as synth:
         ensure_writable_dir(run.root)
         ensure_writable_dir(run.stems)
         sweep_temp_files(run)
@@ -137,8 +143,9 @@ def render_run(
             color=proposal.color,
             mood=proposal.mood,
             synth=synth,
+            stem_format=settings.stem_format,
         )
-    assert result.mix_mp3 is not None
+    assert result.mix_mp3 is not None and result.mp3 is not None
     seconds = time.perf_counter() - t_start
     manifest: dict[str, Any] = {
         "song": run.relative(assembled.song_mid),
@@ -152,6 +159,11 @@ def render_run(
         "seconds": round(result.seconds, 6),
         "integrated_lufs": round(result.integrated_lufs, 3),
         "true_peak_dbtp": round(result.true_peak_dbtp, 3),
+        "mp3_true_peak_dbtp": round(result.mp3.true_peak_dbtp, 3),
+        "mp3_integrated_lufs": round(result.mp3.integrated_lufs, 3),
+        "sample_rate": result.sample_rate,
+        "stem_format": result.stem_format,
+        "stem_file_gain_db": round(result.stem_file_gain_db, 3),
         "backend": result.backend,
         "soundfont": str(result.soundfont),
         "plan_source": result.plan.source,
