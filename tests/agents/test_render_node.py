@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.phases.previews import PREVIEW_SECONDS, PreviewWriter
+from agents.phases.previews import PreviewWriter
 from agents.review import load_review_document
 from agents.rundir import PHASES, RunDir
 from agents.runner import resume_run, run_status, start_run
@@ -30,6 +30,7 @@ from render.audio_io import read_audio
 from render.errors import RenderError
 from render.loudness import integrated_loudness, rms_db, true_peak_db
 from render.pipeline import RenderPaths
+from render.synth import DEFAULT_TAIL_S
 
 EVOLUTION = {"population_size": 16, "generations": 3, "top_n": 3}
 RELEASE_S = 2.5  # a GM note's release after its note-off; gaps shorter than this may ring
@@ -180,7 +181,12 @@ def test_every_review_entry_has_a_preview_that_sounds(finished: RunDir) -> None:
             path = finished.root / entry["preview"]
             assert path == finished.preview(phase, entry["id"]) and path.is_file()
             audio, sr = _decode(path)
-            assert 1.0 < audio.shape[0] / sr <= PREVIEW_SECONDS + 0.1
+            # the whole candidate plays: its bars and the release tail (MP3 pads a little)
+            candidate = read_midi(finished.candidate_midi(phase, entry["id"]))
+            bar = candidate.meter.bar_qn
+            bars_qn = bar * math.ceil(max(p.end for p in candidate.parts) / bar - 1e-6)
+            whole = bars_qn * 60.0 / candidate.bpm + DEFAULT_TAIL_S
+            assert whole - 0.05 < audio.shape[0] / sr < whole + 0.1, path
             assert rms_db(audio) > -40.0, path
             assert integrated_loudness(audio, sr) == pytest.approx(-16.0, abs=1.5)
     assert _temp_files(finished) == []
