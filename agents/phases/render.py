@@ -161,6 +161,7 @@ def render_run(
         "true_peak_dbtp": round(result.true_peak_dbtp, 3),
         "mp3_true_peak_dbtp": round(result.mp3.true_peak_dbtp, 3),
         "mp3_integrated_lufs": round(result.mp3.integrated_lufs, 3),
+        "mp3_encodes": result.mp3.attempts,
         "sample_rate": result.sample_rate,
         "stem_format": result.stem_format,
         "stem_file_gain_db": round(result.stem_file_gain_db, 3),
