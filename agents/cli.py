@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import typer
 
 from agents.cli_common import RunDirArg, fail, report, setup
+from agents.cli_render import SampleRateOpt, StemFormatOpt
 
 app = typer.Typer(
     name="chromatic",
@@ -73,6 +74,11 @@ AddressOpt = Annotated[
 ]
 
 
+def _rendering(sample_rate: int | None, stem_format: str | None) -> dict[str, object]:
+    """The render options as given (None = not given), for agents.runner.render_settings."""
+    return {"sample_rate": sample_rate, "stem_format": stem_format}
+
+
 def _scoring(
     executor: Literal["local", "ray"] | None,
     actors: int | None,
@@ -114,6 +120,8 @@ def run(
     gpus_per_actor: GpusOpt = None,
     batch_size: BatchOpt = None,
     ray_address: AddressOpt = None,
+    sample_rate: SampleRateOpt = None,
+    stem_format: StemFormatOpt = None,
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
     setup()
@@ -132,6 +140,7 @@ def run(
                 scoring=_scoring(
                     executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
                 ),
+                render=_rendering(sample_rate, stem_format),
             )
     except ChromaticError as exc:
         raise fail(exc) from None
@@ -150,6 +159,8 @@ def resume(
     gpus_per_actor: GpusOpt = None,
     batch_size: BatchOpt = None,
     ray_address: AddressOpt = None,
+    sample_rate: SampleRateOpt = None,
+    stem_format: StemFormatOpt = None,
 ) -> None:
     """Continue a run from its checkpoint (after approving candidates in review.yml)."""
     setup()
@@ -166,6 +177,7 @@ def resume(
                 scoring=_scoring(
                     executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
                 ),
+                render=_rendering(sample_rate, stem_format),
             )
     except ChromaticError as exc:
         raise fail(exc) from None

@@ -25,6 +25,26 @@ SoundFontOption = Annotated[
 ]
 
 
+# Render options of run, resume and render (the render after the last gate).
+_RENDER = "Render (default: what the run was started with, else 44100 Hz, pcm24 stems)"
+SampleRateOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--sample-rate",
+        help="Sample rate of the stems and the master: 44100 or 48000 Hz.",
+        rich_help_panel=_RENDER,
+    ),
+]
+StemFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--stem-format",
+        help="Stem WAVs as pcm24 (24-bit PCM, the default) or float32 (32-bit float).",
+        rich_help_panel=_RENDER,
+    ),
+]
+
+
 BackendOption = Annotated[
     str | None,
     typer.Option(
@@ -42,6 +62,8 @@ def render(
     run_dir: Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")],
     soundfont: SoundFontOption = None,
     backend: BackendOption = None,
+    sample_rate: SampleRateOpt = None,
+    stem_format: StemFormatOpt = None,
 ) -> None:
     """Assemble and render a run again (at least its chords approved): song.mid,
     arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3.
@@ -52,8 +74,9 @@ def render(
     from agents.progress import progress_hooks
     from agents.proposal import load_proposal
     from agents.rundir import RunDir
-    from agents.runner import run_status
+    from agents.runner import render_settings, run_status
     from music.errors import ChromaticError, RunStateError
+    from render.settings import RenderSettings
 
     try:
         run = RunDir(run_dir).require_existing()
@@ -62,6 +85,9 @@ def render(
         plan = values.get("plan")
         if not plan:
             raise RunStateError(f"{run.root}: the run has no plan yet -- resume it first")
+        settings = render_settings({"sample_rate": sample_rate, "stem_format": stem_format})
+        if settings is None:
+            settings = RenderSettings().with_values(values.get("render_settings") or {})
         with progress_hooks() as hooks:
             manifest = render_run(
                 run=run,
@@ -70,6 +96,7 @@ def render(
                 approved=_approved_of(values, list(PHASE_RUNS)),
                 soundfont=soundfont,
                 backend=backend,
+                settings=settings,
                 on_step=hooks.on_render_step,
             )
     except (ChromaticError, ValueError) as exc:
@@ -77,7 +104,8 @@ def render(
     out.print(
         f"[bold green]rendered:[/] {plain(run.root / manifest['mix_wav'])} "
         f"({manifest['seconds']:.1f} s, {manifest['integrated_lufs']:.1f} LUFS, "
-        f"{manifest['true_peak_dbtp']:.1f} dBTP; parts: {plain(', '.join(manifest['parts']))})"
+        f"{manifest['true_peak_dbtp']:.1f} dBTP, MP3 {manifest['mp3_true_peak_dbtp']:.1f} dBTP; "
+        f"{manifest['sample_rate']} Hz; parts: {plain(', '.join(manifest['parts']))})"
     )
 
 

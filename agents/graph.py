@@ -38,6 +38,7 @@ from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from render.pipeline import RenderStep
+from render.settings import RenderSettings
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class SongState(TypedDict, total=False):
     plan: dict[str, Any]
     phases: Annotated[dict[str, Any], _merge]
     render: dict[str, Any]
+    #: The render settings the run was started with (RenderSettings.to_dict()).
+    render_settings: dict[str, Any]
     done: bool
 
 
@@ -67,6 +70,8 @@ class AgentContext:
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
     on_render_step: Callable[[RenderStep], None] | None = None
+    #: Render settings given to this command (None: those the run was started with).
+    render_settings: RenderSettings | None = None
     _proposal: Proposal | None = field(default=None, repr=False)
 
     @property
@@ -187,11 +192,15 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     ctx = runtime.context
     phases = state.get("phases", {})
     approved = {p: list(phases.get(p, {}).get("approved", {})) for p in PHASE_RUNS}
+    settings = ctx.render_settings or RenderSettings().with_values(
+        state.get("render_settings") or {}
+    )
     manifest = render_run(
         run=ctx.run,
         proposal=ctx.proposal,
         plan=state["plan"],
         approved=approved,
+        settings=settings,
         on_step=ctx.on_render_step,
     )
     return {"render": manifest}

@@ -33,6 +33,7 @@ from evolution.executors import ExecutorSettings, SettingError, open_executor
 from evolution.ray_executor import PoolStartError
 from music.errors import ChromaticError, InputError, ReviewError, RunStateError
 from render.pipeline import RenderStep
+from render.settings import RenderSettingError, RenderSettings
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,22 @@ def open_graph(run: RunDir) -> Iterator[Any]:
         conn.close()
 
 
-def _context(run: RunDir, auto_approve: bool, hooks: Hooks) -> AgentContext:
+def render_settings(options: Mapping[str, object] | None) -> RenderSettings | None:
+    """The CLI's render options (``sample_rate``, ``stem_format``; None = not given) as
+    settings, or None when none was given. Raises InputError naming the option."""
+    given = {k: v for k, v in (options or {}).items() if v is not None}
+    if not given:
+        return None
+    try:
+        return RenderSettings().with_values(given)
+    except RenderSettingError as exc:
+        option = "--" + exc.name.replace("_", "-")
+        raise InputError(file=None, field=option, value=exc.value, allowed=exc.allowed) from None
+
+
+def _context(
+    run: RunDir, auto_approve: bool, hooks: Hooks, render: RenderSettings | None = None
+) -> AgentContext:
     return AgentContext(
         run=run,
         auto_approve=auto_approve,
@@ -113,6 +129,7 @@ def _context(run: RunDir, auto_approve: bool, hooks: Hooks) -> AgentContext:
         on_phase_start=hooks.on_phase_start,
         on_generation=hooks.on_generation,
         on_render_step=hooks.on_render_step,
+        render_settings=render,
     )
 
 
@@ -142,13 +159,16 @@ def start_run(
     hooks: Hooks | None = None,
     replace: bool = False,
     scoring: Mapping[str, object] | None = None,
+    render: Mapping[str, object] | None = None,
 ) -> RunOutcome:
     """Validate the proposal, create ``out_dir/<slug>/`` and run until the first gate (or to
     the end with ``auto_approve``). ``replace`` first deletes an earlier run of the same song
     (only a folder that is a run directory). ``scoring``: the CLI's scoring options (see
-    :func:`scoring_settings`), used when ``hooks`` brings no executor."""
+    :func:`scoring_settings`), used when ``hooks`` brings no executor. ``render``: the CLI's
+    render options (:func:`render_settings`), kept with the run for its render."""
     proposal = load_proposal(proposal_path)
     settings = scoring_settings(proposal, scoring)
+    rendering = render_settings(render)
     run = RunDir(out_dir / proposal.slug)
     if replace and run.checkpoints.exists() and run.proposal.exists():
         shutil.rmtree(run.root)
@@ -162,11 +182,10 @@ def start_run(
         run.root.mkdir(parents=True, exist_ok=True)
         dump_proposal(proposal, run.proposal)
         with open_graph(run) as graph:
-            graph.invoke(
-                {"run_dir": str(run.root), "phases": {}},
-                THREAD,
-                context=_context(run, auto_approve, scored),
-            )
+            start: dict[str, Any] = {"run_dir": str(run.root), "phases": {}}
+            if rendering is not None:
+                start["render_settings"] = rendering.to_dict()
+            graph.invoke(start, THREAD, context=_context(run, auto_approve, scored, rendering))
             return _outcome(graph, run)
 
 
@@ -201,13 +220,16 @@ def resume_run(
     auto_approve: bool = False,
     hooks: Hooks | None = None,
     scoring: Mapping[str, object] | None = None,
+    render: Mapping[str, object] | None = None,
 ) -> RunOutcome:
     """Continue from the last checkpoint: past a gate once its review.yml is valid and has an
     approval, or re-run the node a crash interrupted. ``scoring``: the CLI's scoring options
-    over the run's proposal.yml (see :func:`scoring_settings`)."""
+    over the run's proposal.yml (see :func:`scoring_settings`); ``render``: render options for
+    this command's render (else those the run was started with)."""
     run = RunDir(run_dir).require_existing()
     # A hand-edited proposal.yml (and the scoring options) are checked before anything runs.
     settings = scoring_settings(load_proposal(run.proposal), scoring)
+    rendering = render_settings(render)
     with open_graph(run) as graph:
         outcome = _outcome(graph, run)
         if outcome.status == "done":
@@ -223,7 +245,7 @@ def resume_run(
             if not auto_approve:
                 check_review_ready(run, outcome.phase, ids)
         with scoring_hooks(hooks or Hooks(), settings) as scored:
-            ctx = _context(run, auto_approve, scored)
+            ctx = _context(run, auto_approve, scored, rendering)
             command: Command[Any] | None = (
                 Command(resume=True) if outcome.status == "awaiting_review" else None
             )

@@ -44,3 +44,14 @@ def program_number(name_or_number: str | int) -> int:
     if key not in PROGRAMS:
         raise ValueError(f"program: {name_or_number!r} -- 0..127 or one of {', '.join(PROGRAMS)}")
     return PROGRAMS[key]
+
+
+def instrument_name(program: int, *, is_drum: bool = False) -> str:
+    """The General MIDI name of ``program`` in lower case (4 -> ``"electric piano 1"``,
+    33 -> ``"electric bass (finger)"``); ``"drum kit"`` for a drum part (channel 10 plays
+    the kit whatever the program)."""
+    if is_drum:
+        return "drum kit"
+    from pretty_midi.constants import INSTRUMENT_MAP
+
+    return str(INSTRUMENT_MAP[program_number(program)]).lower()

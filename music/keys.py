@@ -168,3 +168,58 @@ def parse_key(text: str) -> Key:
     pc = _LETTER_PC[m.group("letter").upper()]
     pc += acc.count("#") - acc.count("b")
     return Key(tonic=pc % 12, mode=_MODE_ALIASES[mode_key])
+
+
+#: Semitones from a mode's tonic down to the tonic of the major scale with the same notes
+#: (D dorian -> C major). Harmonic and melodic minor are written with the natural minor's
+#: signature, as scores write them (the raised notes are accidentals).
+_RELATIVE_MAJOR_OFFSET: Final[dict[str, int]] = {
+    "major": 0,
+    "dorian": 2,
+    "phrygian": 4,
+    "lydian": 5,
+    "mixolydian": 7,
+    "minor": 9,
+    "harmonic_minor": 9,
+    "melodic_minor": 9,
+    "locrian": 11,
+}
+#: Key-signature spellings (mido's ``key_signature`` names) by tonic pitch class, each with
+#: the fewest accidentals; the two spellings of a six-accidental key are both listed.
+_MAJOR_SIGNATURES: Final = (
+    ("C",), ("Db",), ("D",), ("Eb",), ("E",), ("F",),
+    ("F#", "Gb"), ("G",), ("Ab",), ("A",), ("Bb",), ("B",),
+)  # fmt: skip
+_MINOR_SIGNATURES: Final = (
+    ("Cm",), ("C#m",), ("Dm",), ("D#m", "Ebm"), ("Em",), ("Fm",),
+    ("F#m",), ("Gm",), ("G#m",), ("Am",), ("Bbm",), ("Bm",),
+)  # fmt: skip
+
+
+def key_signature_name(key: Key) -> str:
+    """The key signature a score (or a MIDI ``key_signature`` event) writes for ``key``:
+    ``F# minor`` -> ``"F#m"``, ``Bb major`` -> ``"Bb"``; another mode takes its relative
+    major's (``D dorian`` -> ``"C"``, ``E phrygian`` -> ``"C"``), harmonic and melodic minor
+    the minor's. A key with six accidentals is spelt the way the key itself is (``Gb`` or
+    ``F#``)."""
+    mode = key.mode
+    if mode in ("minor", "harmonic_minor", "melodic_minor"):
+        options = _MINOR_SIGNATURES[key.tonic]
+    else:
+        if mode not in _RELATIVE_MAJOR_OFFSET:
+            raise ValueError(f"Key.mode: {mode!r} -- one of {', '.join(_RELATIVE_MAJOR_OFFSET)}")
+        options = _MAJOR_SIGNATURES[(key.tonic - _RELATIVE_MAJOR_OFFSET[mode]) % 12]
+    if len(options) == 1:
+        return options[0]
+    return options[1] if key.uses_flats else options[0]
+
+
+def key_from_signature(name: str) -> Key:
+    """A ``key_signature`` name back to its major or minor key: ``"F#m"`` -> F# minor,
+    ``"Bb"`` -> Bb major. Raises ValueError for anything else."""
+    text = str(name).strip()
+    minor = text.endswith("m")
+    tonic = text[:-1] if minor else text
+    if not re.fullmatch(r"[A-G][#b]?", tonic):
+        raise ValueError(f"key signature: {name!r} -- a name such as 'C', 'Bb', 'F#m', 'Ebm'")
+    return Key(tonic=note_name_to_pc(tonic), mode="minor" if minor else "major")

@@ -1,9 +1,16 @@
-"""MIDI files: write parts (tempo, time signature, track names, GM programs, lyrics) and read
-them back.
+"""MIDI files: write parts (tempo, time signature, key signature, section markers, track names,
+GM programs, lyrics) and read them back.
 
 A part's lyric events (``music.notes.lyric_events``) are ``lyrics`` meta events on its track,
 each just before the note-on it is sung on; reading collects a track's ``lyrics`` events back
 into its part's meta.
+
+The conductor track (the first) holds the tempo, the meter, the song's key as a
+``key_signature`` event (other modes as their relative major's signature, see
+:func:`music.keys.key_signature_name`) and one ``marker`` per section start. With
+``instrument_names`` each part's track is named ``"<part> - <GM instrument>"`` (``"bass -
+electric bass (finger)"``, ``"drums - drum kit"``) and carries an ``instrument_name`` event,
+as a DAW shows them; reading strips that suffix again, so the part keeps its name.
 
 Files are type 1 at 480 ticks per quarter note. Writes go to a temp file and are renamed, so a
 crash never leaves a half-written MIDI file.
@@ -21,6 +28,8 @@ from pathlib import Path
 import mido
 
 from music.errors import MidiFileError
+from music.gm import instrument_name
+from music.keys import Key, key_from_signature, key_signature_name
 from music.meter import Meter
 from music.notes import DRUM_CHANNEL, Note, Part, lyric_events, with_lyric_events
 
@@ -29,15 +38,24 @@ TICKS_PER_QN = 480
 
 @dataclass(frozen=True, slots=True)
 class Song:
-    """Parts plus the tempo (quarter notes per minute) and meter they are played in."""
+    """Parts plus the tempo (quarter notes per minute) and meter they are played in; the key
+    (None: not stated) and named markers ``(start_qn, text)`` such as section starts."""
 
     parts: tuple[Part, ...]
     bpm: float
     meter: Meter
+    key: Key | None = None
+    markers: tuple[tuple[float, str], ...] = ()
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.bpm) and self.bpm > 0):
             raise ValueError(f"Song.bpm: {self.bpm!r} -- a positive, finite tempo (qn per minute)")
+        for qn, text in self.markers:
+            if not (math.isfinite(qn) and qn >= 0) or not str(text).strip():
+                raise ValueError(
+                    f"Song.markers: {(qn, text)!r} -- (start >= 0 in quarter notes, a name)"
+                )
+        object.__setattr__(self, "markers", tuple(sorted(self.markers)))
 
     @property
     def end(self) -> float:
@@ -58,8 +76,17 @@ def _tempo_to_bpm(tempo: int) -> float:
     return rounded if mido.bpm2tempo(rounded) == tempo else exact
 
 
-def song_to_midi(song: Song) -> mido.MidiFile:
-    """Build the mido file: a conductor track (tempo, meter), then one track per part."""
+def track_title(part: Part) -> str:
+    """A track name that says part and instrument: ``"chords - electric piano 1"``."""
+    return f"{part.name}{_TITLE_SEP}{instrument_name(part.program, is_drum=part.is_drum)}"
+
+
+_TITLE_SEP = " - "
+
+
+def song_to_midi(song: Song, *, instrument_names: bool = False) -> mido.MidiFile:
+    """Build the mido file: a conductor track (tempo, meter, key, markers), then one track per
+    part (named ``"<part> - <instrument>"`` with ``instrument_names``)."""
     mid = mido.MidiFile(type=1, ticks_per_beat=TICKS_PER_QN)
     conductor = mido.MidiTrack()
     conductor.append(mido.MetaMessage("track_name", name="conductor", time=0))
@@ -72,13 +99,24 @@ def song_to_midi(song: Song) -> mido.MidiFile:
             time=0,
         )
     )
+    if song.key is not None:
+        conductor.append(mido.MetaMessage("key_signature", key=key_signature_name(song.key)))
+    now = 0
+    for qn, text in song.markers:
+        conductor.append(mido.MetaMessage("marker", text=text, time=_ticks(qn) - now))
+        now = _ticks(qn)
     conductor.append(mido.MetaMessage("end_of_track", time=0))
     mid.tracks.append(conductor)
     melodic_channels = [c for c in range(16) if c != DRUM_CHANNEL]
     for index, part in enumerate(song.parts):
         channel = DRUM_CHANNEL if part.is_drum else melodic_channels[index % len(melodic_channels)]
         track = mido.MidiTrack()
-        track.append(mido.MetaMessage("track_name", name=part.name, time=0))
+        if instrument_names:
+            track.append(mido.MetaMessage("track_name", name=track_title(part), time=0))
+            instrument = instrument_name(part.program, is_drum=part.is_drum)
+            track.append(mido.MetaMessage("instrument_name", name=instrument, time=0))
+        else:
+            track.append(mido.MetaMessage("track_name", name=part.name, time=0))
         if not part.is_drum:
             track.append(mido.Message("program_change", program=part.program, channel=channel))
         # (tick, order, pitch, message): at one tick, note-offs, then lyrics, then note-ons.
@@ -104,14 +142,15 @@ def song_to_midi(song: Song) -> mido.MidiFile:
     return mid
 
 
-def write_midi(song: Song, path: Path) -> Path:
-    """Write ``song`` to ``path`` atomically (temp file in the same folder, then rename).
+def write_midi(song: Song, path: Path, *, instrument_names: bool = False) -> Path:
+    """Write ``song`` to ``path`` atomically (temp file in the same folder, then rename);
+    ``instrument_names``: see :func:`song_to_midi`.
 
     The temp file is opened with ``open(..., "xb")`` (not ``mkstemp``, which makes it 0600), so
     the MIDI file gets the same permissions as any other file the process writes."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    mid = song_to_midi(song)
+    mid = song_to_midi(song, instrument_names=instrument_names)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
         with open(tmp, "xb") as fh:
@@ -146,9 +185,12 @@ def read_midi(path: Path) -> Song:
     tpq = mid.ticks_per_beat
     bpm = 120.0
     meter: Meter | None = None
+    key: Key | None = None
+    markers: list[tuple[float, str]] = []
     parts: list[Part] = []
     for t_index, track in enumerate(mid.tracks):
         name = f"track{t_index}"
+        instrument = ""
         program = 0
         is_drum = False
         # Sounding notes per (channel, pitch), oldest first: a repeated note-on before the
@@ -163,6 +205,12 @@ def read_midi(path: Path) -> Song:
                 lyrics.append((tick / tpq, msg.text))
             elif msg.type == "track_name":
                 name = msg.name or name
+            elif msg.type == "instrument_name":
+                instrument = msg.name
+            elif msg.type == "marker" and msg.text.strip():
+                markers.append((tick / tpq, msg.text))
+            elif msg.type == "key_signature" and key is None:
+                key = key_from_signature(msg.key)
             elif msg.type == "set_tempo" and tick == 0:
                 bpm = _tempo_to_bpm(msg.tempo)
             elif msg.type == "time_signature" and meter is None:
@@ -192,9 +240,14 @@ def read_midi(path: Path) -> Song:
                             velocity=max(1, started[1]),
                         )
                     )
+        suffix = f"{_TITLE_SEP}{instrument}"
+        if instrument and name.endswith(suffix) and len(name) > len(suffix):
+            name = name[: -len(suffix)]  # "bass - electric bass (finger)" -> "bass"
         if notes:
             part = Part(name=name, notes=tuple(notes), program=program, is_drum=is_drum)
             parts.append(with_lyric_events(part, lyrics) if lyrics else part)
     if not parts:
         raise MidiFileError(file=path, field="notes", value=0, allowed="at least one note")
-    return Song(parts=tuple(parts), bpm=bpm, meter=meter or Meter(4, 4))
+    return Song(
+        parts=tuple(parts), bpm=bpm, meter=meter or Meter(4, 4), key=key, markers=tuple(markers)
+    )

@@ -19,6 +19,10 @@ Rules (documented here, tested in tests/render/test_assemble.py):
 * Tracks: one per part, named by the part name, ordered chords, drums, bass, melody, then any
   others by name; each track's GM program is that of the first Part it plays (the generators
   set ``music.gm.PART_PROGRAMS``); drums are on MIDI channel 10.
+* song.mid (DAW-ready): the key as a key-signature event, a marker at each section start
+  named after the section (a repeat numbered: ``verse``, ``chorus``, ``verse 2``), and each
+  track named ``"<part> - <GM instrument>"`` (``"drums - drum kit"``); tempo and meter in the
+  conductor track.
 * A phrase's lyric events (a sung melody's syllables) loop with its notes and land on the
   track as MIDI ``lyrics`` events, each on the note it is sung on.
 * No sections given: :func:`default_form` (every approved label for 8 bars, the whole
@@ -34,6 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from music.keys import Key
 from music.meter import Meter, qn_to_seconds
 from music.midi_io import Song, write_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
@@ -247,8 +252,26 @@ def loop_lyrics(
     ]
 
 
-def build_song(arrangement: Arrangement, approved: Mapping[str, Mapping[str, Part]]) -> Song:
-    """The notes of every part, section by section, as a Song (one Part per part name)."""
+def section_markers(arrangement: Arrangement) -> tuple[tuple[float, str], ...]:
+    """``(start_qn, name)`` of every section; a name's later repeats are numbered
+    (``verse``, ``chorus``, ``verse 2``, ``chorus 2``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for sec in arrangement.sections:
+        seen[sec.name] = seen.get(sec.name, 0) + 1
+        count = seen[sec.name]
+        out.append((sec.start_qn, sec.name if count == 1 else f"{sec.name} {count}"))
+    return tuple(out)
+
+
+def build_song(
+    arrangement: Arrangement,
+    approved: Mapping[str, Mapping[str, Part]],
+    *,
+    key: Key | None = None,
+) -> Song:
+    """The notes of every part, section by section, as a Song (one Part per part name), in
+    ``key`` (None: not stated), with a marker at each section start."""
     tracks = []
     for part in arrangement.parts:
         notes: list[Note] = []
@@ -277,7 +300,13 @@ def build_song(arrangement: Arrangement, approved: Mapping[str, Mapping[str, Par
         assert first is not None  # every part has at least one section
         track = Part(name=part, notes=tuple(notes), program=first.program, is_drum=first.is_drum)
         tracks.append(with_lyric_events(track, lyrics) if lyrics else track)
-    return Song(parts=tuple(tracks), bpm=arrangement.bpm, meter=arrangement.meter)
+    return Song(
+        parts=tuple(tracks),
+        bpm=arrangement.bpm,
+        meter=arrangement.meter,
+        key=key,
+        markers=section_markers(arrangement),
+    )
 
 
 def assemble(
@@ -287,10 +316,11 @@ def assemble(
     bpm: float,
     meter: Meter,
     phrase_qn: float,
+    key: Key | None = None,
 ) -> Song:
     """The whole song: sections in order, each part's approved phrase looped to fill them."""
     arrangement = plan_arrangement(sections, approved, bpm=bpm, meter=meter, phrase_qn=phrase_qn)
-    return build_song(arrangement, approved)
+    return build_song(arrangement, approved, key=key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,11 +339,13 @@ def assemble_to_files(
     bpm: float,
     meter: Meter,
     phrase_qn: float,
+    key: Key | None = None,
 ) -> AssembleResult:
-    """Assemble and write ``out_dir/song.mid`` and ``out_dir/arrangement.json`` atomically."""
+    """Assemble and write ``out_dir/song.mid`` (tracks named by part and instrument, key
+    signature, section markers) and ``out_dir/arrangement.json`` atomically."""
     arrangement = plan_arrangement(sections, approved, bpm=bpm, meter=meter, phrase_qn=phrase_qn)
-    song = build_song(arrangement, approved)
+    song = build_song(arrangement, approved, key=key)
     ensure_writable_dir(out_dir)
-    song_mid = write_midi(song, out_dir / "song.mid")
+    song_mid = write_midi(song, out_dir / "song.mid", instrument_names=True)
     arrangement_json = write_json(out_dir / "arrangement.json", arrangement.to_dict())
     return AssembleResult(song, arrangement, song_mid, arrangement_json)

@@ -2,8 +2,9 @@
 a full disk never leaves a half-written file under the final name.
 
 Audio arrays are float32 ``[frames, channels]`` (or ``[frames]`` for mono) at ``sample_rate``.
-WAV and FLAC go through soundfile (stems as 32-bit float, masters as 24-bit PCM); MP3 and OGG
-through pedalboard's encoders (LAME VBR V2 and Vorbis ~128 kbps).
+WAV and FLAC go through soundfile (24-bit PCM; WAV also as 32-bit float, see
+:data:`WAV_FORMATS`); MP3 and OGG through pedalboard's encoders (LAME VBR V2 and Vorbis
+~128 kbps), which also decode them (:func:`decode_audio`).
 """
 
 from __future__ import annotations
@@ -59,18 +60,13 @@ def atomic_path(path: Path) -> Iterator[Path]:
         raise
 
 
-def write_audio(
-    path: Path, audio: np.ndarray, sample_rate: int, *, float_wav: bool = False
-) -> Path:
-    """Write ``audio`` to ``path`` atomically; the suffix picks the format (.wav, .flac, .mp3,
-    .ogg). WAV is 24-bit PCM, or 32-bit float with ``float_wav`` (for stems, which may exceed
-    full scale before mixing)."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in AUDIO_SUFFIXES:
-        raise ValueError(
-            f"path: {str(path)!r} -- an audio file ending in {', '.join(AUDIO_SUFFIXES)}"
-        )
+#: WAV sample formats: ``pcm24`` (24-bit integer PCM, a plain ``WAVE_FORMAT_PCM`` header) and
+#: ``float32`` (32-bit float in a ``WAVE_FORMAT_EXTENSIBLE`` header with its ``fact`` chunk, so
+#: sox and DAWs read it without complaint; the values may exceed full scale).
+WAV_FORMATS: Final = {"pcm24": ("WAV", "PCM_24"), "float32": ("WAVEX", "FLOAT")}
+
+
+def _checked(path: Path, audio: np.ndarray) -> np.ndarray:
     x = np.asarray(audio, dtype=np.float32)
     if x.ndim == 1:
         x = x[:, None]
@@ -78,20 +74,66 @@ def write_audio(
         raise ValueError(f"audio: shape {np.shape(audio)} -- [frames] or [frames, 1 or 2]")
     if not np.all(np.isfinite(x)):
         raise RenderError(f"{path}: audio contains NaN or infinite samples", path=path)
+    return x
+
+
+def encode_audio(
+    path: Path, audio: np.ndarray, sample_rate: int, *, suffix: str, wav_format: str = "pcm24"
+) -> None:
+    """Encode ``audio`` into ``path`` as ``suffix`` says (not atomic: give it a temp path)."""
+    x = _checked(path, audio)
+    if suffix in (".wav", ".flac"):
+        import soundfile
+
+        if wav_format not in WAV_FORMATS:
+            raise ValueError(f"wav_format: {wav_format!r} -- one of {', '.join(WAV_FORMATS)}")
+        container, subtype = WAV_FORMATS[wav_format] if suffix == ".wav" else ("FLAC", "PCM_24")
+        soundfile.write(str(path), x, sample_rate, subtype=subtype, format=container)
+    else:
+        from pedalboard.io import AudioFile
+
+        quality: str | int = "V2" if suffix == ".mp3" else 128
+        with AudioFile(str(path), "w", sample_rate, x.shape[1], quality=quality) as fh:
+            fh.write(np.ascontiguousarray(np.clip(x, -1.0, 1.0).T))
+
+
+def audio_suffix(path: Path) -> str:
+    """The lower-case suffix of an audio file this module writes; ValueError for another."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in AUDIO_SUFFIXES:
+        raise ValueError(
+            f"path: {str(path)!r} -- an audio file ending in {', '.join(AUDIO_SUFFIXES)}"
+        )
+    return suffix
+
+
+def write_audio(
+    path: Path, audio: np.ndarray, sample_rate: int, *, wav_format: str = "pcm24"
+) -> Path:
+    """Write ``audio`` to ``path`` atomically; the suffix picks the format (.wav, .flac, .mp3,
+    .ogg). WAV is 24-bit PCM, or 32-bit float with ``wav_format="float32"`` (see
+    :data:`WAV_FORMATS`); FLAC is 24-bit."""
+    path = Path(path)
+    suffix = audio_suffix(path)
+    x = _checked(path, audio)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        if suffix in (".wav", ".flac"):
-            import soundfile
-
-            subtype = "FLOAT" if (float_wav and suffix == ".wav") else "PCM_24"
-            soundfile.write(str(tmp), x, sample_rate, subtype=subtype)
-        else:
-            from pedalboard.io import AudioFile
-
-            quality: str | int = "V2" if suffix == ".mp3" else 128
-            with AudioFile(str(tmp), "w", sample_rate, x.shape[1], quality=quality) as fh:
-                fh.write(np.ascontiguousarray(np.clip(x, -1.0, 1.0).T))
+        encode_audio(tmp, x, sample_rate, suffix=suffix, wav_format=wav_format)
     return path
+
+
+def decode_audio(path: Path) -> tuple[np.ndarray, int]:
+    """Any file this module writes (MP3 and OGG too) decoded to ``(float32 [frames,
+    channels], sample_rate)`` with pedalboard's decoders."""
+    from pedalboard.io import AudioFile
+
+    try:
+        with AudioFile(str(path)) as fh:
+            data = fh.read(fh.frames)
+            sr = int(fh.samplerate)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise RenderError(f"{path}: unreadable audio file ({exc})", path=path) from exc
+    return np.ascontiguousarray(np.asarray(data, dtype=np.float32).T), sr
 
 
 def write_json(path: Path, data: Any) -> Path:

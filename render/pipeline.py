@@ -1,9 +1,11 @@
 """The whole render of one song: stems -> analysis -> RenderPlan -> mix -> master -> files.
 
 Files (all written atomically, in ``out_dir``, the run directory):
-``stems/<part>.wav``, ``analysis.json``, ``render_plan.json``, ``mix.wav`` (24-bit) and
-``mix.mp3`` (LAME V2). The master is exactly the arrangement's length (``total_qn`` quarter
-notes, default: the song's last note rounded up to whole bars) at -14 LUFS, under -1 dBTP.
+``stems/<part>.wav`` (24-bit PCM, or 32-bit float with ``stem_format="float32"``),
+``analysis.json``, ``render_plan.json``, ``mix.wav`` (24-bit) and ``mix.mp3`` (LAME V2), all at
+the synthesizer's sample rate (44.1 or 48 kHz). The master is exactly the arrangement's
+length (``total_qn`` quarter notes, default: the song's last note rounded up to whole bars) at
+-14 LUFS, under -1 dBTP; the MP3 holds the ceiling as decoded (render.mp3).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from render.analysis import Analysis, analyze_stems
 from render.audio_io import ensure_writable_dir, write_audio, write_json
 from render.errors import RenderError
 from render.mix import master, mix_stems
+from render.mp3 import Mp3Stats, write_mp3_master
 from render.renderplan import RenderPlan, default_plan
 from render.sampler import render_hits
 from render.stems import render_stems
@@ -92,6 +95,12 @@ class RenderResult:
     backend: str
     soundfont: Path
     timings: Mapping[str, float] = field(default_factory=dict)
+    sample_rate: int = 44100
+    stem_format: str = "pcm24"
+    #: The MP3 as decoded (None when no MP3 was written).
+    mp3: Mp3Stats | None = None
+    #: Gain of the stem files (dB; below 0 only when 24-bit stems would have clipped).
+    stem_file_gain_db: float = 0.0
 
 
 def song_length_qn(song: Song) -> float:
@@ -117,13 +126,15 @@ def render_song(
     drum_kit: Mapping[int, np.ndarray] | None = None,
     write_mp3: bool = True,
     on_step: Callable[[RenderStep], None] | None = None,
+    stem_format: str = "pcm24",
 ) -> RenderResult:
     """Render ``song`` into ``out_dir`` (see the module docstring).
 
     ``plan``: the RenderPlan to apply; None builds :func:`render.renderplan.default_plan` from
     the analysis, ``color`` and ``mood``. ``sections``: the form (label, bars) for the
     analysis's section windows. ``drum_kit``: GM drum note -> one-shot sample, blended over
-    the GM drums by sampleInfluence. ``on_step`` is called as each step finishes (a progress
+    the GM drums by sampleInfluence. ``stem_format``: ``pcm24`` or ``float32`` stem WAVs; the
+    sample rate is ``synth``'s. ``on_step`` is called as each step finishes (a progress
     display). Raises RenderError for a song with no notes, an
     unwritable folder or a missing/broken SoundFont, before anything is written."""
     if not any(p.notes for p in song.parts):
@@ -146,7 +157,12 @@ def render_song(
         seconds = qn_to_seconds(length_qn, song.bpm)
         t0 = time.perf_counter()
         stems = render_stems(
-            song, paths.stems_dir, synth, seconds=seconds, on_stem=lambda n: step(f"stem {n}")
+            song,
+            paths.stems_dir,
+            synth,
+            seconds=seconds,
+            wav_format=stem_format,
+            on_stem=lambda n: step(f"stem {n}"),
         )
         timings["stems"] = time.perf_counter() - t0
         sr = stems.sample_rate
@@ -166,6 +182,12 @@ def render_song(
         timings["mix"] = time.perf_counter() - t0
         step("mix")
         t0 = time.perf_counter()
+
+        def remaster(ceiling: float) -> np.ndarray:
+            return master(bus, sr, seconds=seconds, target_lufs=target_lufs, ceiling_dbtp=ceiling)[
+                0
+            ]
+
         mastered, stats = master(
             bus, sr, seconds=seconds, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp
         )
@@ -175,7 +197,11 @@ def render_song(
         write_json(paths.analysis, analysis.to_dict())
         plan.save(paths.render_plan)
         write_audio(paths.mix_wav, mastered, sr)
-        mp3 = write_audio(paths.mix_mp3, mastered, sr) if write_mp3 else None
+        mp3_stats = None
+        if write_mp3:
+            mp3_stats = write_mp3_master(
+                paths.mix_mp3, mastered, sr, ceiling_dbtp=ceiling_dbtp, remaster=remaster
+            )
         timings["write"] = time.perf_counter() - t0
         step("write")
     finally:
@@ -191,7 +217,7 @@ def render_song(
     return RenderResult(
         stems=dict(stems.paths),
         mix_wav=paths.mix_wav,
-        mix_mp3=mp3,
+        mix_mp3=paths.mix_mp3 if write_mp3 else None,
         render_plan=paths.render_plan,
         analysis=paths.analysis,
         plan=plan,
@@ -201,6 +227,10 @@ def render_song(
         backend=synth.backend,
         soundfont=synth.soundfont,
         timings=timings,
+        sample_rate=sr,
+        stem_format=stem_format,
+        mp3=mp3_stats,
+        stem_file_gain_db=stems.file_gain_db,
     )
 
 

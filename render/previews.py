@@ -4,8 +4,9 @@
 over the approved chords and drums of its section); :func:`render_preview` renders it with
 the shared synthesizer, without RenderPlan effects, at -16 LUFS (within 0.5 LU) with sample
 peaks under -1 dBFS (true peaks are not read: that costs ~4x the rest of a preview; the master
-holds -1 dBTP), at most ``max_seconds`` long (a cut preview fades out over its last second),
-to OGG or MP3 (by the suffix; WAV too) written atomically.
+holds -1 dBTP), the whole song and its release tail (or at most ``max_seconds``, when given: a
+cut preview fades out over its last second), to OGG or MP3 (by the suffix; WAV too) written
+atomically.
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ def render_preview(
     song: Song,
     out: Path,
     *,
-    max_seconds: float = 20.0,
+    max_seconds: float | None = None,
     soundfont: Path | str | None = None,
     backend: str | None = None,
     channels: int = 2,
@@ -79,14 +80,15 @@ def render_preview(
         raise ValueError(f"out: {str(out)!r} -- a file ending in {', '.join(PREVIEW_SUFFIXES)}")
     if channels not in (1, 2):
         raise ValueError(f"channels: {channels!r} -- 1 (mono) or 2 (stereo)")
-    if not (math.isfinite(max_seconds) and max_seconds >= 1.0):
-        raise ValueError(f"max_seconds: {max_seconds!r} -- at least 1 second")
+    if max_seconds is not None and not (math.isfinite(max_seconds) and max_seconds >= 1.0):
+        raise ValueError(f"max_seconds: {max_seconds!r} -- None (the whole song) or >= 1 second")
     if not any(p.notes for p in song.parts):
         raise RenderError(f"{out}: the preview's song has no notes -- nothing to render", path=out)
     ensure_writable_dir(out.parent)
     synth = shared_synthesizer(soundfont, backend=backend)
     full = qn_to_seconds(song.end, song.bpm) + DEFAULT_TAIL_S
-    seconds = min(full, max_seconds)
+    seconds = full if max_seconds is None else min(full, max_seconds)
+    cut = seconds < full
     frames = round(seconds * synth.sample_rate)
     audio = np.zeros((frames, channels), dtype=np.float32)
     for i, part in enumerate(song.parts):
@@ -100,7 +102,7 @@ def render_preview(
             if cache is not None and cached:
                 cache[key] = rendered
         audio += rendered
-    fade = round((_FADE_CUT_S if full > max_seconds else _FADE_END_S) * synth.sample_rate)
+    fade = round((_FADE_CUT_S if cut else _FADE_END_S) * synth.sample_rate)
     fade = min(fade, audio.shape[0])
     if fade:
         audio[audio.shape[0] - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]

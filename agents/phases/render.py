@@ -31,6 +31,7 @@ from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import assemble_to_files
 from render.audio_io import ensure_writable_dir
 from render.pipeline import RenderStep, render_song
+from render.settings import RenderSettings
 from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
@@ -103,11 +104,14 @@ def render_run(
     approved: Mapping[str, Sequence[str]],
     soundfont: Path | str | None = None,
     backend: str | None = None,
+    settings: RenderSettings | None = None,
     on_step: Callable[[RenderStep], None] | None = None,
 ) -> dict[str, Any]:
     """Assemble and render the run (module docstring). ``plan``: the run's plan.json (sections
-    with bars, phrase_bars); ``approved``: phase -> approved labels. Returns ``render.json``'s
-    content: files relative to the run, seconds, loudness (LUFS), true peak (dBTP), timings.
+    with bars, phrase_bars); ``approved``: phase -> approved labels; ``settings``: sample rate
+    and stem format (default 44.1 kHz, 24-bit stems). Returns ``render.json``'s content: files
+    relative to the run, seconds, loudness (LUFS), true peak (dBTP, of the WAV and of the
+    decoded MP3), sample rate, stem format, timings.
     ``on_step``: called as each render step finishes (see :class:`render.pipeline.RenderStep`).
 
     Raises RunStateError (nothing approved), RenderError (missing or broken SoundFont,
@@ -117,13 +121,21 @@ def render_run(
     sections = [(str(s["name"]), int(s["bars"])) for s in plan["sections"]]
     meter: Meter = proposal.meter
     phrase_qn = int(plan["phrase_bars"]) * meter.bar_qn
-    with Synthesizer(soundfont, backend=backend) as synth:  # checks the SoundFont first
+    settings = settings or RenderSettings()
+    # Opening the synthesizer checks the SoundFont before anything is written.
+    with Synthesizer(soundfont, backend=backend, sample_rate=settings.sample_rate) as synth:
         ensure_writable_dir(run.root)
         ensure_writable_dir(run.stems)
         sweep_temp_files(run)
         run.render_manifest.unlink(missing_ok=True)  # back only once this render is complete
         assembled = assemble_to_files(
-            run.root, sections, parts, bpm=proposal.bpm, meter=meter, phrase_qn=phrase_qn
+            run.root,
+            sections,
+            parts,
+            bpm=proposal.bpm,
+            meter=meter,
+            phrase_qn=phrase_qn,
+            key=proposal.key,
         )
         result = render_song(
             run.root,
@@ -134,8 +146,9 @@ def render_run(
             mood=proposal.mood,
             synth=synth,
             on_step=on_step,
+            stem_format=settings.stem_format,
         )
-    assert result.mix_mp3 is not None
+    assert result.mix_mp3 is not None and result.mp3 is not None
     seconds = time.perf_counter() - t_start
     manifest: dict[str, Any] = {
         "song": run.relative(assembled.song_mid),
@@ -149,6 +162,12 @@ def render_run(
         "seconds": round(result.seconds, 6),
         "integrated_lufs": round(result.integrated_lufs, 3),
         "true_peak_dbtp": round(result.true_peak_dbtp, 3),
+        "mp3_true_peak_dbtp": round(result.mp3.true_peak_dbtp, 3),
+        "mp3_integrated_lufs": round(result.mp3.integrated_lufs, 3),
+        "mp3_encodes": result.mp3.attempts,
+        "sample_rate": result.sample_rate,
+        "stem_format": result.stem_format,
+        "stem_file_gain_db": round(result.stem_file_gain_db, 3),
         "backend": result.backend,
         "soundfont": str(result.soundfont),
         "plan_source": result.plan.source,

@@ -15,20 +15,22 @@ from typing import Any
 
 import numpy as np
 import pytest
+import soundfile
 from pedalboard.io import AudioFile
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agents.cli import app
-from agents.phases.previews import PREVIEW_SECONDS, PreviewWriter
+from agents.phases.previews import PreviewWriter
 from agents.review import load_review_document
 from agents.rundir import PHASES, RunDir
 from agents.runner import resume_run, run_status, start_run
 from music.midi_io import read_midi
 from render.audio_io import read_audio
 from render.errors import RenderError
-from render.loudness import integrated_loudness, rms_db
+from render.loudness import integrated_loudness, rms_db, true_peak_db
 from render.pipeline import RenderPaths
+from render.synth import DEFAULT_TAIL_S
 
 EVOLUTION = {"population_size": 16, "generations": 3, "top_n": 3}
 RELEASE_S = 2.5  # a GM note's release after its note-off; gaps shorter than this may ring
@@ -179,7 +181,12 @@ def test_every_review_entry_has_a_preview_that_sounds(finished: RunDir) -> None:
             path = finished.root / entry["preview"]
             assert path == finished.preview(phase, entry["id"]) and path.is_file()
             audio, sr = _decode(path)
-            assert 1.0 < audio.shape[0] / sr <= PREVIEW_SECONDS + 0.1
+            # the whole candidate plays: its bars and the release tail (MP3 pads a little)
+            candidate = read_midi(finished.candidate_midi(phase, entry["id"]))
+            bar = candidate.meter.bar_qn
+            bars_qn = bar * math.ceil(max(p.end for p in candidate.parts) / bar - 1e-6)
+            whole = bars_qn * 60.0 / candidate.bpm + DEFAULT_TAIL_S
+            assert whole - 0.05 < audio.shape[0] / sr < whole + 0.1, path
             assert rms_db(audio) > -40.0, path
             assert integrated_loudness(audio, sr) == pytest.approx(-16.0, abs=1.5)
     assert _temp_files(finished) == []
@@ -276,3 +283,71 @@ def test_failed_render_resumes_with_nothing_half_written(finished_run: Finished)
     mix, sr = read_audio(run.mix_wav)
     assert abs(mix.shape[0] / sr - manifest["seconds"]) < 0.050
     assert manifest["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)
+
+
+def test_decoded_mp3_master_is_under_minus_1_dbtp(finished: RunDir) -> None:
+    manifest = json.loads(finished.render_manifest.read_text())
+    mp3, _ = _decode(finished.mix_mp3)
+    assert true_peak_db(mp3) < -1.0
+    assert manifest["mp3_true_peak_dbtp"] == pytest.approx(true_peak_db(mp3), abs=1e-3)
+    assert (manifest["sample_rate"], manifest["stem_format"]) == (44100, "pcm24")
+    for stem in finished.stems.iterdir():
+        assert soundfile.info(str(stem)).subtype == "PCM_24"
+
+
+def test_cli_render_at_48_khz_with_float_stems(finished: RunDir, tmp_path: Path) -> None:
+    run = RunDir(tmp_path / "copy")
+    shutil.copytree(finished.root, run.root)
+    args = ["render", str(run.root), "--sample-rate", "48000", "--stem-format", "float32"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "48000 Hz" in result.output
+    manifest = json.loads(run.render_manifest.read_text())
+    assert (manifest["sample_rate"], manifest["stem_format"]) == (48000, "float32")
+    for stem in run.stems.iterdir():
+        info = soundfile.info(str(stem))
+        assert (info.samplerate, info.subtype) == (48000, "FLOAT")
+    mix, sr = read_audio(run.mix_wav)
+    assert sr == 48000 and abs(mix.shape[0] / sr - manifest["seconds"]) < 0.050
+    assert _decode(run.mix_mp3)[1] == 48000
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "allowed"),
+    [("--sample-rate", "22050", "44100 or 48000"), ("--stem-format", "pcm16", "pcm24 or float32")],
+)
+def test_cli_render_with_a_bad_render_option_exits_2_and_keeps_the_files(
+    finished: RunDir, option: str, value: str, allowed: str
+) -> None:
+    before = finished.mix_wav.read_bytes()
+    result = CliRunner().invoke(app, ["render", str(finished.root), option, value])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and option in lines[0] and value in lines[0] and allowed in lines[0]
+    assert finished.mix_wav.read_bytes() == before
+
+
+def test_run_with_a_bad_sample_rate_exits_2_before_making_a_folder(
+    make_proposal: Callable[..., Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "runs"
+    args = ["run", str(make_proposal()), "--out", str(out), "--sample-rate", "96000"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "--sample-rate: 96000 -- 44100 or 48000 (Hz)" in result.output
+    assert not out.exists()
+
+
+def test_render_settings_given_at_the_start_are_kept_for_the_render(
+    make_proposal: Callable[..., Path], tmp_path: Path
+) -> None:
+    small = {"population_size": 8, "generations": 1, "top_n": 1}
+    proposal = make_proposal(evolution=small, sections=[{"name": "verse", "bars": 2}])
+    outcome = start_run(proposal_path=proposal, out_dir=tmp_path, render={"sample_rate": 48000})
+    assert outcome.status == "awaiting_review"  # the setting waits in the checkpoint ...
+    _, values = run_status(outcome.run_dir)
+    assert values["render_settings"] == {"sample_rate": 48000, "stem_format": "pcm24"}
+    assert resume_run(run_dir=outcome.run_dir, auto_approve=True).status == "done"
+    run = RunDir(outcome.run_dir)  # ... until the render, resumed without the option
+    assert json.loads(run.render_manifest.read_text())["sample_rate"] == 48000
+    assert {soundfile.info(str(p)).samplerate for p in run.stems.iterdir()} == {48000}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import stat
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -19,6 +20,7 @@ import pretty_midi
 import pytest
 
 from music.errors import MidiFileError
+from music.keys import parse_key
 from music.meter import Meter
 from music.midi_io import TICKS_PER_QN, Song, read_midi, song_to_midi, write_midi
 from music.notes import DRUM_CHANNEL, Note, Part, lyric_events, with_lyric_events
@@ -362,3 +364,30 @@ def test_written_file_has_ordinary_permissions(tmp_path: Path) -> None:
 def test_write_accepts_a_string_path(tmp_path: Path) -> None:
     out = write_midi(_song(Meter(4, 4)), str(tmp_path / "s.mid"))  # type: ignore[arg-type]
     assert read_midi(out) == _song(Meter(4, 4))
+
+
+def test_key_markers_and_instrument_names_round_trip(tmp_path: Path) -> None:
+    song = replace(
+        _song(Meter(3, 4)),
+        key=parse_key("Eb minor"),
+        markers=((0.0, "intro"), (6.0, "verse"), (12.0, "verse 2")),
+    )
+    path = write_midi(song, tmp_path / "song.mid", instrument_names=True)
+    assert read_midi(path) == song
+    titles = [t.name for t in mido.MidiFile(path).tracks[1:]]
+    assert titles == [
+        "melody - flute",
+        "chords - electric piano 1",
+        "bass - electric bass (finger)",
+        "drums - drum kit",
+    ]
+    # without instrument names the tracks keep the bare part name (candidate files)
+    plain = write_midi(song, tmp_path / "plain.mid")
+    assert [t.name for t in mido.MidiFile(plain).tracks[1:]] == [p.name for p in song.parts]
+
+
+def test_a_marker_needs_a_name_and_a_time() -> None:
+    with pytest.raises(ValueError, match=r"Song\.markers"):
+        replace(_song(Meter(4, 4)), markers=((-1.0, "verse"),))
+    with pytest.raises(ValueError, match=r"Song\.markers"):
+        replace(_song(Meter(4, 4)), markers=((0.0, " "),))

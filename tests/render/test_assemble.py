@@ -50,7 +50,7 @@ def test_song_mid_tracks_programs_and_length(tmp_path: Path, meter_text: str) ->
     assert by_name["drums"].is_drum
     mid = mido.MidiFile(res.song_mid)
     channels = {
-        t.name: {m.channel for m in t if m.type == "note_on"}
+        t.name.split(" - ")[0]: {m.channel for m in t if m.type == "note_on"}
         for t in mid.tracks
         if t.name != "conductor"
     }

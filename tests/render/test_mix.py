@@ -11,7 +11,7 @@ from conftest import four_parts
 
 from music.meter import Meter
 from render.assemble import build_song, plan_arrangement
-from render.audio_io import read_audio
+from render.audio_io import decode_audio, read_audio
 from render.loudness import integrated_loudness, true_peak_db
 from render.mix import process_stem
 from render.pipeline import render_song
@@ -54,6 +54,11 @@ def test_master_loudness_and_true_peak(rendered: tuple) -> None:
     assert integrated_loudness(audio, sr) == pytest.approx(-14.0, abs=1.0)
     assert true_peak_db(audio) < -1.0
     assert result.integrated_lufs == pytest.approx(-14.0, abs=0.2)
+    # the MP3 holds the ceiling as decoded, not only the WAV it was encoded from
+    mp3, mp3_sr = decode_audio(out / "mix.mp3")
+    assert true_peak_db(mp3) < -1.0
+    assert result.mp3.true_peak_dbtp == pytest.approx(true_peak_db(mp3), abs=1e-6)
+    assert integrated_loudness(mp3, mp3_sr) == pytest.approx(-14.0, abs=0.5)
 
 
 def test_all_files_are_written(rendered: tuple) -> None:

@@ -1,4 +1,5 @@
-"""Previews: the candidate heard over the approved parts, short, compressed, at -16 LUFS."""
+"""Previews: the candidate heard over the approved parts, whole (or cut when asked),
+compressed, at -16 LUFS."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from music.meter import Meter
 from music.notes import Note, Part
 from render.loudness import integrated_loudness
 from render.previews import preview_song, render_preview
+from render.synth import DEFAULT_TAIL_S
 
 
 def test_preview_song_loops_the_parts_underneath_to_the_candidates_length() -> None:
@@ -44,6 +46,22 @@ def test_render_preview_writes_a_short_loudness_matched_file(tmp_path: Path, suf
     assert integrated_loudness(audio, sr) == pytest.approx(-16.0, abs=1.0)
     tail = audio[-sr // 20 :]
     assert np.sqrt(np.mean(tail**2)) < 0.01  # a cut preview fades out
+
+
+def test_a_preview_plays_the_whole_song_to_its_ending(tmp_path: Path) -> None:
+    meter = Meter(4, 4)
+    bars = 12  # 48 s at 60 bpm: far past the 20 s previews used to be cut at
+    chords = chords_phrase(meter, bars)
+    last = Part("melody", (Note(4 * (bars - 1), 4 * bars, 84, 110),), program=73)
+    song = preview_song(last, [chords], 60.0, meter)
+    out = render_preview(song, tmp_path / "whole.mp3", channels=1)
+    with AudioFile(str(out)) as fh:
+        audio = fh.read(fh.frames).T
+        sr = int(fh.samplerate)
+    assert audio.shape[0] / sr == pytest.approx(48.0 + DEFAULT_TAIL_S, abs=0.1)
+    # the last bar (44 s .. 48 s), where the melody's one note plays, is heard
+    ending = audio[int(44.5 * sr) : int(47.5 * sr)]
+    assert np.sqrt(np.mean(ending**2)) > 0.05
 
 
 def test_a_cache_of_the_parts_underneath_gives_the_same_preview(tmp_path: Path) -> None:
