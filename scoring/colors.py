@@ -226,7 +226,9 @@ def parse_color(value: object) -> str:
             f"color: {value!r} -- color_name and mnemonic_character_value naming the same "
             f"color (they name {found['color_name']} and {found['mnemonic_character_value']})"
         )
-    return next(iter(found.values()))
+    (name,) = set(found.values())
+    assert name is not None  # checked above
+    return name
 
 
 def color_spec(color: object) -> ColorSpec:
