@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def summary_table(results: Sequence[BatchResult]) -> Table:
         best = f"{r.best_composite:.3f}" if r.best_composite is not None else "-"
         status = r.status if r.ok else f"[red]{r.status}[/]"
         where = str(r.run_dir) if r.ok else str(r.error)
-        table.add_row(r.proposal.name, status, r.phase or "-", best, f"{r.seconds:.1f}", where)
+        table.add_row(escape(r.name), status, r.phase or "-", best, f"{r.seconds:.1f}", where)
     return table
 
 
@@ -84,7 +85,8 @@ def batch(
     ] = 0.0,
 ) -> None:
     """Run many proposals in parallel as Ray tasks, each to its first review gate (or to the
-    end with --auto-approve), then print a summary table. Each task scores in-process."""
+    end with --auto-approve), then print a summary table. Each task scores in-process; every
+    iteration of a file holding several (iterations: [...]) runs as a task of its own."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.basicConfig(level=os.environ.get("CHROMATIC_LOG", "WARNING").upper())
     from agents.batch import run_batch

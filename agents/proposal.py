@@ -255,7 +255,9 @@ def _gather(
             parsed.append(convert(data[name]))
         except PydanticCustomError as exc:
             ctx = exc.context or {}
-            allowed = TEMPO_HELP if name == "tempo" else str(ctx.get("allowed", FIELD_HELP[name]))
+            allowed = str(ctx.get("allowed", FIELD_HELP[name]))
+            if name == "tempo" and convert is to_bpm:  # neither a meter nor a number
+                allowed = TEMPO_HELP
             raise invalid(data[name], allowed, name) from None
     first = present[0]
     for name, value in zip(present[1:], parsed[1:], strict=True):
