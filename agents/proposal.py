@@ -335,7 +335,7 @@ def _read_yaml(path: Path) -> Any:
         data = YAML(typ="safe", pure=True).load(text)
     except YamlLimitError as exc:
         raise ProposalError(
-            file=path, field=exc.field, value=Shown(exc.value), allowed=exc.allowed
+            file=path, field=exc.field, value=exc.shown, allowed=exc.allowed
         ) from None
     except YAMLError as exc:
         raise _yaml_error(path, exc) from None

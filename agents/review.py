@@ -68,7 +68,7 @@ def load_review_document(path: Path) -> Any:
         doc = yaml_round_trip().load(text)
     except YamlLimitError as exc:
         raise ReviewError(
-            file=path, field=exc.field, value=exc.value, allowed=exc.allowed
+            file=path, field=exc.field, value=exc.shown, allowed=exc.allowed
         ) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)

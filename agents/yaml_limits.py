@@ -32,6 +32,16 @@ from ruamel.yaml.events import (
 MAX_DEPTH: Final = 64
 
 
+class _Plain:
+    """Text shown as it is where an error message shows a value's repr."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
 class YamlLimitError(ValueError):
     """A YAML file past a size, node or nesting limit; ``field`` is ``file`` (size) or
     ``yaml`` (structure)."""
@@ -42,9 +52,16 @@ class YamlLimitError(ValueError):
         self.allowed = allowed
         super().__init__(f"{field}: {value} -- {allowed}")
 
+    @property
+    def shown(self) -> object:
+        """The value for an InputError (its repr is the text, unquoted)."""
+        return _Plain(self.value)
+
 
 def _size(n: int) -> str:
-    return f"{n / 2**20:g} MiB" if n >= 2**20 else f"{n / 2**10:g} KiB"
+    if n >= 2**20:
+        return f"{n / 2**20:g} MiB"
+    return f"{n / 2**10:g} KiB" if n >= 2**10 else f"{n} bytes"
 
 
 def read_text_limited(path: Path, *, max_bytes: int) -> str:
