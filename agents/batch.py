@@ -237,7 +237,7 @@ def _validate(paths: Sequence[Path], out_dir: Path) -> tuple[list[_Job], dict[in
                     proposal=path, status="error", error=message, iteration=iteration
                 )
                 continue
-            owners[job.run_dir] = job.name
+            owners[job.run_dir] = f"{path} ({iteration})" if iteration else str(path)
             jobs.append(job)
     return jobs, errors
 
