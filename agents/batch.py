@@ -3,7 +3,8 @@
 :func:`run_batch` validates every proposal first (a bad one is reported with its file name and
 not run), then runs each good one as a Ray task (``start_run`` up to its first gate, or to the
 end with ``auto_approve``) on a local Ray or a cluster, and returns one :class:`BatchResult`
-per proposal, in the order given: the phase reached, the best composite from that phase's
+per proposal (per iteration, for a file holding several ``iterations``), in the order given:
+the phase reached, the best composite from that phase's
 review.yml, the time, or the error. One failing proposal never stops the others.
 
 Each task scores its proposal's populations in-process (whatever the proposal's ``evolution``
@@ -31,7 +32,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from agents.batch_progress import board_hooks, display, remote_board
-from agents.proposal import load_proposal
+from agents.proposal import read_proposal_file
 from agents.rundir import RunDir
 from agents.runner import Hooks, run_status, start_run
 from evolution.lazy import CPU_PROVIDERS, GPU_PROVIDERS, OnnxSettings
@@ -58,6 +59,7 @@ class BatchResult:
         seconds: wall time of the agent run inside its task (0 when it never ran).
         run_dir: the run directory, once known.
         error: what went wrong, naming the file, when status is ``error``.
+        iteration: the iteration's id (or number) for a file of several iterations.
     """
 
     proposal: Path
@@ -67,6 +69,12 @@ class BatchResult:
     seconds: float = 0.0
     run_dir: Path | None = None
     error: str | None = None
+    iteration: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The proposal file's name, with the iteration for a file of several."""
+        return f"{self.proposal.name} ({self.iteration})" if self.iteration else self.proposal.name
 
     @property
     def ok(self) -> bool:
@@ -82,6 +90,7 @@ class BatchResult:
             "seconds": round(self.seconds, 3),
             "run_dir": str(self.run_dir) if self.run_dir is not None else None,
             "error": self.error,
+            "iteration": self.iteration,
         }
 
 
@@ -91,6 +100,11 @@ class _Job:
     path: Path
     text: str
     run_dir: Path
+    iteration: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.path.name} ({self.iteration})" if self.iteration else self.path.name
 
 
 def best_of_run(run_dir: Path) -> tuple[str | None, float | None]:
@@ -119,8 +133,10 @@ def run_agent_task(
     board: Any | None = None,
     key: str = "",
     onnx_env: Mapping[str, str] | None = None,
+    iteration: str | None = None,
 ) -> dict[str, Any]:
-    """The body of one batch task: run the agent on the proposal ``text`` (file ``name``),
+    """The body of one batch task: run the agent on the proposal ``text`` (file ``name``;
+    its iteration ``iteration`` when it holds several),
     scoring in-process with the ONNX settings ``onnx_env`` (see OnnxSettings.as_env),
     reporting progress to ``board`` (a progress actor, or None) under ``key``.
 
@@ -142,6 +158,7 @@ def run_agent_task(
             auto_approve=auto_approve,
             hooks=hooks,
             scoring=IN_PROCESS,
+            iteration=iteration,
         )
     seconds = time.perf_counter() - started
     phase, best = best_of_run(outcome.run_dir)
@@ -178,27 +195,50 @@ def _remote_task() -> Any:
 
 
 def _validate(paths: Sequence[Path], out_dir: Path) -> tuple[list[_Job], dict[int, BatchResult]]:
-    """Jobs for the proposals that load, errors for those that do not (or clash)."""
+    """Jobs for the proposals (every iteration of a file of several) that load, errors for
+    those that do not (or clash); indexed in order, iterations one after another."""
     jobs: list[_Job] = []
     errors: dict[int, BatchResult] = {}
-    owners: dict[Path, Path] = {}
-    for index, path in enumerate(paths):
+    owners: dict[Path, str] = {}
+    index = 0
+    for path in paths:
         try:
-            proposal = load_proposal(path)
+            source = read_proposal_file(path)
             text = path.read_text(encoding="utf-8")
         except (ChromaticError, OSError) as exc:
             errors[index] = BatchResult(proposal=path, status="error", error=str(exc))
+            index += 1
             continue
-        run_dir = out_dir / proposal.slug
-        if run_dir in owners:
-            message = (
-                f"{path}: title: {proposal.title!r} -- its run folder {run_dir} is already the "
-                f"run of {owners[run_dir]} in this batch; give one of them another title"
+        several = len(source.iterations) > 1
+        for i, ident in enumerate(source.ids):
+            iteration = ident if several else None
+            job_index, index = index, index + 1
+            try:
+                proposal = source.proposal(i)
+            except ChromaticError as exc:
+                errors[job_index] = BatchResult(
+                    proposal=path, status="error", error=str(exc), iteration=iteration
+                )
+                continue
+            job = _Job(
+                index=job_index,
+                path=path,
+                text=text,
+                run_dir=out_dir / source.run_name(i, proposal),
+                iteration=iteration,
             )
-            errors[index] = BatchResult(proposal=path, status="error", error=message)
-            continue
-        owners[run_dir] = path
-        jobs.append(_Job(index=index, path=path, text=text, run_dir=run_dir))
+            if job.run_dir in owners:
+                message = (
+                    f"{path}: title: {proposal.title!r} -- its run folder {job.run_dir} is "
+                    f"already the run of {owners[job.run_dir]} in this batch; give one of them "
+                    "another title"
+                )
+                errors[job_index] = BatchResult(
+                    proposal=path, status="error", error=message, iteration=iteration
+                )
+                continue
+            owners[job.run_dir] = f"{path} ({iteration})" if iteration else str(path)
+            jobs.append(job)
     return jobs, errors
 
 
@@ -218,6 +258,7 @@ def _failure(job: _Job, exc: BaseException) -> BatchResult:
         status="error",
         run_dir=job.run_dir if job.run_dir.exists() else None,
         error=f"{job.path}: {message}",
+        iteration=job.iteration,
     )
 
 
@@ -229,6 +270,7 @@ def _success(job: _Job, data: dict[str, Any]) -> BatchResult:
         best_composite=data["best"],
         seconds=float(data["seconds"]),
         run_dir=Path(data["run_dir"]),
+        iteration=job.iteration,
     )
 
 
@@ -243,10 +285,12 @@ def run_batch(
     cpus_per_task: float = 1.0,
     gpus_per_task: float = 0.0,
 ) -> list[BatchResult]:
-    """Run every proposal's agent as a Ray task; one result per proposal, in order.
+    """Run every proposal's agent as a Ray task; one result per proposal, in order (one per
+    iteration, one after another, for a file that holds several ``iterations``).
 
     Args:
-        proposals: proposal YAML files.
+        proposals: proposal YAML files; each iteration of a ``SongProposal`` file is a task
+            of its own, its run folder named after title and iteration id.
         out_dir: folder of the run directories (``out_dir/<slug>``); shared on a cluster.
         auto_approve: run each proposal to the end, approving top candidates at every gate;
             otherwise each stops at its first gate, ready for review.
@@ -288,7 +332,7 @@ def run_batch(
             results.update(
                 _execute(jobs, out_dir, auto_approve, limit, progress, resources, onnx.as_env())
             )
-    return [results[i] for i in range(len(paths))]
+    return [results[i] for i in sorted(results)]
 
 
 def _check_amount(name: str, value: object, *, positive: bool) -> None:
@@ -331,11 +375,11 @@ def _execute(
     queue = list(jobs)
     pending: dict[Any, _Job] = {}
     done: dict[int, BatchResult] = {}
-    with display(progress, {str(job.index): job.path.name for job in jobs}) as show:
+    with display(progress, {str(job.index): job.name for job in jobs}) as show:
         while queue or pending:
             while queue and len(pending) < limit:
                 job = queue.pop(0)
-                options = {**resources, "name": f"chromatic-batch:{job.path.name}"}
+                options = {**resources, "name": f"chromatic-batch:{job.name}"}
                 ref = (
                     _remote_task()
                     .options(**options)
@@ -347,6 +391,7 @@ def _execute(
                         board,
                         str(job.index),
                         onnx_env=onnx_env,
+                        iteration=job.iteration,
                     )
                 )
                 pending[ref] = job

@@ -33,9 +33,7 @@ def summary_table(results: Sequence[BatchResult]) -> Table:
         best = f"{r.best_composite:.3f}" if r.best_composite is not None else "-"
         status = plain(r.status) if r.ok else f"[red]{plain(r.status)}[/]"
         where = plain(r.run_dir if r.ok else r.error)
-        table.add_row(
-            plain(r.proposal.name), status, plain(r.phase or "-"), best, f"{r.seconds:.1f}", where
-        )
+        table.add_row(plain(r.name), status, plain(r.phase or "-"), best, f"{r.seconds:.1f}", where)
     return table
 
 
@@ -85,7 +83,8 @@ def batch(
     ] = 0.0,
 ) -> None:
     """Run many proposals in parallel as Ray tasks, each to its first review gate (or to the
-    end with --auto-approve), then print a summary table. Each task scores in-process."""
+    end with --auto-approve), then print a summary table. Each task scores in-process; every
+    iteration of a file holding several (iterations: [...]) runs as a task of its own."""
     setup()
     from agents.batch import run_batch
 

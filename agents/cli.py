@@ -114,6 +114,14 @@ def run(
     replace: Annotated[
         bool, typer.Option("--replace", help="Delete an earlier run of this song first.")
     ] = False,
+    iteration: Annotated[
+        str | None,
+        typer.Option(
+            "--iteration",
+            help="Which iteration of a file of several (its iteration_id, or a number from 1); "
+            "default: the one with is_final: true, else the last.",
+        ),
+    ] = None,
     executor: ExecutorOpt = None,
     actors: ActorsOpt = None,
     cpus_per_actor: CpusOpt = None,
@@ -137,6 +145,7 @@ def run(
                 auto_approve=auto_approve,
                 hooks=hooks,
                 replace=replace,
+                iteration=iteration,
                 scoring=_scoring(
                     executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
                 ),

@@ -2,21 +2,25 @@
 
 Accepted and normalised to one :class:`Proposal`: this project's format (``color``, ``bpm``,
 ``time_signature: "7/8"``, ``sections``, ``evolution``, ``weights``, ``seed``, ...) and the
-original system's song proposal (``rainbow_color`` as a name or ``{color_name, hex}``, ``tempo``
-as ``110`` or ``"110 bpm"``, ``time_signature: {numerator, denominator}``, comma-separated
-``mood``/``genres``, messy keys like ``"B ♭ major"``). Unknown top-level fields are ignored;
-unknown fields inside ``evolution``, ``weights`` and ``sections`` are typos and errors. Every
-problem becomes one :class:`~music.errors.ProposalError` naming the file, the field, the bad
-value and what is allowed. Field reference: ``proposals/README.md``.
+original system's ``SongProposalIteration`` (``bpm``; ``tempo`` -- or ``time_sig`` -- is the
+*meter*, ``"6/4"`` or ``{numerator, denominator}``; ``key`` as text or ``{note: {pitch_name,
+accidental}, mode: {name}}``; ``rainbow_color`` as a name, a one-letter mnemonic or a mapping;
+``iteration_id``, ``is_final``, ``singer``, ...). A bare number in ``tempo`` with no ``bpm`` is
+read as the bpm (older files). A file may hold a whole ``SongProposal``, ``iterations: [...]``:
+:func:`read_proposal_file` reads it and :meth:`ProposalFile.select` picks one iteration.
+
+Unknown top-level fields are ignored; unknown fields inside ``evolution``, ``weights`` and
+``sections`` are typos and errors. Every problem becomes one :class:`~music.errors.ProposalError`
+naming the file, the field, the bad value and what is allowed. The file is read bounded (size,
+alias expansion, nesting: :mod:`agents.yaml_limits`). Field reference: ``proposals/README.md``.
 """
 
 from __future__ import annotations
 
-import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
-from functools import partial
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -25,249 +29,60 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    PlainSerializer,
-    PlainValidator,
     ValidationError,
     model_validator,
 )
-from pydantic_core import ErrorDetails, PydanticCustomError
+from pydantic_core import PydanticCustomError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
 from agents.fileio import write_yaml_atomic
-from evolution.engine import EvolutionConfig
+from agents.proposal_fields import (
+    ENGINE,
+    FIELD_HELP,
+    GENERATIONS_RANGE,
+    POPULATION_RANGE,
+    SECTION_BARS_RANGE,
+    SEED_MAX,
+    SLUG_MAX_LEN,
+    TEMPO_HELP,
+    WEIGHT_SUM_TOLERANCE,
+    WEIGHTS,
+    Bpm,
+    ColorName,
+    Concept,
+    KeyField,
+    Lyrics,
+    MeterField,
+    Name,
+    SectionName,
+    Shown,
+    Title,
+    UnitFloat,
+    Words,
+    count,
+    dotted,
+    invalid,
+    is_meter_like,
+    shown,
+    to_bpm,
+    to_color,
+    to_meter,
+    to_proposal_error,
+)
+from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
 from evolution.executors import PROPOSAL_FIELDS, ExecutorSettings, SettingError
-from music.errors import InputError, ProposalError
-from music.keys import Key, parse_key
-from music.meter import ALLOWED_DENOMINATORS, Meter
-from scoring.colors import COLOR_NAMES, parse_color
-from scoring.composite import Weights
-from scoring.text_encoder import MIN_CONCEPT_WORDS, validate_concept
+from music.errors import ProposalError
+from music.meter import Meter
 
-SLUG_MAX_LEN: Final = 60
-BPM_RANGE: Final = (20.0, 300.0)
-SECTION_BARS_RANGE: Final = (1, 64)
-POPULATION_RANGE: Final = (8, 1024)
-GENERATIONS_RANGE: Final = (1, 500)
-SEED_MAX: Final = 2**32 - 1
-WEIGHT_SUM_TOLERANCE: Final = 1e-6
-
-_ENGINE: Final = EvolutionConfig()  # the engine owns the evolution defaults
-_WEIGHTS: Final = Weights()  # the composite owns the scoring-weight defaults
-
-KEY_HELP: Final = (
-    "a tonic A-G with optional #/b and a mode (major, minor, m, dorian, phrygian, lydian, "
-    "mixolydian, locrian), e.g. 'A minor', 'Bb major', 'F#m'"
-)
-COLOR_HELP: Final = (
-    f"one of {', '.join(COLOR_NAMES)} (any case), or a mapping with color_name set to one of them"
-)
-METER_HELP: Final = (
-    "'N/D' such as '4/4', '3/4', '7/8', or {numerator: N, denominator: D}, with N 1..32 and D "
-    f"one of {', '.join(map(str, ALLOWED_DENOMINATORS))}"
-)
-BPM_HELP: Final = (
-    f"a number {BPM_RANGE[0]:g}..{BPM_RANGE[1]:g} (quarter notes per minute), e.g. 120 or '120 bpm'"
-)
-LIST_HELP: Final = "a list of words or phrases, or one comma-separated string"
-_UNIT_HELP: Final = "a number in [0, 1]"
-
-FIELD_HELP: Final[Mapping[str, str]] = {
-    "title": "a non-empty string",
-    "concept": f"a paragraph of text, at least {MIN_CONCEPT_WORDS} words, describing the song",
-    "color": COLOR_HELP,
-    "rainbow_color": COLOR_HELP,
-    "key": KEY_HELP,
-    "bpm": BPM_HELP,
-    "tempo": BPM_HELP,
-    "time_signature": METER_HELP,
-    "mood": LIST_HELP,
-    "genres": LIST_HELP,
-    "sounds_like": LIST_HELP,
-    "instruments": LIST_HELP,
-    "lyrics": "a string, or nothing",
-    "sections": "a list of {name: verse, bars: 8} mappings",
-    "sections.name": "a non-empty section name such as 'verse' or 'chorus'",
-    "sections.bars": f"an integer {SECTION_BARS_RANGE[0]}..{SECTION_BARS_RANGE[1]}",
-    "evolution": "a mapping of population_size, generations, top_n, elite, mutation_rate, "
-    "crossover_rate, and the scoring settings executor, actors, cpus_per_actor, "
-    "gpus_per_actor, batch_size",
-    "evolution.population_size": f"an integer {POPULATION_RANGE[0]}..{POPULATION_RANGE[1]}",
-    "evolution.generations": f"an integer {GENERATIONS_RANGE[0]}..{GENERATIONS_RANGE[1]}",
-    "evolution.top_n": "an integer 1..population_size",
-    "evolution.elite": "an integer 0..population_size-1",
-    "evolution.mutation_rate": _UNIT_HELP,
-    "evolution.crossover_rate": _UNIT_HELP,
-    "evolution.executor": "local or ray",
-    "evolution.actors": "an integer >= 1",
-    "evolution.cpus_per_actor": "a number > 0",
-    "evolution.gpus_per_actor": "a number >= 0",
-    "evolution.batch_size": "an integer >= 1",
-    "weights": "a mapping {theory, chromatic}, each in [0, 1], adding up to 1",
-    "weights.theory": _UNIT_HELP,
-    "weights.chromatic": _UNIT_HELP,
-    "seed": f"an integer 0..{SEED_MAX}",
-}
+PROPOSAL_MAX_BYTES: Final = 2**20  # 1 MiB: real proposals are a few KiB
+PROPOSAL_MAX_NODES: Final = 100_000  # values after alias expansion
 
 _REQUIRED: Final = ("title", "concept", "color", "key", "bpm")
-_ALIASES: Final = {"color": "rainbow_color", "bpm": "tempo"}  # this project's name -> original's
-_TEMPO_RE: Final = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:bpm)?\s*$", re.IGNORECASE)
-
-
-class _Shown:
-    """A value as it appears in an error message (``<missing>``, or a shortened long value)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-
-    def __repr__(self) -> str:
-        return self.text
-
-
-MISSING: Final = _Shown("<missing>")
-
-
-def _invalid(value: object, allowed: str, field: str = "") -> PydanticCustomError:
-    """An error for pydantic to carry; ``field`` extends the error's location (model checks)."""
-    ctx = {"value": value, "allowed": allowed, "field": field}
-    return PydanticCustomError("proposal_value", "{allowed}", ctx)
-
-
-def _allowed_part(exc: ValueError, default: str) -> str:
-    _, sep, allowed = str(exc).partition(" -- ")
-    return allowed if sep else default
-
-
-# ---- field converters (each raises a PydanticCustomError naming what is allowed) ----------
-
-
-def _clean(text: str, *, one_line: bool) -> str:
-    """Every line break (CRLF, NEL, U+2028, ...) as ``\\n`` or, for one line, a space; other
-    control characters (but tab) and lone surrogates dropped; ends stripped."""
-    joined = "\n".join(text.splitlines())
-    kept = (c for c in joined if c in "\t\n" or unicodedata.category(c) not in ("Cc", "Cs"))
-    text = "".join(kept).strip()
-    return " ".join(text.split()) if one_line else text
-
-
-def _to_text(value: object, *, one_line: bool, help_text: str) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise _invalid(value, help_text)
-    text = _clean(str(value), one_line=one_line)
-    if not text:
-        raise _invalid(value, help_text)
-    return text
-
-
-_to_title = partial(_to_text, one_line=True, help_text=FIELD_HELP["title"])
-
-
-def _to_concept(value: object) -> str:
-    """The concept's text (line breaks kept); it must pass the scorer's own check
-    (:func:`~scoring.text_encoder.validate_concept`), so a run never starts on a concept the
-    ChromaticScorer would refuse in its first generation."""
-    text = _to_text(value, one_line=False, help_text=FIELD_HELP["concept"])
-    try:
-        validate_concept(text)
-    except InputError:
-        raise _invalid(value, FIELD_HELP["concept"]) from None
-    return text
-
-
-def _to_section_name(value: object) -> str:
-    return _to_text(value, one_line=True, help_text=FIELD_HELP["sections.name"]).lower()
-
-
-def _to_lyrics(value: object) -> str | None:
-    if value is None or (isinstance(value, str) and not _clean(value, one_line=False)):
-        return None
-    return _to_text(value, one_line=False, help_text=FIELD_HELP["lyrics"])
-
-
-def _to_color(value: object) -> str:
-    try:
-        return parse_color(value)
-    except ValueError as exc:
-        raise _invalid(value, _allowed_part(exc, COLOR_HELP)) from None
-
-
-def _to_key(value: object) -> Key:
-    if isinstance(value, Key):
-        return value
-    if not isinstance(value, str):
-        raise _invalid(value, KEY_HELP)
-    try:
-        return parse_key(value)
-    except ValueError as exc:
-        raise _invalid(value, _allowed_part(exc, KEY_HELP)) from None
-
-
-def _to_meter(value: object) -> Meter:
-    if isinstance(value, Meter):
-        return value
-    try:
-        if isinstance(value, str):
-            return Meter.parse(value)
-        if isinstance(value, Mapping) and set(value) == {"numerator", "denominator"}:
-            num, den = value["numerator"], value["denominator"]
-            if all(isinstance(v, int) and not isinstance(v, bool) for v in (num, den)):
-                return Meter(num, den)
-    except ValueError:
-        pass
-    raise _invalid(value, METER_HELP)
-
-
-def _to_bpm(value: object) -> float:
-    bpm = math.nan
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        bpm = float(value)
-    elif isinstance(value, str) and (m := _TEMPO_RE.match(value)):
-        bpm = float(m.group(1))
-    if not BPM_RANGE[0] <= bpm <= BPM_RANGE[1]:  # also rejects NaN
-        raise _invalid(value, BPM_HELP)
-    return bpm
-
-
-def _to_str_list(value: object) -> list[str]:
-    if value is None:
-        return []
-    items: list[object]
-    if isinstance(value, str):
-        items = list(value.split(","))
-    elif isinstance(value, list | tuple):
-        items = list(value)
-    else:
-        raise _invalid(value, LIST_HELP)
-    out: list[str] = []
-    for item in items:
-        if isinstance(item, bool) or not isinstance(item, str | int | float):
-            raise _invalid(value, LIST_HELP)
-        text = _clean(str(item), one_line=True)
-        if text:
-            out.append(text)
-    return out
-
-
-def _validated(func: Callable[[object], Any], schema_input: object) -> PlainValidator:
-    return PlainValidator(func, json_schema_input_type=schema_input)
-
-
-Title = Annotated[str, _validated(_to_title, str)]
-Concept = Annotated[str, _validated(_to_concept, str)]
-ColorName = Annotated[str, _validated(_to_color, str)]
-KeyField = Annotated[
-    Key, _validated(_to_key, str), PlainSerializer(lambda k: k.name, return_type=str)
-]
-MeterField = Annotated[Meter, _validated(_to_meter, str), PlainSerializer(str, return_type=str)]
-Bpm = Annotated[float, _validated(_to_bpm, float)]
-Words = Annotated[list[str], _validated(_to_str_list, list[str])]
-Lyrics = Annotated[str | None, _validated(_to_lyrics, str | None)]
-UnitFloat = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
-
-
-def _count(lo: int, hi: int | None = None) -> Any:
-    return Field(strict=True, ge=lo, le=hi)
+# Each field and the names it may be given under, first the one errors and defaults use.
+_COLOR_NAMES: Final = ("color", "rainbow_color")
+_METER_NAMES: Final = ("time_signature", "meter", "time_sig")
 
 
 # ---- models ---------------------------------------------------------------------------------
@@ -278,8 +93,8 @@ class SectionSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: Annotated[str, _validated(_to_section_name, str)]
-    bars: Annotated[int, _count(*SECTION_BARS_RANGE)]
+    name: SectionName
+    bars: Annotated[int, count(*SECTION_BARS_RANGE)]
 
 
 class EvolutionSettings(BaseModel):
@@ -287,12 +102,12 @@ class EvolutionSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    population_size: Annotated[int, _count(*POPULATION_RANGE)] = _ENGINE.population_size
-    generations: Annotated[int, _count(*GENERATIONS_RANGE)] = _ENGINE.generations
-    top_n: Annotated[int, _count(1)] = _ENGINE.top_n
-    elite: Annotated[int, _count(0)] = _ENGINE.elite
-    mutation_rate: UnitFloat = _ENGINE.mutation_rate
-    crossover_rate: UnitFloat = _ENGINE.crossover_rate
+    population_size: Annotated[int, count(*POPULATION_RANGE)] = ENGINE.population_size
+    generations: Annotated[int, count(*GENERATIONS_RANGE)] = ENGINE.generations
+    top_n: Annotated[int, count(1)] = ENGINE.top_n
+    elite: Annotated[int, count(0)] = ENGINE.elite
+    mutation_rate: UnitFloat = ENGINE.mutation_rate
+    crossover_rate: UnitFloat = ENGINE.crossover_rate
     # How candidates are scored (evolution.executors.PROPOSAL_FIELDS); None = not set here, so
     # the CLI's option or the default (in-process) applies.
     executor: Literal["local", "ray"] | None = None
@@ -314,7 +129,7 @@ class EvolutionSettings(BaseModel):
             try:
                 ExecutorSettings().with_values({name: value})
             except SettingError as exc:
-                raise _invalid(exc.value, exc.allowed, name) from None
+                raise invalid(exc.value, exc.allowed, name) from None
         return data
 
     def scoring_values(self) -> dict[str, object]:
@@ -327,7 +142,7 @@ class EvolutionSettings(BaseModel):
     def _default_top_n_fits(cls, data: Any) -> Any:
         """A small population with no explicit top_n keeps all of its members."""
         pop = data.get("population_size") if isinstance(data, Mapping) else None
-        if isinstance(pop, int) and "top_n" not in data and 1 <= pop < _ENGINE.top_n:
+        if isinstance(pop, int) and "top_n" not in data and 1 <= pop < ENGINE.top_n:
             return {**data, "top_n": pop}
         return data
 
@@ -335,9 +150,9 @@ class EvolutionSettings(BaseModel):
     def _fits_population(self) -> EvolutionSettings:
         pop = self.population_size
         if self.top_n > pop:
-            raise _invalid(self.top_n, f"an integer 1..population_size ({pop})", "top_n")
+            raise invalid(self.top_n, f"an integer 1..population_size ({pop})", "top_n")
         if self.elite >= pop:
-            raise _invalid(self.elite, f"an integer 0..population_size-1 ({pop - 1})", "elite")
+            raise invalid(self.elite, f"an integer 0..population_size-1 ({pop - 1})", "elite")
         return self
 
 
@@ -347,8 +162,8 @@ class ScoringWeights(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    theory: UnitFloat = _WEIGHTS.theory
-    chromatic: UnitFloat = _WEIGHTS.chromatic
+    theory: UnitFloat = WEIGHTS.theory
+    chromatic: UnitFloat = WEIGHTS.chromatic
 
     @model_validator(mode="before")
     @classmethod
@@ -366,7 +181,7 @@ class ScoringWeights(BaseModel):
         total = self.theory + self.chromatic
         if abs(total - 1.0) > WEIGHT_SUM_TOLERANCE:
             value = {"theory": self.theory, "chromatic": self.chromatic}
-            raise _invalid(value, f"theory + chromatic adding up to 1 (they add up to {total:g})")
+            raise invalid(value, f"theory + chromatic adding up to 1 (they add up to {total:g})")
         return self
 
 
@@ -378,9 +193,9 @@ class Proposal(BaseModel):
 
     title: Title
     concept: Concept
-    color: ColorName = Field(validation_alias=AliasChoices("color", "rainbow_color"))
+    color: ColorName
     key: KeyField
-    bpm: Bpm = Field(validation_alias=AliasChoices("bpm", "tempo"))
+    bpm: Bpm
     meter: MeterField = Field(
         default=Meter(4, 4),
         validation_alias=AliasChoices("time_signature", "meter"),
@@ -394,38 +209,64 @@ class Proposal(BaseModel):
     instruments: Words = Field(default_factory=list)
     evolution: EvolutionSettings = Field(default_factory=EvolutionSettings)
     weights: ScoringWeights = Field(default_factory=ScoringWeights)
-    seed: Annotated[int, _count(0, SEED_MAX)] = 0
+    seed: Annotated[int, count(0, SEED_MAX)] = 0
+    singer: Name = None
+    iteration_id: Name = None
 
     @model_validator(mode="before")
     @classmethod
     def _merge_formats(cls, data: Any) -> Any:
-        """Drop empty optional fields; check that a field given under both names agrees."""
+        """Drop empty optional fields; gather each field given under several names (``tempo``
+        goes with the meter when it is one, else with the bpm) and check they agree."""
         if not isinstance(data, Mapping):
             return data
-        out = {str(k): v for k, v in data.items()}
-        for name, alias in _ALIASES.items():
-            if out.get(name) is None and out.get(alias) is not None:
-                out.pop(name, None)
-        required = {*_REQUIRED, *_ALIASES.values()}
-        out = {k: v for k, v in out.items() if v is not None or k in required}
-        for name, alias in _ALIASES.items():
-            if name in out and alias in out:
-                convert: Callable[[object], object] = _to_color if name == "color" else _to_bpm
-                parsed = []
-                for field in (name, alias):
-                    try:
-                        parsed.append(convert(out[field]))
-                    except PydanticCustomError:
-                        raise _invalid(out[field], FIELD_HELP[field], field) from None
-                if parsed[0] != parsed[1]:
-                    allowed = f"the same as {name} ({out[name]!r}), or leave one of them out"
-                    raise _invalid(out[alias], allowed, alias)
+        given = {str(k): v for k, v in data.items()}
+        out = {k: v for k, v in given.items() if v is not None or k in _REQUIRED}
+        tempo = out.get("tempo")
+        tempo_is_meter = tempo is None or is_meter_like(tempo)
+        bpm_names = ("bpm",) if tempo_is_meter else ("bpm", "tempo")
+        meter_names = (*_METER_NAMES, "tempo") if tempo_is_meter else _METER_NAMES
+        for names, convert in (
+            (_COLOR_NAMES, to_color),
+            (bpm_names, to_bpm),
+            (meter_names, to_meter),
+        ):
+            out = _gather(out, names, convert)
         return out
 
     @property
     def slug(self) -> str:
         """A safe folder name from the title (see :func:`slugify`)."""
         return slugify(self.title)
+
+
+def _gather(
+    data: dict[str, Any], names: Sequence[str], convert: Callable[[object], object]
+) -> dict[str, Any]:
+    """``data`` with the field given under any of ``names`` stored under ``names[0]`` (the
+    others removed); each given value is checked under the name it was written with, and two
+    that differ are refused."""
+    present = [n for n in names if data.get(n) is not None]
+    if not present:
+        return data
+    parsed = []
+    for name in present:
+        try:
+            parsed.append(convert(data[name]))
+        except PydanticCustomError as exc:
+            ctx = exc.context or {}
+            allowed = str(ctx.get("allowed", FIELD_HELP[name]))
+            if name == "tempo" and convert is to_bpm:  # neither a meter nor a number
+                allowed = TEMPO_HELP
+            raise invalid(data[name], allowed, name) from None
+    first = present[0]
+    for name, value in zip(present[1:], parsed[1:], strict=True):
+        if value != parsed[0]:
+            allowed = f"the same as {first} ({data[first]!r}), or leave one of them out"
+            raise invalid(data[name], allowed, name)
+    out = {k: v for k, v in data.items() if k not in names}
+    out[names[0]] = data[first]
+    return out
 
 
 def slugify(title: str, max_len: int = SLUG_MAX_LEN) -> str:
@@ -437,63 +278,22 @@ def slugify(title: str, max_len: int = SLUG_MAX_LEN) -> str:
     return slug or "song"
 
 
-# ---- errors ---------------------------------------------------------------------------------
-
-
-def _dotted(loc: list[str | int]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
-
-
-def _shown(value: object) -> object:
-    text = repr(value)
-    return value if len(text) <= 200 else _Shown(text[:197] + "...")
-
-
-def _to_proposal_error(exc: ValidationError, file: Path | str | None) -> ProposalError:
-    """Pydantic's first error as one ProposalError: field, bad value, what is allowed."""
-    errors = exc.errors()
-    # A misspelt field explains the "missing" error it causes, so it is reported first.
-    err: ErrorDetails = next((e for e in errors if e["type"] == "extra_forbidden"), errors[0])
-    ctx = err.get("ctx") or {}
-    loc: list[str | int] = [*err["loc"]]
-    if ctx.get("field"):
-        loc.append(str(ctx["field"]))
-    field = _dotted(loc) or "proposal"
-    help_text = FIELD_HELP.get(".".join(p for p in loc if isinstance(p, str)))
-    if err["type"] == "proposal_value":
-        return ProposalError(
-            file=file, field=field, value=_shown(ctx["value"]), allowed=ctx["allowed"]
-        )
-    if err["type"] == "missing":
-        allowed = f"required: {help_text or 'a value'}"
-        name = str(loc[-1]) if loc else ""
-        if name in _ALIASES:
-            allowed += f" (given as {name} or {_ALIASES[name]})"
-        return ProposalError(file=file, field=field, value=MISSING, allowed=allowed)
-    if err["type"] == "extra_forbidden":
-        parent = ".".join(p for p in loc[:-1] if isinstance(p, str))
-        fields = sorted(k.split(".", 1)[1] for k in FIELD_HELP if k.startswith(parent + "."))
-        allowed = f"not a field of {parent}; allowed: {', '.join(fields)}"
-        return ProposalError(file=file, field=field, value=_shown(err["input"]), allowed=allowed)
-    allowed = help_text or err["msg"]
-    return ProposalError(file=file, field=field, value=_shown(err["input"]), allowed=allowed)
-
-
 # ---- dict and file I/O ----------------------------------------------------------------------
 
 
-def proposal_from_dict(data: Mapping[str, Any], *, file: Path | str | None = None) -> Proposal:
-    """Validate a mapping in either format. Raises ProposalError (naming ``file`` if given)."""
+def proposal_from_dict(
+    data: Mapping[str, Any], *, file: Path | str | None = None, where: Sequence[str | int] = ()
+) -> Proposal:
+    """Validate a mapping in either format. Raises ProposalError (naming ``file`` if given,
+    and fields under ``where``, e.g. ``("iterations", 2)``)."""
     if not isinstance(data, Mapping):
         allowed = "a mapping of fields (title, concept, color, key, bpm, ...)"
-        raise ProposalError(file=file, field="proposal", value=_shown(data), allowed=allowed)
+        field = dotted(list(where)) or "proposal"
+        raise ProposalError(file=file, field=field, value=shown(data), allowed=allowed)
     try:
         return Proposal.model_validate(data)
     except ValidationError as exc:
-        raise _to_proposal_error(exc, file) from None
+        raise to_proposal_error(exc, file, where) from None
 
 
 def proposal_to_dict(proposal: Proposal) -> dict[str, Any]:
@@ -518,15 +318,27 @@ def dump_proposal(proposal: Proposal, path: Path) -> Path:
     return write_yaml_atomic(Path(path), data)
 
 
-def load_proposal(path: Path) -> Proposal:
-    """Read and validate a proposal YAML file (either format).
+def _yaml_error(path: Path, exc: YAMLError) -> ProposalError:
+    mark = exc.problem_mark if isinstance(exc, MarkedYAMLError) else None
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    allowed = "valid YAML (check indentation, quotes and ':' after each field name)"
+    return ProposalError(file=path, field="yaml", value=f"{where}{problem}", allowed=allowed)
 
-    Raises exactly one ProposalError for any problem: a missing or unreadable file, empty or
-    invalid YAML (with the line), a top level that is not a mapping, or a bad field.
-    """
-    path = Path(path)
+
+def _read_yaml(path: Path) -> Any:
+    """The file's YAML data, read bounded (:mod:`agents.yaml_limits`): one ProposalError for a
+    missing, unreadable, oversized, non-UTF-8, invalid, exploding or empty file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text_limited(path, max_bytes=PROPOSAL_MAX_BYTES)
+        check_yaml_structure(text, max_nodes=PROPOSAL_MAX_NODES)
+        data = YAML(typ="safe", pure=True).load(text)
+    except YamlLimitError as exc:
+        raise ProposalError(
+            file=path, field=exc.field, value=exc.shown, allowed=exc.allowed
+        ) from None
+    except YAMLError as exc:
+        raise _yaml_error(path, exc) from None
     except UnicodeDecodeError as exc:
         value = f"byte {exc.start}: {exc.object[exc.start : exc.start + 4]!r}"
         raise ProposalError(file=path, field="file", value=value, allowed="UTF-8 text") from None
@@ -534,17 +346,127 @@ def load_proposal(path: Path) -> Proposal:
         missing = isinstance(exc, FileNotFoundError)
         allowed = "an existing YAML file" if missing else f"a readable YAML file ({exc.strerror})"
         raise ProposalError(file=path, field="file", value=str(path), allowed=allowed) from None
-    try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as exc:
-        mark = exc.problem_mark if isinstance(exc, MarkedYAMLError) else None
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        allowed = "valid YAML (check indentation, quotes and ':' after each field name)"
-        raise ProposalError(
-            file=path, field="yaml", value=f"{where}{problem}", allowed=allowed
-        ) from None
     if data is None:
         allowed = "a YAML mapping with at least title, concept, color, key and bpm"
-        raise ProposalError(file=path, field="file", value=_Shown("<empty>"), allowed=allowed)
-    return proposal_from_dict(data, file=path)
+        raise ProposalError(file=path, field="file", value=Shown("<empty>"), allowed=allowed)
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalFile:
+    """The iterations of one proposal file, not yet validated: a plain proposal is one, a
+    ``SongProposal`` (``iterations: [...]``) holds several. Fields beside ``iterations`` apply
+    to every iteration that does not set them (e.g. an ``evolution`` block for all).
+
+    Attributes:
+        path: the file.
+        iterations: each iteration's fields.
+        nested: True when the file holds ``iterations`` (errors then name
+            ``iterations[i].field``).
+    """
+
+    path: Path
+    iterations: tuple[Mapping[str, Any], ...]
+    nested: bool = False
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Each iteration's ``iteration_id``, or its number (``"2"``) when it has none."""
+        return tuple(
+            str(it["iteration_id"]) if it.get("iteration_id") is not None else str(i + 1)
+            for i, it in enumerate(self.iterations)
+        )
+
+    def select(self, iteration: str | None = None) -> int:
+        """The index of iteration ``iteration`` (an id, or a number 1..n); without one, the
+        last with ``is_final: true``, else the last. Raises ProposalError listing the ids."""
+        if iteration is None:
+            finals = [i for i, it in enumerate(self.iterations) if it.get("is_final") is True]
+            return finals[-1] if finals else len(self.iterations) - 1
+        ids = self.ids
+        if iteration in ids:
+            return ids.index(iteration)
+        if iteration.isdigit() and 1 <= int(iteration) <= len(ids):
+            return int(iteration) - 1
+        allowed = f"an iteration of this file: {', '.join(ids)} (or a number 1..{len(ids)})"
+        raise ProposalError(file=self.path, field="--iteration", value=iteration, allowed=allowed)
+
+    def proposal(self, index: int) -> Proposal:
+        """Iteration ``index`` validated. Raises ProposalError naming the file and field."""
+        where: tuple[str | int, ...] = ("iterations", index) if self.nested else ()
+        return proposal_from_dict(self.iterations[index], file=self.path, where=where)
+
+    def run_name(self, index: int, proposal: Proposal) -> str:
+        """The run folder's name: the title's slug, or for an iteration of a file with several,
+        the slug of title and iteration id (the id alone when it starts with the title)."""
+        if len(self.iterations) == 1:
+            return proposal.slug
+        ident = slugify(self.ids[index])
+        if ident == proposal.slug or ident.startswith(proposal.slug + "-"):
+            return ident
+        return slugify(f"{proposal.title} {self.ids[index]}")
+
+
+def _check_iteration(path: Path, index: int, entry: object) -> None:
+    if not isinstance(entry, Mapping):
+        allowed = "a mapping of fields (iteration_id, bpm, tempo, key, rainbow_color, ...)"
+        raise ProposalError(
+            file=path, field=f"iterations[{index}]", value=shown(entry), allowed=allowed
+        )
+    final = entry.get("is_final")
+    if final is not None and not isinstance(final, bool):
+        raise ProposalError(
+            file=path,
+            field=f"iterations[{index}].is_final",
+            value=shown(final),
+            allowed="true or false",
+        )
+
+
+def read_proposal_file(path: Path) -> ProposalFile:
+    """Read a proposal file (either format, one proposal or a ``SongProposal`` of
+    ``iterations``). Raises one ProposalError for a bad file, a bad ``iterations`` list, a
+    non-boolean ``is_final`` or two iterations sharing an ``iteration_id``; the fields of each
+    iteration are validated by :meth:`ProposalFile.proposal`."""
+    path = Path(path)
+    data = _read_yaml(path)
+    if not isinstance(data, Mapping):
+        proposal_from_dict(data, file=path)  # raises: the top level must be a mapping
+    if "iterations" not in data:
+        _check_iteration(path, 0, data)
+        return ProposalFile(path=path, iterations=(data,))
+    entries = data["iterations"]
+    if not isinstance(entries, list) or not entries:
+        allowed = "a non-empty list of song proposal iterations (mappings)"
+        raise ProposalError(file=path, field="iterations", value=shown(entries), allowed=allowed)
+    shared = {str(k): v for k, v in data.items() if k != "iterations"}
+    for i, entry in enumerate(entries):
+        _check_iteration(path, i, entry)
+    found = ProposalFile(
+        path=path,
+        iterations=tuple({**shared, **{str(k): v for k, v in e.items()}} for e in entries),
+        nested=True,
+    )
+    first_of: dict[str, int] = {}
+    for i, ident in enumerate(found.ids):
+        if ident in first_of:
+            raise ProposalError(
+                file=path,
+                field=f"iterations[{i}].iteration_id",
+                value=ident,
+                allowed=f"an id no other iteration has (iterations[{first_of[ident]}] has it)",
+            )
+        first_of[ident] = i
+    return found
+
+
+def load_proposal(path: Path, *, iteration: str | None = None) -> Proposal:
+    """Read and validate a proposal YAML file (either format); from a file of several
+    iterations, iteration ``iteration`` (see :meth:`ProposalFile.select`).
+
+    Raises exactly one ProposalError for any problem: a missing, unreadable or oversized file,
+    empty, invalid or alias-exploding YAML (with the line), a top level that is not a mapping,
+    an unknown iteration, or a bad field.
+    """
+    found = read_proposal_file(path)
+    return found.proposal(found.select(iteration))

@@ -16,9 +16,13 @@ from ruamel.yaml.error import YAMLError
 
 from agents.fileio import write_yaml_atomic, yaml_round_trip
 from agents.rundir import check_safe_name
+from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
 from music.errors import ReviewError
 
 STATUSES = ("pending", "approved", "rejected")
+# A review.yml of 10 candidates is ~30 KiB; these bound a hand-edited or planted one.
+REVIEW_MAX_BYTES = 4 * 2**20
+REVIEW_MAX_NODES = 1_000_000
 HUMAN_FIELDS = ("label", "status", "notes")
 
 
@@ -58,13 +62,20 @@ def write_review(path: Path, document: Mapping[str, Any]) -> Path:
 
 
 def load_review_document(path: Path) -> Any:
-    """Read review.yml keeping comments (for edits). Raises ReviewError on a bad file."""
+    """Read review.yml keeping comments (for edits), bounded in size and alias expansion
+    (:mod:`agents.yaml_limits`). Raises ReviewError on a bad file."""
     if not path.is_file():
         raise ReviewError(
             file=path, field="file", value=str(path), allowed="an existing review.yml"
         )
     try:
-        doc = yaml_round_trip().load(path.read_text(encoding="utf-8"))
+        text = read_text_limited(path, max_bytes=REVIEW_MAX_BYTES)
+        check_yaml_structure(text, max_nodes=REVIEW_MAX_NODES)
+        doc = yaml_round_trip().load(text)
+    except YamlLimitError as exc:
+        raise ReviewError(
+            file=path, field=exc.field, value=exc.shown, allowed=exc.allowed
+        ) from None
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"

@@ -23,7 +23,7 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from agents.graph import AgentContext, build_graph
-from agents.proposal import Proposal, dump_proposal, load_proposal
+from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
 from agents.review import approved_labels, read_decisions
 from agents.run_state import THREAD_ID, RunOutcome
 from agents.rundir import RunDir
@@ -160,16 +160,22 @@ def start_run(
     replace: bool = False,
     scoring: Mapping[str, object] | None = None,
     render: Mapping[str, object] | None = None,
+    iteration: str | None = None,
 ) -> RunOutcome:
     """Validate the proposal, create ``out_dir/<slug>/`` and run until the first gate (or to
-    the end with ``auto_approve``). ``replace`` first deletes an earlier run of the same song
-    (only a folder that is a run directory). ``scoring``: the CLI's scoring options (see
-    :func:`scoring_settings`), used when ``hooks`` brings no executor. ``render``: the CLI's
-    render options (:func:`render_settings`), kept with the run for its render."""
-    proposal = load_proposal(proposal_path)
+    the end with ``auto_approve``). ``iteration``: which iteration of a file of several (an
+    ``iteration_id`` or a number; default the one with ``is_final: true``, else the last);
+    its run folder is named after title and iteration id (:meth:`ProposalFile.run_name`).
+    ``replace`` first deletes an earlier run of the same song (only a folder that is a run
+    directory). ``scoring``: the CLI's scoring options (see :func:`scoring_settings`), used
+    when ``hooks`` brings no executor. ``render``: the CLI's render options
+    (:func:`render_settings`), kept with the run for its render."""
+    source = read_proposal_file(proposal_path)
+    index = source.select(iteration)
+    proposal = source.proposal(index)
     settings = scoring_settings(proposal, scoring)
     rendering = render_settings(render)
-    run = RunDir(out_dir / proposal.slug)
+    run = RunDir(out_dir / source.run_name(index, proposal))
     if replace and run.checkpoints.exists() and run.proposal.exists():
         shutil.rmtree(run.root)
     if run.checkpoints.exists():

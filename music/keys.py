@@ -21,7 +21,15 @@ MODE_INTERVALS: Final[dict[str, tuple[int, ...]]] = {
     "lydian": (0, 2, 4, 6, 7, 9, 11),
     "mixolydian": (0, 2, 4, 5, 7, 9, 10),
     "locrian": (0, 1, 3, 5, 6, 8, 10),
+    # Minor with a raised 7th (the leading tone: V and vii° are diatonic), and the ascending
+    # melodic minor with a raised 6th and 7th (IV and V major).
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
+    "melodic_minor": (0, 2, 3, 5, 7, 9, 11),
 }
+
+#: Modes whose roman numerals are written as in natural minor (a written VII is the subtonic,
+#: V and vii° are the usual alterations), as the minor workhorse progressions are.
+NATURAL_MINOR_NUMERALS: Final = frozenset({"harmonic_minor", "melodic_minor"})
 
 _MODE_ALIASES: Final = {
     "": "major",
@@ -38,6 +46,12 @@ _MODE_ALIASES: Final = {
     "mixolydian": "mixolydian",
     "mixo": "mixolydian",
     "locrian": "locrian",
+    "harmonic_minor": "harmonic_minor",
+    "harmonicminor": "harmonic_minor",
+    "harmonic": "harmonic_minor",
+    "melodic_minor": "melodic_minor",
+    "melodicminor": "melodic_minor",
+    "melodic": "melodic_minor",
 }
 
 # Keys whose conventional spelling uses flats (by tonic pitch class and minor-ish or not).
@@ -45,7 +59,8 @@ _FLAT_MAJOR_TONICS: Final = {1, 3, 5, 8, 10}
 _FLAT_MINOR_TONICS: Final = {0, 2, 5, 7, 10, 3}
 
 _KEY_RE: Final = re.compile(
-    r"^\s*(?P<letter>[A-Ga-g])\s*(?P<acc>(?:[#♯b♭]|(?i:sharp|flat)|-)*)\s*(?P<mode>[A-Za-z]*)\s*$"
+    r"^\s*(?P<letter>[A-Ga-g])\s*(?P<acc>(?:[#♯b♭]|(?i:sharp|flat)|-)*)\s*"
+    r"(?P<mode>(?:[A-Za-z]+(?:[ _-]+[A-Za-z]+)?)?)\s*$"  # "minor", "harmonic minor"
 )
 
 
@@ -81,8 +96,8 @@ class Key:
 
     @property
     def is_minor(self) -> bool:
-        """True when the mode has a minor third above the tonic (minor, dorian, phrygian,
-        locrian)."""
+        """True when the mode has a minor third above the tonic (minor, harmonic and melodic
+        minor, dorian, phrygian, locrian)."""
         return MODE_INTERVALS[self.mode][2] == 3
 
     @property
@@ -107,8 +122,8 @@ class Key:
 
     @property
     def name(self) -> str:
-        """E.g. ``"F# minor"``, ``"Bb major"``, ``"D dorian"``."""
-        return f"{self.tonic_name} {self.mode}"
+        """E.g. ``"F# minor"``, ``"Bb major"``, ``"D dorian"``, ``"A harmonic minor"``."""
+        return f"{self.tonic_name} {self.mode.replace('_', ' ')}"
 
     def scale_pcs(self) -> tuple[int, ...]:
         """The seven pitch classes of the scale, tonic first."""
@@ -118,6 +133,12 @@ class Key:
         """Pitch class of scale degree ``degree`` (0 = tonic; wraps past 6)."""
         steps = MODE_INTERVALS[self.mode]
         return (self.tonic + steps[degree % 7]) % 12
+
+    @property
+    def numeral_key(self) -> Key:
+        """The key that roman numerals written for the mode's family are read in: natural
+        minor for harmonic and melodic minor (:data:`NATURAL_MINOR_NUMERALS`), else this key."""
+        return Key(self.tonic, "minor") if self.mode in NATURAL_MINOR_NUMERALS else self
 
     def contains(self, pc: int) -> bool:
         return pc % 12 in self.scale_pcs()
@@ -159,11 +180,11 @@ def parse_key(text: str) -> Key:
     mode_word = m.group("mode")
     # "Bbm": regex gives acc "b", mode "m"; "Bm": letter B, mode "m". A lone lower-case "b"
     # after a letter is a flat; a mode like "b" alone never happens.
-    mode_key = mode_word.lower()
+    mode_key = re.sub(r"[ _-]+", "_", mode_word.lower())
     if mode_key not in _MODE_ALIASES:
         raise ValueError(
             f"key: {text!r} -- unknown mode {mode_word!r}; allowed: major, minor, m, "
-            "dorian, phrygian, lydian, mixolydian, locrian"
+            "harmonic minor, melodic minor, dorian, phrygian, lydian, mixolydian, locrian"
         )
     pc = _LETTER_PC[m.group("letter").upper()]
     pc += acc.count("#") - acc.count("b")

@@ -148,11 +148,34 @@ COLORS: Final[Mapping[str, ColorSpec]] = {spec.name: spec for spec in _SPECS}
 #: Canonical color names, in order.
 COLOR_NAMES: Final[tuple[str, ...]] = tuple(COLORS)
 
+#: The original system's one-letter mnemonic of each color (``mnemonic_character_value``).
+MNEMONICS: Final[Mapping[str, str]] = {
+    "R": "Red",
+    "O": "Orange",
+    "Y": "Yellow",
+    "G": "Green",
+    "B": "Blue",
+    "I": "Indigo",
+    "V": "Violet",
+    "Z": "Black",
+    "A": "White",
+}
+
 _BY_LOWER: Final = {name.lower(): name for name in COLOR_NAMES}
+_BY_LETTER: Final = {letter.lower(): name for letter, name in MNEMONICS.items()}
 
 _ALLOWED: Final = (
-    f"one of {', '.join(COLOR_NAMES)} (any case), or a mapping with 'color_name' set to one of them"
+    f"one of {', '.join(COLOR_NAMES)} (any case), a one-letter mnemonic "
+    f"({', '.join(f'{k} {v}' for k, v in MNEMONICS.items())}), or a mapping with 'color_name' "
+    "and/or 'mnemonic_character_value' set to one of them"
 )
+
+
+def _name_or_letter(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    text = value.strip().lower()
+    return _BY_LOWER.get(text) or _BY_LETTER.get(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,21 +205,30 @@ class ColorTarget:
 
 
 def parse_color(value: object) -> str:
-    """Canonical color name from ``"indigo"``, ``"  VIOLET "`` or ``{"color_name": "Blue", ...}``
-    (the original system's format; other keys such as ``hex`` are ignored).
+    """Canonical color name from ``"indigo"``, ``"  VIOLET "``, a mnemonic letter (``"Z"`` is
+    Black, see :data:`MNEMONICS`), or the original system's mapping ``{"color_name": "Blue",
+    "mnemonic_character_value": "B", ...}`` (either key is enough; given both, they must name
+    the same color; other keys such as ``hex_value`` or ``temporal_mode`` are ignored).
 
     Raises ValueError naming the bad value and the allowed names.
     """
-    raw = value
-    if isinstance(value, Mapping):
-        if "color_name" not in value:
-            raise ValueError(f"color: {raw!r} -- {_ALLOWED}")
-        value = value["color_name"]
-    if isinstance(value, str):
-        name = _BY_LOWER.get(value.strip().lower())
-        if name is not None:
-            return name
-    raise ValueError(f"color: {raw!r} -- {_ALLOWED}")
+    if not isinstance(value, Mapping):
+        name = _name_or_letter(value)
+        if name is None:
+            raise ValueError(f"color: {value!r} -- {_ALLOWED}")
+        return name
+    named = {k: value[k] for k in ("color_name", "mnemonic_character_value") if k in value}
+    found = {k: _name_or_letter(v) for k, v in named.items()}
+    if not found or None in found.values():
+        raise ValueError(f"color: {value!r} -- {_ALLOWED}")
+    if len(set(found.values())) > 1:
+        raise ValueError(
+            f"color: {value!r} -- color_name and mnemonic_character_value naming the same "
+            f"color (they name {found['color_name']} and {found['mnemonic_character_value']})"
+        )
+    (name,) = set(found.values())
+    assert name is not None  # checked above
+    return name
 
 
 def color_spec(color: object) -> ColorSpec:

@@ -127,12 +127,15 @@ WORKHORSES: dict[str, tuple[tuple[str, ...], ...]] = {
 
 
 def workhorse_genomes(key: Key, meter: Meter, bars: int) -> tuple[ChordGenome, ...]:
-    """The workhorse progressions in ``key``, one chord a bar, repeated to ``bars`` bars."""
+    """The workhorse progressions in ``key``, one chord a bar, repeated to ``bars`` bars. The
+    numerals are read in the key's :attr:`~music.keys.Key.numeral_key` (natural minor for
+    harmonic and melodic minor, so the written VII stays the subtonic)."""
     out: list[ChordGenome] = []
+    numeral_key = key.numeral_key
     for numerals in WORKHORSES[key.family]:
         genes = []
         for i in range(bars):
-            rc = parse_roman(numerals[i % len(numerals)], key)
+            rc = parse_roman(numerals[i % len(numerals)], numeral_key)
             genes.append((ChordGene(rc.offset, rc.quality, rc.inversion, meter.bar_qn),))
         out.append(tuple(genes))
     return tuple(out)

@@ -170,3 +170,25 @@ def test_cli_refuses_tasks_the_cluster_cannot_run(three: list[Path], tmp_path: P
         assert result.exit_code == 2, result.output
         assert message in result.output
     assert not out.exists()
+
+
+def test_batch_runs_every_iteration_of_a_song_proposal_file(tmp_path: Path) -> None:
+    original = Path(__file__).resolve().parents[1] / "fixtures" / "proposals-original"
+    path = tmp_path / "tidewater_proposal.yml"
+    text = (original / "tidewater_proposal.yml").read_text(encoding="utf-8")
+    path.write_text(
+        "evolution: {population_size: 12, generations: 2, top_n: 3}\n" + text, encoding="utf-8"
+    )
+    results = run_batch([path], out_dir=tmp_path / "runs", workers=2)
+    assert [r.iteration for r in results] == [
+        "tidewater_almanac_v1",
+        "tidewater_almanac_v2",
+        "tidewater_almanac_v3",
+    ]
+    assert all(r.ok and r.status == "awaiting_review" for r in results), results
+    meters = []
+    for r in results:
+        assert r.run_dir is not None and r.iteration is not None
+        assert r.run_dir.name == r.iteration.replace("_", "-")
+        meters.append(load_review_document(r.run_dir / "chords" / "review.yml")["time_signature"])
+    assert meters == ["4/4", "6/8", "3/4"]

@@ -123,8 +123,9 @@ def test_the_original_format_example_normalises() -> None:
     assert "\n" in p.concept
     assert p.lyrics is not None
     assert p.sections == []
+    assert p.singer == "Shirley" and p.iteration_id == "machine_hymn_v2"
     d = proposal_to_dict(p)
-    assert "rainbow_color" not in d and "tempo" not in d and "track_id" not in d
+    assert "rainbow_color" not in d and "tempo" not in d and "agent_name" not in d
     assert d["key"] == "Bb major" and d["time_signature"] == "4/4" and d["color"] == "Violet"
 
 

@@ -21,6 +21,7 @@ import pytest
 from music21 import chord as m21chord
 from music21 import harmony, roman
 from music21 import key as m21key
+from music21 import scale as m21scale
 
 from music.chords import (
     QUALITIES,
@@ -53,7 +54,14 @@ def _m21_name(name: str) -> str:
     return name[0] + name[1:].replace("b", "-")
 
 
-def _m21_key(k: Key) -> m21key.Key:
+def _m21_key(k: Key) -> m21key.Key | m21scale.ConcreteScale:
+    """music21's key, or for harmonic and melodic minor its scale of that name (ascending)."""
+    variants = {
+        "harmonic_minor": m21scale.HarmonicMinorScale,
+        "melodic_minor": m21scale.MelodicMinorScale,
+    }
+    if k.mode in variants:
+        return variants[k.mode](_m21_name(k.tonic_name))
     return m21key.Key(_m21_name(k.tonic_name), k.mode)
 
 

@@ -7,6 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from music21 import key as m21key
+from music21 import scale as m21scale
+from music21.scale.intervalNetwork import Direction
 
 from music.keys import MODE_INTERVALS, Key, note_name_to_pc, parse_key
 
@@ -193,11 +195,45 @@ def test_scale_matches_music21_for_24_keys(k: Key) -> None:
     assert k.scale_pcs() == _m21_scale_pcs(k.tonic_name, k.mode)
 
 
-@pytest.mark.parametrize("mode", MODES)
+CHURCH_MODES = tuple(m for m in MODES if not m.endswith("_minor"))
+
+
+@pytest.mark.parametrize("mode", CHURCH_MODES)
 @pytest.mark.parametrize("tonic", ["C", "D", "F#", "Bb", "Eb", "A"])
 def test_church_modes_match_music21(tonic: str, mode: str) -> None:
     k = parse_key(f"{tonic} {mode}")
     assert k.scale_pcs() == _m21_scale_pcs(tonic, mode)
+
+
+@pytest.mark.parametrize(
+    ("mode", "scale_class"),
+    [
+        ("harmonic_minor", m21scale.HarmonicMinorScale),
+        ("melodic_minor", m21scale.MelodicMinorScale),
+    ],
+)
+@pytest.mark.parametrize("tonic", ["C", "D", "F#", "Bb", "Eb", "A"])
+def test_harmonic_and_melodic_minor_match_music21(tonic: str, mode: str, scale_class: type) -> None:
+    written = f"{tonic} {mode.replace('_', ' ')}"
+    k = parse_key(written)
+    assert k.mode == mode and k.is_minor and k.family == "minor"
+    # music21's melodic minor is the ascending form (raised 6th and 7th), as ours.
+    pitches = scale_class(_m21_tonic(tonic)).getPitches(direction=Direction.ASCENDING)
+    assert k.scale_pcs() == tuple(p.pitchClass for p in pitches[:7])
+    assert parse_key(k.name) == k  # "A harmonic minor" reads back
+
+
+@pytest.mark.parametrize(
+    "written", ["A harmonic minor", "a harmonic_minor", "A harmonic-minor", "A Harmonic  Minor"]
+)
+def test_harmonic_minor_spellings(written: str) -> None:
+    assert parse_key(written) == Key(9, "harmonic_minor")
+
+
+def test_minor_variants_read_numerals_as_natural_minor() -> None:
+    assert Key(9, "harmonic_minor").numeral_key == Key(9, "minor")
+    assert Key(9, "melodic_minor").numeral_key == Key(9, "minor")
+    assert Key(2, "dorian").numeral_key == Key(2, "dorian")
 
 
 @pytest.mark.parametrize("tonic", range(12))
@@ -222,7 +258,8 @@ def test_degree_pc_and_contains() -> None:
 @pytest.mark.parametrize(
     ("mode", "minor"),
     [("major", False), ("lydian", False), ("mixolydian", False), ("minor", True),
-     ("dorian", True), ("phrygian", True), ("locrian", True)],
+     ("dorian", True), ("phrygian", True), ("locrian", True), ("harmonic_minor", True),
+     ("melodic_minor", True)],
 )  # fmt: skip
 def test_family(mode: str, minor: bool) -> None:
     k = Key(0, mode)

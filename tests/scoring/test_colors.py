@@ -10,6 +10,7 @@ from scoring.colors import (
     AXES,
     COLOR_NAMES,
     COLORS,
+    MNEMONICS,
     ColorTarget,
     color_spec,
     descriptor,
@@ -112,6 +113,21 @@ def test_target_is_frozen() -> None:
         ("bLuE", "Blue"),
         ({"color_name": "violet", "hex": "#8F00FF"}, "Violet"),
         ({"color_name": " GREEN "}, "Green"),
+        ("Z", "Black"),
+        ("a", "White"),
+        (" I ", "Indigo"),
+        ({"mnemonic_character_value": "V"}, "Violet"),
+        (
+            {
+                "color_name": "Indigo",
+                "hex_value": 4915330,
+                "mnemonic_character_value": "I",
+                "temporal_mode": "Future",
+                "ontological_mode": ["Imagined", "Forgotten"],
+                "objectional_mode": "Person",
+            },
+            "Indigo",
+        ),
     ],
 )
 def test_parse_color_accepts_case_spaces_and_the_original_dict(raw: object, expected: str) -> None:
@@ -120,7 +136,21 @@ def test_parse_color_accepts_case_spaces_and_the_original_dict(raw: object, expe
 
 @pytest.mark.parametrize(
     "raw",
-    ["Teal", "", "   ", None, 3, {"hex": "#fff"}, {"color_name": "Teal"}, ["Red"], "Red Blue"],
+    [
+        "Teal",
+        "",
+        "   ",
+        None,
+        3,
+        {"hex": "#fff"},
+        {"color_name": "Teal"},
+        ["Red"],
+        "Red Blue",
+        "X",
+        "RB",
+        {"mnemonic_character_value": "Q"},
+        {"color_name": "Red", "mnemonic_character_value": 7},
+    ],
 )
 def test_bad_color_names_the_value_and_lists_every_allowed_color(raw: object) -> None:
     with pytest.raises(ValueError) as info:
@@ -129,6 +159,18 @@ def test_bad_color_names_the_value_and_lists_every_allowed_color(raw: object) ->
     assert repr(raw) in message
     for name in COLOR_NAMES:
         assert name in message
+
+
+def test_every_color_has_one_mnemonic_letter() -> None:
+    assert sorted(MNEMONICS.values()) == sorted(COLOR_NAMES)
+    assert all(
+        len(letter) == 1 and parse_color(letter) == name for letter, name in MNEMONICS.items()
+    )
+
+
+def test_a_mapping_whose_name_and_letter_disagree_is_refused() -> None:
+    with pytest.raises(ValueError, match="they name Red and Blue"):
+        parse_color({"color_name": "Red", "mnemonic_character_value": "B"})
 
 
 def test_target_vector_accepts_any_form_and_rejects_unknown() -> None:
