@@ -22,6 +22,7 @@ from typing import Any, Final
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from agents.checkpoints import StrictSerializer
 from agents.graph import AgentContext, build_graph
 from agents.proposal import Proposal, dump_proposal, load_proposal
 from agents.review import approved_labels, read_decisions
@@ -105,9 +106,11 @@ def scoring_hooks(hooks: Hooks, settings: ExecutorSettings) -> Iterator[Hooks]:
 
 @contextmanager
 def open_graph(run: RunDir) -> Iterator[Any]:
+    """The agent graph on the run's checkpoint database, read with the strict serializer
+    (a stored object of a type this program never writes is refused, never rebuilt)."""
     conn = sqlite3.connect(str(run.checkpoints), check_same_thread=False)
     try:
-        yield build_graph(SqliteSaver(conn))
+        yield build_graph(SqliteSaver(conn, serde=StrictSerializer(run.checkpoints)))
     finally:
         conn.close()
 
