@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -102,7 +102,10 @@ def _scoring(
 
 
 def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+    from rich.markup import escape
+
+    # Escaped: messages quote files ("candidates[chord_002]") that rich would read as markup.
+    err.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=2)
 
 
@@ -278,33 +281,17 @@ def review(
 def _decide(
     run_dir: Path, phase: str, candidate: str, status_: str, label: str | None, notes: str | None
 ) -> None:
-    from agents.review import load_review_document, set_decision
-    from agents.rundir import RunDir
-    from music.errors import ChromaticError, ReviewError
+    from agents.decisions import record_decision
+    from music.errors import ChromaticError
 
     try:
-        run = RunDir(run_dir).require_existing()
-        ids = _review_ids(run_dir, phase)
-        if status_ == "approved" and label is None:
-            doc = load_review_document(run.review(phase))
-            entry: dict[str, Any] = next(
-                (c for c in doc["candidates"] if c.get("id") == candidate), {}
-            )
-            label = entry.get("section")
-            if label is None:
-                raise ReviewError(
-                    file=run.review(phase),
-                    field="--label",
-                    value=None,
-                    allowed="a section label for the approved candidate, e.g. --label verse",
-                )
-        decision = set_decision(
-            run.review(phase),
+        decision = record_decision(
+            run_dir=run_dir,
+            phase=phase,
             candidate_id=candidate,
             status=status_,
             label=label,
             notes=notes,
-            known_ids=ids,
         )
     except (ChromaticError, ValueError) as exc:
         raise _fail(exc) from None

@@ -22,11 +22,14 @@ from typing import Any, Final
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from agents.candidate_check import check_approved_candidates
 from agents.checkpoints import StrictSerializer
+from agents.fileio import leftover_temp_files, storage_errors
 from agents.graph import AgentContext, build_graph
 from agents.proposal import Proposal, dump_proposal, load_proposal
 from agents.review import approved_labels, read_decisions
-from agents.rundir import RunDir
+from agents.rundir import PHASES, RunDir
+from agents.runlock import LOCK_NAME, run_lock
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.executors import ExecutorSettings, SettingError, open_executor
@@ -153,21 +156,44 @@ def start_run(
     scoring: Mapping[str, object] | None = None,
 ) -> RunOutcome:
     """Validate the proposal, create ``out_dir/<slug>/`` and run until the first gate (or to
-    the end with ``auto_approve``). ``replace`` first deletes an earlier run of the same song
-    (only a folder that is a run directory). ``scoring``: the CLI's scoring options (see
-    :func:`scoring_settings`), used when ``hooks`` brings no executor."""
+    the end with ``auto_approve``), holding the run folder's lock throughout (a second process
+    gets RunInUseError). ``replace`` first deletes an earlier run of the same song (only a
+    folder that is a run directory, never one another process is using). ``scoring``: the
+    CLI's scoring options (see :func:`scoring_settings`), used when ``hooks`` brings no
+    executor. A run that fails before its first phase wrote candidates leaves no folder."""
     proposal = load_proposal(proposal_path)
     settings = scoring_settings(proposal, scoring)
     run = RunDir(out_dir / proposal.slug)
-    if replace and run.checkpoints.exists() and run.proposal.exists():
-        shutil.rmtree(run.root)
-    if run.checkpoints.exists():
-        raise RunStateError(
-            f"{run.root}: a run already exists here -- continue it with `chromatic resume "
-            f"{run.root}`, or pass another --out folder"
-        )
-    with scoring_hooks(hooks or Hooks(), settings) as scored:
+    with storage_errors(run.root):
         run.root.mkdir(parents=True, exist_ok=True)
+        with run_lock(run.root, command="run"):
+            if replace and run.checkpoints.exists() and run.proposal.exists():
+                _clear_run(run)
+            if run.checkpoints.exists():
+                raise RunStateError(
+                    f"{run.root}: a run already exists here -- continue it with "
+                    f"`chromatic resume {run.root}`, start it over with --replace, or pass "
+                    "another --out folder"
+                )
+            # Only a folder this run made (or emptied) is removed when the run fails.
+            owned = all(p.name == LOCK_NAME for p in run.root.iterdir())
+            try:
+                return _first_invoke(run, proposal, auto_approve, hooks, settings)
+            except Exception:
+                if owned and not run.review(PHASES[0]).is_file():
+                    # Failed before its first phase wrote candidates: nothing to resume.
+                    shutil.rmtree(run.root, ignore_errors=True)
+                raise
+
+
+def _first_invoke(
+    run: RunDir,
+    proposal: Proposal,
+    auto_approve: bool,
+    hooks: Hooks | None,
+    settings: ExecutorSettings,
+) -> RunOutcome:
+    with scoring_hooks(hooks or Hooks(), settings) as scored:
         dump_proposal(proposal, run.proposal)
         with open_graph(run) as graph:
             graph.invoke(
@@ -176,6 +202,17 @@ def start_run(
                 context=_context(run, auto_approve, scored),
             )
             return _outcome(graph, run)
+
+
+def _clear_run(run: RunDir) -> None:
+    """Delete everything in the run folder but its lock (which this process holds)."""
+    for child in run.root.iterdir():
+        if child.name == LOCK_NAME:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def check_review_ready(run: RunDir, phase: str, candidate_ids: list[str]) -> dict[str, str]:
@@ -214,6 +251,19 @@ def resume_run(
     approval, or re-run the node a crash interrupted. ``scoring``: the CLI's scoring options
     over the run's proposal.yml (see :func:`scoring_settings`)."""
     run = RunDir(run_dir).require_existing()
+    with storage_errors(run.root), run_lock(run.root, command="resume"):
+        for tmp in leftover_temp_files(run.root):
+            logger.info("removing %s (a write killed before its rename)", tmp)
+            tmp.unlink()
+        return _resume(run, auto_approve, hooks, scoring)
+
+
+def _resume(
+    run: RunDir,
+    auto_approve: bool,
+    hooks: Hooks | None,
+    scoring: Mapping[str, object] | None,
+) -> RunOutcome:
     # A hand-edited proposal.yml (and the scoring options) are checked before anything runs.
     settings = scoring_settings(load_proposal(run.proposal), scoring)
     with open_graph(run) as graph:
@@ -229,7 +279,17 @@ def resume_run(
             values = graph.get_state(THREAD).values
             ids = list(values["phases"][outcome.phase]["candidates"])
             if not auto_approve:
-                check_review_ready(run, outcome.phase, ids)
+                approvals = check_review_ready(run, outcome.phase, ids)
+                proposal = load_proposal(run.proposal)
+                check_approved_candidates(
+                    run,
+                    outcome.phase,
+                    approvals,
+                    plan=values["plan"],
+                    info=values["phases"][outcome.phase],
+                    meter=proposal.meter,
+                    bpm=proposal.bpm,
+                )
         with scoring_hooks(hooks or Hooks(), settings) as scored:
             ctx = _context(run, auto_approve, scored)
             command: Command[Any] | None = (

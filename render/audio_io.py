@@ -18,6 +18,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from music.errors import StorageError
 from render.errors import RenderError
 
 AUDIO_SUFFIXES: Final = (".wav", ".flac", ".mp3", ".ogg")
@@ -80,18 +81,29 @@ def write_audio(
         raise RenderError(f"{path}: audio contains NaN or infinite samples", path=path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        if suffix in (".wav", ".flac"):
-            import soundfile
-
-            subtype = "FLOAT" if (float_wav and suffix == ".wav") else "PCM_24"
-            soundfile.write(str(tmp), x, sample_rate, subtype=subtype)
-        else:
-            from pedalboard.io import AudioFile
-
-            quality: str | int = "V2" if suffix == ".mp3" else 128
-            with AudioFile(str(tmp), "w", sample_rate, x.shape[1], quality=quality) as fh:
-                fh.write(np.ascontiguousarray(np.clip(x, -1.0, 1.0).T))
+        try:
+            _encode(tmp, x, sample_rate, suffix=suffix, float_wav=float_wav)
+        except RuntimeError as exc:
+            # libsndfile and pedalboard report a refused write without its errno.
+            raise StorageError(
+                f"{path}: cannot write audio ({exc}) -- the disk may be full or the folder "
+                "not writable; free space or choose a writable --out folder"
+            ) from None
     return path
+
+
+def _encode(tmp: Path, x: np.ndarray, sample_rate: int, *, suffix: str, float_wav: bool) -> None:
+    if suffix in (".wav", ".flac"):
+        import soundfile
+
+        subtype = "FLOAT" if (float_wav and suffix == ".wav") else "PCM_24"
+        soundfile.write(str(tmp), x, sample_rate, subtype=subtype)
+    else:
+        from pedalboard.io import AudioFile
+
+        quality: str | int = "V2" if suffix == ".mp3" else 128
+        with AudioFile(str(tmp), "w", sample_rate, x.shape[1], quality=quality) as fh:
+            fh.write(np.ascontiguousarray(np.clip(x, -1.0, 1.0).T))
 
 
 def write_json(path: Path, data: Any) -> Path:
