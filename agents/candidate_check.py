@@ -1,8 +1,9 @@
 """Checks on a candidate's MIDI file before it is approved or promoted.
 
 A person may swap or edit ``<phase>/candidates/<id>.mid`` before approving it. What is promoted
-must still fit the song: a readable file in the proposal's meter and tempo, no note past the
-end of the section it was made for, and a playable number of notes. Anything else is one
+must still fit the song: a readable file in the proposal's meter and tempo, no note starting
+after the end of the section it was made for (none ringing more than a bar past it), and a
+playable number of notes. Anything else is one
 MidiFileError naming the file, the field, the value and what is allowed.
 """
 
@@ -20,8 +21,11 @@ from music.midi_io import Song, read_midi
 #: Most notes a candidate may hold per bar, all tracks together (a busy 16th-note drum bar with
 #: every voice is under 64; 256 leaves room for rolls and dense chords).
 MAX_NOTES_PER_BAR: Final = 256
-#: How far (in quarter notes) a note may ring past the section's end: ticks round.
-END_TOLERANCE_QN: Final = 1 / 32
+#: How late (quarter notes) a note may start after the section's end: a drummer's micro-timing
+#: pushes the last hits a little late.
+LATE_START_QN: Final = 1 / 8
+#: How long (bars) a note started in the section may ring past its end (a last hit's tail).
+RING_BARS: Final = 1
 #: The file's tempo may differ from the proposal's by this much (bpm; a file stores whole us).
 BPM_TOLERANCE: Final = 0.01
 
@@ -52,12 +56,14 @@ def check_candidate_midi(path: Path, *, meter: Meter, bpm: float, bars: int) -> 
             file=path, field="tempo", value=f"{song.bpm:g} bpm", allowed=f"the song's {bpm:g} bpm"
         )
     length = bars * meter.bar_qn
-    if song.end > length + END_TOLERANCE_QN:
+    last_start = max(n.start for p in song.parts for n in p.notes)
+    if last_start >= length + LATE_START_QN or song.end > length + RING_BARS * meter.bar_qn:
         raise MidiFileError(
             file=path,
             field="length",
             value=f"{song.end / meter.bar_qn:g} bars ({song.end:g} quarter notes)",
-            allowed=f"at most the section's {bars} bars of {meter} ({length:g} quarter notes)",
+            allowed=f"the section's {bars} bars of {meter} ({length:g} quarter notes): no note "
+            f"starting after its end, none ringing more than {RING_BARS} bar past it",
         )
     notes = sum(len(p.notes) for p in song.parts)
     if notes > MAX_NOTES_PER_BAR * bars:

@@ -9,6 +9,7 @@ here around the whole run from the scoring settings: the CLI's options over the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import shutil
@@ -165,6 +166,7 @@ def start_run(
     settings = scoring_settings(proposal, scoring)
     run = RunDir(out_dir / proposal.slug)
     with storage_errors(run.root):
+        made = [p for p in (run.root, *run.root.parents) if not p.exists()]
         run.root.mkdir(parents=True, exist_ok=True)
         with run_lock(run.root, command="run"):
             if replace and run.checkpoints.exists() and run.proposal.exists():
@@ -183,6 +185,9 @@ def start_run(
                 if owned and not run.review(PHASES[0]).is_file():
                     # Failed before its first phase wrote candidates: nothing to resume.
                     shutil.rmtree(run.root, ignore_errors=True)
+                    for folder in made[1:]:  # the --out folders made for it, if still empty
+                        with contextlib.suppress(OSError):
+                            folder.rmdir()
                 raise
 
 
