@@ -8,7 +8,7 @@ that comes from review.yml is printed as it is (an id such as ``[chord_002]`` st
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -124,33 +124,17 @@ def review(run_dir: RunDirArg, phase: PhaseArg = "chords") -> None:
 def _decide(
     run_dir: Path, phase: str, candidate: str, status_: str, label: str | None, notes: str | None
 ) -> None:
-    from agents.review import load_review_document, set_decision
-    from agents.rundir import RunDir
-    from music.errors import ChromaticError, ReviewError
+    from agents.decisions import record_decision
+    from music.errors import ChromaticError
 
     try:
-        run = RunDir(run_dir).require_existing()
-        ids = _review_ids(run_dir, phase)
-        if status_ == "approved" and label is None:
-            doc = load_review_document(run.review(phase))
-            entry: dict[str, Any] = next(
-                (c for c in doc["candidates"] if c.get("id") == candidate), {}
-            )
-            label = entry.get("section")
-            if label is None:
-                raise ReviewError(
-                    file=run.review(phase),
-                    field="--label",
-                    value=None,
-                    allowed="a section label for the approved candidate, e.g. --label verse",
-                )
-        decision = set_decision(
-            run.review(phase),
+        decision = record_decision(
+            run_dir=run_dir,
+            phase=phase,
             candidate_id=candidate,
             status=status_,
             label=label,
             notes=notes,
-            known_ids=ids,
         )
     except (ChromaticError, ValueError) as exc:
         raise fail(exc) from None

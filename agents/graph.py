@@ -20,6 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents.candidate_check import check_approved_candidates
 from agents.fileio import write_text_atomic
 from agents.phases.bass import PHASE as BASS
 from agents.phases.bass import run_bass_phase
@@ -178,7 +179,19 @@ def _gate(phase: str) -> Any:
 
 def _promote(phase: str) -> Any:
     def promote_node(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
-        approvals = state["phases"][phase]["approvals"]
+        ctx = runtime.context
+        info = state["phases"][phase]
+        approvals = info["approvals"]
+        # A person may have edited or swapped a file since approving it.
+        check_approved_candidates(
+            ctx.run,
+            phase,
+            approvals,
+            plan=state["plan"],
+            info=info,
+            meter=ctx.proposal.meter,
+            bpm=ctx.proposal.bpm,
+        )
         promoted = promote(run=runtime.context.run, phase=phase, approvals=approvals)
         return {"phases": {phase: {"approved": promoted, "status": "promoted"}}}
 

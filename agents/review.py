@@ -95,11 +95,14 @@ def load_review_document(path: Path) -> Any:
 def validate_decisions(
     path: Path, doc: Mapping[str, Any], *, known_ids: Sequence[str]
 ) -> list[Decision]:
-    """Check every candidate's human fields; return the decisions in file order."""
+    """Check the file holds exactly the run's candidates (``known_ids``: none lost, renamed
+    or invented), every value it shows (:func:`check_shown_values`) and every candidate's human
+    fields; return the decisions in file order."""
     known = set(known_ids)
     seen: set[str] = set()
     decisions: list[Decision] = []
     approved_by_label: dict[str, str] = {}
+    # Ids first (each a known one, once), then none lost, then each entry's values.
     for index, entry in enumerate(doc["candidates"]):
         if not isinstance(entry, Mapping):
             raise ReviewError(
@@ -121,6 +124,10 @@ def validate_decisions(
                 file=path, field=f"candidates[{cid}].id", value=cid, allowed="each id once"
             )
         seen.add(cid)
+    check_candidate_set(path, doc, known_ids=known_ids)
+    for entry in doc["candidates"]:
+        cid = entry["id"]
+        check_shown_values(path, cid, entry, count=len(known))
         status = entry.get("status", "pending")
         if status not in STATUSES:
             raise ReviewError(
@@ -171,6 +178,95 @@ def validate_decisions(
         notes = entry.get("notes") or ""
         decisions.append(Decision(candidate_id=cid, status=status, label=label, notes=str(notes)))
     return decisions
+
+
+def check_candidate_set(path: Path, doc: Mapping[str, Any], *, known_ids: Sequence[str]) -> None:
+    """review.yml lists every candidate the run made, and no other: a truncated file, or one
+    whose ids were renamed, would otherwise lose candidates for good."""
+    listed = [e.get("id") for e in doc["candidates"] if isinstance(e, Mapping)]
+    missing = [cid for cid in known_ids if cid not in listed]
+    unknown = [str(cid) for cid in listed if cid not in set(known_ids)]
+    if not missing and not unknown:
+        return
+    problems = []
+    if missing:
+        problems.append(f"missing {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown {', '.join(unknown)}")
+    raise ReviewError(
+        file=path,
+        field="candidates",
+        value="; ".join(problems),
+        allowed=(
+            f"exactly the {len(known_ids)} candidates this phase made "
+            f"({', '.join(known_ids)}); edit only label, status and notes (a truncated or "
+            "renamed file is refused so no candidate is lost)"
+        ),
+    )
+
+
+def _number(path: Path, field: str, value: object, *, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        raise ReviewError(
+            file=path, field=field, value=value, allowed=f"a number from {low:g} to {high:g}"
+        )
+    return float(value)
+
+
+def check_shown_values(path: Path, cid: str, entry: Mapping[str, Any], *, count: int) -> None:
+    """The values ``chromatic review`` shows (rank, composite, theory scores, the chromatic
+    distributions, confidence and match) are what chromatic wrote: numbers in range, a
+    mapping of them, or null where no scorer ran. Raises ReviewError naming candidate and
+    field."""
+    where = f"candidates[{cid}]"
+    rank = entry.get("rank")
+    if isinstance(rank, bool) or not isinstance(rank, int) or not 1 <= rank <= count:
+        raise ReviewError(
+            file=path, field=f"{where}.rank", value=rank, allowed=f"a whole number 1..{count}"
+        )
+    scores = entry.get("scores")
+    if not isinstance(scores, Mapping):
+        raise ReviewError(
+            file=path,
+            field=f"{where}.scores",
+            value=scores,
+            allowed="a mapping with composite, theory and chromatic (as chromatic wrote it)",
+        )
+    _number(path, f"{where}.scores.composite", scores.get("composite"), low=0, high=1)
+    theory = scores.get("theory")
+    if not isinstance(theory, Mapping) or "total" not in theory:
+        raise ReviewError(
+            file=path,
+            field=f"{where}.scores.theory",
+            value=theory,
+            allowed="a mapping of theory scores with a total",
+        )
+    for name, value in theory.items():
+        _number(path, f"{where}.scores.theory.{name}", value, low=0, high=1)
+    chromatic = scores.get("chromatic")
+    if chromatic is None:
+        return
+    if not isinstance(chromatic, Mapping):
+        raise ReviewError(
+            file=path,
+            field=f"{where}.scores.chromatic",
+            value=chromatic,
+            allowed="null (no scorer) or a mapping of axes, confidence and match",
+        )
+    for name in ("match", "confidence"):
+        _number(path, f"{where}.scores.chromatic.{name}", chromatic.get(name), low=0, high=1)
+    for axis, modes in chromatic.items():
+        if axis in ("match", "confidence"):
+            continue
+        if not isinstance(modes, Mapping):
+            raise ReviewError(
+                file=path,
+                field=f"{where}.scores.chromatic.{axis}",
+                value=modes,
+                allowed="a mapping of modes to probabilities",
+            )
+        for mode, value in modes.items():
+            _number(path, f"{where}.scores.chromatic.{axis}.{mode}", value, low=0, high=1)
 
 
 def read_decisions(path: Path, *, known_ids: Sequence[str]) -> list[Decision]:

@@ -9,6 +9,7 @@ here around the whole run from the scoring settings: the CLI's options over the 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import shutil
@@ -22,11 +23,15 @@ from typing import Any, Final
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from agents.candidate_check import check_approved_candidates
+from agents.checkpoints import StrictSerializer
+from agents.fileio import leftover_temp_files, storage_errors
 from agents.graph import AgentContext, build_graph
 from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
 from agents.review import approved_labels, read_decisions
 from agents.run_state import THREAD_ID, RunOutcome
-from agents.rundir import RunDir
+from agents.rundir import PHASES, RunDir
+from agents.runlock import LOCK_NAME, run_lock
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.executors import ExecutorSettings, SettingError, open_executor
@@ -99,9 +104,11 @@ def scoring_hooks(hooks: Hooks, settings: ExecutorSettings) -> Iterator[Hooks]:
 
 @contextmanager
 def open_graph(run: RunDir) -> Iterator[Any]:
+    """The agent graph on the run's checkpoint database, read with the strict serializer
+    (a stored object of a type this program never writes is refused, never rebuilt)."""
     conn = sqlite3.connect(str(run.checkpoints), check_same_thread=False)
     try:
-        yield build_graph(SqliteSaver(conn))
+        yield build_graph(SqliteSaver(conn, serde=StrictSerializer(run.checkpoints)))
     finally:
         conn.close()
 
@@ -163,29 +170,56 @@ def start_run(
     iteration: str | None = None,
 ) -> RunOutcome:
     """Validate the proposal, create ``out_dir/<slug>/`` and run until the first gate (or to
-    the end with ``auto_approve``). ``iteration``: which iteration of a file of several (an
+    the end with ``auto_approve``), holding the run folder's lock throughout (a second process
+    gets RunInUseError). ``iteration``: which iteration of a file of several (an
     ``iteration_id`` or a number; default the one with ``is_final: true``, else the last);
     its run folder is named after title and iteration id (:meth:`ProposalFile.run_name`).
     ``replace`` first deletes an earlier run of the same song (only a folder that is a run
-    directory). ``scoring``: the CLI's scoring options (see :func:`scoring_settings`), used
-    when ``hooks`` brings no executor. ``render``: the CLI's render options
-    (:func:`render_settings`), kept with the run for its render."""
+    directory, never one another process is using). ``scoring``: the CLI's scoring options
+    (see :func:`scoring_settings`), used when ``hooks`` brings no executor. ``render``: the
+    CLI's render options (:func:`render_settings`), kept with the run for its render. A run
+    that fails before its first phase wrote candidates leaves no folder."""
     source = read_proposal_file(proposal_path)
     index = source.select(iteration)
     proposal = source.proposal(index)
     settings = scoring_settings(proposal, scoring)
     rendering = render_settings(render)
     run = RunDir(out_dir / source.run_name(index, proposal))
-    if replace and run.checkpoints.exists() and run.proposal.exists():
-        shutil.rmtree(run.root)
-    if run.checkpoints.exists():
-        raise RunStateError(
-            f"{run.root}: a run already exists here -- continue it with `chromatic resume "
-            f"{run.root}`, start it over with `chromatic run {proposal_path} --replace` "
-            "(deletes that run), or pass another --out folder"
-        )
-    with scoring_hooks(hooks or Hooks(), settings) as scored:
+    with storage_errors(run.root):
+        made = [p for p in (run.root, *run.root.parents) if not p.exists()]
         run.root.mkdir(parents=True, exist_ok=True)
+        with run_lock(run.root, command="run"):
+            if replace and run.checkpoints.exists() and run.proposal.exists():
+                _clear_run(run)
+            if run.checkpoints.exists():
+                raise RunStateError(
+                    f"{run.root}: a run already exists here -- continue it with "
+                    f"`chromatic resume {run.root}`, start it over with `chromatic run "
+                    f"{proposal_path} --replace` (deletes that run), or pass another --out folder"
+                )
+            # Only a folder this run made (or emptied) is removed when the run fails.
+            owned = all(p.name == LOCK_NAME for p in run.root.iterdir())
+            try:
+                return _first_invoke(run, proposal, auto_approve, hooks, settings, rendering)
+            except Exception:
+                if owned and not run.review(PHASES[0]).is_file():
+                    # Failed before its first phase wrote candidates: nothing to resume.
+                    shutil.rmtree(run.root, ignore_errors=True)
+                    for folder in made[1:]:  # the --out folders made for it, if still empty
+                        with contextlib.suppress(OSError):
+                            folder.rmdir()
+                raise
+
+
+def _first_invoke(
+    run: RunDir,
+    proposal: Proposal,
+    auto_approve: bool,
+    hooks: Hooks | None,
+    settings: ExecutorSettings,
+    rendering: RenderSettings | None,
+) -> RunOutcome:
+    with scoring_hooks(hooks or Hooks(), settings) as scored:
         dump_proposal(proposal, run.proposal)
         with open_graph(run) as graph:
             start: dict[str, Any] = {"run_dir": str(run.root), "phases": {}}
@@ -193,6 +227,17 @@ def start_run(
                 start["render_settings"] = rendering.to_dict()
             graph.invoke(start, THREAD, context=_context(run, auto_approve, scored, rendering))
             return _outcome(graph, run)
+
+
+def _clear_run(run: RunDir) -> None:
+    """Delete everything in the run folder but its lock (which this process holds)."""
+    for child in run.root.iterdir():
+        if child.name == LOCK_NAME:
+            continue
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
 
 
 def check_review_ready(run: RunDir, phase: str, candidate_ids: list[str]) -> dict[str, str]:
@@ -233,6 +278,20 @@ def resume_run(
     over the run's proposal.yml (see :func:`scoring_settings`); ``render``: render options for
     this command's render (else those the run was started with)."""
     run = RunDir(run_dir).require_existing()
+    with storage_errors(run.root), run_lock(run.root, command="resume"):
+        for tmp in leftover_temp_files(run.root):
+            logger.info("removing %s (a write killed before its rename)", tmp)
+            tmp.unlink()
+        return _resume(run, auto_approve, hooks, scoring, render)
+
+
+def _resume(
+    run: RunDir,
+    auto_approve: bool,
+    hooks: Hooks | None,
+    scoring: Mapping[str, object] | None,
+    render: Mapping[str, object] | None,
+) -> RunOutcome:
     # A hand-edited proposal.yml (and the scoring options) are checked before anything runs.
     settings = scoring_settings(load_proposal(run.proposal), scoring)
     rendering = render_settings(render)
@@ -249,7 +308,17 @@ def resume_run(
             values = graph.get_state(THREAD).values
             ids = list(values["phases"][outcome.phase]["candidates"])
             if not auto_approve:
-                check_review_ready(run, outcome.phase, ids)
+                approvals = check_review_ready(run, outcome.phase, ids)
+                proposal = load_proposal(run.proposal)
+                check_approved_candidates(
+                    run,
+                    outcome.phase,
+                    approvals,
+                    plan=values["plan"],
+                    info=values["phases"][outcome.phase],
+                    meter=proposal.meter,
+                    bpm=proposal.bpm,
+                )
         with scoring_hooks(hooks or Hooks(), settings) as scored:
             ctx = _context(run, auto_approve, scored, rendering)
             command: Command[Any] | None = (

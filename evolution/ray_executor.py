@@ -72,9 +72,10 @@ def ray_session(
 ) -> Iterator[bool]:
     """Use the Ray this process is connected to, else join ``address`` (a cluster started with
     ``ray start --head``; ``"auto"`` finds a local one), else start a local Ray with
-    ``num_cpus`` CPUs (default 2), no dashboard, and workers at this process's priority
-    (not Ray's default nice 15). Yields True when this call started or joined Ray, and then
-    shuts it down on exit; a Ray already running is left as it is."""
+    ``num_cpus`` CPUs (default 2) bound to 127.0.0.1 (:func:`loopback_only`), no dashboard,
+    and workers at this process's priority (not Ray's default nice 15). Yields True when this
+    call started or joined Ray, and then shuts it down on exit; a Ray already running is left
+    as it is."""
     import ray
 
     if ray.is_initialized():
@@ -83,17 +84,49 @@ def ray_session(
     if address is not None:
         logger.info("joining the Ray cluster at %s", address)
         ray.init(address=address, log_to_driver=True)
-    else:
-        cpus = 2 if num_cpus is None else num_cpus
-        logger.info("starting a local Ray with %d CPUs", cpus)
-        # Ray lowers its workers' priority (nice 15) by default; here the workers do this
-        # command's main work, so they keep the priority of the command that started them.
-        config = {"worker_niceness": 0}
+        try:
+            yield True
+        finally:
+            ray.shutdown()
+        return
+    cpus = 2 if num_cpus is None else num_cpus
+    logger.info("starting a local Ray with %d CPUs on 127.0.0.1", cpus)
+    # Ray lowers its workers' priority (nice 15) by default; here the workers do this
+    # command's main work, so they keep the priority of the command that started them.
+    config = {"worker_niceness": 0}
+    with loopback_only():
         ray.init(num_cpus=cpus, num_gpus=num_gpus, include_dashboard=False, _system_config=config)
+        try:
+            yield True
+        finally:
+            ray.shutdown()
+
+
+#: Ray's switch for multi-machine clusters; off, a local Ray uses and listens on 127.0.0.1.
+_CLUSTER_ENV: Final = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+
+
+@contextmanager
+def loopback_only() -> Iterator[None]:
+    """While it lasts, a Ray started here binds its node (GCS, raylet, workers) to 127.0.0.1
+    instead of the machine's network address, so nothing outside this machine can reach it.
+    Ray does so when its cluster switch is off (its own default on macOS and Windows); the
+    switch is read by the Ray processes started now (environment) and by this process's Ray
+    (its constant), and both are put back on exit, so joining a cluster later works."""
+    from ray._private import ray_constants
+
+    saved_env = os.environ.get(_CLUSTER_ENV)
+    saved_flag = ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[_CLUSTER_ENV] = "0"
+    ray_constants.ENABLE_RAY_CLUSTER = False
     try:
-        yield True
+        yield
     finally:
-        ray.shutdown()
+        ray_constants.ENABLE_RAY_CLUSTER = saved_flag
+        if saved_env is None:
+            os.environ.pop(_CLUSTER_ENV, None)
+        else:
+            os.environ[_CLUSTER_ENV] = saved_env
 
 
 class PoolStartError(RuntimeError):

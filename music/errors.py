@@ -45,3 +45,7 @@ class MidiFileError(InputError):
 
 class RunStateError(ChromaticError):
     """A run directory that is missing, incomplete or in the wrong state for a command."""
+
+
+class StorageError(ChromaticError):
+    """A write the disk or folder refused (full, read-only, not permitted, too large)."""

@@ -162,11 +162,11 @@ def write_midi(song: Song, path: Path, *, instrument_names: bool = False) -> Pat
     return path
 
 
-def read_midi(path: Path) -> Song:
-    """Read a MIDI file into a :class:`Song`. Times are converted to quarter notes.
-
-    Raises MidiFileError (naming the file) for a missing, unparsable or note-less file.
-    """
+def open_midi(path: Path) -> mido.MidiFile:
+    """Parse a MIDI file with mido, refusing what no reader here can time: a missing or
+    unparsable file, type 2, SMPTE time division (frames per second instead of ticks per
+    quarter note) and a division of 0 ticks. Raises MidiFileError naming the file."""
+    path = Path(path)
     if not path.is_file():
         raise MidiFileError(
             file=path, field="file", value=str(path), allowed="an existing MIDI file"
@@ -182,6 +182,32 @@ def read_midi(path: Path) -> Song:
         ) from exc
     if mid.type == 2:
         raise MidiFileError(file=path, field="type", value=2, allowed="MIDI file type 0 or 1")
+    division = mid.ticks_per_beat
+    if division < 0:
+        # mido reads the header's division as signed: SMPTE timing is negative.
+        fps, per_frame = -((division >> 8) | ~0xFF), division & 0xFF
+        raise MidiFileError(
+            file=path,
+            field="time division",
+            value=f"SMPTE {fps} fps x {per_frame} ticks per frame",
+            allowed="ticks per quarter note (metrical timing, 1..32767), as DAWs export",
+        )
+    if division == 0:
+        raise MidiFileError(
+            file=path,
+            field="ticks per beat",
+            value=0,
+            allowed="1..32767 ticks per quarter note (480 or 960 as DAWs export)",
+        )
+    return mid
+
+
+def read_midi(path: Path) -> Song:
+    """Read a MIDI file into a :class:`Song`. Times are converted to quarter notes.
+
+    Raises MidiFileError (naming the file) for a missing, unparsable or note-less file.
+    """
+    mid = open_midi(path)
     tpq = mid.ticks_per_beat
     bpm = 120.0
     meter: Meter | None = None

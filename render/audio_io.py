@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import numpy as np
 
+from music.errors import StorageError
 from render.errors import RenderError
 
 AUDIO_SUFFIXES: Final = (".wav", ".flac", ".mp3", ".ogg")
@@ -118,7 +119,14 @@ def write_audio(
     x = _checked(path, audio)
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
-        encode_audio(tmp, x, sample_rate, suffix=suffix, wav_format=wav_format)
+        try:
+            encode_audio(tmp, x, sample_rate, suffix=suffix, wav_format=wav_format)
+        except RuntimeError as exc:
+            # libsndfile and pedalboard report a refused write without its errno.
+            raise StorageError(
+                f"{path}: cannot write audio ({exc}) -- the disk may be full or the folder "
+                "not writable; free space or choose a writable --out folder"
+            ) from None
     return path
 
 

@@ -56,6 +56,12 @@ logger = logging.getLogger(__name__)
 ARTIFACT_PACKAGE: Final = "scoring.data"
 ARTIFACT_NAME: Final = "chromatic_scorer.onnx"
 SUPPORTED_FORMAT: Final = ("chromatic-scorer", 1)
+#: The model always runs on a multiple of this many rows (the batch padded with copies of its
+#: last row). onnxruntime's CPU kernels compute the rows of a partial block of rows (a batch of
+#: 1, 2, 3, 7, 9 ...) through other code paths that differ in the last float bit, so without
+#: padding a candidate's score depended on how its batch was cut: the same seed gave other
+#: candidates on a Ray pool (batches split over actors) than in-process.
+ROW_BLOCK: Final = 16
 _REQUIRED_SIDECAR: Final = (
     "format",
     "format_version",
@@ -344,6 +350,18 @@ class ChromaticScorer:
                 modality,
             )
 
+    def _run(self, inputs: dict[str, NDArray[np.float32]]) -> dict[str, NDArray[np.float32]]:
+        """The model's outputs for ``inputs`` (``B`` rows each), run on ``B`` padded to a
+        multiple of :data:`ROW_BLOCK`, so each row's result is the same in any batch."""
+        n = len(inputs["roll"])
+        extra = -n % ROW_BLOCK
+        if extra:
+            inputs = {
+                k: np.concatenate([v, np.repeat(v[-1:], extra, axis=0)]) for k, v in inputs.items()
+            }
+        out = self.model.run(inputs)
+        return {k: v[:n] for k, v in out.items()}
+
     # ------------------------------------------------------------------ scoring
     def analyse_batch(
         self,
@@ -355,7 +373,7 @@ class ChromaticScorer:
         """Every number for a population, in one onnxruntime call (see the module docstring)."""
         name = parse_color(color)
         vec = self._concept_vector(concept)
-        out = self.model.run(self.model_inputs(candidates, vec))
+        out = self._run(self.model_inputs(candidates, vec))
         concept_z = (out["concept_sim"].astype(np.float64) - out["concept_ref_mean"]) / np.maximum(
             out["concept_ref_std"].astype(np.float64), 1e-6
         )
@@ -389,7 +407,7 @@ class ChromaticScorer:
         """The music embeddings ``[B, 384]`` (unit vectors in the MiniLM text space)."""
         neutral = np.zeros(EMBED_DIM, dtype=np.float32)
         neutral[0] = 1.0  # any unit concept: the embedding does not depend on it
-        return self.model.run(self.model_inputs(candidates, neutral))["embedding"]
+        return self._run(self.model_inputs(candidates, neutral))["embedding"]
 
     def pair_confidence(
         self, candidates: Sequence[Candidate], texts: NDArray[np.float32]
@@ -397,7 +415,7 @@ class ChromaticScorer:
         """Confidence ``[B]`` that candidate ``i`` belongs with text embedding ``texts[i]``."""
         if texts.shape != (len(candidates), EMBED_DIM):
             raise ValueError(f"texts: shape {texts.shape} -- one [{EMBED_DIM}] row per candidate")
-        return self.model.run(self.model_inputs(candidates, texts))["confidence"]
+        return self._run(self.model_inputs(candidates, texts))["confidence"]
 
     def score_batch(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,15 @@ def review(tmp_path: Path) -> Path:
             "id": cid,
             "midi_file": f"candidates/{cid}.mid",
             "rank": i + 1,
-            "scores": {"composite": 0.5},
+            "scores": {
+                "composite": 0.5,
+                "theory": {"voice_leading": 0.6, "total": 0.55},
+                "chromatic": {
+                    "temporal": {"past": 0.2, "present": 0.7, "future": 0.1},
+                    "confidence": 0.4,
+                    "match": 0.48,
+                },
+            },
         }
         for i, cid in enumerate(IDS)
     ]
@@ -133,3 +142,79 @@ def test_failed_write_leaves_the_previous_file(
         )
     assert review.read_bytes() == before
     assert list(review.parent.glob(".*tmp")) == []
+
+
+def _load(path: Path) -> Any:
+    return yaml_round_trip().load(path.read_text())
+
+
+def _dump(path: Path, doc: Any) -> None:
+    with path.open("w") as fh:
+        yaml_round_trip().dump(doc, fh)
+
+
+def test_truncated_review_names_the_lost_candidates(review: Path) -> None:
+    doc = _load(review)
+    del doc["candidates"][1:]
+    _dump(review, doc)
+    with pytest.raises(ReviewError) as info:
+        read_decisions(review, known_ids=IDS)
+    msg = str(info.value)
+    assert str(review) in msg and "missing chord_002, chord_003" in msg
+
+
+def test_cut_mid_entry_review_is_refused(review: Path) -> None:
+    text = review.read_text()
+    review.write_text(text[: text.index("chord_002") + len("chord_002")])
+    with pytest.raises(ReviewError, match="missing chord_003"):
+        read_decisions(review, known_ids=IDS)
+
+
+def test_renamed_or_invented_ids_are_refused(review: Path) -> None:
+    _edit(review, 2, id="chord_009")
+    with pytest.raises(ReviewError) as info:
+        read_decisions(review, known_ids=IDS)
+    assert "candidates[2].id: 'chord_009' -- one of the generated ids" in str(info.value)
+    _edit(review, 2, id="chord_001")
+    with pytest.raises(ReviewError, match=r"candidates\[chord_001\]\.id: 'chord_001' -- each id"):
+        read_decisions(review, known_ids=IDS)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field"),
+    [
+        (("scores", "composite"), "banana", "candidates[chord_001].scores.composite"),
+        (("scores", "composite"), None, "candidates[chord_001].scores.composite"),
+        (("scores", "composite"), 3.5, "candidates[chord_001].scores.composite"),
+        (("scores", "theory", "total"), "x", "candidates[chord_001].scores.theory.total"),
+        (("scores", "chromatic", "match"), None, "candidates[chord_001].scores.chromatic.match"),
+        (
+            ("scores", "chromatic", "temporal", "past"),
+            -1,
+            "candidates[chord_001].scores.chromatic.temporal.past",
+        ),
+        (("rank",), "first", "candidates[chord_001].rank"),
+        (("rank",), 0, "candidates[chord_001].rank"),
+        (("scores",), None, "candidates[chord_001].scores"),
+    ],
+)
+def test_broken_shown_values_name_candidate_and_field(
+    review: Path, path: tuple[str, ...], value: object, field: str
+) -> None:
+    doc = _load(review)
+    target = doc["candidates"][0]
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    _dump(review, doc)
+    with pytest.raises(ReviewError) as info:
+        read_decisions(review, known_ids=IDS)
+    assert f"{field}: {value!r}" in str(info.value)
+
+
+def test_chromatic_null_is_allowed(review: Path) -> None:
+    doc = _load(review)
+    for entry in doc["candidates"]:
+        entry["scores"]["chromatic"] = None
+    _dump(review, doc)
+    assert len(read_decisions(review, known_ids=IDS)) == 3

@@ -391,3 +391,41 @@ def test_a_marker_needs_a_name_and_a_time() -> None:
         replace(_song(Meter(4, 4)), markers=((-1.0, "verse"),))
     with pytest.raises(ValueError, match=r"Song\.markers"):
         replace(_song(Meter(4, 4)), markers=((0.0, " "),))
+
+
+def _smf_with_division(division: int) -> bytes:
+    """A one-note type 0 file whose header says ``division`` (raw 16 bits)."""
+    track = b"\x00\x90\x3c\x40\x60\x80\x3c\x00\x00\xff\x2f\x00"
+    header = b"MThd" + (6).to_bytes(4, "big") + b"\x00\x00\x00\x01" + division.to_bytes(2, "big")
+    return header + b"MTrk" + len(track).to_bytes(4, "big") + track
+
+
+@pytest.mark.parametrize(
+    ("division", "field", "value"),
+    [
+        (0, "ticks per beat", "0"),
+        (0xE728, "time division", "SMPTE 25 fps x 40 ticks per frame"),
+        (0xE250, "time division", "SMPTE 30 fps x 80 ticks per frame"),
+    ],
+)
+def test_zero_ticks_and_smpte_timing_are_one_error_naming_the_file(
+    tmp_path: Path, division: int, field: str, value: str
+) -> None:
+    path = tmp_path / "odd.mid"
+    path.write_bytes(_smf_with_division(division))
+    with pytest.raises(MidiFileError) as info:
+        read_midi(path)
+    msg = str(info.value)
+    assert msg.startswith(f"{path}: {field}: ") and value in msg
+
+
+def test_drum_reader_refuses_smpte_timing_too(tmp_path: Path) -> None:
+    from training.drums.tokenizer import read_performance
+
+    path = tmp_path / "groove.mid"
+    path.write_bytes(_smf_with_division(0xE728))
+    with pytest.raises(MidiFileError, match=r"groove\.mid: time division: 'SMPTE 25 fps"):
+        read_performance(path)
+    path.write_bytes(_smf_with_division(0))
+    with pytest.raises(MidiFileError, match=r"groove\.mid: ticks per beat: 0"):
+        read_performance(path)

@@ -80,6 +80,22 @@ def test_score_batch_equals_score_per_item(
         assert 0.0 < got.match < 1.0 and 0.0 <= got.confidence <= 1.0
 
 
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 9, 16])
+def test_a_score_does_not_depend_on_how_the_batch_was_cut(
+    scorer: ChromaticScorer, population: list[ScorerInput], size: int
+) -> None:
+    # Bit for bit: a Ray pool cuts a population into other batches than in-process scoring,
+    # and the same seed must give the same evolution either way.
+    concept = SCENARIOS[0].concept
+    whole = scorer.score_batch(population, concept, color="Indigo")
+    cut = [
+        score
+        for start in range(0, len(population), size)
+        for score in scorer.score_batch(population[start : start + size], concept, color="Indigo")
+    ]
+    assert cut == whole
+
+
 def test_precomputed_features_and_concept_vectors_score_the_same(
     scorer: ChromaticScorer, population: list[ScorerInput]
 ) -> None:

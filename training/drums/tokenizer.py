@@ -28,7 +28,7 @@ from generators.drums.tokens import (
     header,
     steps_per_bar,
 )
-from music.errors import MidiFileError
+from music.midi_io import open_midi
 
 #: Roland TD-11 note -> drum class index (see :data:`generators.drums.tokens.DRUM_CLASSES`).
 TD11_TO_CLASS: Final[dict[int, int]] = {
@@ -76,15 +76,7 @@ class Performance:
 def read_performance(path: Path) -> Performance:
     """Read a Groove MIDI file (or any drum MIDI in TD-11 or GM notes) into bars of hits.
     Raises MidiFileError for a missing or unparsable file."""
-    try:
-        mid = mido.MidiFile(path)
-    except (OSError, EOFError, ValueError, KeyError, IndexError) as exc:
-        raise MidiFileError(
-            file=path,
-            field="contents",
-            value=f"{type(exc).__name__}: {exc}",
-            allowed="a standard MIDI file",
-        ) from exc
+    mid = open_midi(path)
     tpq = mid.ticks_per_beat
     num, den, tempo = 4, 4, 500000
     onsets: list[tuple[int, int, int]] = []

@@ -23,13 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-import mido
 import numpy as np
 
 from music.errors import MidiFileError
 from music.keys import Key, parse_key
 from music.meter import Meter
-from music.midi_io import read_midi
+from music.midi_io import open_midi, read_midi
 from music.notes import Note, Part
 from training.scorer.sources_common import (
     UNKNOWN_BPM,
@@ -96,7 +95,7 @@ def _best_key(candidates: list[Key], hist: np.ndarray) -> Key:
 def nottingham_key(path: Path, parts: tuple[Part, ...]) -> Key:
     """The best-fitting key among the file's key signatures and their relatives."""
     candidates: list[Key] = []
-    for track in mido.MidiFile(path).tracks:
+    for track in open_midi(path).tracks:
         for msg in track:
             if msg.type == "key_signature":
                 try:
