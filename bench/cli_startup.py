@@ -76,12 +76,12 @@ def _make_run(folder: Path) -> Path:
     with proposal.open("w") as fh:
         YAML(typ="safe").dump(PROPOSAL, fh)
     out = folder / "runs"
-    _timed([sys.executable, "-m", "agents.cli", "run", str(proposal), "--out", str(out)])
+    _timed([sys.executable, "-m", "cli", "run", str(proposal), "--out", str(out)])
     return out / "startup-bench"
 
 
 def main() -> dict[str, Any]:
-    cli = [sys.executable, "-m", "agents.cli"]
+    cli = [sys.executable, "-m", "cli"]
     with tempfile.TemporaryDirectory() as tmp:
         run = str(_make_run(Path(tmp)))
         commands = {

@@ -37,7 +37,7 @@ def _long_proposal(folder: Path) -> Path:
 def _run(proposal: Path, out: Path) -> dict[str, Any]:
     """Run one song in a child process; its CPU and peak RSS from the OS's accounting."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "agents.cli", "run", str(proposal), "--auto-approve"]
+    cmd = [sys.executable, "-m", "cli", "run", str(proposal), "--auto-approve"]
     cmd += ["--replace", "--out", str(out)]
     pid_t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

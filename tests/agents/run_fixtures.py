@@ -13,7 +13,7 @@ from ruamel.yaml import YAML
 
 from agents.runner import start_run
 
-CLI = [sys.executable, "-m", "agents.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 SMALL_PROPOSAL: dict[str, object] = {
     "title": "Lamp Song",

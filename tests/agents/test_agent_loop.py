@@ -19,7 +19,7 @@ from agents.review import read_decisions, set_decision
 from agents.runner import resume_run, run_status, start_run
 from music.errors import ReviewError, RunStateError
 
-CLI = [sys.executable, "-m", "agents.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

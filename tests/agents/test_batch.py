@@ -14,10 +14,10 @@ import typer
 from typer.testing import CliRunner
 
 from agents.batch import best_of_run, run_agent_task, run_batch
-from agents.batch_cli import register
 from agents.graph import PHASE_RUNS
 from agents.review import load_review_document
 from agents.runner import start_run
+from cli.batch import register
 from evolution.lazy import ORT_THREADS_ENV, OnnxSettings
 
 SMALL = {"population_size": 16, "generations": 3, "top_n": 4}

@@ -13,9 +13,9 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from agents.cli import app
 from agents.phases.critic import SCORER_ENV
 from agents.runner import start_run
+from cli.app import app
 
 # Small, but large enough that the scorer (70% of the composite) decides between real options.
 EVOLUTION = {"population_size": 24, "generations": 6, "top_n": 10}

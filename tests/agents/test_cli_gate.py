@@ -1,4 +1,4 @@
-"""The gate commands as a person runs them (``python -m agents.cli`` in a new process): errors
+"""The gate commands as a person runs them (``python -m cli`` in a new process): errors
 keep the candidate id, status shows approvals waiting for resume, a mistyped phase lists the
 phases, labels match sections in any case, and a second run names --replace."""
 
@@ -38,7 +38,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": path, "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "agents.cli", *args], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "cli", *args], env=env, capture_output=True, text=True
     )
 
 

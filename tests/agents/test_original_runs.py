@@ -100,7 +100,7 @@ def test_harmonic_and_melodic_minor_chords_are_in_key(tmp_path: Path, name: str,
     assert any(leading_tone in _heard(p, key)[3] for p in _candidates(outcome.run_dir))
 
 
-CLI = [sys.executable, "-m", "agents.cli"]
+CLI = [sys.executable, "-m", "cli"]
 
 
 def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 from ruamel.yaml import YAML
 
-from agents.cli_parts import drum_polyphony
 from agents.phases.approved import (
     approved_drums,
     follows_another,
@@ -39,6 +38,7 @@ from agents.proposal import load_proposal
 from agents.review import read_decisions, set_decision
 from agents.rundir import RunDir
 from agents.runner import resume_run, run_status, start_run
+from cli.parts import drum_polyphony
 from generators.bass.operators import BassOps
 from generators.chords.genome import workhorse_genomes
 from generators.drums.genome import DrumGenome, Hit, has_fill
@@ -280,7 +280,7 @@ def test_drum_polyphony_counts_voices_struck_together() -> None:
 def test_eval_parts_names_a_missing_data_folder(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from agents.cli import app
+    from cli.app import app
 
     missing = tmp_path / "no-groove"
     result = CliRunner().invoke(app, ["eval", "parts", "--groove", str(missing)])

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from agents.progress import progress_hooks
+from cli.progress import progress_hooks
 from evolution.engine import GenerationStats
 from render.pipeline import RenderStep
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_progress_is_quiet_when_stderr_is_piped() -> None:
     code = (
-        "from agents.progress import progress_hooks\n"
+        "from cli.progress import progress_hooks\n"
         "with progress_hooks() as hooks:\n"
         "    print(hooks.on_phase_start, hooks.on_generation, hooks.on_render_step)\n"
     )

@@ -18,10 +18,10 @@ import pytest
 import ray
 from typer.testing import CliRunner
 
-from agents.cli import app
 from agents.phases import critic as critic_module
 from agents.review import load_review_document
 from agents.runner import Hooks, start_run
+from cli.app import app
 from evolution.ray_executor import RayExecutor
 
 SMALL = {"population_size": 16, "generations": 3, "top_n": 4}

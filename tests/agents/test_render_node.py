@@ -20,11 +20,11 @@ from pedalboard.io import AudioFile
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from agents.cli import app
 from agents.phases.previews import PreviewWriter
 from agents.review import load_review_document
 from agents.rundir import PHASES, RunDir
 from agents.runner import resume_run, run_status, start_run
+from cli.app import app
 from music.midi_io import read_midi
 from render.audio_io import read_audio
 from render.errors import RenderError

@@ -205,7 +205,7 @@ def test_a_run_that_fails_before_its_first_phase_leaves_no_folder(tmp_path: Path
     proposal = write_proposal(tmp_path / "lamp.yml")
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHROMATIC_SCORER": str(broken)}
     result = subprocess.run(
-        [sys.executable, "-m", "agents.cli", "run", str(proposal), "--out", str(tmp_path / "runs")],
+        [sys.executable, "-m", "cli", "run", str(proposal), "--out", str(tmp_path / "runs")],
         cwd=tmp_path,
         env=env,
         capture_output=True,

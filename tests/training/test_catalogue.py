@@ -250,7 +250,7 @@ def test_cli_train_scorer_on_a_catalogue(tmp_path: Path, text: TextEncoder) -> N
     the runtime scorer opens, and that CHROMATIC_SCORER can name."""
     from typer.testing import CliRunner
 
-    from agents.cli import app
+    from cli.app import app
 
     root = build_catalogue(tmp_path / "catalogue")
     base = debug_base(tmp_path / "base.npz")
@@ -274,7 +274,7 @@ def test_cli_train_scorer_on_a_catalogue(tmp_path: Path, text: TextEncoder) -> N
 def test_cli_train_scorer_reports_a_bad_catalogue(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from agents.cli import app
+    from cli.app import app
 
     root = build_catalogue(tmp_path / "catalogue")
     data = (root / "catalogue.yml").read_text(encoding="utf-8")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from agents.cli import app
+from cli.app import app
 from scoring.chromatic import ChromaticScorer
 
 

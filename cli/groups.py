@@ -1,5 +1,5 @@
 """The ``chromatic eval`` and ``chromatic train`` command groups. Commands join them from their
-own modules (``agents/cli_*.py``), which ``agents/cli.py`` imports."""
+own modules (``cli/*.py``), which ``cli/app.py`` imports."""
 
 from __future__ import annotations
 

@@ -23,8 +23,8 @@ from typing import Annotated
 
 import typer
 
-from agents.cli_common import err, fail, out, plain, setup
-from agents.cli_groups import eval_app, train_app
+from cli.common import err, fail, out, plain, setup
+from cli.groups import eval_app, train_app
 
 DEFAULT_CORPUS = Path("build/scorer_corpus.npz")
 
@@ -251,6 +251,6 @@ def eval_scorer(
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the ``train`` and ``eval`` groups."""
-    del app  # the commands live in the groups, which agents/cli.py adds to the app
+    del app  # the commands live in the groups, which cli/app.py adds to the app
     train_app.command("scorer")(train_scorer)
     eval_app.command("scorer")(eval_scorer)

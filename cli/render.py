@@ -12,8 +12,8 @@ from typing import Annotated, Any
 
 import typer
 
-from agents.cli_common import fail, out, plain, setup
-from agents.cli_groups import train_app
+from cli.common import fail, out, plain, setup
+from cli.groups import train_app
 
 SoundFontOption = Annotated[
     Path | None,
@@ -71,10 +71,10 @@ def render(
     setup()
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
-    from agents.progress import progress_hooks
     from agents.proposal import load_proposal
     from agents.rundir import RunDir
     from agents.runner import render_settings, run_status
+    from cli.progress import progress_hooks
     from music.errors import ChromaticError, RunStateError
     from render.settings import RenderSettings
 

@@ -28,7 +28,7 @@ from typing import Annotated, Any
 
 import typer
 
-from agents.cli_groups import eval_app
+from cli.groups import eval_app
 
 logger = logging.getLogger(__name__)
 

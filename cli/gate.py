@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from agents.cli_common import RunDirArg, fail, out, plain, report, setup
+from cli.common import RunDirArg, fail, out, plain, report, setup
 
 PhaseArg = Annotated[str, typer.Argument(help="Phase: chords, drums, bass or melody.")]
 CandidateArg = Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")]

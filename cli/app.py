@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 import typer
 
-from agents.cli_common import RunDirArg, fail, report, setup
-from agents.cli_render import SampleRateOpt, StemFormatOpt
+from cli.common import RunDirArg, fail, report, setup
+from cli.render import SampleRateOpt, StemFormatOpt
 
 app = typer.Typer(
     name="chromatic",
@@ -133,8 +133,8 @@ def run(
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
     setup()
-    from agents.progress import progress_hooks
     from agents.runner import start_run
+    from cli.progress import progress_hooks
     from music.errors import ChromaticError
 
     try:
@@ -173,8 +173,8 @@ def resume(
 ) -> None:
     """Continue a run from its checkpoint (after approving candidates in review.yml)."""
     setup()
-    from agents.progress import progress_hooks
     from agents.runner import resume_run
+    from cli.progress import progress_hooks
     from music.errors import ChromaticError
 
     try:
@@ -195,12 +195,12 @@ def resume(
 
 def _register_commands() -> None:
     """Add the command groups and the commands that live in their own modules."""
-    from agents import batch_cli, cli_gate, cli_parts, cli_render, cli_scorer
-    from agents.cli_groups import eval_app, train_app
+    from cli import batch, gate, parts, render, scorer
+    from cli.groups import eval_app, train_app
 
-    for module in (cli_gate, cli_scorer, cli_parts, cli_render):
+    for module in (gate, scorer, parts, render):
         module.register(app)
-    batch_cli.register(app)
+    batch.register(app)
     app.add_typer(eval_app)
     app.add_typer(train_app)
 

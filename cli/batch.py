@@ -1,6 +1,6 @@
 """``chromatic batch``: run many proposals as Ray tasks, then print a summary table.
 
-agents/cli.py adds it with ``register(app)``. Exit code 0 when every proposal ran, 1 when any
+cli/app.py adds it with ``register(app)``. Exit code 0 when every proposal ran, 1 when any
 failed (each failure is in the table with its file name), 2 for bad options.
 
 Each proposal's task scores its populations in-process (a proposal's ``executor`` setting is
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from agents.cli_common import err, fail, out, plain, setup
+from cli.common import err, fail, out, plain, setup
 
 if TYPE_CHECKING:
     from agents.batch import BatchResult
