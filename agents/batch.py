@@ -19,19 +19,20 @@ run directories are written under ``out_dir`` on the node that runs the task, so
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 from agents.batch_progress import board_hooks, display, remote_board
+from agents.builder import IN_PROCESS, ScoringOptions
 from agents.proposal import read_proposal_file
 from agents.rundir import RunDir
 from agents.runner import Hooks, run_status, start_run
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCAL_WORKERS: Final = 2
 POLL_S: Final = 0.25  # progress refresh interval while tasks run
-IN_PROCESS: Final = {"executor": "local"}
 """The scoring options of every task: a proposal's task scores in its own process."""
 
 
@@ -132,12 +132,12 @@ def run_agent_task(
     auto_approve: bool,
     board: Any | None = None,
     key: str = "",
-    onnx_env: Mapping[str, str] | None = None,
+    scoring: ScoringOptions = IN_PROCESS,
     iteration: str | None = None,
 ) -> dict[str, Any]:
     """The body of one batch task: run the agent on the proposal ``text`` (file ``name``;
     its iteration ``iteration`` when it holds several),
-    scoring in-process with the ONNX settings ``onnx_env`` (see OnnxSettings.as_env),
+    scoring in-process with ``scoring`` (its ONNX settings and scorer model),
     reporting progress to ``board`` (a progress actor, or None) under ``key``.
 
     Returns status, phase, best composite, seconds and run directory as plain values.
@@ -145,10 +145,7 @@ def run_agent_task(
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.perf_counter()
-    with (
-        _environment(onnx_env or {}),
-        tempfile.TemporaryDirectory(prefix="chromatic-batch-") as folder,
-    ):
+    with tempfile.TemporaryDirectory(prefix="chromatic-batch-") as folder:
         path = Path(folder) / name
         path.write_text(text, encoding="utf-8")
         hooks = board_hooks(board, key or name) if board is not None else Hooks()
@@ -157,7 +154,7 @@ def run_agent_task(
             out_dir=Path(out_dir),
             auto_approve=auto_approve,
             hooks=hooks,
-            scoring=IN_PROCESS,
+            scoring=dataclasses.replace(scoring, executor="local"),
             iteration=iteration,
         )
     seconds = time.perf_counter() - started
@@ -169,22 +166,6 @@ def run_agent_task(
         "seconds": seconds,
         "run_dir": str(outcome.run_dir),
     }
-
-
-@contextmanager
-def _environment(values: Mapping[str, str]) -> Iterator[None]:
-    """``values`` set in this process's environment, the old values back on exit (a Ray
-    worker process runs one task after another)."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
 
 
 @cache
@@ -284,6 +265,7 @@ def run_batch(
     progress: bool = False,
     cpus_per_task: float = 1.0,
     gpus_per_task: float = 0.0,
+    scorer: str | None = None,
 ) -> list[BatchResult]:
     """Run every proposal's agent as a Ray task; one result per proposal, in order (one per
     iteration, one after another, for a file that holds several ``iterations``).
@@ -302,6 +284,7 @@ def run_batch(
         cpus_per_task: CPUs Ray reserves for each proposal's task; also the ONNX intra-op
             threads its in-process scoring uses (rounded down, at least 1).
         gpus_per_task: GPUs Ray reserves for each task; > 0 makes its scorer prefer CUDA.
+        scorer: the scorer model every task scores with (a path, ``off``; None: shipped).
 
     Raises:
         ValueError: naming the argument, for bad ``workers``, ``cpus_per_task`` or
@@ -329,8 +312,9 @@ def run_batch(
                 threads=max(1, int(cpus_per_task)),
             )
             resources = {"num_cpus": cpus_per_task, "num_gpus": gpus_per_task}
+            scoring = ScoringOptions(executor="local", scorer=scorer, onnx=onnx)
             results.update(
-                _execute(jobs, out_dir, auto_approve, limit, progress, resources, onnx.as_env())
+                _execute(jobs, out_dir, auto_approve, limit, progress, resources, scoring)
             )
     return [results[i] for i in sorted(results)]
 
@@ -367,7 +351,7 @@ def _execute(
     limit: int,
     progress: bool,
     resources: dict[str, float],
-    onnx_env: dict[str, str],
+    scoring: ScoringOptions,
 ) -> dict[int, BatchResult]:
     import ray
 
@@ -390,7 +374,7 @@ def _execute(
                         auto_approve,
                         board,
                         str(job.index),
-                        onnx_env=onnx_env,
+                        scoring=scoring,
                         iteration=job.iteration,
                     )
                 )

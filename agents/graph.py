@@ -27,6 +27,7 @@ from agents.phases.bass import run_bass_phase
 from agents.phases.chords import PHASE as CHORDS
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
+from agents.phases.critic import Critic
 from agents.phases.drums import PHASE as DRUMS
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import PHASE as MELODY
@@ -68,6 +69,8 @@ class AgentContext:
     run: RunDir
     auto_approve: bool = False
     executor: Executor | None = None
+    #: The run's critic, built once (agents.builder.build_critic); None: theory-only.
+    critic: Critic | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
     on_render_step: Callable[[RenderStep], None] | None = None
@@ -103,7 +106,7 @@ PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
 
 def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
     """A graph phase runner around ``run_<part>_phase(*, proposal, plan, run, executor,
-    on_generation)``. The drums, bass and melody phases read what earlier gates approved
+    on_generation, critic)``. The drums, bass and melody phases read what earlier gates approved
     from the run directory (``<phase>/approved/``), which promotion wrote."""
 
     def run(ctx: AgentContext, state: SongState) -> dict[str, Any]:
@@ -113,6 +116,7 @@ def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
             run=ctx.run,
             executor=ctx.executor,
             on_generation=ctx.on_generation,
+            critic=ctx.critic,
         )
 
     return run

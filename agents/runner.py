@@ -3,8 +3,9 @@ invoke the graph with a context, and report where the run stopped (a gate awaiti
 done).
 
 The executor comes from the caller's :class:`Hooks` when it has one; otherwise it is opened
-here around the whole run from the scoring settings: the CLI's options over the proposal's
-``evolution`` block over the defaults (in-process), see :func:`scoring_settings`.
+here around the whole run from the scoring settings: the command's options over the proposal's
+``evolution`` block over the defaults (in-process), see :mod:`agents.builder`, which also
+builds the run's critic once for the agent's context.
 """
 
 from __future__ import annotations
@@ -14,19 +15,27 @@ import dataclasses
 import logging
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
+from agents.builder import (
+    RenderOptions,
+    ScoringOptions,
+    build_critic,
+    executor_settings,
+    local_executor,
+)
 from agents.candidate_check import check_approved_candidates
 from agents.checkpoints import StrictSerializer
 from agents.fileio import leftover_temp_files, storage_errors
 from agents.graph import AgentContext, build_graph
+from agents.phases.critic import Critic
 from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
 from agents.review import approved_labels, read_decisions
 from agents.run_state import THREAD_ID, RunOutcome
@@ -34,23 +43,13 @@ from agents.rundir import PHASES, RunDir
 from agents.runlock import LOCK_NAME, run_lock
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.executors import ExecutorSettings, SettingError, open_executor
+from evolution.executors import ExecutorSettings, open_executor
 from evolution.ray_executor import PoolStartError
-from music.errors import ChromaticError, InputError, ReviewError, RunStateError
+from music.errors import ChromaticError, ReviewError, RunStateError
 from render.pipeline import RenderStep
-from render.settings import RenderSettingError, RenderSettings
+from render.settings import RenderSettings
 
 logger = logging.getLogger(__name__)
-
-#: The CLI option of each executor setting (for errors about an option's value).
-OPTION_NAMES: Final = {
-    "kind": "--executor",
-    "actors": "--actors",
-    "cpus_per_actor": "--cpus-per-actor",
-    "gpus_per_actor": "--gpus-per-actor",
-    "batch_size": "--batch-size",
-    "address": "--ray-address",
-}
 
 
 class ScoringSetupError(ChromaticError):
@@ -71,29 +70,22 @@ class Hooks:
     on_render_step: Callable[[RenderStep], None] | None = None
 
 
-def scoring_settings(
-    proposal: Proposal, options: Mapping[str, object] | None = None
-) -> ExecutorSettings:
-    """How this run scores: ``options`` (the CLI's: ``executor``, ``actors``,
-    ``cpus_per_actor``, ``gpus_per_actor``, ``batch_size``, ``ray_address``; None = not given)
-    over the proposal's ``evolution`` block over the defaults. Raises InputError naming the
-    option, its value and what is allowed."""
-    settings = ExecutorSettings().with_values(proposal.evolution.scoring_values())
-    try:
-        return settings.with_values(options or {})
-    except SettingError as exc:
-        option = OPTION_NAMES.get(exc.name, exc.name)
-        raise InputError(file=None, field=option, value=exc.value, allowed=exc.allowed) from None
-
-
 @contextmanager
-def scoring_hooks(hooks: Hooks, settings: ExecutorSettings) -> Iterator[Hooks]:
-    """``hooks`` with an executor: the caller's own, else one opened from ``settings`` for
-    as long as this context lasts (Ray actors started here are stopped on exit)."""
+def scoring_hooks(
+    hooks: Hooks, settings: ExecutorSettings, options: ScoringOptions | None = None
+) -> Iterator[Hooks]:
+    """``hooks`` with an executor: the caller's own, else one opened from ``settings`` (and
+    the in-process ONNX threads of ``options``) for as long as this context lasts (Ray actors
+    started here are stopped on exit)."""
     if hooks.executor is not None:
         yield hooks
         return
     logger.info("scoring with %s", settings)
+    if settings.kind == "local":
+        yield dataclasses.replace(
+            hooks, executor=local_executor(settings, options or ScoringOptions())
+        )
+        return
     with ExitStack() as stack:
         try:
             executor = stack.enter_context(open_executor(settings))
@@ -113,26 +105,18 @@ def open_graph(run: RunDir) -> Iterator[Any]:
         conn.close()
 
 
-def render_settings(options: Mapping[str, object] | None) -> RenderSettings | None:
-    """The CLI's render options (``sample_rate``, ``stem_format``; None = not given) as
-    settings, or None when none was given. Raises InputError naming the option."""
-    given = {k: v for k, v in (options or {}).items() if v is not None}
-    if not given:
-        return None
-    try:
-        return RenderSettings().with_values(given)
-    except RenderSettingError as exc:
-        option = "--" + exc.name.replace("_", "-")
-        raise InputError(file=None, field=option, value=exc.value, allowed=exc.allowed) from None
-
-
 def _context(
-    run: RunDir, auto_approve: bool, hooks: Hooks, render: RenderSettings | None = None
+    run: RunDir,
+    auto_approve: bool,
+    hooks: Hooks,
+    critic: Critic | None,
+    render: RenderSettings | None = None,
 ) -> AgentContext:
     return AgentContext(
         run=run,
         auto_approve=auto_approve,
         executor=hooks.executor,
+        critic=critic,
         on_phase_start=hooks.on_phase_start,
         on_generation=hooks.on_generation,
         on_render_step=hooks.on_render_step,
@@ -165,8 +149,8 @@ def start_run(
     auto_approve: bool = False,
     hooks: Hooks | None = None,
     replace: bool = False,
-    scoring: Mapping[str, object] | None = None,
-    render: Mapping[str, object] | None = None,
+    scoring: ScoringOptions | None = None,
+    render: RenderOptions | None = None,
     iteration: str | None = None,
 ) -> RunOutcome:
     """Validate the proposal, create ``out_dir/<slug>/`` and run until the first gate (or to
@@ -175,15 +159,17 @@ def start_run(
     ``iteration_id`` or a number; default the one with ``is_final: true``, else the last);
     its run folder is named after title and iteration id (:meth:`ProposalFile.run_name`).
     ``replace`` first deletes an earlier run of the same song (only a folder that is a run
-    directory, never one another process is using). ``scoring``: the CLI's scoring options
-    (see :func:`scoring_settings`), used when ``hooks`` brings no executor. ``render``: the
-    CLI's render options (:func:`render_settings`), kept with the run for its render. A run
+    directory, never one another process is using). ``scoring``: the command's scoring options
+    (:class:`~agents.builder.ScoringOptions`: the executor, used when ``hooks`` brings none,
+    and the scorer model). ``render``: the command's render options, kept with the run for
+    its render. A run
     that fails before its first phase wrote candidates leaves no folder."""
     source = read_proposal_file(proposal_path)
     index = source.select(iteration)
     proposal = source.proposal(index)
-    settings = scoring_settings(proposal, scoring)
-    rendering = render_settings(render)
+    options = scoring or ScoringOptions()
+    settings = executor_settings(proposal, options)
+    rendering = (render or RenderOptions()).settings()
     run = RunDir(out_dir / source.run_name(index, proposal))
     with storage_errors(run.root):
         made = [p for p in (run.root, *run.root.parents) if not p.exists()]
@@ -200,7 +186,9 @@ def start_run(
             # Only a folder this run made (or emptied) is removed when the run fails.
             owned = all(p.name == LOCK_NAME for p in run.root.iterdir())
             try:
-                return _first_invoke(run, proposal, auto_approve, hooks, settings, rendering)
+                return _first_invoke(
+                    run, proposal, auto_approve, hooks, (settings, options), rendering
+                )
             except Exception:
                 if owned and not run.review(PHASES[0]).is_file():
                     # Failed before its first phase wrote candidates: nothing to resume.
@@ -216,16 +204,19 @@ def _first_invoke(
     proposal: Proposal,
     auto_approve: bool,
     hooks: Hooks | None,
-    settings: ExecutorSettings,
+    scoring: tuple[ExecutorSettings, ScoringOptions],
     rendering: RenderSettings | None,
 ) -> RunOutcome:
-    with scoring_hooks(hooks or Hooks(), settings) as scored:
+    settings, options = scoring
+    with scoring_hooks(hooks or Hooks(), settings, options) as scored:
+        critic = build_critic(proposal, options)
         dump_proposal(proposal, run.proposal)
         with open_graph(run) as graph:
             start: dict[str, Any] = {"run_dir": str(run.root), "phases": {}}
             if rendering is not None:
                 start["render_settings"] = rendering.to_dict()
-            graph.invoke(start, THREAD, context=_context(run, auto_approve, scored, rendering))
+            context = _context(run, auto_approve, scored, critic, rendering)
+            graph.invoke(start, THREAD, context=context)
             return _outcome(graph, run)
 
 
@@ -270,13 +261,13 @@ def resume_run(
     run_dir: Path,
     auto_approve: bool = False,
     hooks: Hooks | None = None,
-    scoring: Mapping[str, object] | None = None,
-    render: Mapping[str, object] | None = None,
+    scoring: ScoringOptions | None = None,
+    render: RenderOptions | None = None,
 ) -> RunOutcome:
     """Continue from the last checkpoint: past a gate once its review.yml is valid and has an
-    approval, or re-run the node a crash interrupted. ``scoring``: the CLI's scoring options
-    over the run's proposal.yml (see :func:`scoring_settings`); ``render``: render options for
-    this command's render (else those the run was started with)."""
+    approval, or re-run the node a crash interrupted. ``scoring``: the command's scoring options
+    over the run's proposal.yml (:mod:`agents.builder`); ``render``: render options for this
+    command's render (else those the run was started with)."""
     run = RunDir(run_dir).require_existing()
     with storage_errors(run.root), run_lock(run.root, command="resume"):
         for tmp in leftover_temp_files(run.root):
@@ -289,12 +280,13 @@ def _resume(
     run: RunDir,
     auto_approve: bool,
     hooks: Hooks | None,
-    scoring: Mapping[str, object] | None,
-    render: Mapping[str, object] | None,
+    scoring: ScoringOptions | None,
+    render: RenderOptions | None,
 ) -> RunOutcome:
     # A hand-edited proposal.yml (and the scoring options) are checked before anything runs.
-    settings = scoring_settings(load_proposal(run.proposal), scoring)
-    rendering = render_settings(render)
+    options = scoring or ScoringOptions()
+    settings = executor_settings(load_proposal(run.proposal), options)
+    rendering = (render or RenderOptions()).settings()
     with open_graph(run) as graph:
         outcome = _outcome(graph, run)
         if outcome.status == "done":
@@ -319,8 +311,9 @@ def _resume(
                     meter=proposal.meter,
                     bpm=proposal.bpm,
                 )
-        with scoring_hooks(hooks or Hooks(), settings) as scored:
-            ctx = _context(run, auto_approve, scored, rendering)
+        with scoring_hooks(hooks or Hooks(), settings, options) as scored:
+            critic = build_critic(load_proposal(run.proposal), options)
+            ctx = _context(run, auto_approve, scored, critic, rendering)
             command: Command[Any] | None = (
                 Command(resume=True) if outcome.status == "awaiting_review" else None
             )

@@ -4,7 +4,6 @@ comparison, theory scores alone. Goal (DESIGN §8): one phase in under 15 s."""
 
 from __future__ import annotations
 
-import functools
 import time
 from pathlib import Path
 from typing import Any
@@ -12,10 +11,9 @@ from typing import Any
 import numpy as np
 
 from agents.phases.chords import ChordEvaluator
-from agents.phases.critic import Critic, load_scorer
+from agents.phases.critic import Critic
 from bench.common import write_result
 from evolution.engine import EvolutionConfig, evolve
-from evolution.lazy import Lazy
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import workhorse_genomes
 from generators.chords.operators import ChordOps
@@ -68,7 +66,7 @@ def main() -> Path:
     key, meter = Key(9, "minor"), Meter(4, 4)
     ops = ChordOps(key=key, meter=meter, bars=4, model=ChordTransitionModel.load())
     critic = Critic(
-        scorer=Lazy(functools.partial(load_scorer, None)),
+        model=None,
         concept=CONCEPT,
         color="Indigo",
         bpm=84.0,

@@ -18,7 +18,6 @@ is the ceiling of every 2-worker ratio measured in the same run.
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import statistics
 import subprocess
@@ -130,8 +129,7 @@ def _time(fn: Callable[[], object], repeats: int) -> dict[str, float]:
 def _evaluators(scorer_path: Path | None) -> tuple[Any, dict[str, Callable[[Sequence[Any]], Any]]]:
     """The chord operators (to draw genomes) and the evaluators to time, by name."""
     from agents.phases.chords import ChordEvaluator
-    from agents.phases.critic import Critic, load_scorer
-    from evolution.lazy import Lazy
+    from agents.phases.critic import Critic
     from generators.chord_model import ChordTransitionModel
     from generators.chords.operators import ChordOps
     from music.keys import Key
@@ -145,7 +143,7 @@ def _evaluators(scorer_path: Path | None) -> tuple[Any, dict[str, Callable[[Sequ
     if scorer_path is not None and scorer_path.is_file():
         # The agent's own evaluator: theory plus the Critic (a Lazy ChromaticScorer per actor).
         critic = Critic(
-            scorer=Lazy(functools.partial(load_scorer, str(scorer_path))),
+            model=str(scorer_path),
             concept=CONCEPT,
             color="Blue",
             bpm=90.0,

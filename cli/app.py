@@ -7,12 +7,15 @@ line naming the file, field, value and what is allowed, and exits with code 2.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 
-from cli.common import RunDirArg, fail, report, setup
+from cli.common import RunDirArg, ScorerOpt, fail, report, setup
 from cli.render import SampleRateOpt, StemFormatOpt
+
+if TYPE_CHECKING:
+    from agents.builder import RenderOptions, ScoringOptions
 
 app = typer.Typer(
     name="chromatic",
@@ -74,11 +77,6 @@ AddressOpt = Annotated[
 ]
 
 
-def _rendering(sample_rate: int | None, stem_format: str | None) -> dict[str, object]:
-    """The render options as given (None = not given), for agents.runner.render_settings."""
-    return {"sample_rate": sample_rate, "stem_format": stem_format}
-
-
 def _scoring(
     executor: Literal["local", "ray"] | None,
     actors: int | None,
@@ -86,19 +84,26 @@ def _scoring(
     gpus_per_actor: float | None,
     batch_size: int | None,
     ray_address: str | None,
-) -> dict[str, object]:
-    """The scoring options as given (None = not given), for agents.runner.scoring_settings;
-    an address without --executor means Ray."""
-    if ray_address is not None and executor is None:
-        executor = "ray"
-    return {
-        "executor": executor,
-        "actors": actors,
-        "cpus_per_actor": cpus_per_actor,
-        "gpus_per_actor": gpus_per_actor,
-        "batch_size": batch_size,
-        "ray_address": ray_address,
-    }
+    scorer: str | None,
+) -> ScoringOptions:
+    """The scoring options as given (None = not given)."""
+    from agents.builder import ScoringOptions
+
+    return ScoringOptions(
+        executor=executor,
+        actors=actors,
+        cpus_per_actor=cpus_per_actor,
+        gpus_per_actor=gpus_per_actor,
+        batch_size=batch_size,
+        ray_address=ray_address,
+        scorer=scorer,
+    )
+
+
+def _rendering(sample_rate: int | None, stem_format: str | None) -> RenderOptions:
+    from agents.builder import RenderOptions
+
+    return RenderOptions(sample_rate=sample_rate, stem_format=stem_format)
 
 
 @app.command()
@@ -128,6 +133,7 @@ def run(
     gpus_per_actor: GpusOpt = None,
     batch_size: BatchOpt = None,
     ray_address: AddressOpt = None,
+    scorer: ScorerOpt = None,
     sample_rate: SampleRateOpt = None,
     stem_format: StemFormatOpt = None,
 ) -> None:
@@ -147,7 +153,13 @@ def run(
                 replace=replace,
                 iteration=iteration,
                 scoring=_scoring(
-                    executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
+                    executor,
+                    actors,
+                    cpus_per_actor,
+                    gpus_per_actor,
+                    batch_size,
+                    ray_address,
+                    scorer,
                 ),
                 render=_rendering(sample_rate, stem_format),
             )
@@ -168,6 +180,7 @@ def resume(
     gpus_per_actor: GpusOpt = None,
     batch_size: BatchOpt = None,
     ray_address: AddressOpt = None,
+    scorer: ScorerOpt = None,
     sample_rate: SampleRateOpt = None,
     stem_format: StemFormatOpt = None,
 ) -> None:
@@ -184,7 +197,13 @@ def resume(
                 auto_approve=auto_approve,
                 hooks=hooks,
                 scoring=_scoring(
-                    executor, actors, cpus_per_actor, gpus_per_actor, batch_size, ray_address
+                    executor,
+                    actors,
+                    cpus_per_actor,
+                    gpus_per_actor,
+                    batch_size,
+                    ray_address,
+                    scorer,
                 ),
                 render=_rendering(sample_rate, stem_format),
             )

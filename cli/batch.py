@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from cli.common import err, fail, out, plain, setup
+from cli.common import ScorerOpt, err, fail, out, plain, setup
 
 if TYPE_CHECKING:
     from agents.batch import BatchResult
@@ -81,6 +81,7 @@ def batch(
             "(needs onnxruntime-gpu).",
         ),
     ] = 0.0,
+    scorer: ScorerOpt = None,
 ) -> None:
     """Run many proposals in parallel as Ray tasks, each to its first review gate (or to the
     end with --auto-approve), then print a summary table. Each task scores in-process; every
@@ -98,6 +99,7 @@ def batch(
             progress=sys.stderr.isatty(),
             cpus_per_task=cpus_per_task,
             gpus_per_task=gpus_per_task,
+            scorer=scorer,
         )
     except (ValueError, ConnectionError) as exc:  # bad options, or no cluster at the address
         raise fail(exc) from None

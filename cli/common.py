@@ -47,6 +47,15 @@ def setup() -> None:
 
 
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")]
+ScorerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--scorer",
+        envvar="CHROMATIC_SCORER",
+        help="The exported scorer model to score with (a .onnx path), or off for a "
+        "theory-only composite. Default: $CHROMATIC_SCORER, else the shipped model.",
+    ),
+]
 
 
 def report(outcome: RunOutcome) -> None:

@@ -69,11 +69,12 @@ def render(
     arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3.
     Shows progress on a terminal."""
     setup()
+    from agents.builder import RenderOptions
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
     from agents.proposal import load_proposal
     from agents.rundir import RunDir
-    from agents.runner import render_settings, run_status
+    from agents.runner import run_status
     from cli.progress import progress_hooks
     from music.errors import ChromaticError, RunStateError
     from render.settings import RenderSettings
@@ -85,7 +86,7 @@ def render(
         plan = values.get("plan")
         if not plan:
             raise RunStateError(f"{run.root}: the run has no plan yet -- resume it first")
-        settings = render_settings({"sample_rate": sample_rate, "stem_format": stem_format})
+        settings = RenderOptions(sample_rate=sample_rate, stem_format=stem_format).settings()
         if settings is None:
             settings = RenderSettings().with_values(values.get("render_settings") or {})
         with progress_hooks() as hooks:

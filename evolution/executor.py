@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
+
+from evolution.lazy import OnnxSettings, bind_onnx
 
 logger = logging.getLogger(__name__)
 
@@ -82,9 +84,12 @@ class LocalExecutor:
 
     Attributes:
         batch_size: genomes per call of ``evaluate``; ``None`` evaluates everything in one call.
+        onnx: the ONNX settings given to an evaluator that opens sessions
+            (:func:`~evolution.lazy.bind_onnx`); default the CPU provider, 1 thread.
     """
 
     batch_size: int | None = None
+    onnx: OnnxSettings = field(default_factory=OnnxSettings)
 
     def __post_init__(self) -> None:
         if self.batch_size is not None and (
@@ -109,6 +114,7 @@ class LocalExecutor:
         if total == 0:
             return []
         size = self.batch_size or total
+        evaluate = bind_onnx(evaluate, self.onnx)
         scores: list[ScoreT] = []
         failed = 0
         first_error: BaseException | None = None

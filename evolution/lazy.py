@@ -1,5 +1,5 @@
 """What an evaluator needs to travel to a worker process: lazily built heavy state, and the
-ONNX settings the worker was started with.
+ONNX settings of the worker that scores with it.
 
 An evaluator (e.g. one holding a ChromaticScorer) is pickled once by the Ray executor and sent
 to every scoring actor. An onnxruntime session cannot be pickled and should be loaded once per
@@ -14,10 +14,13 @@ only, and the session is built on first use inside the process that scores::
             scorer = self.scorer.get()  # loaded once per actor, reused by every batch
             ...
 
-    evaluator = ChromaticEvaluator(scorer=Lazy(functools.partial(load_scorer, path)))
+        def with_onnx(self, onnx: OnnxSettings) -> ChromaticEvaluator:
+            return ChromaticEvaluator(scorer=Lazy(functools.partial(load_scorer, onnx=onnx)))
 
-where ``load_scorer`` reads :func:`worker_onnx_settings` to pick the execution providers and
-intra-op threads the executor chose for that worker (CUDA on a GPU actor, threads = its CPUs).
+An executor owns the ONNX settings of its workers (a Ray actor gets them as a constructor
+argument: CUDA on a GPU actor, threads = its CPUs) and gives them to an evaluator that has a
+``with_onnx`` method (:func:`bind_onnx`) before it scores; no setting travels through the
+environment.
 """
 
 from __future__ import annotations
@@ -26,16 +29,11 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar, runtime_checkable
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-ORT_PROVIDERS_ENV: Final = "CHROMATIC_ORT_PROVIDERS"
-"""Comma-separated onnxruntime execution providers, in order of preference."""
-ORT_THREADS_ENV: Final = "CHROMATIC_ORT_THREADS"
-"""onnxruntime intra-op threads for one session (an integer >= 1)."""
 
 CPU_PROVIDERS: Final = ("CPUExecutionProvider",)
 GPU_PROVIDERS: Final = ("CUDAExecutionProvider", "CPUExecutionProvider")
@@ -101,22 +99,20 @@ class OnnxSettings:
                 f"OnnxSettings.threads = {self.threads!r} is invalid; allowed: an integer >= 1"
             )
 
-    def as_env(self) -> dict[str, str]:
-        """The environment variables a worker is given (read back by worker_onnx_settings)."""
-        return {ORT_PROVIDERS_ENV: ",".join(self.providers), ORT_THREADS_ENV: str(self.threads)}
+
+@runtime_checkable
+class UsesOnnx(Protocol):
+    """An evaluator that opens ONNX sessions: the executor gives it its workers' settings."""
+
+    def with_onnx(self, onnx: OnnxSettings) -> Any:
+        """This evaluator, scoring with sessions opened with ``onnx``."""
+        ...
 
 
-def worker_onnx_settings() -> OnnxSettings:
-    """The ONNX settings of this process: from ``CHROMATIC_ORT_PROVIDERS`` and
-    ``CHROMATIC_ORT_THREADS`` (set by the Ray executor in each scoring actor), else the CPU
-    provider with 1 thread. Raises ValueError naming the variable if one is malformed."""
-    raw_providers = os.environ.get(ORT_PROVIDERS_ENV, "")
-    providers = tuple(p.strip() for p in raw_providers.split(",") if p.strip()) or CPU_PROVIDERS
-    raw_threads = os.environ.get(ORT_THREADS_ENV, "1").strip()
-    try:
-        threads = int(raw_threads)
-    except ValueError:
-        raise ValueError(
-            f"environment {ORT_THREADS_ENV} = {raw_threads!r} is invalid; allowed: an integer >= 1"
-        ) from None
-    return OnnxSettings(providers=providers, threads=threads)
+def bind_onnx(evaluate: T, onnx: OnnxSettings) -> T:
+    """``evaluate`` with the ONNX settings ``onnx`` when it uses ONNX (:class:`UsesOnnx`),
+    else ``evaluate`` itself."""
+    if isinstance(evaluate, UsesOnnx):
+        bound: T = evaluate.with_onnx(onnx)
+        return bound
+    return evaluate

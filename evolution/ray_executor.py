@@ -13,9 +13,9 @@ How a call of :meth:`RayExecutor.map_fitness` runs:
   a batch that dies on every try, or an ``evaluate`` that raises, surfaces as
   :class:`~evolution.executor.EvaluationError` -- never as a low fitness.
 
-Each actor gets the environment of :class:`~evolution.lazy.OnnxSettings` (providers, threads),
-which evaluators read with :func:`~evolution.lazy.worker_onnx_settings`. Ray is imported only
-when an executor starts, never at import time.
+Each actor gets its :class:`~evolution.lazy.OnnxSettings` (providers, threads) as a constructor
+argument and gives them to each evaluator it unpickles (:func:`~evolution.lazy.bind_onnx`).
+Ray is imported only when an executor starts, never at import time.
 """
 
 from __future__ import annotations
@@ -35,9 +35,8 @@ from evolution.executor import EvaluationError
 from evolution.lazy import (
     CPU_PROVIDERS,
     GPU_PROVIDERS,
-    ORT_PROVIDERS_ENV,
-    ORT_THREADS_ENV,
     OnnxSettings,
+    bind_onnx,
 )
 from evolution.ray_dispatch import Dispatch
 
@@ -136,8 +135,8 @@ class PoolStartError(RuntimeError):
 class _ScoringActor:
     """One scoring worker process: keeps the evaluate objects it was sent, by key."""
 
-    def __init__(self, env: dict[str, str]) -> None:
-        os.environ.update(env)
+    def __init__(self, onnx: OnnxSettings) -> None:
+        self.onnx = onnx
         self._evaluators: OrderedDict[str, Callable[[Sequence[Any]], Sequence[Any]]] = OrderedDict()
         self.loads = 0
         self.batches = 0
@@ -149,7 +148,9 @@ class _ScoringActor:
             return found
         import ray
 
-        evaluate: Callable[[Sequence[Any]], Sequence[Any]] = ray.get(holder[0])
+        evaluate: Callable[[Sequence[Any]], Sequence[Any]] = bind_onnx(
+            ray.get(holder[0]), self.onnx
+        )
         self.loads += 1
         self._evaluators[key] = evaluate
         while len(self._evaluators) > EVALUATORS_KEPT:
@@ -164,10 +165,16 @@ class _ScoringActor:
         return evaluate(batch)
 
     def info(self) -> dict[str, Any]:
-        """Process id, evaluator loads and batches so far, and the ONNX environment."""
-        keys = (ORT_PROVIDERS_ENV, ORT_THREADS_ENV, "CUDA_VISIBLE_DEVICES")
-        env = {k: os.environ.get(k) for k in keys}
-        return {"pid": os.getpid(), "loads": self.loads, "batches": self.batches, "env": env}
+        """Process id, evaluator loads and batches so far, the ONNX settings it gives its
+        evaluators, and the GPUs Ray gave it."""
+        return {
+            "pid": os.getpid(),
+            "loads": self.loads,
+            "batches": self.batches,
+            "providers": list(self.onnx.providers),
+            "threads": self.onnx.threads,
+            "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        }
 
 
 @cache
@@ -192,7 +199,7 @@ class RayExecutor:
     Args:
         num_actors: scoring actors in the pool (>= 1).
         cpus_per_actor: CPUs Ray reserves per actor; also the ONNX intra-op threads (rounded
-            down, at least 1) given to evaluators through ``worker_onnx_settings``.
+            down, at least 1) each actor gives its evaluators (:func:`~evolution.lazy.bind_onnx`).
         gpus_per_actor: GPUs Ray reserves per actor (0 = CPU only; 0.5 shares one GPU by two).
         batch_size: most genomes per actor call (>= 1); a population is also cut so that every
             actor gets at least one batch.
@@ -322,7 +329,7 @@ class RayExecutor:
             "max_restarts": 0,
             "max_task_retries": 0,
         }
-        return _actor_class().options(**options).remote(self.onnx.as_env())
+        return _actor_class().options(**options).remote(self.onnx)
 
     def replace_actor(self, slot: int, dead: Any) -> None:
         """Put a fresh actor in ``slot`` unless that was done already for ``dead``."""

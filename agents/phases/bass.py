@@ -11,8 +11,8 @@ and drums.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from agents.phases.approved import (
     approved_drums,
@@ -23,13 +23,14 @@ from agents.phases.approved import (
     section_chords,
 )
 from agents.phases.common import weights_of
-from agents.phases.critic import Critic, critic_for, score_cards
+from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
 from agents.phases.sectioned import SectionSetup, run_sectioned_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
+from evolution.lazy import OnnxSettings
 from generators.bass.genome import DEFAULT_REGISTER, BassEvent, BassGenome
 from generators.bass.operators import BassOps
 from generators.bass.styles import style_weights
@@ -109,6 +110,12 @@ class BassEvaluator:
     def part(self, genome: BassGenome) -> Part:
         return Part(name="bass", notes=self.notes(genome), program=PART_PROGRAMS["bass"])
 
+    def with_onnx(self, onnx: OnnxSettings) -> BassEvaluator:
+        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
+        if self.critic is None:
+            return self
+        return replace(self, critic=self.critic.with_onnx(onnx))
+
     def __call__(self, genomes: Sequence[BassGenome]) -> list[ScoreCard]:
         lines = [self.notes(g) for g in genomes]
         theories = [
@@ -149,10 +156,11 @@ def run_bass_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
+    critic: Critic | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve a bass line for every section with approved chords, over those chords and the
     section's approved kick (when drums were approved for it); write candidates and review.yml."""
-    critic = critic_for(proposal)
+    scoring_critic = phase_critic(critic, proposal)
     weights = weights_of(proposal)
     meter, key = proposal.meter, proposal.key
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
@@ -172,7 +180,7 @@ def run_bass_phase(
             weights=weights,
             kicks=kicks,
             underneath=underneath,
-            critic=critic,
+            critic=scoring_critic,
         )
         return SectionSetup(
             ops=ops,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from agents.fileio import write_text_atomic
 from agents.phases.common import (
@@ -19,7 +19,7 @@ from agents.phases.common import (
     weights_of,
     write_history,
 )
-from agents.phases.critic import Critic, critic_for, score_cards
+from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
 from agents.phases.previews import PreviewWriter
 from agents.plan import SongPlan
 from agents.proposal import Proposal
@@ -27,6 +27,7 @@ from agents.review import build_review, write_review
 from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult, GenerationStats, evolve
 from evolution.executor import Executor, LocalExecutor
+from evolution.lazy import OnnxSettings
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import (
     ChordGenome,
@@ -93,6 +94,12 @@ class ChordEvaluator:
             self.sounded(genome), key=self.ops.key, bars=self.ops.bars, likelihood=like
         )
 
+    def with_onnx(self, onnx: OnnxSettings) -> ChordEvaluator:
+        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
+        if self.critic is None:
+            return self
+        return replace(self, critic=self.critic.with_onnx(onnx))
+
     def __call__(self, genomes: Sequence[ChordGenome]) -> list[ScoreCard]:
         theories = [self.theory(g) for g in genomes]
         parts = (
@@ -110,12 +117,15 @@ def run_chords_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
+    critic: Critic | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve, write ``chords/candidates/*.mid``, ``evolution.json`` and ``review.yml``.
     Returns the phase's state: the review path and the candidate ids in rank order."""
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
     ops = ChordOps(key=proposal.key, meter=proposal.meter, bars=plan.phrase_bars, model=model)
-    evaluator = ChordEvaluator(ops=ops, weights=weights_of(proposal), critic=critic_for(proposal))
+    evaluator = ChordEvaluator(
+        ops=ops, weights=weights_of(proposal), critic=phase_critic(critic, proposal)
+    )
     config = evolution_config(proposal)
     result: EvolutionResult[ChordGenome, ScoreCard] = evolve(
         ops=ops,

@@ -3,35 +3,31 @@ call per batch of candidates, and the composite of theory and chromatic match (D
 
 A :class:`Critic` is small and picklable: the scorer itself sits in a
 :class:`~evolution.lazy.Lazy` field, so the Ray executor ships the critic to its actors and each
-actor opens its own ONNX session once (with the providers and threads the executor chose,
-:func:`~evolution.lazy.worker_onnx_settings`). In one process every critic with the same model
-shares one loaded scorer (and so one MiniLM encoder and one concept cache).
+actor opens its own ONNX session once, with the settings the executor gives it
+(:meth:`Critic.with_onnx`). In one process every critic with the same model and settings shares
+one loaded scorer (and so one MiniLM encoder and one concept cache). The critic of a run is
+built once, by :func:`agents.builder.build_critic`, and lives in the agent's context.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final
+from typing import Final, Literal
 
 from agents.proposal import Proposal
-from evolution.lazy import Lazy, worker_onnx_settings
+from evolution.lazy import Lazy, OnnxSettings
 from music.meter import Meter
 from music.notes import Part
-from music.onnx import ModelFileError
 from scoring.chromatic import Candidate, ChromaticScorer, ScorerInput
 from scoring.composite import ChromaticScore, ScoreCard, TheoryScores, Weights, composite
 from scoring.midi_features import features_over
 from scoring.note_arrays import Backdrop
 
 logger = logging.getLogger(__name__)
-
-#: Set to a path to score with another exported model; to ``off`` for a theory-only composite.
-SCORER_ENV: Final = "CHROMATIC_SCORER"
 
 
 @functools.cache
@@ -41,28 +37,37 @@ def _load(path: str | None, providers: tuple[str, ...], threads: int) -> Chromat
     return scorer
 
 
-def load_scorer(path: str | None = None) -> ChromaticScorer:
-    """The scorer at ``path`` (default: the shipped artifact), loaded once per process with
-    this process's ONNX settings."""
-    settings = worker_onnx_settings()
+def load_scorer(path: str | None = None, onnx: OnnxSettings | None = None) -> ChromaticScorer:
+    """The scorer at ``path`` (default: the shipped artifact), loaded once per process and
+    ONNX settings (default: the CPU provider, 1 thread)."""
+    settings = onnx or OnnxSettings()
     return _load(path, settings.providers, settings.threads)
-
-
-def scorer_setting() -> str | None:
-    """The model path from ``CHROMATIC_SCORER`` (None: the shipped model; ``off``: no scorer)."""
-    value = os.environ.get(SCORER_ENV, "").strip()
-    return value or None
 
 
 @dataclass(frozen=True, slots=True)
 class Critic:
-    """Scores the sound of candidates against one song's concept and color."""
+    """Scores the sound of candidates against one song's concept and color.
 
-    scorer: Lazy[ChromaticScorer]
+    Attributes:
+        model: the exported scorer to load (a path; None: the shipped model).
+        onnx: the settings its ONNX session opens with (set by the executor that scores).
+    """
+
     concept: str
     color: str
     bpm: float
     meter: Meter
+    model: str | None = None
+    onnx: OnnxSettings = field(default_factory=OnnxSettings)
+    scorer: Lazy[ChromaticScorer] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        lazy = Lazy(functools.partial(load_scorer, self.model, self.onnx))
+        object.__setattr__(self, "scorer", lazy)
+
+    def with_onnx(self, onnx: OnnxSettings) -> Critic:
+        """This critic, its session opened with ``onnx`` (itself when they are its own)."""
+        return self if onnx == self.onnx else replace(self, onnx=onnx)
 
     def chromatic(
         self, candidates: Sequence[Sequence[Part]], *, underneath: Sequence[Part] = ()
@@ -86,30 +91,33 @@ def _backdrop(parts: tuple[Part, ...]) -> Backdrop:
     return Backdrop.of(parts)
 
 
-def critic_for(proposal: Proposal) -> Critic | None:
-    """The song's critic, or None when ``CHROMATIC_SCORER=off`` (theory-only, said so in
-    review.yml). Raises ModelFileError for a configured model that cannot be opened."""
-    path = scorer_setting()
-    if path is not None and path.lower() == "off":
-        return None
-    # Fail now, naming the model file, rather than in the first generation (the proposal
-    # loader has already checked the concept).
-    try:
-        load_scorer(path).prepare_concept(proposal.concept)
-    except ModelFileError as exc:
-        if path is None:
-            raise
-        raise ModelFileError(
-            f"{SCORER_ENV}={path}: {exc} (or unset {SCORER_ENV} for the shipped model, "
-            f"{SCORER_ENV}=off for a theory-only composite)"
-        ) from None
-    return Critic(
-        scorer=Lazy(functools.partial(load_scorer, path)),
+def song_critic(proposal: Proposal, *, model: str | None = None) -> Critic:
+    """The critic of the song ``proposal`` with the scorer ``model`` (None: the shipped one),
+    its model loaded and the concept encoded now. Raises ModelFileError naming the model file
+    when it cannot be opened."""
+    critic = Critic(
         concept=proposal.concept,
         color=proposal.color,
         bpm=proposal.bpm,
         meter=proposal.meter,
+        model=model,
     )
+    # Fail now, naming the model file, rather than in the first generation (the proposal
+    # loader has already checked the concept).
+    critic.scorer.get().prepare_concept(proposal.concept)
+    return critic
+
+
+#: A phase's critic when none is given: the shipped model's (see :func:`phase_critic`).
+SHIPPED: Final = "shipped"
+
+
+def phase_critic(critic: Critic | Literal["shipped"] | None, proposal: Proposal) -> Critic | None:
+    """The critic a phase scores with: ``critic`` itself, or the shipped model's for
+    :data:`SHIPPED` (what a phase run outside the agent, e.g. by a test, uses)."""
+    if critic == SHIPPED:
+        return song_critic(proposal)
+    return critic
 
 
 def score_cards(

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -25,13 +25,14 @@ from agents.phases.approved import (
     section_chords,
 )
 from agents.phases.common import phase_rng, weights_of
-from agents.phases.critic import Critic, critic_for, score_cards
+from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
 from agents.phases.sectioned import SectionSetup, run_sectioned_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
+from evolution.lazy import OnnxSettings
 from generators.drums.fills import add_fill, crash_on_downbeat
 from generators.drums.genome import DrumGenome, describe, genome_to_dict
 from generators.drums.operators import DrumOps, seed_genomes
@@ -73,6 +74,12 @@ class DrumEvaluator:
     wants_fill: bool = True
     underneath: tuple[Part, ...] = ()
     critic: Critic | None = None
+
+    def with_onnx(self, onnx: OnnxSettings) -> DrumEvaluator:
+        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
+        if self.critic is None:
+            return self
+        return replace(self, critic=self.critic.with_onnx(onnx))
 
     def __call__(self, genomes: Sequence[DrumGenome]) -> list[ScoreCard]:
         theories = [
@@ -152,11 +159,12 @@ def run_drums_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
+    critic: Critic | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve drums for every section with approved chords; write candidates and review.yml.
     Returns the phase state (review path, candidate ids, ids per section)."""
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm)
-    critic = critic_for(proposal)
+    scoring_critic = phase_critic(critic, proposal)
     weights = weights_of(proposal)
     meter = proposal.meter
     transformer = DrumTransformer.load()
@@ -186,7 +194,7 @@ def run_drums_phase(
             phrase_bars=plan.phrase_bars,
             wants_fill=transition,
             underneath=(chords.part,),
-            critic=critic,
+            critic=scoring_critic,
         )
         seeds = section_seeds(
             meter=meter,

@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, Literal
 
 from agents.phases.approved import (
     approved_drums,
@@ -28,13 +28,14 @@ from agents.phases.approved import (
     section_chords,
 )
 from agents.phases.common import weights_of
-from agents.phases.critic import Critic, critic_for, score_cards
+from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
 from agents.phases.sectioned import SectionSetup, run_sectioned_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
+from evolution.lazy import OnnxSettings
 from generators.harmony import Harmony
 from generators.melody.genome import MelodyGenome, MelodyNote
 from generators.melody.lyrics import lyric_lines, phrase_syllables
@@ -148,6 +149,12 @@ class MelodyEvaluator:
     def part(self, genome: MelodyGenome) -> Part:
         return melody_part(genome, self.key, self.meter, program=self.voice.program)
 
+    def with_onnx(self, onnx: OnnxSettings) -> MelodyEvaluator:
+        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
+        if self.critic is None:
+            return self
+        return replace(self, critic=self.critic.with_onnx(onnx))
+
     def __call__(self, genomes: Sequence[MelodyGenome]) -> list[ScoreCard]:
         lines = [melody_notes(g, self.key, self.meter) for g in genomes]
         theories = [
@@ -191,10 +198,11 @@ def run_melody_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
+    critic: Critic | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve a melody for every section with approved chords, over those chords and the
     section's approved drums and bass; write candidates (with lyric events) and review.yml."""
-    critic = critic_for(proposal)
+    scoring_critic = phase_critic(critic, proposal)
     weights = weights_of(proposal)
     meter, key = proposal.meter, proposal.key
     sections = approved_sections(run, plan)
@@ -240,7 +248,7 @@ def run_melody_phase(
             bass=() if bass is None else bass.notes,
             syllables=targets,
             underneath=underneath,
-            critic=critic,
+            critic=scoring_critic,
         )
 
         def words(g: MelodyGenome) -> dict[str, Any]:

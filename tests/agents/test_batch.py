@@ -4,7 +4,6 @@ name and never stops the others; the typer command prints the summary table."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,11 +13,12 @@ import typer
 from typer.testing import CliRunner
 
 from agents.batch import best_of_run, run_agent_task, run_batch
+from agents.builder import ScoringOptions
 from agents.graph import PHASE_RUNS
 from agents.review import load_review_document
 from agents.runner import start_run
 from cli.batch import register
-from evolution.lazy import ORT_THREADS_ENV, OnnxSettings
+from evolution.lazy import OnnxSettings
 
 SMALL = {"population_size": 16, "generations": 3, "top_n": 4}
 
@@ -135,18 +135,16 @@ def test_task_scores_in_process_whatever_the_proposal_says(
 ) -> None:
     # On the 2-CPU Ray a pool of 3 actors would be refused at once: the task must not open one.
     crowded = make_proposal("crowd_song", evolution={**SMALL, "executor": "ray", "actors": 3})
-    before = os.environ.get(ORT_THREADS_ENV)
     data = run_agent_task(
         crowded.name,
         crowded.read_text(encoding="utf-8"),
         str(tmp_path / "runs"),
         False,
-        onnx_env=OnnxSettings(threads=2).as_env(),
+        scoring=ScoringOptions(onnx=OnnxSettings(threads=2)),
     )
     assert (data["status"], data["phase"]) == ("awaiting_review", "chords")
-    assert os.environ.get(ORT_THREADS_ENV) == before  # the task's ONNX settings were undone
     direct = start_run(
-        proposal_path=crowded, out_dir=tmp_path / "direct", scoring={"executor": "local"}
+        proposal_path=crowded, out_dir=tmp_path / "direct", scoring=ScoringOptions(executor="local")
     )
     assert best_of_run(direct.run_dir) == (data["phase"], data["best"])
 

@@ -13,7 +13,7 @@ import pytest
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
-from agents.phases.critic import SCORER_ENV
+from agents.builder import SCORER_SETTING as SCORER_ENV
 from agents.runner import start_run
 from cli.app import app
 

@@ -18,6 +18,7 @@ import pytest
 import ray
 from typer.testing import CliRunner
 
+from agents.builder import SCORER_SETTING
 from agents.phases import critic as critic_module
 from agents.review import load_review_document
 from agents.runner import Hooks, start_run
@@ -38,7 +39,7 @@ def local_ray() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def shipped_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(critic_module.SCORER_ENV, raising=False)  # the real, shipped critic
+    monkeypatch.delenv(SCORER_SETTING, raising=False)  # the real, shipped critic
 
 
 def onnx_state(genomes: Sequence[object]) -> list[dict[str, int]]:

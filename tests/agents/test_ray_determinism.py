@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import ray
 
-from agents.phases import critic as critic_module
+from agents.builder import SCORER_SETTING, ScoringOptions
 from agents.runner import start_run
 from evolution.ray_executor import ray_session
 from tests.agents.run_fixtures import write_proposal
@@ -22,7 +22,7 @@ SMALL = {"population_size": 24, "generations": 4, "top_n": 3}
 
 @pytest.fixture(autouse=True)
 def no_ray_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv(critic_module.SCORER_ENV, raising=False)  # the shipped critic
+    monkeypatch.delenv(SCORER_SETTING, raising=False)  # the shipped critic
     if ray.is_initialized():
         ray.shutdown()
     yield
@@ -49,7 +49,7 @@ def _files(run_dir: Path) -> dict[str, bytes]:
 def test_every_phase_on_ray_is_byte_identical_to_in_process(tmp_path: Path) -> None:
     proposal = write_proposal(tmp_path / "lamp.yml", evolution=SMALL)
     runs = {}
-    pool = {"executor": "ray", "actors": 2, "batch_size": 3}
+    pool = ScoringOptions(executor="ray", actors=2, batch_size=3)
     for name, scoring in (("local", None), ("ray", pool)):
         outcome = start_run(
             proposal_path=proposal, out_dir=tmp_path / name, auto_approve=True, scoring=scoring

@@ -20,6 +20,7 @@ from pedalboard.io import AudioFile
 from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
+from agents.builder import RenderOptions
 from agents.phases.previews import PreviewWriter
 from agents.review import load_review_document
 from agents.rundir import PHASES, RunDir
@@ -343,7 +344,9 @@ def test_render_settings_given_at_the_start_are_kept_for_the_render(
 ) -> None:
     small = {"population_size": 8, "generations": 1, "top_n": 1}
     proposal = make_proposal(evolution=small, sections=[{"name": "verse", "bars": 2}])
-    outcome = start_run(proposal_path=proposal, out_dir=tmp_path, render={"sample_rate": 48000})
+    outcome = start_run(
+        proposal_path=proposal, out_dir=tmp_path, render=RenderOptions(sample_rate=48000)
+    )
     assert outcome.status == "awaiting_review"  # the setting waits in the checkpoint ...
     _, values = run_status(outcome.run_dir)
     assert values["render_settings"] == {"sample_rate": 48000, "stem_format": "pcm24"}

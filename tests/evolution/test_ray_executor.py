@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +22,7 @@ from agents.phases.chords import ChordEvaluator
 from evolution.engine import EvolutionConfig, EvolutionResult, evolve
 from evolution.executor import EvaluationError, Executor, LocalExecutor
 from evolution.executors import ExecutorSettings, SettingError, make_executor, open_executor
-from evolution.lazy import Lazy, worker_onnx_settings
+from evolution.lazy import CPU_PROVIDERS, Lazy, OnnxSettings
 from evolution.ray_executor import PoolStartError, RayExecutor
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import ChordGenome, workhorse_genomes
@@ -119,9 +119,8 @@ class SlowMarked:
         return self.inner(genomes)
 
 
-def load_linear_model(path: str, log: str) -> OnnxModel:
-    """Opens the ONNX model with this worker's settings and logs each load (pid, settings)."""
-    settings = worker_onnx_settings()
+def load_linear_model(path: str, log: str, settings: OnnxSettings) -> OnnxModel:
+    """Opens the ONNX model with the worker's settings and logs each load (pid, settings)."""
     with open(log, "a", encoding="utf-8") as fh:
         fh.write(f"{os.getpid()} {settings.threads} {','.join(settings.providers)}\n")
     return OnnxModel.load(Path(path), threads=settings.threads, providers=settings.providers)
@@ -131,11 +130,26 @@ def load_linear_model(path: str, log: str) -> OnnxModel:
 class OnnxDot:
     """Fitness of a 4-vector genome = its dot product with the model's weights, via ONNX."""
 
-    model: Lazy[OnnxModel]
+    path: str
+    log: str
+    onnx: OnnxSettings = field(default_factory=OnnxSettings)
+
+    @property
+    def model(self) -> Lazy[OnnxModel]:
+        return _model(self.path, self.log, self.onnx)
+
+    def with_onnx(self, onnx: OnnxSettings) -> OnnxDot:
+        """The settings the executor gives (the actor's constructor argument)."""
+        return OnnxDot(path=self.path, log=self.log, onnx=onnx)
 
     def __call__(self, genomes: Sequence[tuple[float, ...]]) -> list[float]:
         x = np.asarray(genomes, dtype=np.float32)  # [B, 4]
         return [float(v) for v in self.model.get().run({"x": x})["y"][:, 0]]
+
+
+@functools.cache
+def _model(path: str, log: str, onnx: OnnxSettings) -> Lazy[OnnxModel]:
+    return Lazy(functools.partial(load_linear_model, path, log, onnx))
 
 
 def _linear_onnx(path: Path) -> Path:
@@ -287,18 +301,22 @@ def test_batch_that_always_crashes_raises_after_its_tries() -> None:
 def test_onnx_session_loads_once_per_actor(tmp_path: Path) -> None:
     path = _linear_onnx(tmp_path / "dot.onnx")
     log = tmp_path / "loads.txt"
-    evaluator = OnnxDot(model=Lazy(functools.partial(load_linear_model, str(path), str(log))))
+    evaluator = OnnxDot(path=str(path), log=str(log))
     rng = np.random.default_rng(0)
     populations = [[tuple(float(v) for v in rng.random(4)) for _ in range(16)] for _ in range(3)]
     local = [LocalExecutor().map_fitness(evaluator, p) for p in populations]
     assert evaluator.model.loaded  # built in this process; pickling must leave the session out
-    with RayExecutor(num_actors=2, cpus_per_actor=HALF, batch_size=4) as executor:
+    with RayExecutor(num_actors=1, cpus_per_actor=2.0, batch_size=4) as executor:
         remote = [executor.map_fitness(evaluator, p) for p in populations]
-        pids = {info["pid"] for info in executor.actor_info()}
+        infos = executor.actor_info()
+    pids = {info["pid"] for info in infos}
     assert remote == local
-    loads = log.read_text().split("\n")[1:-1]  # the first line is the load in this process
+    assert {(tuple(i["providers"]), i["threads"]) for i in infos} == {(CPU_PROVIDERS, 2)}
+    lines = log.read_text().split("\n")[:-1]
+    assert lines[0].split(maxsplit=1)[1] == "1 CPUExecutionProvider"  # in-process: 1 thread
+    loads = lines[1:]  # then once per actor, with the threads of its CPUs (its constructor)
     assert sorted(int(line.split()[0]) for line in loads) == sorted(pids)
-    assert {line.split(maxsplit=1)[1] for line in loads} == {"1 CPUExecutionProvider"}
+    assert {line.split(maxsplit=1)[1] for line in loads} == {"2 CPUExecutionProvider"}
 
 
 def test_lazy_pickles_as_its_factory_only() -> None:

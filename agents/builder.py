@@ -1,0 +1,145 @@
+"""The one builder of a run: the proposal and the command's typed options in, the objects the
+engine uses out -- the executor settings, the critic (built once, kept in the agent's context)
+and the render settings. Defaults live in the settings types; every error names the option
+(``--cpus-per-actor``) or the setting (``CHROMATIC_SCORER``) with its value and what is allowed.
+
+The command line (``cli/``) turns its flags into :class:`ScoringOptions` and
+:class:`RenderOptions`; nothing below this module reads an option, an environment variable or
+a dict of settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from agents.phases.critic import Critic, song_critic
+from agents.proposal import Proposal
+from evolution.executor import Executor, LocalExecutor
+from evolution.executors import ExecutorSettings, SettingError
+from evolution.lazy import CPU_PROVIDERS, OnnxSettings
+from music.errors import InputError
+from music.onnx import ModelFileError
+from render.settings import RenderSettingError, RenderSettings
+
+#: The user-facing name of the scorer setting (the ``--scorer`` option reads it as its default).
+SCORER_SETTING: Final = "CHROMATIC_SCORER"
+#: The scorer value for a theory-only composite (said so in review.yml).
+SCORER_OFF: Final = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringOptions:
+    """How the command asked to score (None: not given; each given one overrides the proposal's
+    ``evolution`` block).
+
+    Attributes:
+        executor: ``local`` (in-process) or ``ray``; a ``ray_address`` alone implies ``ray``.
+        actors: Ray scoring actors.
+        cpus_per_actor: CPUs per Ray actor, also its ONNX threads.
+        gpus_per_actor: GPUs per Ray actor (> 0 prefers CUDA).
+        batch_size: candidates per actor call.
+        ray_address: the Ray cluster to join.
+        scorer: the exported scorer model (a path), ``off`` for a theory-only composite, or
+            None for the shipped model.
+        onnx: the ONNX settings of in-process scoring (a batch task sets them from its CPUs
+            and GPUs); None: the CPU provider, 1 thread.
+    """
+
+    executor: Literal["local", "ray"] | None = None
+    actors: int | None = None
+    cpus_per_actor: float | None = None
+    gpus_per_actor: float | None = None
+    batch_size: int | None = None
+    ray_address: str | None = None
+    scorer: str | None = None
+    onnx: OnnxSettings | None = None
+
+    def over(self, settings: ExecutorSettings) -> ExecutorSettings:
+        """``settings`` with every given option put in. Raises InputError naming the option,
+        its value and what is allowed."""
+        kind = self.executor
+        if kind is None and self.ray_address is not None:
+            kind = "ray"
+        given: tuple[tuple[str, str, object], ...] = (
+            ("--executor", "kind", kind),
+            ("--actors", "actors", self.actors),
+            ("--cpus-per-actor", "cpus_per_actor", self.cpus_per_actor),
+            ("--gpus-per-actor", "gpus_per_actor", self.gpus_per_actor),
+            ("--batch-size", "batch_size", self.batch_size),
+            ("--ray-address", "address", self.ray_address),
+        )
+        for option, name, value in given:
+            if value is None:
+                continue
+            try:
+                settings = settings.with_values({name: value})
+            except SettingError as exc:
+                raise InputError(
+                    file=None, field=option, value=value, allowed=exc.allowed
+                ) from None
+        return settings
+
+
+#: In-process scoring whatever the proposal says (a batch task: Ray runs the tasks instead).
+IN_PROCESS: Final = ScoringOptions(executor="local")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    """The render options the command was given (None: not given)."""
+
+    sample_rate: int | None = None
+    stem_format: str | None = None
+
+    def settings(self) -> RenderSettings | None:
+        """These options as render settings, or None when none was given. Raises InputError
+        naming the option."""
+        given = {
+            name: value
+            for name, value in (
+                ("sample_rate", self.sample_rate),
+                ("stem_format", self.stem_format),
+            )
+            if value is not None
+        }
+        if not given:
+            return None
+        try:
+            return RenderSettings().with_values(given)
+        except RenderSettingError as exc:
+            option = "--" + exc.name.replace("_", "-")
+            raise InputError(
+                file=None, field=option, value=exc.value, allowed=exc.allowed
+            ) from None
+
+
+def executor_settings(proposal: Proposal, options: ScoringOptions) -> ExecutorSettings:
+    """How this run scores: ``options`` over the proposal's ``evolution`` block over the
+    defaults (in-process). Raises InputError naming the option."""
+    return options.over(ExecutorSettings().with_values(proposal.evolution.scoring_values()))
+
+
+def local_executor(settings: ExecutorSettings, options: ScoringOptions) -> Executor:
+    """The in-process executor of ``settings`` with the ONNX settings of ``options``."""
+    onnx = options.onnx or OnnxSettings(providers=settings.providers or CPU_PROVIDERS)
+    return LocalExecutor(batch_size=settings.batch_size, onnx=onnx)
+
+
+def build_critic(proposal: Proposal, options: ScoringOptions) -> Critic | None:
+    """The run's critic: None for ``scorer: off`` (theory-only), else the scorer model of
+    ``options`` (default: the shipped one), its model loaded now. The executor gives it its
+    ONNX settings where it scores. Raises ModelFileError naming the model and the setting
+    that chose it."""
+    model = (options.scorer or "").strip() or None
+    if model is not None and model.lower() == SCORER_OFF:
+        return None
+    try:
+        return song_critic(proposal, model=model)
+    except ModelFileError as exc:
+        if model is None:
+            raise
+        raise ModelFileError(
+            f"{SCORER_SETTING}={model}: {exc} (or unset {SCORER_SETTING} for the shipped model, "
+            f"{SCORER_SETTING}={SCORER_OFF} for a theory-only composite)"
+        ) from None
