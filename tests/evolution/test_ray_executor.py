@@ -22,7 +22,7 @@ from agents.phases.chords import ChordEvaluator
 from evolution.engine import EvolutionConfig, EvolutionResult, evolve
 from evolution.executor import EvaluationError, Executor, LocalExecutor
 from evolution.executors import ExecutorSettings, SettingError, make_executor, open_executor
-from evolution.lazy import CPU_PROVIDERS, Lazy, OnnxSettings
+from evolution.lazy import Lazy, OnnxSettings
 from evolution.ray_executor import PoolStartError, RayExecutor
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import ChordGenome, workhorse_genomes
@@ -133,23 +133,19 @@ class OnnxDot:
     path: str
     log: str
     onnx: OnnxSettings = field(default_factory=OnnxSettings)
+    model: Lazy[OnnxModel] = field(init=False, compare=False)
 
-    @property
-    def model(self) -> Lazy[OnnxModel]:
-        return _model(self.path, self.log, self.onnx)
+    def __post_init__(self) -> None:
+        lazy = Lazy(functools.partial(load_linear_model, self.path, self.log, self.onnx))
+        object.__setattr__(self, "model", lazy)
 
     def with_onnx(self, onnx: OnnxSettings) -> OnnxDot:
         """The settings the executor gives (the actor's constructor argument)."""
-        return OnnxDot(path=self.path, log=self.log, onnx=onnx)
+        return self if onnx == self.onnx else OnnxDot(path=self.path, log=self.log, onnx=onnx)
 
     def __call__(self, genomes: Sequence[tuple[float, ...]]) -> list[float]:
         x = np.asarray(genomes, dtype=np.float32)  # [B, 4]
         return [float(v) for v in self.model.get().run({"x": x})["y"][:, 0]]
-
-
-@functools.cache
-def _model(path: str, log: str, onnx: OnnxSettings) -> Lazy[OnnxModel]:
-    return Lazy(functools.partial(load_linear_model, path, log, onnx))
 
 
 def _linear_onnx(path: Path) -> Path:
@@ -306,17 +302,22 @@ def test_onnx_session_loads_once_per_actor(tmp_path: Path) -> None:
     populations = [[tuple(float(v) for v in rng.random(4)) for _ in range(16)] for _ in range(3)]
     local = [LocalExecutor().map_fitness(evaluator, p) for p in populations]
     assert evaluator.model.loaded  # built in this process; pickling must leave the session out
-    with RayExecutor(num_actors=1, cpus_per_actor=2.0, batch_size=4) as executor:
+    gpu_first = ("CUDAExecutionProvider", "CPUExecutionProvider")  # CPU where no CUDA
+    with RayExecutor(
+        num_actors=2, cpus_per_actor=HALF, batch_size=4, providers=gpu_first
+    ) as executor:
         remote = [executor.map_fitness(evaluator, p) for p in populations]
         infos = executor.actor_info()
     pids = {info["pid"] for info in infos}
     assert remote == local
-    assert {(tuple(i["providers"]), i["threads"]) for i in infos} == {(CPU_PROVIDERS, 2)}
+    assert {(tuple(i["providers"]), i["threads"]) for i in infos} == {(gpu_first, 1)}
     lines = log.read_text().split("\n")[:-1]
     assert lines[0].split(maxsplit=1)[1] == "1 CPUExecutionProvider"  # in-process: 1 thread
-    loads = lines[1:]  # then once per actor, with the threads of its CPUs (its constructor)
+    loads = lines[1:]  # then once per actor, with the settings of its constructor
     assert sorted(int(line.split()[0]) for line in loads) == sorted(pids)
-    assert {line.split(maxsplit=1)[1] for line in loads} == {"2 CPUExecutionProvider"}
+    assert {line.split(maxsplit=1)[1] for line in loads} == {
+        "1 CUDAExecutionProvider,CPUExecutionProvider"
+    }
 
 
 def test_lazy_pickles_as_its_factory_only() -> None:
