@@ -3,6 +3,7 @@ quarter-note beats ("qn"), so tempo never changes what a part looks like."""
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -85,13 +86,8 @@ class Meter:
         return len(self.groups)
 
     def beat_offsets_qn(self) -> tuple[float, ...]:
-        """Start of each felt beat inside the bar, in quarter notes."""
-        out: list[float] = []
-        pos = 0
-        for g in self.groups:
-            out.append(pos * self.unit_qn)
-            pos += g
-        return tuple(out)
+        """Start of each felt beat inside the bar, in quarter notes (computed once per meter)."""
+        return _beat_offsets_qn(self.groups, self.unit_qn)
 
     def is_strong(self, position_qn: float, *, tolerance: float = 1e-6) -> bool:
         """True at the downbeat or the start of a felt beat group that counts as strong
@@ -110,6 +106,16 @@ class Meter:
 
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"
+
+
+@functools.cache
+def _beat_offsets_qn(groups: tuple[int, ...], unit_qn: float) -> tuple[float, ...]:
+    out: list[float] = []
+    pos = 0
+    for g in groups:
+        out.append(pos * unit_qn)
+        pos += g
+    return tuple(out)
 
 
 def _is_int(value: object) -> bool:
