@@ -91,14 +91,9 @@ class Meter:
 
     def is_strong(self, position_qn: float, *, tolerance: float = 1e-6) -> bool:
         """True at the downbeat or the start of a felt beat group that counts as strong
-        (the first beat, and in 4/4 and 12/8 the third group)."""
-        pos = position_qn % self.bar_qn
-        # A position a rounding error before the bar line is the next downbeat.
-        strong = [0.0, self.bar_qn]
-        offsets = self.beat_offsets_qn()
-        if len(offsets) == 4:
-            strong.append(offsets[2])
-        return any(abs(pos - s) < tolerance for s in strong)
+        (the first beat, and in 4/4 and 12/8 the third group). Remembered per meter and
+        position (scores ask about the same grid positions many times)."""
+        return _is_strong(self, position_qn, tolerance)
 
     @property
     def is_compound(self) -> bool:
@@ -116,6 +111,17 @@ def _beat_offsets_qn(groups: tuple[int, ...], unit_qn: float) -> tuple[float, ..
         out.append(pos * unit_qn)
         pos += g
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_strong(meter: Meter, position_qn: float, tolerance: float) -> bool:
+    pos = position_qn % meter.bar_qn
+    # A position a rounding error before the bar line is the next downbeat.
+    strong = [0.0, meter.bar_qn]
+    offsets = meter.beat_offsets_qn()
+    if len(offsets) == 4:
+        strong.append(offsets[2])
+    return any(abs(pos - s) < tolerance for s in strong)
 
 
 def _is_int(value: object) -> bool:
