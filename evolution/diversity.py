@@ -10,6 +10,8 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, Protocol, TypeVar
 
+import numpy as np
+
 G = TypeVar("G")
 G_co = TypeVar("G_co", covariant=True)
 
@@ -76,6 +78,7 @@ def select_diverse(
     distance: Callable[[Any, Any], float],
     min_distance: float,
     keep: int = 0,
+    distances: Callable[[Any, Sequence[Any]], np.ndarray] | None = None,
 ) -> list[R]:
     """Choose up to ``n`` items, best fitness first, keeping chosen genomes apart.
 
@@ -91,6 +94,9 @@ def select_diverse(
         distance: genome distance in [0, 1].
         min_distance: guard in [0, 1]; 0 disables it.
         keep: how many of the best items to accept unconditionally (<= n).
+        distances: optional one-to-many form of ``distance`` (``distances(g, others)[k] ==
+            distance(g, others[k])``, see :class:`evolution.operators.BatchDistance`); when
+            given, each item is compared with all accepted genomes in one call. Same result.
 
     Returns:
         The chosen items, sorted best-first by fitness (ties keep input order).
@@ -103,6 +109,7 @@ def select_diverse(
         raise ValueError(f"keep = {keep!r} is invalid; allowed: 0..n ({n})")
     order = sorted(range(len(items)), key=lambda i: -items[i].fitness)
     chosen: list[int] = list(order[:keep])
+    chosen_genomes = [items[i].genome for i in chosen]
     taken = set(chosen)
     for factor in _RELAX_FACTORS:
         guard = min_distance * factor
@@ -112,16 +119,38 @@ def select_diverse(
             if i in taken:
                 continue
             genome = items[i].genome
-            if guard <= 0.0 or all(
-                checked_distance(distance, genome, items[j].genome) >= guard for j in chosen
+            if guard <= 0.0 or (
+                _far_from_all(distances, genome, chosen_genomes, guard)
+                if distances is not None
+                else all(checked_distance(distance, genome, g) >= guard for g in chosen_genomes)
             ):
                 chosen.append(i)
+                chosen_genomes.append(genome)
                 taken.add(i)
         if len(chosen) >= n:
             break
     rank = {index: position for position, index in enumerate(order)}
     chosen.sort(key=rank.__getitem__)
     return [items[i] for i in chosen]
+
+
+def _far_from_all(
+    distances: Callable[[Any, Sequence[Any]], np.ndarray],
+    genome: Any,
+    others: Sequence[Any],
+    guard: float,
+) -> bool:
+    """True if ``genome`` is at least ``guard`` from each of ``others`` (one batched call);
+    ``ValueError`` if a distance is NaN or outside [0, 1]."""
+    if not others:
+        return True
+    values = np.asarray(distances(genome, others), dtype=np.float64)
+    if values.shape != (len(others),):
+        raise ValueError(f"distances returned shape {values.shape}, expected ({len(others)},)")
+    if not bool(np.all((values >= 0.0) & (values <= 1.0))):
+        bad = values[~((values >= 0.0) & (values <= 1.0))][0]
+        raise ValueError(f"genome distance must be in [0, 1], got {float(bad)!r}")
+    return bool(np.all(values >= guard))
 
 
 def _pair_at(k: int, n: int) -> tuple[int, int]:

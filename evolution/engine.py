@@ -177,6 +177,8 @@ class _Run(Generic[G, S]):
         self.executor = executor
         self.cache: dict[Hashable, Scored[G, S]] = {}
         self.distance = DistanceCache(ops.distance)
+        # The one-to-many form, when the operators have one (same values, one call per item).
+        self.distances = getattr(ops, "distances", None)
 
     def fresh(self, taken: dict[Hashable, G]) -> G | None:
         """A random genome whose key is not in ``taken``, or None after bounded attempts."""
@@ -301,6 +303,7 @@ class _Run(Generic[G, S]):
             distance=self.distance,
             min_distance=cfg.min_distance,
             keep=min(cfg.elite, len(parents)),
+            distances=self.distances,
         )
         self.distance.retain([item.genome for item in chosen])
         return chosen
@@ -393,7 +396,11 @@ def evolve(
             logger.info("stopping at generation %d: no improvement for %d", generation, stale)
             break
     top = select_diverse(
-        population, config.top_n, distance=run.distance, min_distance=config.min_distance
+        population,
+        config.top_n,
+        distance=run.distance,
+        min_distance=config.min_distance,
+        distances=run.distances,
     )
     logger.info(
         "evolution done: best %.4f (initial %.4f) after %d generations, %d evaluations",

@@ -7,12 +7,13 @@ through a :class:`GenomeOps` object. Operators are pure: they take an explicit
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Protocol, TypeVar
 
 import numpy as np
 
 G = TypeVar("G")
+G_contra = TypeVar("G_contra", contravariant=True)
 
 
 class GenomeOps(Protocol[G]):
@@ -40,4 +41,16 @@ class GenomeOps(Protocol[G]):
 
     def distance(self, a: G, b: G) -> float:
         """Dissimilarity in [0, 1]: 0 for identical genomes, 1 for maximally different ones."""
+        ...
+
+
+class BatchDistance(Protocol[G_contra]):
+    """Optional extra of a :class:`GenomeOps`: the distances of one genome to many at once.
+
+    ``distances(genome, others)[k]`` must equal ``distance(genome, others[k])`` exactly (same
+    float, not merely close), so the diversity guard chooses the same survivors either way.
+    """
+
+    def distances(self, genome: G_contra, others: Sequence[G_contra]) -> np.ndarray:
+        """``[len(others)]`` float64 distances in [0, 1]."""
         ...

@@ -3,6 +3,7 @@ quarter-note beats ("qn"), so tempo never changes what a part looks like."""
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -85,24 +86,14 @@ class Meter:
         return len(self.groups)
 
     def beat_offsets_qn(self) -> tuple[float, ...]:
-        """Start of each felt beat inside the bar, in quarter notes."""
-        out: list[float] = []
-        pos = 0
-        for g in self.groups:
-            out.append(pos * self.unit_qn)
-            pos += g
-        return tuple(out)
+        """Start of each felt beat inside the bar, in quarter notes (computed once per meter)."""
+        return _beat_offsets_qn(self.groups, self.unit_qn)
 
     def is_strong(self, position_qn: float, *, tolerance: float = 1e-6) -> bool:
         """True at the downbeat or the start of a felt beat group that counts as strong
-        (the first beat, and in 4/4 and 12/8 the third group)."""
-        pos = position_qn % self.bar_qn
-        # A position a rounding error before the bar line is the next downbeat.
-        strong = [0.0, self.bar_qn]
-        offsets = self.beat_offsets_qn()
-        if len(offsets) == 4:
-            strong.append(offsets[2])
-        return any(abs(pos - s) < tolerance for s in strong)
+        (the first beat, and in 4/4 and 12/8 the third group). Remembered per meter and
+        position (scores ask about the same grid positions many times)."""
+        return _is_strong(self, position_qn, tolerance)
 
     @property
     def is_compound(self) -> bool:
@@ -110,6 +101,27 @@ class Meter:
 
     def __str__(self) -> str:
         return f"{self.numerator}/{self.denominator}"
+
+
+@functools.cache
+def _beat_offsets_qn(groups: tuple[int, ...], unit_qn: float) -> tuple[float, ...]:
+    out: list[float] = []
+    pos = 0
+    for g in groups:
+        out.append(pos * unit_qn)
+        pos += g
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _is_strong(meter: Meter, position_qn: float, tolerance: float) -> bool:
+    pos = position_qn % meter.bar_qn
+    # A position a rounding error before the bar line is the next downbeat.
+    strong = [0.0, meter.bar_qn]
+    offsets = meter.beat_offsets_qn()
+    if len(offsets) == 4:
+        strong.append(offsets[2])
+    return any(abs(pos - s) < tolerance for s in strong)
 
 
 def _is_int(value: object) -> bool:

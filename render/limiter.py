@@ -141,3 +141,30 @@ def normalize(
         iterations=iterations,
     )
     return y.astype(np.float32), stats
+
+
+def gain_then_limit(
+    audio: np.ndarray, sample_rate: int, *, target_lufs: float, ceiling_db: float = -1.0
+) -> np.ndarray:
+    """One pass, for previews: measure the integrated loudness of ``audio`` ([frames,
+    channels]) once, apply the one gain that brings it to ``target_lufs``, then the limiter on
+    sample peaks holding ``ceiling_db`` (dBFS). No loudness settle: where the limiter works the
+    result is that much quieter than the target (previews are compared by ear, and the
+    iterative :func:`normalize` cost half their CPU). Returns float32 audio.
+
+    Raises RenderError for audio that is silent or shorter than 400 ms."""
+    x = np.asarray(audio, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[:, None]
+    loud = integrated_loudness(x, sample_rate)
+    if not math.isfinite(loud):
+        raise RenderError("preview: silent or shorter than 400 ms -- nothing to level")
+    ceiling = db_to_gain(ceiling_db - CEILING_MARGIN_DB)
+    g = db_to_gain(target_lufs - loud)
+    envelope = np.abs(x).max(axis=1).astype(np.float64) * g
+    gain = (g * limiter_gain(envelope, ceiling, sample_rate)).astype(np.float32)
+    y = x * gain[:, None]
+    peak = float(np.abs(y).max())
+    if peak > ceiling:  # interpolation residue: one trim keeps the ceiling
+        y *= np.float32(ceiling / peak)
+    return y

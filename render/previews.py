@@ -2,7 +2,8 @@
 
 :func:`preview_song` builds that Song (the caller picks the parts underneath: a bass candidate
 over the approved chords and drums of its section); :func:`render_preview` renders it with
-the shared synthesizer, without RenderPlan effects, at -16 LUFS (within 0.5 LU) with sample
+the shared synthesizer, without RenderPlan effects, levelled in one pass to -16 LUFS (one gain
+from one loudness reading, then the limiter: quieter than that where it limits) with sample
 peaks under -1 dBFS (true peaks are not read: that costs ~4x the rest of a preview; the master
 holds -1 dBTP), the whole song and its release tail (or at most ``max_seconds``, when given: a
 cut preview fades out over its last second), to OGG or MP3 (by the suffix; WAV too) written
@@ -24,7 +25,7 @@ from music.notes import Part
 from render.assemble import loop_notes
 from render.audio_io import ensure_writable_dir, write_audio
 from render.errors import RenderError
-from render.limiter import normalize
+from render.limiter import gain_then_limit
 from render.synth import DEFAULT_TAIL_S, shared_synthesizer
 
 PREVIEW_LUFS: Final = -16.0
@@ -106,7 +107,5 @@ def render_preview(
     fade = min(fade, audio.shape[0])
     if fade:
         audio[audio.shape[0] - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
-    mastered, _ = normalize(
-        audio, synth.sample_rate, target_lufs=PREVIEW_LUFS, oversample=1, tolerance_lu=0.5
-    )
+    mastered = gain_then_limit(audio, synth.sample_rate, target_lufs=PREVIEW_LUFS)
     return write_audio(out, mastered, synth.sample_rate)

@@ -12,7 +12,7 @@ import itertools
 from collections.abc import Sequence
 
 from music.meter import Meter
-from music.notes import Note
+from music.notes import Note, sorted_notes
 from scoring.composite import TheoryScores
 from scoring.timeline import EPS, ChordLookup, ChordSpanLike, is_felt_beat
 
@@ -52,7 +52,7 @@ def root_adherence(notes: Sequence[Note], chords: Sequence[ChordSpanLike], meter
     non-chord tone on a weak felt beat that moves on by step (a passing or approach tone)
     scores 0.6. The weighted mean is scaled by ``0.6 + 0.4 x`` the share of chords whose
     first sixteenth has a bass onset. 0 when no note falls on a felt beat."""
-    ordered = sorted(notes)
+    ordered = sorted_notes(notes)
     lookup = ChordLookup(chords)
     weight = got = 0.0
     for i, n in enumerate(ordered):
@@ -174,7 +174,7 @@ def voice_leading(notes: Sequence[Note], chords: Sequence[ChordSpanLike]) -> flo
     1.0, repeats 0.9, thirds/fourths 0.9, fifths 0.85, octaves 0.8, other leaps 0.5, beyond
     an octave less) plus 0.4 x how each chord change is entered from the note before (by step
     or an approach tone 1.0, a third/fourth 0.85, a fifth 0.7, an octave 0.6, else 0.35)."""
-    ordered = sorted(notes)
+    ordered = sorted_notes(notes)
     if len(ordered) < 2:
         return 1.0 if ordered else 0.0
     smooth = sum(_interval_value(b.pitch - a.pitch) for a, b in itertools.pairwise(ordered)) / (

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from music.keys import Key
 from music.meter import Meter
-from music.notes import Note
+from music.notes import Note, sorted_notes
 from scoring.composite import TheoryScores
 from scoring.timeline import EPS, ChordLookup, ChordSpanLike, is_felt_beat
 
@@ -36,7 +36,7 @@ def split_phrases(notes: Sequence[Note], phrase_qn: float) -> list[list[Note]]:
     if phrase_qn <= 0:
         raise ValueError(f"phrase_qn: {phrase_qn!r} -- a positive length in quarter notes")
     groups: dict[int, list[Note]] = {}
-    for n in sorted(notes):
+    for n in sorted_notes(notes):
         groups.setdefault(int((n.start + EPS) // phrase_qn), []).append(n)
     return [groups[k] for k in sorted(groups)]
 
@@ -115,7 +115,7 @@ def motion(intervals: Sequence[int]) -> float:
 def singability(notes: Sequence[Note], *, low: int, high: int, phrase_qn: float) -> float:
     """0.4 x mean :func:`interval_value` x :func:`motion` + 0.2 x :func:`leap_recovery` +
     0.2 x :func:`range_fit` + 0.2 x :func:`breath`."""
-    ordered = sorted(notes)
+    ordered = sorted_notes(notes)
     pitches = [n.pitch for n in ordered]
     if not pitches:
         return 0.0
@@ -141,8 +141,8 @@ def chord_tone_alignment(
     a non-chord tone moving on by step 0.5 off the strong beats and 0.25 on them (an
     appoggiatura), else 0; a minor ninth (or second) above the sounding bass note halves it.
     Weighted mean; 0 when no note is weighted."""
-    ordered = sorted(notes)
-    bass_sorted = sorted(bass)
+    ordered = sorted_notes(notes)
+    bass_sorted = sorted_notes(bass)
     bass_starts = [b.start for b in bass_sorted]
     lookup = ChordLookup(chords)
     weight = got = 0.0
@@ -201,7 +201,7 @@ def phrase_contour(notes: Sequence[Note]) -> float:
     1.0, at the end 0.6, on the first note 0.4) + 0.25 x an arch (start and end at least a
     minor third below the climax 1.0, one of them 0.6, neither 0.3) + 0.2 x direction
     variety."""
-    ordered = sorted(notes)
+    ordered = sorted_notes(notes)
     pitches = [n.pitch for n in ordered]
     if len(pitches) < 2:
         return 0.3
@@ -299,7 +299,7 @@ def score_melody(
     phrase) adds ``lyric_fit``; without it the component is left out."""
     if not notes:
         raise ValueError("notes: [] -- a melody needs at least one note")
-    ordered = sorted(notes)
+    ordered = sorted_notes(notes)
     low, high = register
     scores = {
         "singability": singability(ordered, low=low, high=high, phrase_qn=phrase_qn),

@@ -5,6 +5,7 @@ start of the section. Nothing here knows how a part was generated."""
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -86,8 +87,10 @@ def chord_at(chords: Sequence[ChordSpanLike], t: float) -> ChordSpanLike | None:
     return ChordLookup(chords)(t)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_felt_beat(meter: Meter, position_qn: float) -> bool:
-    """True when ``position_qn`` (from a bar line) falls on the start of a felt beat."""
+    """True when ``position_qn`` (from a bar line) falls on the start of a felt beat
+    (remembered per meter and position)."""
     pos = position_qn % meter.bar_qn
     return any(abs(pos - b) < EPS or abs(pos - meter.bar_qn) < EPS for b in meter.beat_offsets_qn())
 

@@ -4,8 +4,9 @@ chord-change positions) and the approved kick onsets (to lock to)."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 
 import numpy as np
 
@@ -21,9 +22,11 @@ from generators.bass.genome import (
 )
 from generators.bass.styles import STYLES, style_bar
 from generators.harmony import Harmony
+from generators.signature_grid import bar_counts, signature_grid, sum_bars
 from music.meter import Meter
 
 _EPS = 1e-6
+_signature = attrgetter("signature")
 # Mutation kinds and their weights: degree, shift, add-at-kick, remove, regenerate bar,
 # copy bar, octave, velocity, approach into the next bar, restyle everything.
 _MUTATIONS = (
@@ -229,6 +232,20 @@ class BassOps:
             elif a.bars[i] is not b.bars[i]:
                 total += _bar_distance(a.signature[i], b.signature[i])
         return total / n
+
+    def distances(self, genome: BassGenome, others: Sequence[BassGenome]) -> np.ndarray:
+        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats,
+        computed on integer onset grids at once."""
+        grid = signature_grid(genome, _signature)
+        grids = [signature_grid(o, _signature) for o in others]
+        if grid is None or any(g is None or g.shape[0] != grid.shape[0] for g in grids):
+            return np.array([self.distance(genome, o) for o in others], dtype=np.float64)
+        shared, union, differ = bar_counts(grid, grids)  # type: ignore[arg-type]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            jaccard = 1.0 - shared / union
+            mismatch = np.where(shared > 0, differ / shared, 1.0)
+        per_bar = np.where(union > 0, 0.6 * jaccard + 0.4 * mismatch, 0.0)
+        return sum_bars(per_bar) / grid.shape[0]
 
 
 def _bar_distance(x: dict[int, tuple[str, int]], y: dict[int, tuple[str, int]]) -> float:

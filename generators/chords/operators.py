@@ -3,7 +3,7 @@ explicit RNG, drawing chords from the learned transition model."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,6 +17,7 @@ from generators.chords.genome import (
     bar_splits,
     quality_options,
 )
+from generators.signature_grid import signature_grid
 from music.keys import Key
 from music.meter import Meter
 
@@ -155,6 +156,40 @@ class ChordOps:
         count += abs(len(a) - len(b)) * beats
         total += abs(len(a) - len(b)) * beats
         return total / count if count else 0.0
+
+    def distances(self, genome: ChordGenome, others: Sequence[ChordGenome]) -> np.ndarray:
+        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats:
+        the counts of beats with another chord and with another shape are integers, and
+        ``count_chord + 0.25 * count_shape`` is the exact sum the pairwise loop adds up."""
+        offsets = self.meter.beat_offsets_qn()
+
+        def tokens(g: ChordGenome) -> list[dict[int, str]]:
+            return [{i: t for i, (t, _) in enumerate(_beat_chords(bar, offsets))} for bar in g]
+
+        def chords(g: ChordGenome) -> list[dict[int, tuple[str, tuple[str, int]]]]:
+            return [dict(enumerate(_beat_chords(bar, offsets))) for bar in g]
+
+        kind = repr(offsets)
+        token_grids, chord_grids = [], []
+        for g in (genome, *others):
+            token, chord = (
+                signature_grid(g, tokens, "token" + kind),
+                signature_grid(g, chords, kind),
+            )
+            if token is None or chord is None or token.shape != (len(genome), len(offsets)):
+                return np.array([self.distance(genome, o) for o in others], dtype=np.float64)
+            token_grids.append(token)
+            chord_grids.append(chord)
+        if not others:
+            return np.zeros(0, dtype=np.float64)
+        token_a, chord_a = token_grids[0], chord_grids[0]
+        token_b, chord_b = np.stack(token_grids[1:]), np.stack(chord_grids[1:])
+        other_token = (token_b != token_a).sum(axis=(1, 2), dtype=np.int64)
+        other_shape = (chord_b != chord_a).sum(axis=(1, 2), dtype=np.int64) - other_token
+        count = len(genome) * len(offsets)
+        if not count:
+            return np.zeros(len(others), dtype=np.float64)
+        return (other_token + 0.25 * other_shape) / count
 
 
 @lru_cache(maxsize=16384)

@@ -5,9 +5,10 @@ notes each phrase must carry (one per syllable), which every operator preserves.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 
 import numpy as np
 
@@ -23,10 +24,12 @@ from generators.melody.genome import (
 )
 from generators.melody.phrase import RhythmNote, felt_beats, phrase_rhythm, phrase_steps
 from generators.melody.ranges import DEFAULT_VOICE, VoiceRange
+from generators.signature_grid import bar_counts, signature_grid, sum_bars
 from music.keys import Key
 from music.meter import Meter
 
 _EPS = 1e-6
+_signature = attrgetter("signature")
 _CONTOUR_P = {"arch": 0.5, "late-peak": 0.3, "early-peak": 0.2}
 _MUTATIONS = (
     ("nudge", 3.0),
@@ -427,3 +430,17 @@ class MelodyOps:
             pitch = sum(xa[s] != xb[s] for s in shared) / len(shared) if shared else 1.0
             total += 0.5 * rhythm + 0.5 * pitch
         return total / n
+
+    def distances(self, genome: MelodyGenome, others: Sequence[MelodyGenome]) -> np.ndarray:
+        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats,
+        computed on integer onset grids at once."""
+        grid = signature_grid(genome, _signature)
+        grids = [signature_grid(o, _signature) for o in others]
+        if grid is None or any(g is None or g.shape[0] != grid.shape[0] for g in grids):
+            return np.array([self.distance(genome, o) for o in others], dtype=np.float64)
+        shared, union, differ = bar_counts(grid, grids)  # type: ignore[arg-type]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rhythm = 1 - shared / union
+            pitch = np.where(shared > 0, differ / shared, 1.0)
+        per_bar = np.where(union > 0, 0.5 * rhythm + 0.5 * pitch, 0.0)
+        return sum_bars(per_bar) / grid.shape[0]

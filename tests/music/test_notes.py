@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from music.notes import Note, Part
+from music.notes import Note, Part, sorted_notes
 
 
 @pytest.mark.parametrize(("start", "end"), [(1.0, 1.0), (2.0, 1.5), (0.0, -1.0), (0.0, 0.0)])
@@ -106,3 +106,24 @@ def test_part_is_frozen_and_renamed_copies() -> None:
     other = part.renamed("low")
     assert other == Part(name="low", notes=part.notes, program=33, meta=(("role", "bass"),))
     assert part.name == "bass"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.5, 1.0, 1.25]),
+            st.sampled_from([0.25, 0.5, 2.0]),
+            st.integers(36, 40),
+            st.integers(1, 3),
+        ),
+        max_size=30,
+    )
+)
+def test_sorted_notes_is_the_order_of_the_note_comparison(
+    rows: list[tuple[float, float, int, int]],
+) -> None:
+    notes = [Note(start=s, end=s + d, pitch=p, velocity=v) for s, d, p, v in rows]
+    by_key = sorted_notes(notes)
+    by_comparison = sorted(notes)
+    assert by_key == by_comparison
+    assert [id(n) for n in by_key] == [id(n) for n in by_comparison]  # ties keep input order

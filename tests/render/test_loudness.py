@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from render.limiter import normalize
+from render.errors import RenderError
+from render.limiter import gain_then_limit, normalize
 from render.loudness import (
     integrated_loudness,
     k_weighting,
@@ -84,3 +85,20 @@ def test_normalize_hits_the_target_under_the_ceiling() -> None:
     assert integrated_loudness(y, SR) == pytest.approx(-14.0, abs=0.2)
     assert true_peak_db(y) < -1.0
     assert stats.max_reduction_db > 3.0  # the clicks were limited, not the whole signal
+
+
+def test_one_pass_level_hits_the_target_when_nothing_limits_and_keeps_the_ceiling() -> None:
+    t = np.arange(5 * SR) / SR
+    quiet = stereo(0.01 * np.sin(2 * np.pi * 220 * t))  # -16 LUFS needs no limiting
+    y = gain_then_limit(quiet, SR, target_lufs=-16.0)
+    assert y.dtype == np.float32
+    assert integrated_loudness(y, SR) == pytest.approx(-16.0, abs=0.05)
+    rng = np.random.default_rng(0)
+    clicks = 0.05 * np.sin(2 * np.pi * 220 * t)
+    clicks[rng.integers(0, clicks.size, 40)] = 0.9
+    y = gain_then_limit(stereo(clicks), SR, target_lufs=-10.0, ceiling_db=-1.0)
+    assert 20 * np.log10(np.abs(y).max()) < -1.0  # the clicks were limited
+    # one pass: the limiting is not made up for, so the level lands below the target
+    assert -16.0 < integrated_loudness(y, SR) < -10.5
+    with pytest.raises(RenderError, match="silent"):
+        gain_then_limit(np.zeros((SR, 2)), SR, target_lufs=-16.0)
