@@ -69,13 +69,14 @@ def render(
     arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3.
     Shows progress on a terminal."""
     setup()
+    from agents.errors import RunStateError
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
     from agents.progress import progress_hooks
     from agents.proposal import load_proposal
     from agents.rundir import RunDir
     from agents.runner import render_settings, run_status
-    from music.errors import ChromaticError, RunStateError
+    from music.errors import ChromaticError
     from render.settings import RenderSettings
 
     try:

@@ -25,6 +25,7 @@ from langgraph.types import Command
 
 from agents.candidate_check import check_approved_candidates
 from agents.checkpoints import StrictSerializer
+from agents.errors import ReviewError, RunStateError
 from agents.fileio import leftover_temp_files, storage_errors
 from agents.graph import AgentContext, build_graph
 from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
@@ -36,7 +37,7 @@ from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.executors import ExecutorSettings, SettingError, open_executor
 from evolution.ray_executor import PoolStartError
-from music.errors import ChromaticError, InputError, ReviewError, RunStateError
+from music.errors import ChromaticError, InputError
 from render.pipeline import RenderStep
 from render.settings import RenderSettingError, RenderSettings
 

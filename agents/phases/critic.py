@@ -20,9 +20,9 @@ from typing import Final
 
 from agents.proposal import Proposal
 from evolution.lazy import Lazy, worker_onnx_settings
+from inference.onnx import ModelFileError
 from music.meter import Meter
 from music.notes import Part
-from music.onnx import ModelFileError
 from scoring.chromatic import Candidate, ChromaticScorer, ScorerInput
 from scoring.composite import ChromaticScore, ScoreCard, TheoryScores, Weights, composite
 from scoring.midi_features import features_over
