@@ -18,8 +18,8 @@ from agents.proposal import Proposal
 from evolution.executor import Executor, LocalExecutor
 from evolution.executors import ExecutorSettings, SettingError
 from evolution.lazy import CPU_PROVIDERS, OnnxSettings
+from inference.onnx import ModelFileError
 from music.errors import InputError
-from music.onnx import ModelFileError
 from render.settings import RenderSettingError, RenderSettings
 
 #: The user-facing name of the scorer setting (the ``--scorer`` option reads it as its default).

@@ -30,7 +30,7 @@ from langgraph.checkpoint.serde.jsonplus import (
     _create_msgpack_ext_hook,
 )
 
-from music.errors import RunStateError
+from agents.errors import RunStateError
 
 #: The stored types a checkpoint of this project may hold: what LangGraph itself writes for a
 #: graph with an interrupt (the gate), and the plain value types it encodes as objects.

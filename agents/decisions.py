@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from agents.candidate_check import candidate_bars, check_candidate_midi
+from agents.errors import ReviewError, RunStateError
 from agents.fileio import storage_errors
 from agents.proposal import load_proposal
 from agents.review import Decision, load_review_document, set_decision
 from agents.run_state import read_status
 from agents.rundir import RunDir, check_phase
 from agents.runlock import run_lock
-from music.errors import ReviewError, RunStateError
 
 #: The command that sets each status (named in the lock file and in "in use" errors).
 COMMANDS = {"approved": "approve", "rejected": "reject", "pending": "approve"}

@@ -10,7 +10,7 @@ read as the bpm (older files). A file may hold a whole ``SongProposal``, ``itera
 :func:`read_proposal_file` reads it and :meth:`ProposalFile.select` picks one iteration.
 
 Unknown top-level fields are ignored; unknown fields inside ``evolution``, ``weights`` and
-``sections`` are typos and errors. Every problem becomes one :class:`~music.errors.ProposalError`
+``sections`` are typos and errors. Every problem becomes one :class:`~agents.errors.ProposalError`
 naming the file, the field, the bad value and what is allowed. The file is read bounded (size,
 alias expansion, nesting: :mod:`agents.yaml_limits`). Field reference: ``proposals/README.md``.
 """
@@ -37,6 +37,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarstring import LiteralScalarString
 
+from agents.errors import ProposalError
 from agents.fileio import write_yaml_atomic
 from agents.proposal_fields import (
     ENGINE,
@@ -73,7 +74,6 @@ from agents.proposal_fields import (
 )
 from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
 from evolution.executors import PROPOSAL_FIELDS, ExecutorSettings, SettingError
-from music.errors import ProposalError
 from music.meter import Meter
 
 PROPOSAL_MAX_BYTES: Final = 2**20  # 1 MiB: real proposals are a few KiB

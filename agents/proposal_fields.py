@@ -15,8 +15,9 @@ from typing import Annotated, Any, Final
 from pydantic import Field, PlainSerializer, PlainValidator, ValidationError
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from agents.errors import ProposalError
 from evolution.engine import EvolutionConfig
-from music.errors import InputError, ProposalError
+from music.errors import InputError
 from music.keys import Key, parse_key
 from music.meter import ALLOWED_DENOMINATORS, Meter
 from scoring.colors import COLOR_NAMES, parse_color

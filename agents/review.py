@@ -14,10 +14,10 @@ from typing import Any
 
 from ruamel.yaml.error import YAMLError
 
+from agents.errors import ReviewError
 from agents.fileio import write_yaml_atomic, yaml_round_trip
 from agents.rundir import check_safe_name
 from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
-from music.errors import ReviewError
 
 STATUSES = ("pending", "approved", "rejected")
 # A review.yml of 10 candidates is ~30 KiB; these bound a hand-edited or planted one.

@@ -21,8 +21,8 @@ from typing import Any, Final
 
 import ormsgpack
 
+from agents.errors import RunStateError
 from agents.rundir import RunDir
-from music.errors import RunStateError
 
 #: The thread every run uses (agents.runner.THREAD).
 THREAD_ID: Final = "song"

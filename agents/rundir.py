@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from music.errors import InputError, RunStateError
+from agents.errors import RunStateError
+from music.errors import InputError
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PHASES = ("chords", "drums", "bass", "melody")

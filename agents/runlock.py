@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
-from music.errors import RunStateError
+from agents.errors import RunStateError
 
 LOCK_NAME: Final = ".lock"
 

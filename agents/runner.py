@@ -33,6 +33,7 @@ from agents.builder import (
 )
 from agents.candidate_check import check_approved_candidates
 from agents.checkpoints import StrictSerializer
+from agents.errors import ReviewError, RunStateError
 from agents.fileio import leftover_temp_files, storage_errors
 from agents.graph import AgentContext, build_graph
 from agents.phases.critic import Critic
@@ -45,7 +46,7 @@ from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.executors import ExecutorSettings, open_executor
 from evolution.ray_executor import PoolStartError
-from music.errors import ChromaticError, ReviewError, RunStateError
+from music.errors import ChromaticError
 from render.pipeline import RenderStep
 from render.settings import RenderSettings
 

@@ -65,9 +65,9 @@ def pending_approvals(run_dir: Path, phase: str, ids: list[str]) -> dict[str, st
 def _review_ids(run_dir: Path, phase: str) -> list[str]:
     """The candidate ids the run generated for ``phase`` (InputError for a phase that does
     not exist, RunStateError for one not reached yet)."""
+    from agents.errors import RunStateError
     from agents.run_state import read_status
     from agents.rundir import check_phase
-    from music.errors import RunStateError
 
     check_phase(phase)
     _, values = read_status(run_dir)

@@ -70,13 +70,14 @@ def render(
     Shows progress on a terminal."""
     setup()
     from agents.builder import RenderOptions
+    from agents.errors import RunStateError
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
     from agents.proposal import load_proposal
     from agents.rundir import RunDir
     from agents.runner import run_status
     from cli.progress import progress_hooks
-    from music.errors import ChromaticError, RunStateError
+    from music.errors import ChromaticError
     from render.settings import RenderSettings
 
     try:

@@ -1,4 +1,6 @@
-"""Named errors. Each message names the file, the field, the bad value and what is allowed."""
+"""Named errors of the layers below the agent. Each message names the file, the field, the bad
+value and what is allowed. The run-level errors (proposal, review.yml, run folder) are in
+:mod:`agents.errors`."""
 
 from __future__ import annotations
 
@@ -31,20 +33,8 @@ class InputError(ChromaticError, ValueError):
         super().__init__(f"{where}{field}: {value!r} -- {allowed}")
 
 
-class ProposalError(InputError):
-    """A song proposal field that cannot be used."""
-
-
-class ReviewError(InputError):
-    """A review.yml entry that cannot be used."""
-
-
 class MidiFileError(InputError):
     """An empty, unreadable or unusable MIDI file."""
-
-
-class RunStateError(ChromaticError):
-    """A run directory that is missing, incomplete or in the wrong state for a command."""
 
 
 class StorageError(ChromaticError):

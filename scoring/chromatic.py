@@ -1,6 +1,6 @@
 """The ChromaticScorer: how well a candidate's music fits a proposal's concept and color.
 
-It owns the scorer's onnxruntime session (through :class:`music.onnx.OnnxModel`) and maps the
+It owns the scorer's onnxruntime session (through :class:`inference.onnx.OnnxModel`) and maps the
 graph's tensors to domain values. One population is scored in ONE onnxruntime call.
 
 **What the model gives** (see ``training/scorer``): a unit embedding ``z`` of the music in the
@@ -41,10 +41,10 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from inference.onnx import ModelFileError, OnnxModel
 from music.errors import InputError, MidiFileError
 from music.meter import Meter
 from music.notes import Part
-from music.onnx import ModelFileError, OnnxModel
 from scoring.audio_features import N_AUDIO, audio_features
 from scoring.colors import COLOR_NAMES, ColorTarget, parse_color, target_vector
 from scoring.composite import ChromaticScore

@@ -22,8 +22,8 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from inference.onnx import ModelFileError
 from music.errors import InputError
-from music.onnx import ModelFileError
 
 logger = logging.getLogger(__name__)
 

@@ -15,6 +15,7 @@ import json
 import math
 from dataclasses import dataclass
 
+from agents.errors import RunStateError
 from agents.phases.chords import PHASE as CHORDS
 from agents.phases.chords import approved_progression
 from agents.plan import SongPlan
@@ -26,7 +27,6 @@ from generators.drums.genome import DrumGenome, genome_from_dict
 from generators.drums.grid import KICK
 from generators.drums.to_midi import drums_part
 from generators.harmony import Harmony, chord_timeline
-from music.errors import RunStateError
 from music.gm import PART_PROGRAMS
 from music.midi_io import read_midi
 from music.notes import Note, Part

@@ -9,6 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from agents.errors import RunStateError
 from agents.fileio import write_text_atomic
 from agents.phases.common import (
     evolution_config,
@@ -40,7 +41,6 @@ from generators.chords.genome import (
 )
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import chords_part, voice_chords
-from music.errors import RunStateError
 from music.gm import PART_PROGRAMS
 from music.midi_io import Song, write_midi
 from scoring.chords import SoundedChord, score_progression

@@ -16,13 +16,8 @@ from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult
 from music.midi_io import Song, read_midi, write_midi
+from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
-
-AXES = {
-    "temporal": ("past", "present", "future"),
-    "spatial": ("thing", "place", "person"),
-    "ontological": ("imagined", "forgotten", "known"),
-}
 
 
 def phase_rng(seed: int, phase: str, section: str = "") -> np.random.Generator:

@@ -21,10 +21,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agents.errors import RunStateError
 from agents.fileio import write_text_atomic
 from agents.proposal import Proposal
 from agents.rundir import RunDir
-from music.errors import RunStateError
 from music.meter import Meter
 from music.midi_io import read_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events

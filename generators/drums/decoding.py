@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from generators.drums.tokens import BAR, EOS, PAD, POS0, allowed_next, decode_hit, is_hit, is_pos
-from music.onnx import OnnxModel
+from inference.onnx import OnnxModel
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Sampling the drum transformer on onnxruntime (through :class:`music.onnx.OnnxModel`): whole
+"""Sampling the drum transformer on onnxruntime (through :class:`inference.onnx.OnnxModel`): whole
 patterns conditioned on style and meter, batches of patterns, and one bar regenerated in the
 context of the bars before it.
 
@@ -36,8 +36,8 @@ from generators.drums.tokens import (
     encode_bar,
     header,
 )
+from inference.onnx import ModelFileError, OnnxModel
 from music.meter import Meter
-from music.onnx import ModelFileError, OnnxModel
 
 logger = logging.getLogger(__name__)
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import mido
 import pytest
 
+from agents.errors import ReviewError, RunStateError
 from agents.review import read_decisions, set_decision
 from agents.runner import resume_run, run_status, start_run
-from music.errors import ReviewError, RunStateError
 
 CLI = [sys.executable, "-m", "cli"]
 

@@ -21,8 +21,8 @@ from agents.builder import (
 from agents.proposal import Proposal, proposal_from_dict
 from evolution.executor import LocalExecutor
 from evolution.lazy import OnnxSettings, bind_onnx
+from inference.onnx import ModelFileError
 from music.errors import InputError
-from music.onnx import ModelFileError
 
 
 def _proposal(**evolution: Any) -> Proposal:

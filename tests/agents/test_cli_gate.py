@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
+from agents.errors import RunStateError
 from agents.review import load_review_document, read_decisions
 from agents.rundir import RunDir
 from agents.runner import start_run
-from music.errors import RunStateError
 
 ROOT = Path(__file__).resolve().parents[2]
 PROPOSAL = {

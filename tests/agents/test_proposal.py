@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agents.errors import ProposalError
 from agents.proposal import (
     EvolutionSettings,
     Proposal,
@@ -22,7 +23,6 @@ from agents.proposal import (
     slugify,
 )
 from evolution.engine import EvolutionConfig
-from music.errors import ProposalError
 from music.keys import Key
 from music.meter import Meter
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
+from agents.errors import ProposalError
 from agents.proposal import (
     load_proposal,
     proposal_from_dict,
     proposal_to_dict,
     read_proposal_file,
 )
-from music.errors import ProposalError
 from music.keys import Key
 from music.meter import Meter
 

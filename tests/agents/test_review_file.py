@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from agents.errors import ReviewError
 from agents.fileio import yaml_round_trip
 from agents.review import (
     approved_labels,
@@ -15,7 +16,6 @@ from agents.review import (
     set_decision,
     write_review,
 )
-from music.errors import ReviewError
 
 IDS = ["chord_001", "chord_002", "chord_003"]
 

@@ -12,11 +12,11 @@ import pytest
 from langgraph.checkpoint.base.id import uuid6
 from langgraph.checkpoint.sqlite import SqliteSaver
 
+from agents.errors import RunStateError
 from agents.review import set_decision
 from agents.run_state import read_snapshot, read_status
 from agents.rundir import RunDir
 from agents.runner import THREAD, resume_run, run_status, start_run
-from music.errors import RunStateError
 from render.errors import RenderError
 
 

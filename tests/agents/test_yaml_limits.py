@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from agents.errors import ProposalError, ReviewError
 from agents.proposal import PROPOSAL_MAX_BYTES, load_proposal
 from agents.review import load_review_document
 from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
-from music.errors import ProposalError, ReviewError
 
 LEVELS = "abcdefghi"
 

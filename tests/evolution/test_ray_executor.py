@@ -27,9 +27,9 @@ from evolution.ray_executor import PoolStartError, RayExecutor
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import ChordGenome, workhorse_genomes
 from generators.chords.operators import ChordOps
+from inference.onnx import OnnxModel
 from music.keys import Key
 from music.meter import Meter
-from music.onnx import OnnxModel
 from scoring.composite import ScoreCard, Weights
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pretty_midi
 import pytest
 
-from music.errors import ChromaticError, InputError, MidiFileError, ProposalError
+from music.errors import ChromaticError, InputError, MidiFileError
 from music.gm import PART_PROGRAMS, PROGRAMS, program_number
 
 
@@ -57,5 +57,5 @@ def test_input_error_message_names_file_field_value_and_allowed() -> None:
     )
     assert isinstance(err, InputError) and isinstance(err, ValueError)
     assert isinstance(err, ChromaticError)
-    no_file = ProposalError(file=None, field="key", value="H major", allowed="a key")
+    no_file = InputError(file=None, field="key", value="H major", allowed="a key")
     assert str(no_file) == "key: 'H major' -- a key"

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.onnx import ModelFileError
 from music.errors import InputError, MidiFileError
 from music.meter import Meter
 from music.notes import Note, Part
-from music.onnx import ModelFileError
 from scoring.chromatic import ChromaticScorer, ScorerInput, default_model_path
 from scoring.composite import ChromaticScore
 from scoring.midi_features import midi_features

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inference.onnx import ModelFileError
 from music.errors import ChromaticError, InputError
-from music.onnx import ModelFileError
 from scoring.text_encoder import EMBED_DIM, TextEncoder, default_model_dir, validate_concept
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")

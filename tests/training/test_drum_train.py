@@ -16,8 +16,8 @@ import torch
 from generators.drums.genome import DrumGenome
 from generators.drums.tokens import PAD, VOCAB
 from generators.drums.transformer import DrumTransformer as Sampler
+from inference.onnx import OnnxModel
 from music.meter import Meter
-from music.onnx import OnnxModel
 from training.drums.dataset import WindowSampler, fixed_windows, load_pieces, read_index, window
 from training.drums.export import check_parity, check_step_parity, export_onnx, step_path
 from training.drums.model import DrumTransformer, DrumTransformerConfig

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from music.onnx import OnnxModel
+from inference.onnx import OnnxModel
 from scoring.colors import COLOR_NAMES
 from training.scorer.export import (
     PARITY_TOLERANCE,

@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from generators.drums.tokens import VOCAB, VOCAB_VERSION
-from music.onnx import OnnxModel
+from inference.onnx import OnnxModel
 from training.drums.model import DrumTransformer, DrumTransformerConfig, DrumTransformerStep
 
 logger = logging.getLogger(__name__)

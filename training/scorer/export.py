@@ -28,8 +28,8 @@ import torch
 from numpy.typing import NDArray
 from torch import Tensor
 
+from inference.onnx import OnnxModel
 from music.errors import ChromaticError
-from music.onnx import OnnxModel
 from scoring.chromatic import color_agreement
 from scoring.colors import AXES, COLOR_NAMES, target_vector
 from scoring.text_encoder import TextEncoder

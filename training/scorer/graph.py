@@ -12,7 +12,7 @@ from typing import Any, Final
 import torch
 from torch import Tensor, nn
 
-from music.onnx import ModelFileError
+from inference.onnx import ModelFileError
 from scoring.colors import AXES, COLOR_NAMES
 from training.scorer.heads import ChromaticHeads
 from training.scorer.model import MidiEncoder, PairConfidence, ScorerConfig, load_state

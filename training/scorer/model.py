@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from music.onnx import ModelFileError
+from inference.onnx import ModelFileError
 
 EMBED_DIM = 384
 
