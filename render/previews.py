@@ -2,8 +2,8 @@
 
 :func:`preview_song` builds that Song (the caller picks the parts underneath: a bass candidate
 over the approved chords and drums of its section); :func:`render_preview` renders it with
-the shared synthesizer, without RenderPlan effects, levelled in one pass to -16 LUFS (one gain
-from one loudness reading, then the limiter: quieter than that where it limits) with sample
+the shared synthesizer, without RenderPlan effects, levelled to -16 LUFS within 1 LU (a gain, the
+limiter, and a pass or two more where the limiter took loudness away) with sample
 peaks under -1 dBFS (true peaks are not read: that costs ~4x the rest of a preview; the master
 holds -1 dBTP), the whole song and its release tail (or at most ``max_seconds``, when given: a
 cut preview fades out over its last second), to OGG or MP3 (by the suffix; WAV too) written

@@ -87,7 +87,7 @@ def test_normalize_hits_the_target_under_the_ceiling() -> None:
     assert stats.max_reduction_db > 3.0  # the clicks were limited, not the whole signal
 
 
-def test_one_pass_level_hits_the_target_when_nothing_limits_and_keeps_the_ceiling() -> None:
+def test_preview_level_hits_the_target_within_1_lu_and_keeps_the_ceiling() -> None:
     t = np.arange(5 * SR) / SR
     quiet = stereo(0.01 * np.sin(2 * np.pi * 220 * t))  # -16 LUFS needs no limiting
     y = gain_then_limit(quiet, SR, target_lufs=-16.0)
@@ -98,7 +98,7 @@ def test_one_pass_level_hits_the_target_when_nothing_limits_and_keeps_the_ceilin
     clicks[rng.integers(0, clicks.size, 40)] = 0.9
     y = gain_then_limit(stereo(clicks), SR, target_lufs=-10.0, ceiling_db=-1.0)
     assert 20 * np.log10(np.abs(y).max()) < -1.0  # the clicks were limited
-    # one pass: the limiting is not made up for, so the level lands below the target
-    assert -16.0 < integrated_loudness(y, SR) < -10.5
+    # the loudness the limiter took away is made up for by a pass or two more
+    assert integrated_loudness(y, SR) == pytest.approx(-10.0, abs=1.0)
     with pytest.raises(RenderError, match="silent"):
         gain_then_limit(np.zeros((SR, 2)), SR, target_lufs=-16.0)
