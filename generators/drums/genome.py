@@ -10,6 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from generators.drums.grid import (
     CLOSED_HH,
     OPEN_HH,
@@ -109,6 +111,12 @@ class DrumGenome:
     @property
     def total_steps(self) -> int:
         return self.bars * self.grid.steps_per_bar
+
+    @property
+    def hit_table(self) -> np.ndarray:
+        """``[hits, 4]`` C ints, one row per hit in order: step, voice, velocity and offset in
+        thousandths of a step (read-only, from the genome's signature)."""
+        return np.frombuffer(self._sig, dtype=np.intc).reshape(-1, 4)
 
     @property
     def key(self) -> tuple[object, ...]:
