@@ -153,13 +153,22 @@ def features_from_midi_file(path: Path) -> MidiFeatures:
 
 
 def stack(
-    features: Sequence[MidiFeatures],
+    features: Sequence[MidiFeatures], *, rows: int = 0
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
-    """Batch clips: rolls ``[B, 2, 128, ROLL_STEPS]`` and symbolic ``[B, N_SYMBOLIC]``."""
+    """Batch clips: rolls ``[B, 2, 128, ROLL_STEPS]`` and symbolic ``[B, N_SYMBOLIC]``; with
+    ``rows`` above ``len(features)``, ``B = rows`` and the clips are followed by copies of the
+    last one."""
     if not features:
         raise ValueError("features: an empty sequence -- at least one clip to stack")
-    rolls = np.stack([f.roll for f in features]).astype(np.float32, copy=False)
-    symbolic = np.stack([f.symbolic for f in features]).astype(np.float32, copy=False)
+    n = len(features)
+    total = max(rows, n)
+    rolls = np.empty((total, 2, 128, ROLL_STEPS), dtype=np.float32)
+    symbolic = np.empty((total, N_SYMBOLIC), dtype=np.float32)
+    for i, f in enumerate(features):
+        rolls[i] = f.roll
+        symbolic[i] = f.symbolic
+    rolls[n:] = rolls[n - 1]
+    symbolic[n:] = symbolic[n - 1]
     return rolls, symbolic
 
 
