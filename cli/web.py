@@ -16,6 +16,7 @@ from typing import Annotated, Final
 import typer
 
 from cli.common import RunDirArg, err, fail, out, plain, setup
+from cli.gate import CandidateArg, PhaseArg
 
 #: Players tried in order, each with the arguments that play one file and exit.
 PLAYERS: Final = (
@@ -96,8 +97,8 @@ def preview_path(run_dir: Path, phase: str, candidate: str) -> Path:
 
 def play(
     run_dir: RunDirArg,
-    phase: Annotated[str, typer.Argument(help="Phase: chords, drums, bass or melody.")],
-    candidate: Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")],
+    phase: PhaseArg,
+    candidate: CandidateArg,
     player: Annotated[
         str | None,
         typer.Option(
