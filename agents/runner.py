@@ -33,12 +33,12 @@ from agents.builder import (
 )
 from agents.candidate_check import check_approved_candidates
 from agents.checkpoints import StrictSerializer
-from agents.errors import ReviewError, RunStateError
+from agents.decisions import check_review_ready
+from agents.errors import RunStateError
 from agents.fileio import leftover_temp_files, storage_errors
 from agents.graph import AgentContext, build_graph
 from agents.phases.critic import Critic
 from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
-from agents.review import approved_labels, read_decisions
 from agents.run_state import THREAD_ID, RunOutcome
 from agents.rundir import PHASES, RunDir
 from agents.runlock import LOCK_NAME, run_lock
@@ -230,24 +230,6 @@ def _clear_run(run: RunDir) -> None:
             shutil.rmtree(child)
         else:
             child.unlink()
-
-
-def check_review_ready(run: RunDir, phase: str, candidate_ids: list[str]) -> dict[str, str]:
-    """Validate the phase's review.yml before resuming: every edit must be valid and at least
-    one candidate approved. Raises ReviewError; nothing is written."""
-    path = run.review(phase)
-    approvals = approved_labels(read_decisions(path, known_ids=candidate_ids))
-    if not approvals:
-        raise ReviewError(
-            file=path,
-            field="candidates[*].status",
-            value="no candidate approved",
-            allowed=(
-                "approve at least one candidate with a label, e.g. `chromatic approve "
-                f"{run.root} {phase} {candidate_ids[0] if candidate_ids else 'ID'} --label verse`"
-            ),
-        )
-    return approvals
 
 
 def run_status(run_dir: Path) -> tuple[RunOutcome, dict[str, Any]]:

@@ -18,10 +18,11 @@ FIRST_PARTY = (
     "render",
     "agents",
     "training",
+    "web",
 )
 
-#: What each low layer may import of the project (itself included). ``agents`` and ``training``
-#: are the top floors and are not limited here.
+#: What each low layer may import of the project (itself included). ``agents``, ``training``
+#: and ``web`` (the review page, over ``agents``) are the top floors and are not limited here.
 ALLOWED = {
     "music": {"music"},
     "inference": {"inference", "music"},
@@ -56,6 +57,20 @@ def test_package_imports_only_the_layers_below(package: str) -> None:
             if top in FIRST_PARTY and top not in ALLOWED[package]:
                 bad.append(f"{path.relative_to(ROOT)} imports {name}")
     assert bad == []
+
+
+def test_the_review_page_sits_between_the_agent_and_the_cli() -> None:
+    """``web`` never imports the CLI, and nothing but the CLI imports ``web``."""
+    bad = []
+    for package in (*FIRST_PARTY, "cli"):
+        for path in _modules(package):
+            tops = {name.split(".")[0] for name in _imports(path)}
+            if package == "web" and "cli" in tops:
+                bad.append(f"{path.relative_to(ROOT)} imports cli")
+            if package not in ("web", "cli") and "web" in tops:
+                bad.append(f"{path.relative_to(ROOT)} imports web")
+    assert bad == []
+    assert any("web" in {n.split(".")[0] for n in _imports(p)} for p in _modules("cli"))
 
 
 def test_onnxruntime_is_imported_only_by_the_inference_adapter() -> None:
