@@ -24,7 +24,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import weights_of
 from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
-from agents.phases.sectioned import SectionSetup, run_sectioned_phase
+from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -165,7 +165,7 @@ def run_bass_phase(
     meter, key = proposal.meter, proposal.key
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
 
-    def setup(label: str) -> SectionSetup[BassGenome]:
+    def setup(label: str) -> Population[BassGenome]:
         bars = section_bars(plan, label)
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
         drums = approved_drums(run, label)
@@ -182,7 +182,9 @@ def run_bass_phase(
             underneath=underneath,
             critic=scoring_critic,
         )
-        return SectionSetup(
+        return Population(
+            prefix=label,
+            section=label,
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
@@ -191,12 +193,11 @@ def run_bass_phase(
             underneath=underneath,
         )
 
-    return run_sectioned_phase(
+    return generate_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        sections=approved_sections(run, plan),
-        setup=setup,
+        populations=(setup(label) for label in approved_sections(run, plan)),
         executor=executor,
         on_generation=on_generation,
     )

@@ -10,24 +10,14 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from agents.errors import RunStateError
-from agents.fileio import write_text_atomic
-from agents.phases.common import (
-    evolution_config,
-    phase_rng,
-    promote,
-    review_header,
-    scores_entry,
-    weights_of,
-    write_history,
-)
+from agents.phases.common import promote, weights_of
 from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
-from agents.phases.previews import PreviewWriter
+from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
-from agents.review import build_review, write_review
 from agents.rundir import RunDir
-from evolution.engine import EvolutionConfig, EvolutionResult, GenerationStats, evolve
-from evolution.executor import Executor, LocalExecutor
+from evolution.engine import GenerationStats
+from evolution.executor import Executor
 from evolution.lazy import OnnxSettings
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import (
@@ -42,7 +32,7 @@ from generators.chords.genome import (
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import chords_part, voice_chords
 from music.gm import PART_PROGRAMS
-from music.midi_io import Song, write_midi
+from music.midi_io import Song
 from scoring.chords import SoundedChord, score_progression
 from scoring.composite import ScoreCard, TheoryScores, Weights
 
@@ -119,89 +109,38 @@ def run_chords_phase(
     on_generation: Callable[[GenerationStats], None] | None = None,
     critic: Critic | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
-    """Evolve, write ``chords/candidates/*.mid``, ``evolution.json`` and ``review.yml``.
+    """Evolve one population of progressions (chords alone: nothing is approved under them
+    yet); write ``chords/candidates/chord_NNN.*``, ``evolution.json`` and ``review.yml``.
     Returns the phase's state: the review path and the candidate ids in rank order."""
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
-    ops = ChordOps(key=proposal.key, meter=proposal.meter, bars=plan.phrase_bars, model=model)
+    key, meter = proposal.key, proposal.meter
+    ops = ChordOps(key=key, meter=meter, bars=plan.phrase_bars, model=model)
     evaluator = ChordEvaluator(
         ops=ops, weights=weights_of(proposal), critic=phase_critic(critic, proposal)
     )
-    config = evolution_config(proposal)
-    result: EvolutionResult[ChordGenome, ScoreCard] = evolve(
+    population = Population(
+        prefix="chord",
+        section=None,
         ops=ops,
         evaluate=evaluator,
-        fitness=lambda card: card.composite,
-        config=config,
-        rng=phase_rng(proposal.seed, PHASE),
-        seeds=workhorse_genomes(proposal.key, proposal.meter, plan.phrase_bars),
-        executor=executor or LocalExecutor(),
+        to_song=lambda g: Song(
+            parts=(chords_part(g, key, program=PART_PROGRAMS["chords"]),),
+            bpm=proposal.bpm,
+            meter=meter,
+        ),
+        describe=lambda g: describe(g, key),
+        to_data=genome_to_data,
+        seeds=workhorse_genomes(key, meter, plan.phrase_bars),
+        saved={"key": key.name, "meter": str(meter)},
+    )
+    return generate_phase(
+        phase=PHASE,
+        proposal=proposal,
+        run=run,
+        populations=[population],
+        executor=executor,
         on_generation=on_generation,
     )
-    previews = PreviewWriter(run=run, phase=PHASE)
-    ids, heard = _write_candidates(
-        proposal=proposal, plan=plan, run=run, result=result, previews=previews
-    )
-    _write_review(proposal=proposal, run=run, result=result, ids=ids, config=config, heard=heard)
-    write_history(run=run, phase=PHASE, results={"": result})
-    return {
-        "review": run.relative(run.review(PHASE)),
-        "candidates": ids,
-        "status": "review",
-        "previews": previews.summary(),
-    }
-
-
-def _write_candidates(
-    *,
-    proposal: Proposal,
-    plan: SongPlan,
-    run: RunDir,
-    result: EvolutionResult[ChordGenome, ScoreCard],
-    previews: PreviewWriter,
-) -> tuple[list[str], dict[str, str | None]]:
-    """Write each top candidate's MIDI, genome JSON and preview (chords alone: nothing is
-    approved under them yet). Returns the ids and each id's preview path (or None)."""
-    ids = []
-    heard: dict[str, str | None] = {}
-    for rank, scored in enumerate(result.top, start=1):
-        cid = f"chord_{rank:03d}"
-        part = chords_part(scored.genome, proposal.key, program=PART_PROGRAMS["chords"])
-        song = Song(parts=(part,), bpm=proposal.bpm, meter=proposal.meter)
-        write_midi(song, run.candidate_midi(PHASE, cid))
-        data = {
-            "key": proposal.key.name,
-            "meter": str(proposal.meter),
-            "genome": genome_to_data(scored.genome),
-        }
-        write_text_atomic(run.candidate_data(PHASE, cid), json.dumps(data) + "\n")
-        heard[cid] = previews.write(candidate_id=cid, candidate=song)
-        ids.append(cid)
-    return ids, heard
-
-
-def _write_review(
-    *,
-    proposal: Proposal,
-    run: RunDir,
-    result: EvolutionResult[ChordGenome, ScoreCard],
-    ids: list[str],
-    config: EvolutionConfig,
-    heard: dict[str, str | None],
-) -> None:
-    header = review_header(phase=PHASE, proposal=proposal, config=config, results={"": result})
-    entries = []
-    for rank, (cid, scored) in enumerate(zip(ids, result.top, strict=True), start=1):
-        entries.append(
-            {
-                "id": cid,
-                "midi_file": run.relative(run.candidate_midi(PHASE, cid)),
-                "preview": heard.get(cid),
-                "rank": rank,
-                "scores": scores_entry(scored.score),
-                "description": describe(scored.genome, proposal.key),
-            }
-        )
-    write_review(run.review(PHASE), build_review(header=header, candidates=entries))
 
 
 def promote_chords(*, run: RunDir, approvals: dict[str, str]) -> dict[str, str]:

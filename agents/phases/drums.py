@@ -26,7 +26,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import phase_rng, weights_of
 from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
-from agents.phases.sectioned import SectionSetup, run_sectioned_phase
+from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -169,7 +169,7 @@ def run_drums_phase(
     meter = proposal.meter
     transformer = DrumTransformer.load()
 
-    def setup(label: str) -> SectionSetup[DrumGenome]:
+    def setup(label: str) -> Population[DrumGenome]:
         bars = section_bars(plan, label)
         rng = phase_rng(proposal.seed, PHASE, f"{label}/seeds")
         transition = leads_into_another(plan, label)
@@ -205,7 +205,9 @@ def run_drums_phase(
             entrance=entrance,
             rng=rng,
         )
-        return SectionSetup(
+        return Population(
+            prefix=label,
+            section=label,
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(drums_part(g, meter),), bpm=proposal.bpm, meter=meter),
@@ -215,12 +217,11 @@ def run_drums_phase(
             underneath=(chords.part,),
         )
 
-    return run_sectioned_phase(
+    return generate_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        sections=approved_sections(run, plan),
-        setup=setup,
+        populations=(setup(label) for label in approved_sections(run, plan)),
         executor=executor,
         on_generation=on_generation,
         header_extra={"styles": list(styles)},

@@ -29,7 +29,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import weights_of
 from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
-from agents.phases.sectioned import SectionSetup, run_sectioned_phase
+from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -210,7 +210,7 @@ def run_melody_phase(
     done: list[str] = []
     sung: dict[str, tuple[tuple[str, ...], ...]] = {}
 
-    def setup(label: str) -> SectionSetup[MelodyGenome]:
+    def setup(label: str) -> Population[MelodyGenome]:
         bars = section_bars(plan, label)
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
         before = previous_label(plan, label, done)
@@ -258,7 +258,9 @@ def run_melody_phase(
                 out["lyrics"] = " / ".join(lines)
             return out
 
-        return SectionSetup(
+        return Population(
+            prefix=label,
+            section=label,
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
@@ -267,12 +269,11 @@ def run_melody_phase(
             underneath=underneath,
         )
 
-    state = run_sectioned_phase(
+    state = generate_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        sections=sections,
-        setup=setup,
+        populations=(setup(label) for label in sections),
         executor=executor,
         on_generation=on_generation,
         header_extra={"carrier": f"{voice.name} ({_range(voice)})"},
