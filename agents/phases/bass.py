@@ -10,7 +10,7 @@ and drums.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -31,7 +31,7 @@ from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.lazy import OnnxSettings
-from generators.bass.genome import DEFAULT_REGISTER, BassEvent, BassGenome
+from generators.bass.genome import DEFAULT_REGISTER, BassGenome, to_data
 from generators.bass.operators import BassOps
 from generators.bass.styles import style_weights
 from generators.bass.to_midi import describe, realise
@@ -45,41 +45,6 @@ from scoring.bass import kick_hit_rate, score_bass, strong_beat_tone_rate
 from scoring.composite import ScoreCard, Weights
 
 PHASE = "bass"
-
-
-def bass_to_data(genome: BassGenome) -> dict[str, Any]:
-    """A JSON-ready dict: style and, per bar, ``[onset, duration, degree, octave, velocity]``."""
-    return {
-        "style": genome.style,
-        "bars": [
-            [[e.onset, e.duration, e.degree, e.octave, e.velocity] for e in bar]
-            for bar in genome.bars
-        ],
-    }
-
-
-def bass_from_data(data: Mapping[str, Any]) -> BassGenome:
-    """Inverse of :func:`bass_to_data`. Raises ValueError naming the bad field."""
-    try:
-        bars = tuple(
-            tuple(
-                BassEvent(
-                    onset=float(o), duration=float(d), degree=str(g), octave=int(x), velocity=int(v)
-                )
-                for o, d, g, x, v in bar
-            )
-            for bar in data["bars"]
-        )
-        return BassGenome(style=str(data["style"]), bars=bars)
-    except KeyError as exc:
-        raise ValueError(
-            f"bass genome: missing field {exc.args[0]!r} -- needs style, bars"
-        ) from None
-    except TypeError as exc:
-        raise ValueError(
-            f"bass genome bars: {data.get('bars')!r} -- per bar a list of "
-            f"[onset, duration, degree, octave, velocity] ({exc})"
-        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +154,7 @@ def run_bass_phase(
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
             describe=evaluator.describe,
-            to_data=bass_to_data,
+            to_data=to_data,
             underneath=underneath,
         )
 

@@ -1,16 +1,14 @@
 """The chords phase: evolve progressions with the learned transition model and the theory
-scores, write the best as MIDI candidates and a review.yml, and promote approved ones."""
+scores, and write the best as MIDI candidates and a review.yml."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from agents.errors import RunStateError
-from agents.phases.common import promote, weights_of
+from agents.phases.common import weights_of
 from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
 from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
@@ -24,8 +22,7 @@ from generators.chords.genome import (
     ChordGenome,
     describe,
     flatten,
-    genome_from_data,
-    genome_to_data,
+    to_data,
     tokens,
     workhorse_genomes,
 )
@@ -129,7 +126,7 @@ def run_chords_phase(
             meter=meter,
         ),
         describe=lambda g: describe(g, key),
-        to_data=genome_to_data,
+        to_data=to_data,
         seeds=workhorse_genomes(key, meter, plan.phrase_bars),
         saved={"key": key.name, "meter": str(meter)},
     )
@@ -141,20 +138,3 @@ def run_chords_phase(
         executor=executor,
         on_generation=on_generation,
     )
-
-
-def promote_chords(*, run: RunDir, approvals: dict[str, str]) -> dict[str, str]:
-    """Copy approved candidates to ``chords/approved/<label>.mid`` (track named after the label)."""
-    return promote(run=run, phase=PHASE, approvals=approvals)
-
-
-def approved_progression(run: RunDir, label: str) -> ChordGenome:
-    """The approved chord genome of a section, as later phases build on it."""
-    path = run.approved_data(PHASE, label)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return genome_from_data(data["genome"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RunStateError(
-            f"{path}: approved chords for {label!r} are unreadable ({exc})"
-        ) from exc

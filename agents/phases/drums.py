@@ -34,7 +34,7 @@ from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.lazy import OnnxSettings
 from generators.drums.fills import add_fill, crash_on_downbeat
-from generators.drums.genome import DrumGenome, describe, genome_to_dict
+from generators.drums.genome import DrumGenome, describe, to_data
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import choose_styles
 from generators.drums.to_midi import drums_part
@@ -212,7 +212,7 @@ def run_drums_phase(
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(drums_part(g, meter),), bpm=proposal.bpm, meter=meter),
             describe=describe,
-            to_data=genome_to_dict,
+            to_data=to_data,
             seeds=seeds,
             underneath=(chords.part,),
         )

@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from agents.phases.approved import (
+    approved_bass,
     approved_drums,
-    approved_part,
     approved_sections,
     drums_under,
     previous_label,
@@ -37,7 +37,7 @@ from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.lazy import OnnxSettings
 from generators.harmony import Harmony
-from generators.melody.genome import MelodyGenome, MelodyNote
+from generators.melody.genome import MelodyGenome, from_data, to_data
 from generators.melody.lyrics import lyric_lines, phrase_syllables
 from generators.melody.operators import MelodyOps
 from generators.melody.ranges import VoiceRange, voice_for
@@ -51,45 +51,6 @@ from scoring.melody import score_melody
 
 PHASE = "melody"
 _HEADER = re.compile(r"^\s*(?:\[([^\]]+)\]|\(([^)]+)\)|([A-Za-z][A-Za-z ]*?)\s*\d*\s*:)\s*$")
-
-
-def melody_to_data(genome: MelodyGenome) -> dict[str, Any]:
-    """A JSON-ready dict: base pitch, phrase length, contours and, per bar,
-    ``[onset, duration, step, velocity]``."""
-    return {
-        "base": genome.base,
-        "phrase_bars": genome.phrase_bars,
-        "contour": list(genome.contour),
-        "bars": [[[n.onset, n.duration, n.step, n.velocity] for n in bar] for bar in genome.bars],
-    }
-
-
-def melody_from_data(data: Mapping[str, Any]) -> MelodyGenome:
-    """Inverse of :func:`melody_to_data`. Raises ValueError naming the bad field."""
-    try:
-        bars = tuple(
-            tuple(
-                MelodyNote(onset=float(o), duration=float(d), step=int(s), velocity=int(v))
-                for o, d, s, v in bar
-            )
-            for bar in data["bars"]
-        )
-        return MelodyGenome(
-            bars=bars,
-            phrase_bars=int(data["phrase_bars"]),
-            base=int(data["base"]),
-            contour=tuple(str(c) for c in data["contour"]),
-        )
-    except KeyError as exc:
-        raise ValueError(
-            f"melody genome: missing field {exc.args[0]!r} -- "
-            "needs base, phrase_bars, contour, bars"
-        ) from None
-    except TypeError as exc:
-        raise ValueError(
-            f"melody genome bars: {data.get('bars')!r} -- per bar a list of "
-            f"[onset, duration, step, velocity] ({exc})"
-        ) from None
 
 
 def _norm(name: str) -> str:
@@ -186,7 +147,7 @@ def _last_pitch(run: RunDir, proposal: Proposal, label: str) -> int | None:
     path = run.candidate_data(PHASE, f"{label}_001")
     if not path.is_file():
         return None
-    genome = melody_from_data(json.loads(path.read_text(encoding="utf-8"))["genome"])
+    genome = from_data(json.loads(path.read_text(encoding="utf-8"))["genome"])
     notes = melody_notes(genome, proposal.key, proposal.meter)
     return max(notes, key=lambda n: n.start).pitch if notes else None
 
@@ -216,7 +177,7 @@ def run_melody_phase(
         before = previous_label(plan, label, done)
         previous = _last_pitch(run, proposal, before) if before else None
         done.append(label)
-        bass = approved_part(run, "bass", label)
+        bass = approved_bass(run, proposal, chords)
         underneath = (
             chords.part,
             *drums_under(approved_drums(run, label)),
@@ -265,7 +226,7 @@ def run_melody_phase(
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
             describe=words,
-            to_data=melody_to_data,
+            to_data=to_data,
             underneath=underneath,
         )
 
@@ -302,7 +263,7 @@ def _write_lyric_events(
             continue
         for cid in ids:
             data = json.loads(run.candidate_data(PHASE, cid).read_text(encoding="utf-8"))
-            genome = melody_from_data(data["genome"])
+            genome = from_data(data["genome"])
             part = melody_part(
                 genome, proposal.key, proposal.meter, program=program, syllables=syllables
             )
