@@ -27,7 +27,6 @@ from agents.phases.bass import run_bass_phase
 from agents.phases.chords import PHASE as CHORDS
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
-from agents.phases.critic import Critic
 from agents.phases.drums import PHASE as DRUMS
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import PHASE as MELODY
@@ -39,6 +38,7 @@ from agents.review import approved_labels, read_decisions, set_decision
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
+from evolution.fitness.chromatic import SongChromaticScorer
 from render.pipeline import RenderStep
 from render.settings import RenderSettings
 
@@ -69,8 +69,9 @@ class AgentContext:
     run: RunDir
     auto_approve: bool = False
     executor: Executor | None = None
-    #: The run's critic, built once (agents.builder.build_critic); None: theory-only.
-    critic: Critic | None = None
+    #: The run's ChromaticScorer, built once (agents.builder.build_chromatic_scorer); None:
+    #: theory-only.
+    chromatic_scorer: SongChromaticScorer | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
     on_render_step: Callable[[RenderStep], None] | None = None
@@ -106,8 +107,8 @@ PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
 
 def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
     """A graph phase runner around ``run_<part>_phase(*, proposal, plan, run, executor,
-    on_generation, critic)``. The drums, bass and melody phases read what earlier gates approved
-    from the run directory (``<phase>/approved/``), which promotion wrote."""
+    on_generation, chromatic_scorer)``. The drums, bass and melody phases read what earlier
+    gates approved from the run directory (``<phase>/approved/``), which promotion wrote."""
 
     def run(ctx: AgentContext, state: SongState) -> dict[str, Any]:
         return run_phase(
@@ -116,7 +117,7 @@ def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
             run=ctx.run,
             executor=ctx.executor,
             on_generation=ctx.on_generation,
-            critic=ctx.critic,
+            chromatic_scorer=ctx.chromatic_scorer,
         )
 
     return run

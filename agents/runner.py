@@ -5,7 +5,7 @@ done).
 The executor comes from the caller's :class:`Hooks` when it has one; otherwise it is opened
 here around the whole run from the scoring settings: the command's options over the proposal's
 ``evolution`` block over the defaults (in-process), see :mod:`agents.builder`, which also
-builds the run's critic once for the agent's context.
+builds the run's ChromaticScorer once for the agent's context.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from langgraph.types import Command
 from agents.builder import (
     RenderOptions,
     ScoringOptions,
-    build_critic,
+    build_chromatic_scorer,
     executor_settings,
     local_executor,
 )
@@ -36,7 +36,6 @@ from agents.checkpoints import StrictSerializer
 from agents.errors import ReviewError, RunStateError
 from agents.fileio import leftover_temp_files, storage_errors
 from agents.graph import AgentContext, build_graph
-from agents.phases.critic import Critic
 from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
 from agents.review import approved_labels, read_decisions
 from agents.run_state import THREAD_ID, RunOutcome
@@ -45,6 +44,7 @@ from agents.runlock import LOCK_NAME, run_lock
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.executors import ExecutorSettings, open_executor
+from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.ray_executor import PoolStartError
 from music.errors import ChromaticError
 from render.pipeline import RenderStep
@@ -110,14 +110,14 @@ def _context(
     run: RunDir,
     auto_approve: bool,
     hooks: Hooks,
-    critic: Critic | None,
+    chromatic_scorer: SongChromaticScorer | None,
     render: RenderSettings | None = None,
 ) -> AgentContext:
     return AgentContext(
         run=run,
         auto_approve=auto_approve,
         executor=hooks.executor,
-        critic=critic,
+        chromatic_scorer=chromatic_scorer,
         on_phase_start=hooks.on_phase_start,
         on_generation=hooks.on_generation,
         on_render_step=hooks.on_render_step,
@@ -210,13 +210,13 @@ def _first_invoke(
 ) -> RunOutcome:
     settings, options = scoring
     with scoring_hooks(hooks or Hooks(), settings, options) as scored:
-        critic = build_critic(proposal, options)
+        chromatic_scorer = build_chromatic_scorer(proposal, options)
         dump_proposal(proposal, run.proposal)
         with open_graph(run) as graph:
             start: dict[str, Any] = {"run_dir": str(run.root), "phases": {}}
             if rendering is not None:
                 start["render_settings"] = rendering.to_dict()
-            context = _context(run, auto_approve, scored, critic, rendering)
+            context = _context(run, auto_approve, scored, chromatic_scorer, rendering)
             graph.invoke(start, THREAD, context=context)
             return _outcome(graph, run)
 
@@ -313,8 +313,8 @@ def _resume(
                     bpm=proposal.bpm,
                 )
         with scoring_hooks(hooks or Hooks(), settings, options) as scored:
-            critic = build_critic(load_proposal(run.proposal), options)
-            ctx = _context(run, auto_approve, scored, critic, rendering)
+            chromatic_scorer = build_chromatic_scorer(load_proposal(run.proposal), options)
+            ctx = _context(run, auto_approve, scored, chromatic_scorer, rendering)
             command: Command[Any] | None = (
                 Command(resume=True) if outcome.status == "awaiting_review" else None
             )

@@ -17,8 +17,7 @@ from typing import Any
 
 from agents.phases.bass import run_bass_phase
 from agents.phases.chords import run_chords_phase
-from agents.phases.common import promote
-from agents.phases.critic import song_critic
+from agents.phases.common import promote, song_chromatic_scorer
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import run_melody_phase
 from agents.plan import make_plan
@@ -50,7 +49,7 @@ def main() -> Path:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp))
-        song_critic(proposal)  # load the scorer and MiniLM before timing
+        song_chromatic_scorer(proposal)  # load the scorer and MiniLM before timing
         c0 = time.process_time()
         t0 = time.perf_counter()
         state = run_chords_phase(proposal=proposal, plan=plan, run=run)

@@ -51,8 +51,9 @@ def phase_drums(
     skeleton and transformer seeds) in a style matched to the real windows' styles."""
     import numpy as np
 
-    from agents.phases.drums import DrumEvaluator, section_seeds, transformer_bank
+    from agents.phases.drums import section_seeds, transformer_bank
     from evolution.engine import EvolutionConfig, evolve
+    from evolution.fitness.drums import DrumEvaluator
     from generators.drums.operators import DrumOps
     from generators.drums.transformer import DrumTransformer
     from music.meter import Meter

@@ -10,8 +10,7 @@ and drums.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable
 from typing import Any, Literal
 
 from agents.phases.approved import (
@@ -22,96 +21,21 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import weights_of
-from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.lazy import OnnxSettings
-from generators.bass.genome import DEFAULT_REGISTER, BassGenome, to_data
+from evolution.fitness.bass import BassEvaluator
+from evolution.fitness.chromatic import SongChromaticScorer
+from generators.bass.genome import BassGenome, to_data
 from generators.bass.operators import BassOps
 from generators.bass.styles import style_weights
-from generators.bass.to_midi import describe, realise
-from generators.harmony import Harmony
-from music.gm import PART_PROGRAMS
-from music.keys import Key
-from music.meter import Meter
 from music.midi_io import Song
-from music.notes import Note, Part
-from scoring.bass import kick_hit_rate, score_bass, strong_beat_tone_rate
-from scoring.composite import ScoreCard, Weights
 
 PHASE = "bass"
-
-
-@dataclass(frozen=True, slots=True)
-class BassEvaluator:
-    """Scores bass genomes of one section: root adherence, kick alignment, voice leading and
-    range (``scoring.bass``) over the approved chords and kick, and the critic's match.
-
-    The critic hears the line with the section's approved chords and drums (``underneath``):
-    a bass line is heard as the floor of a harmony and the partner of a kick, and its color
-    (a pedal that darkens the chords, a walking line that lifts them) exists only against
-    them. The parts underneath are the same for every candidate of the population."""
-
-    key: Key
-    meter: Meter
-    harmony: Harmony
-    bars: int
-    weights: Weights
-    kicks: tuple[float, ...] = ()
-    register: tuple[int, int] = DEFAULT_REGISTER
-    underneath: tuple[Part, ...] = ()
-    critic: Critic | None = None
-
-    def notes(self, genome: BassGenome) -> tuple[Note, ...]:
-        return realise(
-            genome, self.harmony, self.key, self.meter, bars=self.bars, register=self.register
-        )
-
-    def part(self, genome: BassGenome) -> Part:
-        return Part(name="bass", notes=self.notes(genome), program=PART_PROGRAMS["bass"])
-
-    def with_onnx(self, onnx: OnnxSettings) -> BassEvaluator:
-        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
-        if self.critic is None:
-            return self
-        return replace(self, critic=self.critic.with_onnx(onnx))
-
-    def __call__(self, genomes: Sequence[BassGenome]) -> list[ScoreCard]:
-        lines = [self.notes(g) for g in genomes]
-        theories = [
-            score_bass(
-                notes,
-                chords=self.harmony.chords,
-                meter=self.meter,
-                kicks=self.kicks,
-                register=self.register,
-            )
-            for notes in lines
-        ]
-        parts = (
-            [[Part(name="bass", notes=n, program=PART_PROGRAMS["bass"])] for n in lines]
-            if self.critic is not None
-            else []
-        )
-        return score_cards(
-            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
-        )
-
-    def describe(self, genome: BassGenome) -> dict[str, Any]:
-        """The generator's words plus how the line sits on the chords and the kick."""
-        notes = self.notes(genome)
-        out = dict(describe(genome, self.meter, notes))
-        rate = strong_beat_tone_rate(notes, self.harmony.chords, self.meter)
-        out["strong_beats_on_chord_tones"] = f"{round(100 * rate)}%"
-        if self.kicks:
-            hit = kick_hit_rate([n.start for n in notes], self.kicks)
-            out["plays_with_kick"] = f"{round(100 * hit)}% of the kicks"
-        return out
 
 
 def run_bass_phase(
@@ -121,11 +45,11 @@ def run_bass_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
-    critic: Critic | Literal["shipped"] | None = SHIPPED,
+    chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve a bass line for every section with approved chords, over those chords and the
     section's approved kick (when drums were approved for it); write candidates and review.yml."""
-    scoring_critic = phase_critic(critic, proposal)
+    scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     meter, key = proposal.meter, proposal.key
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
@@ -145,7 +69,7 @@ def run_bass_phase(
             weights=weights,
             kicks=kicks,
             underneath=underneath,
-            critic=scoring_critic,
+            chromatic_scorer=scorer,
         )
         return Population(
             prefix=label,

@@ -5,33 +5,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from agents.phases.common import weights_of
-from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.lazy import OnnxSettings
+from evolution.fitness.chords import ChordEvaluator
+from evolution.fitness.chromatic import SongChromaticScorer
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import (
-    ChordGenome,
     describe,
-    flatten,
     to_data,
-    tokens,
     workhorse_genomes,
 )
 from generators.chords.operators import ChordOps
-from generators.chords.voicing import chords_part, voice_chords
+from generators.chords.voicing import chords_part
 from music.gm import PART_PROGRAMS
 from music.midi_io import Song
-from scoring.chords import SoundedChord, score_progression
-from scoring.composite import ScoreCard, TheoryScores, Weights
 
 logger = logging.getLogger(__name__)
 
@@ -53,50 +47,6 @@ def source_blend(genres: Sequence[str], mood: Sequence[str]) -> dict[str, float]
     return {"bach": 0.5, "billboard": 0.5}
 
 
-@dataclass(frozen=True, slots=True)
-class ChordEvaluator:
-    """Scores chord genomes: voicing, theory components, the model's likelihood, and, with a
-    critic, the ChromaticScorer's match of the voiced progression; then the composite."""
-
-    ops: ChordOps
-    weights: Weights
-    critic: Critic | None = None
-
-    def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
-        genes = flatten(genome)
-        voicings = voice_chords(genes, self.ops.key)
-        return [
-            SoundedChord(
-                token=g.token,
-                pitch_classes=g.roman.in_key(self.ops.key).pitch_classes(),
-                voicing=v.pitches,
-                beats=g.beats,
-            )
-            for g, v in zip(genes, voicings, strict=True)
-        ]
-
-    def theory(self, genome: ChordGenome) -> TheoryScores:
-        like = self.ops.model.normalized_likelihood(list(tokens(genome)), self.ops.key.family)
-        return score_progression(
-            self.sounded(genome), key=self.ops.key, bars=self.ops.bars, likelihood=like
-        )
-
-    def with_onnx(self, onnx: OnnxSettings) -> ChordEvaluator:
-        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
-        if self.critic is None:
-            return self
-        return replace(self, critic=self.critic.with_onnx(onnx))
-
-    def __call__(self, genomes: Sequence[ChordGenome]) -> list[ScoreCard]:
-        theories = [self.theory(g) for g in genomes]
-        parts = (
-            [[chords_part(g, self.ops.key, program=PART_PROGRAMS["chords"])] for g in genomes]
-            if self.critic is not None
-            else []
-        )
-        return score_cards(theories, parts, critic=self.critic, weights=self.weights)
-
-
 def run_chords_phase(
     *,
     proposal: Proposal,
@@ -104,7 +54,7 @@ def run_chords_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
-    critic: Critic | Literal["shipped"] | None = SHIPPED,
+    chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve one population of progressions (chords alone: nothing is approved under them
     yet); write ``chords/candidates/chord_NNN.*``, ``evolution.json`` and ``review.yml``.
@@ -113,7 +63,9 @@ def run_chords_phase(
     key, meter = proposal.key, proposal.meter
     ops = ChordOps(key=key, meter=meter, bars=plan.phrase_bars, model=model)
     evaluator = ChordEvaluator(
-        ops=ops, weights=weights_of(proposal), critic=phase_critic(critic, proposal)
+        ops=ops,
+        weights=weights_of(proposal),
+        chromatic_scorer=phase_chromatic_scorer(chromatic_scorer, proposal),
     )
     population = Population(
         prefix="chord",

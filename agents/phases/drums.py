@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -24,15 +24,15 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import phase_rng, weights_of
-from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, phase_rng, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.lazy import OnnxSettings
+from evolution.fitness.chromatic import SongChromaticScorer
+from evolution.fitness.drums import DrumEvaluator
 from generators.drums.fills import add_fill, crash_on_downbeat
 from generators.drums.genome import DrumGenome, describe, to_data
 from generators.drums.operators import DrumOps, seed_genomes
@@ -41,9 +41,6 @@ from generators.drums.to_midi import drums_part
 from generators.drums.transformer import DrumTransformer
 from music.meter import Meter
 from music.midi_io import Song
-from music.notes import Part
-from scoring.composite import ScoreCard, Weights
-from scoring.drums import DrumPattern, score_drums
 
 logger = logging.getLogger(__name__)
 
@@ -52,51 +49,6 @@ PHASE = "drums"
 BANK_BARS = 4
 #: Grooves sampled per style for the bank.
 BANK_PER_STYLE = 4
-
-
-@dataclass(frozen=True, slots=True)
-class DrumEvaluator:
-    """Scores drum genomes of one section: the drum theory scores (groove consistency, role
-    balance, density for the song's words and tempo, fill placement) and the critic's match.
-
-    The critic hears the pattern over the section's approved chords (``underneath``), not
-    alone: a groove has no pitch, and what it does to a song's color (a busy hat line that
-    hurries a slow progression, a half-time feel that opens it) is only heard against the
-    harmony it will play with. Every candidate of a population shares the same chords, so the
-    differences the critic hears are the drums' own."""
-
-    meter: Meter
-    weights: Weights
-    mood: tuple[str, ...] = ()
-    genres: tuple[str, ...] = ()
-    bpm: float = 100.0
-    phrase_bars: int = 4
-    wants_fill: bool = True
-    underneath: tuple[Part, ...] = ()
-    critic: Critic | None = None
-
-    def with_onnx(self, onnx: OnnxSettings) -> DrumEvaluator:
-        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
-        if self.critic is None:
-            return self
-        return replace(self, critic=self.critic.with_onnx(onnx))
-
-    def __call__(self, genomes: Sequence[DrumGenome]) -> list[ScoreCard]:
-        theories = [
-            score_drums(
-                DrumPattern.of(g),
-                mood=self.mood,
-                genres=self.genres,
-                bpm=self.bpm,
-                phrase_bars=self.phrase_bars,
-                wants_fill=self.wants_fill,
-            )
-            for g in genomes
-        ]
-        parts = [[drums_part(g, self.meter)] for g in genomes] if self.critic is not None else []
-        return score_cards(
-            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
-        )
 
 
 def tile(genome: DrumGenome, bars: int) -> DrumGenome:
@@ -159,12 +111,12 @@ def run_drums_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
-    critic: Critic | Literal["shipped"] | None = SHIPPED,
+    chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve drums for every section with approved chords; write candidates and review.yml.
     Returns the phase state (review path, candidate ids, ids per section)."""
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm)
-    scoring_critic = phase_critic(critic, proposal)
+    scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     meter = proposal.meter
     transformer = DrumTransformer.load()
@@ -194,7 +146,7 @@ def run_drums_phase(
             phrase_bars=plan.phrase_bars,
             wants_fill=transition,
             underneath=(chords.part,),
-            critic=scoring_critic,
+            chromatic_scorer=scorer,
         )
         seeds = section_seeds(
             meter=meter,

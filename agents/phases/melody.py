@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from agents.phases.approved import (
@@ -27,27 +26,22 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import weights_of
-from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.lazy import OnnxSettings
-from generators.harmony import Harmony
+from evolution.fitness.chromatic import SongChromaticScorer
+from evolution.fitness.melody import MelodyEvaluator
 from generators.melody.genome import MelodyGenome, from_data, to_data
 from generators.melody.lyrics import lyric_lines, phrase_syllables
 from generators.melody.operators import MelodyOps
 from generators.melody.ranges import VoiceRange, voice_for
 from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
-from music.keys import Key
-from music.meter import Meter
 from music.midi_io import Song
-from music.notes import Note, Part, lyric_events
-from scoring.composite import ScoreCard, Weights
-from scoring.melody import score_melody
+from music.notes import lyric_events
 
 PHASE = "melody"
 _HEADER = re.compile(r"^\s*(?:\[([^\]]+)\]|\(([^)]+)\)|([A-Za-z][A-Za-z ]*?)\s*\d*\s*:)\s*$")
@@ -83,65 +77,6 @@ def section_lyrics(text: str | None, label: str, labels: Sequence[str]) -> tuple
     return lines[start : start + per + (1 if i < extra else 0)]
 
 
-@dataclass(frozen=True, slots=True)
-class MelodyEvaluator:
-    """Scores melodies of one section: singability in the carrier's range, chord-tone
-    alignment over the approved chords and bass, contour, continuity from the previous
-    section, rhythm variety and, with lyrics, one note per syllable (``scoring.melody``); then
-    the critic's match.
-
-    The critic hears the melody over the section's approved chords, drums and bass
-    (``underneath``): a tune's color is the tune against its accompaniment (the same line
-    reads bright over major chords and strained over a pedal), and that whole texture is
-    what the listener will hear. The accompaniment is the same for every candidate."""
-
-    key: Key
-    meter: Meter
-    harmony: Harmony
-    voice: VoiceRange
-    phrase_qn: float
-    weights: Weights
-    previous_pitch: int | None = None
-    bass: tuple[Note, ...] = ()
-    syllables: tuple[int, ...] = ()
-    underneath: tuple[Part, ...] = ()
-    critic: Critic | None = None
-
-    def part(self, genome: MelodyGenome) -> Part:
-        return melody_part(genome, self.key, self.meter, program=self.voice.program)
-
-    def with_onnx(self, onnx: OnnxSettings) -> MelodyEvaluator:
-        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
-        if self.critic is None:
-            return self
-        return replace(self, critic=self.critic.with_onnx(onnx))
-
-    def __call__(self, genomes: Sequence[MelodyGenome]) -> list[ScoreCard]:
-        lines = [melody_notes(g, self.key, self.meter) for g in genomes]
-        theories = [
-            score_melody(
-                notes,
-                chords=self.harmony.chords,
-                meter=self.meter,
-                key=self.key,
-                register=(self.voice.low, self.voice.high),
-                phrase_qn=self.phrase_qn,
-                previous_pitch=self.previous_pitch,
-                bass=self.bass,
-                syllables=self.syllables,
-            )
-            for notes in lines
-        ]
-        parts = (
-            [[Part(name="melody", notes=n, program=self.voice.program)] for n in lines]
-            if self.critic is not None
-            else []
-        )
-        return score_cards(
-            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
-        )
-
-
 def _last_pitch(run: RunDir, proposal: Proposal, label: str) -> int | None:
     """Last pitch of the best melody this phase wrote for section ``label``."""
     path = run.candidate_data(PHASE, f"{label}_001")
@@ -159,11 +94,11 @@ def run_melody_phase(
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
-    critic: Critic | Literal["shipped"] | None = SHIPPED,
+    chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve a melody for every section with approved chords, over those chords and the
     section's approved drums and bass; write candidates (with lyric events) and review.yml."""
-    scoring_critic = phase_critic(critic, proposal)
+    scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     meter, key = proposal.meter, proposal.key
     sections = approved_sections(run, plan)
@@ -209,7 +144,7 @@ def run_melody_phase(
             bass=() if bass is None else bass.notes,
             syllables=targets,
             underneath=underneath,
-            critic=scoring_critic,
+            chromatic_scorer=scorer,
         )
 
         def words(g: MelodyGenome) -> dict[str, Any]:

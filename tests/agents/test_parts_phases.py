@@ -25,10 +25,10 @@ from agents.phases.approved import (
     leads_into_another,
     section_chords,
 )
-from agents.phases.bass import BassEvaluator, run_bass_phase
+from agents.phases.bass import run_bass_phase
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
-from agents.phases.drums import DrumEvaluator, run_drums_phase, section_seeds, tile
+from agents.phases.drums import run_drums_phase, section_seeds, tile
 from agents.phases.melody import (
     MelodyEvaluator,
     run_melody_phase,
@@ -40,6 +40,8 @@ from agents.review import read_decisions, set_decision
 from agents.rundir import RunDir
 from agents.runner import resume_run, run_status, start_run
 from cli.parts import drum_polyphony
+from evolution.fitness.bass import BassEvaluator
+from evolution.fitness.drums import DrumEvaluator
 from generators.bass.operators import BassOps
 from generators.chords import genome as chord_genome
 from generators.chords.genome import workhorse_genomes
