@@ -21,7 +21,6 @@ from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
 from agents.candidate_check import check_approved_candidates
-from agents.fileio import write_text_atomic
 from agents.phases.bass import PHASE as BASS
 from agents.phases.bass import run_bass_phase
 from agents.phases.chords import PHASE as CHORDS
@@ -39,6 +38,7 @@ from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.fitness.chromatic import SongChromaticScorer
+from music.files import write_text_atomic
 from render.pipeline import RenderStep
 from render.settings import RenderSettings
 

@@ -229,6 +229,8 @@ def parts(
 ) -> None:
     """Compare generated drums with Groove MIDI and melodies with OpenEWLD/Nottingham."""
     logging.basicConfig(level=logging.WARNING)
+    from music.files import write_text_atomic
+
     for name, path in (
         ("--groove", groove),
         ("--openewld", openewld),
@@ -243,10 +245,9 @@ def parts(
         ),
         "melody": melody_report(openewld, nottingham, limit=limit, samples=melodies, seed=seed),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(out, json.dumps(report, indent=2) + "\n")
     text = summary(report)
-    out.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
+    write_text_atomic(out.with_suffix(".md"), text + "\n")
     typer.echo(text)
     typer.echo(f"\nwrote {out} and {out.with_suffix('.md')}")
 

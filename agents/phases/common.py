@@ -11,11 +11,11 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from agents.fileio import write_bytes_atomic, write_text_atomic
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult
 from evolution.fitness.chromatic import SongChromaticScorer
+from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights

@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from agents.fileio import write_text_atomic
 from agents.phases.common import (
     evolution_config,
     phase_rng,
@@ -30,6 +29,7 @@ from agents.rundir import RunDir
 from evolution.engine import EvolutionResult, GenerationStats, evolve
 from evolution.executor import Executor, LocalExecutor
 from evolution.operators import GenomeOps
+from music.files import write_text_atomic
 from music.midi_io import Song, write_midi
 from music.notes import Part
 from scoring.composite import ScoreCard

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from agents.errors import RunStateError
-from agents.fileio import write_text_atomic
 from agents.proposal import Proposal
 from agents.rundir import RunDir
+from music.files import TEMP_GLOBS, write_text_atomic
 from music.meter import Meter
 from music.midi_io import read_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
@@ -36,10 +36,6 @@ from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
 
-#: Temp files of agents/fileio and music.midi_io (``.NAME.XXXX.tmp``) and render/audio_io
-#: (``.STEM.PID.HEX.tmpSUF``).
-_TEMP_GLOBS = (".*.tmp", ".*.tmp.*")
-
 
 def sweep_temp_files(run: RunDir) -> list[Path]:
     """Remove temp files a killed render left in the run directory and ``stems/``."""
@@ -47,7 +43,7 @@ def sweep_temp_files(run: RunDir) -> list[Path]:
     for folder in (run.root, run.stems):
         if not folder.is_dir():
             continue
-        for pattern in _TEMP_GLOBS:
+        for pattern in TEMP_GLOBS:
             for path in folder.glob(pattern):
                 if path.is_file():
                     path.unlink()
