@@ -17,7 +17,7 @@ from typing import Final, Literal
 from agents.phases.common import song_chromatic_scorer
 from agents.proposal import Proposal
 from evolution.executor import Executor, LocalExecutor
-from evolution.executors import ExecutorSettings, SettingError
+from evolution.executor_settings import ExecutorSettings, SettingError
 from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.lazy import CPU_PROVIDERS, OnnxSettings
 from inference.onnx import ModelFileError

@@ -43,7 +43,7 @@ from agents.rundir import PHASES, RunDir
 from agents.runlock import LOCK_NAME, run_lock
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.executors import ExecutorSettings, open_executor
+from evolution.executor_settings import ExecutorSettings, open_executor
 from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.ray_executor import PoolStartError
 from music.errors import ChromaticError
@@ -251,7 +251,7 @@ def check_review_ready(run: RunDir, phase: str, candidate_ids: list[str]) -> dic
 
 
 def run_status(run_dir: Path) -> tuple[RunOutcome, dict[str, Any]]:
-    """Where the run stands and its state values (phases, plan)."""
+    """Where the run stands and its state values (phases, the form under ``plan``)."""
     run = RunDir(run_dir).require_existing()
     with open_graph(run) as graph:
         return _outcome(graph, run), dict(graph.get_state(THREAD).values)
@@ -307,7 +307,7 @@ def _resume(
                     run,
                     outcome.phase,
                     approvals,
-                    plan=values["plan"],
+                    form=values["plan"],
                     info=values["phases"][outcome.phase],
                     meter=proposal.meter,
                     bpm=proposal.bpm,

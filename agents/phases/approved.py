@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from agents.errors import RunStateError
+from agents.form import SongForm
 from agents.phases.chords import PHASE as CHORDS
-from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from generators.bass import genome as bass_genome
@@ -38,12 +38,12 @@ from music.notes import Note, Part
 G = TypeVar("G")
 
 
-def approved_sections(run: RunDir, plan: SongPlan) -> list[str]:
-    """Labels with approved chords: the plan's labels in playing order, then any other label a
+def approved_sections(run: RunDir, form: SongForm) -> list[str]:
+    """Labels with approved chords: the form's labels in playing order, then any other label a
     person approved (alphabetically). Raises RunStateError when none is approved."""
     folder = run.approved(CHORDS)
     found = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
-    labels = [lab for lab in plan.labels if lab in found]
+    labels = [lab for lab in form.labels if lab in found]
     labels += sorted(found - set(labels))
     if not labels:
         raise RunStateError(
@@ -53,31 +53,31 @@ def approved_sections(run: RunDir, plan: SongPlan) -> list[str]:
     return labels
 
 
-def section_bars(plan: SongPlan, label: str) -> int:
-    """Bars of a section: the longest occurrence of ``label`` in the plan (a label the plan
+def section_bars(form: SongForm, label: str) -> int:
+    """Bars of a section: the longest occurrence of ``label`` in the form (a label the form
     does not name, which a person gave at a gate, plays one chord phrase)."""
-    bars = [s.bars for s in plan.sections if s.name == label]
-    return max(bars) if bars else plan.phrase_bars
+    bars = [s.bars for s in form.sections if s.name == label]
+    return max(bars) if bars else form.phrase_bars
 
 
-def leads_into_another(plan: SongPlan, label: str) -> bool:
+def leads_into_another(form: SongForm, label: str) -> bool:
     """True when some occurrence of ``label`` is followed by a different section (its last bar
     wants a transition fill)."""
-    names = [s.name for s in plan.sections]
+    names = [s.name for s in form.sections]
     return any(a == label and b != label for a, b in itertools.pairwise(names))
 
 
-def follows_another(plan: SongPlan, label: str) -> bool:
+def follows_another(form: SongForm, label: str) -> bool:
     """True when some occurrence of ``label`` comes right after a different section (its
     first downbeat wants a crash)."""
-    names = [s.name for s in plan.sections]
+    names = [s.name for s in form.sections]
     return any(b == label and a != label for a, b in itertools.pairwise(names))
 
 
-def previous_label(plan: SongPlan, label: str, done: list[str]) -> str | None:
-    """The section played just before the first ``label`` of the plan, if it is in ``done``
+def previous_label(form: SongForm, label: str, done: list[str]) -> str | None:
+    """The section played just before the first ``label`` of the form, if it is in ``done``
     (sections already evolved in this phase); else None."""
-    names = [s.name for s in plan.sections]
+    names = [s.name for s in form.sections]
     if label not in names:
         return None
     i = names.index(label)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from agents.form import SongForm
 from agents.phases.approved import (
     approved_drums,
     approved_sections,
@@ -23,7 +24,6 @@ from agents.phases.approved import (
 )
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
 from agents.phases.generate import Population, generate_phase
-from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -41,7 +41,7 @@ PHASE = "bass"
 def run_bass_phase(
     *,
     proposal: Proposal,
-    plan: SongPlan,
+    form: SongForm,
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
@@ -55,7 +55,7 @@ def run_bass_phase(
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
 
     def setup(label: str) -> Population[BassGenome]:
-        bars = section_bars(plan, label)
+        bars = section_bars(form, label)
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
         drums = approved_drums(run, label)
         kicks = kick_grid_onsets(drums)
@@ -86,7 +86,7 @@ def run_bass_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        populations=(setup(label) for label in approved_sections(run, plan)),
+        populations=(setup(label) for label in approved_sections(run, form)),
         executor=executor,
         on_generation=on_generation,
     )

@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
+from agents.form import SongForm
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
 from agents.phases.generate import Population, generate_phase
-from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -50,7 +50,7 @@ def source_blend(genres: Sequence[str], mood: Sequence[str]) -> dict[str, float]
 def run_chords_phase(
     *,
     proposal: Proposal,
-    plan: SongPlan,
+    form: SongForm,
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
@@ -61,7 +61,7 @@ def run_chords_phase(
     Returns the phase's state: the review path and the candidate ids in rank order."""
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
     key, meter = proposal.key, proposal.meter
-    ops = ChordOps(key=key, meter=meter, bars=plan.phrase_bars, model=model)
+    ops = ChordOps(key=key, meter=meter, bars=form.phrase_bars, model=model)
     evaluator = ChordEvaluator(
         ops=ops,
         weights=weights_of(proposal),
@@ -79,7 +79,7 @@ def run_chords_phase(
         ),
         describe=lambda g: describe(g, key),
         to_data=to_data,
-        seeds=workhorse_genomes(key, meter, plan.phrase_bars),
+        seeds=workhorse_genomes(key, meter, form.phrase_bars),
         saved={"key": key.name, "meter": str(meter)},
     )
     return generate_phase(

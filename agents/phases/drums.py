@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from agents.form import SongForm
 from agents.phases.approved import (
     approved_sections,
     follows_another,
@@ -26,7 +27,6 @@ from agents.phases.approved import (
 )
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, phase_rng, weights_of
 from agents.phases.generate import Population, generate_phase
-from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -107,7 +107,7 @@ def section_seeds(
 def run_drums_phase(
     *,
     proposal: Proposal,
-    plan: SongPlan,
+    form: SongForm,
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
@@ -122,10 +122,10 @@ def run_drums_phase(
     transformer = DrumTransformer.load()
 
     def setup(label: str) -> Population[DrumGenome]:
-        bars = section_bars(plan, label)
+        bars = section_bars(form, label)
         rng = phase_rng(proposal.seed, PHASE, f"{label}/seeds")
-        transition = leads_into_another(plan, label)
-        entrance = follows_another(plan, label)
+        transition = leads_into_another(form, label)
+        entrance = follows_another(form, label)
         bank = transformer_bank(
             transformer=transformer, styles=styles, meter=meter, bars=bars, rng=rng
         )
@@ -143,7 +143,7 @@ def run_drums_phase(
             mood=tuple(proposal.mood),
             genres=tuple(proposal.genres),
             bpm=proposal.bpm,
-            phrase_bars=plan.phrase_bars,
+            phrase_bars=form.phrase_bars,
             wants_fill=transition,
             underneath=(chords.part,),
             chromatic_scorer=scorer,
@@ -173,7 +173,7 @@ def run_drums_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        populations=(setup(label) for label in approved_sections(run, plan)),
+        populations=(setup(label) for label in approved_sections(run, form)),
         executor=executor,
         on_generation=on_generation,
         header_extra={"styles": list(styles)},

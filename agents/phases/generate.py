@@ -22,7 +22,7 @@ from agents.phases.common import (
     scores_entry,
     write_history,
 )
-from agents.phases.previews import PreviewWriter
+from agents.phases.preview_writer import PreviewWriter
 from agents.proposal import Proposal
 from agents.review import build_review, write_review
 from agents.rundir import RunDir

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
+from agents.form import SongForm
 from agents.phases.approved import (
     approved_bass,
     approved_drums,
@@ -28,7 +29,6 @@ from agents.phases.approved import (
 )
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
 from agents.phases.generate import Population, generate_phase
-from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -90,7 +90,7 @@ def _last_pitch(run: RunDir, proposal: Proposal, label: str) -> int | None:
 def run_melody_phase(
     *,
     proposal: Proposal,
-    plan: SongPlan,
+    form: SongForm,
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
@@ -101,15 +101,15 @@ def run_melody_phase(
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     meter, key = proposal.meter, proposal.key
-    sections = approved_sections(run, plan)
+    sections = approved_sections(run, form)
     voice = voice_for(proposal.instruments, has_lyrics=bool(lyric_lines(proposal.lyrics)))
     done: list[str] = []
     sung: dict[str, tuple[tuple[str, ...], ...]] = {}
 
     def setup(label: str) -> Population[MelodyGenome]:
-        bars = section_bars(plan, label)
+        bars = section_bars(form, label)
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
-        before = previous_label(plan, label, done)
+        before = previous_label(form, label, done)
         previous = _last_pitch(run, proposal, before) if before else None
         done.append(label)
         bass = approved_bass(run, proposal, chords)
@@ -118,7 +118,7 @@ def run_melody_phase(
             *drums_under(approved_drums(run, label)),
             *(() if bass is None else (bass,)),
         )
-        phrases = -(-bars // plan.phrase_bars)
+        phrases = -(-bars // form.phrase_bars)
         lines = section_lyrics(proposal.lyrics, label, sections)
         syllables = phrase_syllables(lines, phrases) if lines else ()
         sung[label] = syllables
@@ -127,7 +127,7 @@ def run_melody_phase(
             meter=meter,
             harmony=chords.harmony,
             bars=bars,
-            phrase_bars=plan.phrase_bars,
+            phrase_bars=form.phrase_bars,
             voice=voice,
             previous_pitch=previous,
             syllables=tuple(len(s) for s in syllables),
@@ -138,7 +138,7 @@ def run_melody_phase(
             meter=meter,
             harmony=chords.harmony,
             voice=voice,
-            phrase_qn=plan.phrase_bars * meter.bar_qn,
+            phrase_qn=form.phrase_bars * meter.bar_qn,
             weights=weights,
             previous_pitch=previous,
             bass=() if bass is None else bass.notes,

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from ruamel.yaml import YAML
 
+from agents.form import make_form
 from agents.phases.approved import (
     approved_bass,
     approved_drums,
@@ -34,7 +35,6 @@ from agents.phases.melody import (
     run_melody_phase,
     section_lyrics,
 )
-from agents.plan import make_plan
 from agents.proposal import load_proposal
 from agents.review import read_decisions, set_decision
 from agents.rundir import RunDir
@@ -192,18 +192,18 @@ def test_every_phase_meets_the_meter(
     sections = [{"name": "verse", "bars": 2}, {"name": "chorus", "bars": 2}]
     path = make_proposal(time_signature=signature, evolution=tiny, sections=sections)
     proposal = load_proposal(path)
-    plan = make_plan(sections=[("verse", 2), ("chorus", 2)], meter=proposal.meter, bpm=90)
+    form = make_form(sections=[("verse", 2), ("chorus", 2)], meter=proposal.meter, bpm=90)
     run = RunDir(tmp_path / "run")
-    state = run_chords_phase(proposal=proposal, plan=plan, run=run)
+    state = run_chords_phase(proposal=proposal, form=form, run=run)
     promote(
-        run=run, phase="chords", approvals=dict(zip(plan.labels, state["candidates"], strict=True))
+        run=run, phase="chords", approvals=dict(zip(form.labels, state["candidates"], strict=True))
     )
     for phase, run_phase in (
         ("drums", run_drums_phase),
         ("bass", run_bass_phase),
         ("melody", run_melody_phase),
     ):
-        state = run_phase(proposal=proposal, plan=plan, run=run)
+        state = run_phase(proposal=proposal, form=form, run=run)
         promote(run=run, phase=phase, approvals={s: ids[0] for s, ids in state["sections"].items()})
         _approved_ends(run, phase, signature, bars={"verse": 2, "chorus": 2})
 
@@ -329,11 +329,11 @@ def test_evaluators_survive_pickling_as_a_ray_executor_ships_them() -> None:
 
 def test_transition_fills_and_entrance_crashes_follow_the_form() -> None:
     meter = Meter(3, 4)
-    plan = make_plan(
+    form = make_form(
         sections=[("intro", 2), ("verse", 4), ("verse", 4), ("outro", 2)], meter=meter, bpm=90
     )
-    assert [leads_into_another(plan, s) for s in ("intro", "verse", "outro")] == [True, True, False]
-    assert [follows_another(plan, s) for s in ("intro", "verse", "outro")] == [False, True, True]
+    assert [leads_into_another(form, s) for s in ("intro", "verse", "outro")] == [True, True, False]
+    assert [follows_another(form, s) for s in ("intro", "verse", "outro")] == [False, True, True]
     rng = np.random.default_rng(4)
     plain = section_seeds(meter=meter, bars=4, styles=["rock"], bank=(), transition=False, rng=rng)
     assert len(plain) == 1 and not has_fill(plain[0], 3)

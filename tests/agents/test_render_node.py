@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agents.builder import RenderOptions
-from agents.phases.previews import PreviewWriter
+from agents.phases.preview_writer import PreviewWriter
 from agents.review import load_review_document
 from agents.rundir import PHASES, RunDir
 from agents.runner import resume_run, run_status, start_run

@@ -20,7 +20,7 @@ import ray
 
 from evolution.engine import EvolutionConfig, EvolutionResult, evolve
 from evolution.executor import EvaluationError, Executor, LocalExecutor
-from evolution.executors import ExecutorSettings, SettingError, make_executor, open_executor
+from evolution.executor_settings import ExecutorSettings, SettingError, make_executor, open_executor
 from evolution.fitness.chords import ChordEvaluator
 from evolution.lazy import Lazy, OnnxSettings
 from evolution.ray_executor import PoolStartError, RayExecutor
