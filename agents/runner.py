@@ -14,14 +14,12 @@ import contextlib
 import dataclasses
 import logging
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from agents.builder import (
@@ -32,13 +30,13 @@ from agents.builder import (
     local_executor,
 )
 from agents.candidate_check import check_approved_candidates
-from agents.checkpoints import StrictSerializer
 from agents.errors import ReviewError, RunStateError
 from agents.fileio import leftover_temp_files, storage_errors
-from agents.graph import AgentContext, build_graph
+from agents.graph import AgentContext
 from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
 from agents.review import approved_labels, read_decisions
-from agents.run_state import THREAD_ID, RunOutcome
+from agents.run_graph import THREAD, graph_outcome, open_graph
+from agents.run_outcome import RunOutcome
 from agents.rundir import PHASES, RunDir
 from agents.runlock import LOCK_NAME, run_lock
 from evolution.engine import GenerationStats
@@ -56,9 +54,6 @@ logger = logging.getLogger(__name__)
 class ScoringSetupError(ChromaticError):
     """The scoring executor could not be started (Ray unreachable, a pool the cluster cannot
     hold, actors that never came up)."""
-
-
-THREAD = {"configurable": {"thread_id": THREAD_ID}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,17 +90,6 @@ def scoring_hooks(
         yield dataclasses.replace(hooks, executor=executor)
 
 
-@contextmanager
-def open_graph(run: RunDir) -> Iterator[Any]:
-    """The agent graph on the run's checkpoint database, read with the strict serializer
-    (a stored object of a type this program never writes is refused, never rebuilt)."""
-    conn = sqlite3.connect(str(run.checkpoints), check_same_thread=False)
-    try:
-        yield build_graph(SqliteSaver(conn, serde=StrictSerializer(run.checkpoints)))
-    finally:
-        conn.close()
-
-
 def _context(
     run: RunDir,
     auto_approve: bool,
@@ -123,24 +107,6 @@ def _context(
         on_render_step=hooks.on_render_step,
         render_settings=render,
     )
-
-
-def _outcome(graph: Any, run: RunDir) -> RunOutcome:
-    snap = graph.get_state(THREAD)
-    for task in snap.tasks:
-        for intr in task.interrupts:
-            value = intr.value
-            return RunOutcome(
-                run_dir=run.root,
-                status="awaiting_review",
-                phase=value["phase"],
-                review=run.root / value["review"],
-            )
-    if snap.values.get("done"):
-        return RunOutcome(run_dir=run.root, status="done")
-    if snap.next:
-        return RunOutcome(run_dir=run.root, status="interrupted", phase=str(snap.next[0]))
-    return RunOutcome(run_dir=run.root, status="not started")
 
 
 def start_run(
@@ -218,7 +184,7 @@ def _first_invoke(
                 start["render_settings"] = rendering.to_dict()
             context = _context(run, auto_approve, scored, chromatic_scorer, rendering)
             graph.invoke(start, THREAD, context=context)
-            return _outcome(graph, run)
+            return graph_outcome(graph, run)
 
 
 def _clear_run(run: RunDir) -> None:
@@ -248,13 +214,6 @@ def check_review_ready(run: RunDir, phase: str, candidate_ids: list[str]) -> dic
             ),
         )
     return approvals
-
-
-def run_status(run_dir: Path) -> tuple[RunOutcome, dict[str, Any]]:
-    """Where the run stands and its state values (phases, the form under ``plan``)."""
-    run = RunDir(run_dir).require_existing()
-    with open_graph(run) as graph:
-        return _outcome(graph, run), dict(graph.get_state(THREAD).values)
 
 
 def resume_run(
@@ -289,7 +248,7 @@ def _resume(
     settings = executor_settings(load_proposal(run.proposal), options)
     rendering = (render or RenderOptions()).settings()
     with open_graph(run) as graph:
-        outcome = _outcome(graph, run)
+        outcome = graph_outcome(graph, run)
         if outcome.status == "done":
             return outcome
         if outcome.status == "not started":
@@ -319,4 +278,4 @@ def _resume(
                 Command(resume=True) if outcome.status == "awaiting_review" else None
             )
             graph.invoke(command, THREAD, context=ctx)
-        return _outcome(graph, run)
+        return graph_outcome(graph, run)

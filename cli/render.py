@@ -74,8 +74,8 @@ def render(
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
     from agents.proposal import load_proposal
+    from agents.run_graph import run_status
     from agents.rundir import RunDir
-    from agents.runner import run_status
     from cli.progress import progress_hooks
     from music.errors import ChromaticError
     from render.settings import RenderSettings

@@ -37,8 +37,9 @@ from agents.phases.melody import (
 )
 from agents.proposal import load_proposal
 from agents.review import read_decisions, set_decision
+from agents.run_graph import run_status
 from agents.rundir import RunDir
-from agents.runner import resume_run, run_status, start_run
+from agents.runner import resume_run, start_run
 from cli.parts import drum_polyphony
 from evolution.fitness.bass import BassEvaluator
 from evolution.fitness.drums import DrumEvaluator
