@@ -5,6 +5,7 @@ module owns each runtime."""
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -22,16 +23,23 @@ FIRST_PARTY = (
     "cli",
 )
 
-#: What each low layer may import of the project (itself included). ``agents`` and ``training``
-#: are the top floors and are not limited here.
+#: What each layer may import of the project (itself included), as docs/architecture.md states
+#: it: music is the pure core; generators and scoring stand side by side on it (scoring scores
+#: notes, never genomes); evolution's fitness is the lowest place that sees both; render uses
+#: music and scoring; training may import the formats it trains on (generators, render);
+#: agents never import training (nor torch); ``cli`` is the edge and is not limited.
 ALLOWED = {
     "music": {"music"},
     "inference": {"inference", "music"},
     "generators": {"generators", "inference", "music"},
-    "scoring": {"scoring", "inference", "generators", "music"},
+    "scoring": {"scoring", "inference", "music"},
     "evolution": {"evolution", "scoring", "generators", "inference", "music"},
-    "render": {"render", "scoring", "generators", "inference", "music"},
+    "render": {"render", "scoring", "inference", "music"},
+    "training": {"training", "render", "evolution", "scoring", "generators", "inference", "music"},
+    "agents": {"agents", "render", "evolution", "scoring", "generators", "inference", "music"},
 }
+#: The generic GA engine: every module of evolution/ but the per-part fitness.
+ENGINE_FREE_OF = {"generators", "scoring"}
 
 
 def _imports(path: Path, *, members: bool = False) -> set[str]:
@@ -146,6 +154,52 @@ def test_import_graph_reads_imports_in_functions_and_for_type_checking() -> None
     graph = import_graph()
     assert "agents.run_graph" in graph["agents.run_state"]  # imported in a function
     assert "agents.batch_result" in graph["cli.batch"]  # under TYPE_CHECKING
+
+
+def test_the_architecture_page_states_these_rules() -> None:
+    """docs/architecture.md's table says what each layer may import: the same as ALLOWED."""
+    stated: dict[str, set[str]] = {}
+    for line in (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`") and cells[0].endswith("/`"):
+            layer = cells[0].strip("`/")
+            allowed = cells[2].split("(not")[0]
+            stated[layer] = {layer, *re.findall(r"`([a-z_]+)`", allowed)}
+    assert {k: v for k, v in stated.items() if k in ALLOWED} == ALLOWED
+    assert set(stated) == set(FIRST_PARTY)
+
+
+def test_nothing_but_the_cli_imports_the_cli() -> None:
+    users = {
+        str(path.relative_to(ROOT))
+        for package in FIRST_PARTY
+        if package != "cli"
+        for path in _modules(package)
+        if any(name.split(".")[0] == "cli" for name in _imports(path))
+    }
+    assert users == set()
+
+
+def test_the_ga_engine_knows_no_part() -> None:
+    bad = [
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path in _modules("evolution")
+        if "fitness" not in path.relative_to(ROOT).parts
+        for name in _imports(path)
+        if name.split(".")[0] in ENGINE_FREE_OF
+    ]
+    assert bad == []
+
+
+def test_torch_is_imported_only_by_training() -> None:
+    users = {
+        str(path.relative_to(ROOT))
+        for package in FIRST_PARTY
+        if package != "training"
+        for path in _modules(package)
+        if any(name.split(".")[0] == "torch" for name in _imports(path))
+    }
+    assert users == set()
 
 
 def test_onnxruntime_is_imported_only_by_the_inference_adapter() -> None:
