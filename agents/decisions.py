@@ -30,8 +30,8 @@ COMMANDS = {"approved": "approve", "rejected": "reject", "pending": "approve"}
 
 
 def phase_info(run_dir: Path, phase: str) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
-    """The run's plan and the phase's state (candidate ids in rank order, sections), from the
-    checkpoint. Raises RunStateError for a phase that has no candidates yet."""
+    """The song's form (saved as ``plan``) and the phase's state (candidate ids in rank order,
+    sections), from the checkpoint. Raises RunStateError for a phase that has no candidates yet."""
     check_phase(phase)
     _, values = read_status(run_dir)
     info = values.get("phases", {}).get(phase)
@@ -41,7 +41,7 @@ def phase_info(run_dir: Path, phase: str) -> tuple[Mapping[str, Any], Mapping[st
 
 
 def check_approved_midi(
-    run: RunDir, phase: str, candidate_id: str, *, plan: Mapping[str, Any], info: Mapping[str, Any]
+    run: RunDir, phase: str, candidate_id: str, *, form: Mapping[str, Any], info: Mapping[str, Any]
 ) -> None:
     """The candidate's MIDI file fits its section (meter, tempo, length, note count)."""
     proposal = load_proposal(run.proposal)
@@ -49,7 +49,7 @@ def check_approved_midi(
         run.candidate_midi(phase, candidate_id),
         meter=proposal.meter,
         bpm=proposal.bpm,
-        bars=candidate_bars(plan, info, candidate_id),
+        bars=candidate_bars(form, info, candidate_id),
     )
 
 
@@ -69,7 +69,7 @@ def record_decision(
     ReviewError, MidiFileError, RunStateError or RunInUseError."""
     run = RunDir(run_dir).require_existing()
     with storage_errors(run.root), run_lock(run.root, command=COMMANDS[status]):
-        plan, info = phase_info(run.root, phase)
+        form, info = phase_info(run.root, phase)
         ids = list(info["candidates"])
         path = run.review(phase)
         doc = load_review_document(path)
@@ -87,7 +87,7 @@ def record_decision(
                         allowed="a section label for the approved candidate, e.g. --label verse",
                     )
             if candidate_id in ids:
-                check_approved_midi(run, phase, candidate_id, plan=plan, info=info)
+                check_approved_midi(run, phase, candidate_id, form=form, info=info)
         decision = set_decision(
             path,
             candidate_id=candidate_id,
