@@ -69,13 +69,13 @@ def _warm_up() -> dict[str, dict[str, float]]:
         integrated_loudness(np.full((44100, 1), 0.1, dtype=np.float32), 44100)
 
     def scorer() -> None:
-        from agents.phases.critic import song_critic
+        from agents.phases.common import song_chromatic_scorer
         from agents.proposal import proposal_from_dict
 
-        song_critic(proposal_from_dict(PROPOSAL))
+        song_chromatic_scorer(proposal_from_dict(PROPOSAL))
 
     def soundfont() -> None:
-        from agents.phases.previews import preview_backend
+        from agents.phases.preview_writer import preview_backend
         from render.synth import shared_synthesizer
 
         shared_synthesizer(None, backend=preview_backend())
@@ -89,24 +89,24 @@ def _warm_up() -> dict[str, dict[str, float]]:
 
 def one_run() -> dict[str, Any]:
     """One repeat, in this process: the warm-up, then the four phases."""
+    from agents.form import make_form
     from agents.phases.bass import run_bass_phase
     from agents.phases.chords import run_chords_phase
     from agents.phases.common import promote
     from agents.phases.drums import run_drums_phase
     from agents.phases.melody import run_melody_phase
-    from agents.plan import make_plan
     from agents.proposal import proposal_from_dict
     from agents.rundir import RunDir
     from evolution.engine import GenerationStats
 
     warm = _warm_up()
     proposal = proposal_from_dict(PROPOSAL)
-    plan = make_plan(sections=[("verse", 8)], meter=proposal.meter, bpm=proposal.bpm)
+    form = make_form(sections=[("verse", 8)], meter=proposal.meter, bpm=proposal.bpm)
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp))
         state, figures["chords"] = _timed(
-            lambda: run_chords_phase(proposal=proposal, plan=plan, run=run)
+            lambda: run_chords_phase(proposal=proposal, form=form, run=run)
         )
         promote(run=run, phase="chords", approvals={"verse": state["candidates"][0]})
         phases: tuple[tuple[str, Callable[..., dict[str, Any]]], ...] = (
@@ -118,7 +118,7 @@ def one_run() -> dict[str, Any]:
             stats: list[GenerationStats] = []
             state, cost = _timed(
                 functools.partial(
-                    run_phase, proposal=proposal, plan=plan, run=run, on_generation=stats.append
+                    run_phase, proposal=proposal, form=form, run=run, on_generation=stats.append
                 )
             )
             promote(run=run, phase=phase, approvals={"verse": state["sections"]["verse"][0]})
