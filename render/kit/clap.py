@@ -83,7 +83,7 @@ class ClapEmbedder:
         self.folder = folder
         self.batch = batch
         self.sample_rate = int(self._processor.feature_extractor.sampling_rate)
-        self.logit_scale = float(self._model.logit_scale_a.exp())
+        self.logit_scale = float(self._model.logit_scale_a.detach().exp())
         self._fusion = bool(getattr(self._model.config.audio_config, "enable_fusion", False))
 
     def describe(self) -> dict[str, Any]:

@@ -166,3 +166,14 @@ def one_shot(audio: np.ndarray, sample_rate: int, *, source: Path) -> Slice | No
     start = first / sample_rate + PRE_ROLL_S
     hits = slice_hits(x, sample_rate, np.array([start]), source=source)
     return hits[0] if hits else None
+
+
+def distinct_onsets(times: np.ndarray, *, gap: float = MIN_GAP_S) -> np.ndarray:
+    """Onset times (seconds) with those closer than ``gap`` to the one before merged into it:
+    the hits a listener (and :func:`detect_onsets`) tells apart. Two notes a few milliseconds
+    apart (a kick and a crash with their own micro-timing) are one onset."""
+    out: list[float] = []
+    for t in np.sort(np.asarray(times, dtype=np.float64)):
+        if not out or t - out[-1] >= gap:
+            out.append(float(t))
+    return np.asarray(out)
