@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from agents.errors import RunStateError
-from agents.fileio import storage_errors, write_bytes_atomic, write_text_atomic
+from agents.fileio import storage_errors
 from agents.proposal import load_proposal
 from agents.rundir import RunDir, check_safe_name
 from agents.runlock import run_lock
@@ -38,10 +38,13 @@ from generators.drums.editor import (
     shift_timing,
     snap_to_grid,
 )
-from generators.drums.genome import DrumGenome, genome_from_dict, genome_to_dict
+from generators.drums.genome import DrumGenome
+from generators.drums.genome import from_data as genome_from_dict
+from generators.drums.genome import to_data as genome_to_dict
 from generators.drums.grid import ROLES, VOICE_NAMES
 from generators.drums.to_midi import drums_part
 from music.errors import InputError
+from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, write_midi
 
 PHASE: Final = "drums"

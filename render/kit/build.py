@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from generators.drums.grid import Role
 from render.audio_io import write_audio
 from render.kit.audio import UnusableAudio, find_audio_files, read_clip
 from render.kit.clap import ClapEmbedder, Embedder, similarities
+from render.kit.classes import Role
 from render.kit.classify import DrumClassifier
 from render.kit.dedupe import THRESHOLD, fingerprint, near_duplicates
 from render.kit.errors import KitError

@@ -64,3 +64,29 @@ def check_class(name: str) -> DrumClass:
         if name == c:
             return c
     raise ValueError(f"drum class: {name!r} -- one of {', '.join(CLASSES)}")
+
+
+Role = Literal["core", "accent", "motion", "fill", "texture"]
+#: The seed's roles: Core keeps time, Accent marks, Motion drives, Fill connects, Texture
+#: colours (the same as the drum generator's, generators/drums/grid.py; a test keeps them equal).
+ROLES: Final[tuple[Role, ...]] = ("core", "accent", "motion", "fill", "texture")
+
+#: The role each General MIDI drum voice plays (as the drum generator gives them); other notes
+#: are texture.
+NOTE_ROLES: Final[dict[int, Role]] = {
+    36: "core",
+    38: "core",
+    49: "accent",
+    46: "accent",
+    39: "accent",
+    42: "motion",
+    44: "motion",
+    51: "motion",
+    82: "motion",
+    45: "fill",
+    47: "fill",
+    50: "fill",
+    37: "texture",
+    56: "texture",
+    54: "texture",
+}

@@ -18,10 +18,9 @@ from typing import Any, Final
 
 import numpy as np
 
-from generators.drums.grid import ROLES, Role
 from render.audio_io import read_audio, write_json
 from render.kit.audio import resample
-from render.kit.classes import CLASSES, DrumClass
+from render.kit.classes import CLASSES, ROLES, DrumClass, Role
 from render.kit.errors import KitError
 
 MANIFEST_NAME: Final = "kit_manifest.json"

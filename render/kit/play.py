@@ -22,10 +22,10 @@ from typing import Final, Literal
 
 import numpy as np
 
-from generators.drums.grid import VOICE_ROLES
 from music.meter import qn_to_seconds
 from music.notes import Part
 from render.kit.classes import FALLBACKS, class_of_note
+from render.kit.classes import NOTE_ROLES as VOICE_ROLES
 from render.kit.manifest import Kit
 
 Pick = Literal["round_robin", "random", "fixed"]

@@ -36,7 +36,7 @@ from typing import Final
 
 import numpy as np
 
-from generators.drums.grid import ROLES, Role
+from render.kit.classes import ROLES, Role
 
 TEMPERATURE: Final = 0.5
 CLAP_WEIGHT: Final = 0.5

@@ -192,3 +192,10 @@ def test_picks_round_robin_random_seeded_and_borrowing(kit: Path) -> None:
     assert player.substituted == {"cymbal": "closed_hat"}
     with pytest.raises(ValueError, match="round_robin"):
         KitPlayer(k, pick="sometimes")  # type: ignore[arg-type]
+
+
+def test_the_kits_roles_are_the_drum_generators() -> None:
+    from generators.drums import grid
+    from render.kit.classes import NOTE_ROLES, ROLES
+
+    assert ROLES == grid.ROLES and NOTE_ROLES == grid.VOICE_ROLES
