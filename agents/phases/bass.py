@@ -42,7 +42,8 @@ from music.meter import Meter
 from music.midi_io import Song
 from music.notes import Note, Part
 from scoring.bass import kick_hit_rate, score_bass, strong_beat_tone_rate
-from scoring.composite import ScoreCard, Weights
+from scoring.composite import ScoreCard, Weights, with_key
+from scoring.key_verdicts import line_verdicts
 
 PHASE = "bass"
 
@@ -133,9 +134,13 @@ class BassEvaluator:
             if self.critic is not None
             else []
         )
-        return score_cards(
+        cards = score_cards(
             theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
         )
+        keys = line_verdicts(
+            lines, self.key, harmony=self.harmony, meter=self.meter, heard_with_chords=True
+        )
+        return with_key(cards, keys)
 
     def describe(self, genome: BassGenome) -> dict[str, Any]:
         """The generator's words plus how the line sits on the chords and the kick."""

@@ -44,7 +44,8 @@ from generators.chords.voicing import chords_part, voice_chords
 from music.gm import PART_PROGRAMS
 from music.midi_io import Song, write_midi
 from scoring.chords import SoundedChord, score_progression
-from scoring.composite import ScoreCard, TheoryScores, Weights
+from scoring.composite import ScoreCard, TheoryScores, Weights, with_key
+from scoring.key_verdicts import chord_verdicts
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ class ChordEvaluator:
             if self.critic is not None
             else []
         )
-        return score_cards(theories, parts, critic=self.critic, weights=self.weights)
+        cards = score_cards(theories, parts, critic=self.critic, weights=self.weights)
+        return with_key(cards, chord_verdicts(genomes, self.ops.key, self.ops.meter))
 
 
 def run_chords_phase(
@@ -130,7 +132,7 @@ def run_chords_phase(
     result: EvolutionResult[ChordGenome, ScoreCard] = evolve(
         ops=ops,
         evaluate=evaluator,
-        fitness=lambda card: card.composite,
+        fitness=lambda card: card.fitness,
         config=config,
         rng=phase_rng(proposal.seed, PHASE),
         seeds=workhorse_genomes(proposal.key, proposal.meter, plan.phrase_bars),

@@ -46,7 +46,8 @@ from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song
 from music.notes import Note, Part, lyric_events
-from scoring.composite import ScoreCard, Weights
+from scoring.composite import ScoreCard, Weights, with_key
+from scoring.key_verdicts import line_verdicts
 from scoring.melody import score_melody
 
 PHASE = "melody"
@@ -176,9 +177,11 @@ class MelodyEvaluator:
             if self.critic is not None
             else []
         )
-        return score_cards(
+        cards = score_cards(
             theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
         )
+        keys = line_verdicts(lines, self.key, harmony=self.harmony, meter=self.meter)
+        return with_key(cards, keys)
 
 
 def _last_pitch(run: RunDir, proposal: Proposal, label: str) -> int | None:

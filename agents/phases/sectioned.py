@@ -72,7 +72,7 @@ def run_sectioned_phase(
         result = evolve(
             ops=s.ops,
             evaluate=s.evaluate,
-            fitness=lambda card: card.composite,
+            fitness=lambda card: card.fitness,
             config=config,
             rng=phase_rng(proposal.seed, phase, section),
             seeds=s.seeds,
