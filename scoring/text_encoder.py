@@ -216,7 +216,17 @@ class TextEncoder:
         return np.stack([self._cache[t] for t in texts]).astype(np.float32)
 
     def _forward(self, texts: list[str]) -> NDArray[np.float32]:
-        """One padded batch through BERT, mean-pooled and normalised: ``[B, 384]``."""
+        """One padded batch through BERT, mean-pooled and normalised: ``[B, 384]``.
+
+        BLAS runs on one thread here: a multi-threaded matmul sums in another order, so the
+        same text would embed to other bits in a process with more BLAS threads than a Ray
+        actor (which Ray limits to its CPUs), and the same seed would rank candidates apart."""
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._forward_unlimited(texts)
+
+    def _forward_unlimited(self, texts: list[str]) -> NDArray[np.float32]:
         encs = self._tokenizer.encode_batch(texts)
         length = max(len(e.ids) for e in encs)
         ids = np.zeros((len(encs), length), dtype=np.int64)
