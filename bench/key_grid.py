@@ -13,7 +13,8 @@ own estimate).
 
 ``python -m bench.key_grid`` runs the whole grid (300 cells; about 3 s each here at the default
 population 24 x 10 generations); ``--tonics``, ``--modes``, ``--meters`` take a part of it.
-Results go to ``bench/results/key_grid[_LABEL].json``.
+Results go to ``bench/results/key_grid[_LABEL].json``, rewritten after every cell (``complete``
+says whether the whole grid ran); cells run in a fixed shuffled order.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rich.progress import track
 from ruamel.yaml import YAML
 
@@ -142,25 +144,29 @@ def main(argv: Sequence[str] | None = None) -> Path:
     for m in meters:
         Meter.parse(m)
     grid = [(Key(t, mode), meter) for mode in modes for t in tonics for meter in meters]
+    # Cells run in a fixed shuffled order, so a run stopped early has covered every mode and
+    # meter; each cell's song (color, seed) follows its place in the grid, not the order.
+    order = np.random.default_rng(0).permutation(len(grid)).tolist()
     logging.getLogger("agents").setLevel(logging.WARNING)
-    cells = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (key, meter) in enumerate(
-            track(grid, description="key grid", disable=not sys.stderr.isatty())
-        ):
-            cell = run_cell(
-                key,
-                meter,
-                i,
-                Path(tmp),
-                population=args.population,
-                generations=args.generations,
-            )
-            cells.append(cell)
-    figures = summary(cells)
     name = "key_grid" + (f"_{args.label}" if args.label else "")
     settings = {"population": args.population, "generations": args.generations}
-    path = write_result(name, {**settings, "summary": figures, "cells": cells})
+    cells: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in track(order, description="key grid", disable=not sys.stderr.isatty()):
+            key, meter = grid[i]
+            cells.append(
+                run_cell(
+                    key,
+                    meter,
+                    i,
+                    Path(tmp),
+                    population=args.population,
+                    generations=args.generations,
+                )
+            )
+            partial = {"complete": len(cells) == len(grid), "summary": summary(cells)}
+            path = write_result(name, {**settings, **partial, "cells": cells})
+    figures = summary(cells)
     print(
         f"key grid: {figures['in_key']}/{figures['cells']} cells in the requested key by "
         f"music21 ({100 * figures['in_key_share']:.1f}%)"
