@@ -1,6 +1,7 @@
 """Time one chords phase (population 64 x 30 generations) and candidates scored per second,
 with the evaluator the agent uses (theory scores + the ChromaticScorer's match + the key
-verdict, ranked feasibility first) and, for comparison, theory scores alone. Goal (DESIGN §8): one phase in under 15 s."""
+verdict, ranked feasibility first) and, for comparison, theory scores alone. Goal (DESIGN §8):
+one phase in under 15 s."""
 
 from __future__ import annotations
 
