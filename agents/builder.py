@@ -1,7 +1,8 @@
 """The one builder of a run: the proposal and the command's typed options in, the objects the
-engine uses out -- the executor settings, the critic (built once, kept in the agent's context)
-and the render settings. Defaults live in the settings types; every error names the option
-(``--cpus-per-actor``) or the setting (``CHROMATIC_SCORER``) with its value and what is allowed.
+engine uses out -- the executor settings, the song's ChromaticScorer (built once, kept in the
+agent's context) and the render settings. Defaults live in the settings types; every error names
+the option (``--cpus-per-actor``) or the setting (``CHROMATIC_SCORER``) with its value and what
+is allowed.
 
 The command line (``cli/``) turns its flags into :class:`ScoringOptions` and
 :class:`RenderOptions`; nothing below this module reads an option, an environment variable or
@@ -13,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from agents.phases.critic import Critic, song_critic
+from agents.phases.common import song_chromatic_scorer
 from agents.proposal import Proposal
 from evolution.executor import Executor, LocalExecutor
-from evolution.executors import ExecutorSettings, SettingError
+from evolution.executor_settings import ExecutorSettings, SettingError
+from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.lazy import CPU_PROVIDERS, OnnxSettings
 from inference.onnx import ModelFileError
 from music.errors import InputError
@@ -126,8 +128,10 @@ def local_executor(settings: ExecutorSettings, options: ScoringOptions) -> Execu
     return LocalExecutor(batch_size=settings.batch_size, onnx=onnx)
 
 
-def build_critic(proposal: Proposal, options: ScoringOptions) -> Critic | None:
-    """The run's critic: None for ``scorer: off`` (theory-only), else the scorer model of
+def build_chromatic_scorer(
+    proposal: Proposal, options: ScoringOptions
+) -> SongChromaticScorer | None:
+    """The run's ChromaticScorer: None for ``scorer: off`` (theory-only), else the scorer model of
     ``options`` (default: the shipped one), its model loaded now. The executor gives it its
     ONNX settings where it scores. Raises ModelFileError naming the model and the setting
     that chose it."""
@@ -135,7 +139,7 @@ def build_critic(proposal: Proposal, options: ScoringOptions) -> Critic | None:
     if model is not None and model.lower() == SCORER_OFF:
         return None
     try:
-        return song_critic(proposal, model=model)
+        return song_chromatic_scorer(proposal, model=model)
     except ModelFileError as exc:
         if model is None:
             raise

@@ -73,7 +73,7 @@ from agents.proposal_fields import (
     to_proposal_error,
 )
 from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
-from evolution.executors import PROPOSAL_FIELDS, ExecutorSettings, SettingError
+from evolution.executor_settings import PROPOSAL_FIELDS, ExecutorSettings, SettingError
 from music.meter import Meter
 
 PROPOSAL_MAX_BYTES: Final = 2**20  # 1 MiB: real proposals are a few KiB
@@ -108,8 +108,8 @@ class EvolutionSettings(BaseModel):
     elite: Annotated[int, count(0)] = ENGINE.elite
     mutation_rate: UnitFloat = ENGINE.mutation_rate
     crossover_rate: UnitFloat = ENGINE.crossover_rate
-    # How candidates are scored (evolution.executors.PROPOSAL_FIELDS); None = not set here, so
-    # the CLI's option or the default (in-process) applies.
+    # How candidates are scored (evolution.executor_settings.PROPOSAL_FIELDS); None = not set
+    # here, so the CLI's option or the default (in-process) applies.
     executor: Literal["local", "ray"] | None = None
     actors: int | None = None
     cpus_per_actor: float | None = None

@@ -28,11 +28,13 @@ from typing import Any
 import numpy as np
 from rich.progress import track
 
-from agents.phases.chords import ChordEvaluator, source_blend
-from agents.phases.critic import Critic
+from agents.phases.chords import source_blend
 from bench.common import write_result
 from bench.key_grid import SONGS
 from evolution.engine import EvolutionConfig, evolve
+from evolution.fitness.chords import ChordEvaluator
+from evolution.fitness.chromatic import SongChromaticScorer
+from evolution.fitness.key_verdicts import heard_chords
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import flatten, workhorse_genomes
 from generators.chords.operators import ChordOps
@@ -41,7 +43,6 @@ from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song, write_midi
 from scoring.composite import ScoreCard, Weights
-from scoring.key_verdicts import heard_chords
 from scoring.music21_keys import judge_progression
 
 
@@ -70,8 +71,8 @@ def cell(
     color, concept, genre = SONGS[index % len(SONGS)]
     model = ChordTransitionModel.load().with_blend(source_blend([genre], []))
     ops = ChordOps(key=key, meter=meter, bars=4, model=model)
-    critic = Critic(concept=concept, color=color, bpm=96.0, meter=meter)
-    evaluator = ChordEvaluator(ops=ops, weights=Weights(), critic=critic)
+    scorer = SongChromaticScorer(concept=concept, color=color, bpm=96.0, meter=meter)
+    evaluator = ChordEvaluator(ops=ops, weights=Weights(), chromatic_scorer=scorer)
     out: dict[str, Any] = {"key": key.name, "meter": str(meter), "color": color}
     for name, form in FORMS.items():
         result = evolve(

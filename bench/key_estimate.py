@@ -23,6 +23,7 @@ from music21 import corpus, stream
 from rich.progress import track
 
 from bench.common import write_result
+from evolution.fitness.key_verdicts import heard_chords
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import flatten
 from generators.chords.operators import ChordOps
@@ -31,7 +32,6 @@ from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song, write_midi
 from scoring.key_estimate import PROFILE_NAMES, correlations, estimate_keys, key_index
-from scoring.key_verdicts import heard_chords
 from scoring.music21_keys import heard_key, histogram, music21_key, notated_key
 
 METERS = ("4/4", "3/4", "6/8", "7/8", "5/4")

@@ -35,10 +35,10 @@ from ruamel.yaml import YAML
 
 from agents.runner import start_run
 from bench.common import write_result
-from generators.chords.genome import describe, flatten, genome_from_data
+from evolution.fitness.key_verdicts import heard_chords
+from generators.chords.genome import describe, flatten, from_data
 from music.keys import MODE_INTERVALS, Key
 from music.meter import Meter
-from scoring.key_verdicts import heard_chords
 from scoring.music21_keys import judge_progression
 
 TONICS = tuple(range(12))
@@ -78,7 +78,7 @@ def judge_run(run_dir: Path, key: Key) -> dict[str, Any]:
     """music21's verdict on the chords auto-approve would promote in ``run_dir``."""
     midi = run_dir / "chords" / "candidates" / "chord_001.mid"
     data = json.loads(midi.with_suffix(".json").read_text(encoding="utf-8"))
-    genome = genome_from_data(data["genome"])
+    genome = from_data(data["genome"])
     in_key, reading, heard = judge_progression(midi, heard_chords(flatten(genome), key), key)
     return {
         "music21": Key(*heard).name,

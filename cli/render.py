@@ -74,8 +74,8 @@ def render(
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
     from agents.proposal import load_proposal
+    from agents.run_graph import run_status
     from agents.rundir import RunDir
-    from agents.runner import run_status
     from cli.progress import progress_hooks
     from music.errors import ChromaticError
     from render.settings import RenderSettings
@@ -84,9 +84,11 @@ def render(
         run = RunDir(run_dir).require_existing()
         proposal = load_proposal(run.proposal)
         _, values = run_status(run_dir)
-        plan = values.get("plan")
-        if not plan:
-            raise RunStateError(f"{run.root}: the run has no plan yet -- resume it first")
+        form = values.get("plan")
+        if not form:
+            raise RunStateError(
+                f"{run.root}: the run has no sections laid out yet -- resume it first"
+            )
         settings = RenderOptions(sample_rate=sample_rate, stem_format=stem_format).settings()
         if settings is None:
             settings = RenderSettings().with_values(values.get("render_settings") or {})
@@ -94,7 +96,7 @@ def render(
             manifest = render_run(
                 run=run,
                 proposal=proposal,
-                plan=plan,
+                form=form,
                 approved=_approved_of(values, list(PHASE_RUNS)),
                 soundfont=soundfont,
                 backend=backend,

@@ -29,7 +29,7 @@ from render.mix import master, mix_stems
 from render.mp3 import Mp3Stats, write_mp3_master
 from render.renderplan import RenderPlan, default_plan
 from render.sampler import render_hits
-from render.stems import render_stems
+from render.stem_files import write_stems
 from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
@@ -156,7 +156,7 @@ def render_song(
         length_qn = total_qn if total_qn is not None else song_length_qn(song)
         seconds = qn_to_seconds(length_qn, song.bpm)
         t0 = time.perf_counter()
-        stems = render_stems(
+        stems = write_stems(
             song,
             paths.stems_dir,
             synth,

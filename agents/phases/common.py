@@ -1,5 +1,5 @@
-"""What every phase shares: its RNG, evolution settings, the review.yml header and entries,
-the evolution log, and promotion of approved candidates."""
+"""What every phase shares: its RNG, evolution settings, the song's ChromaticScorer, the
+review.yml header and entries, the evolution log, and promotion of approved candidates."""
 
 from __future__ import annotations
 
@@ -7,14 +7,15 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final, Literal
 
 import numpy as np
 
-from agents.fileio import write_bytes_atomic, write_text_atomic
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult
+from evolution.fitness.chromatic import SongChromaticScorer
+from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
@@ -40,6 +41,39 @@ def evolution_config(proposal: Proposal) -> EvolutionConfig:
 
 def weights_of(proposal: Proposal) -> Weights:
     return Weights(theory=proposal.weights.theory, chromatic=proposal.weights.chromatic)
+
+
+def song_chromatic_scorer(proposal: Proposal, *, model: str | None = None) -> SongChromaticScorer:
+    """The ChromaticScorer of the song ``proposal`` with the exported ``model`` (None: the
+    shipped one), its model loaded and the concept encoded now. Raises ModelFileError naming
+    the model file when it cannot be opened."""
+    scorer = SongChromaticScorer(
+        concept=proposal.concept,
+        color=proposal.color,
+        bpm=proposal.bpm,
+        meter=proposal.meter,
+        model=model,
+    )
+    # Fail now, naming the model file, rather than in the first generation (the proposal
+    # loader has already checked the concept).
+    scorer.scorer.get().prepare_concept(proposal.concept)
+    return scorer
+
+
+#: A phase's song scorer when none is given: the shipped model's (see
+#: :func:`phase_chromatic_scorer`).
+SHIPPED: Final = "shipped"
+
+
+def phase_chromatic_scorer(
+    given: SongChromaticScorer | Literal["shipped"] | None, proposal: Proposal
+) -> SongChromaticScorer | None:
+    """The song scorer a phase scores with: ``given`` itself, or the shipped model's for
+    :data:`SHIPPED` (what a phase run outside the agent, e.g. by a test, uses); None scores
+    theory alone."""
+    if given == SHIPPED:
+        return song_chromatic_scorer(proposal)
+    return given
 
 
 def scores_entry(card: ScoreCard) -> dict[str, Any]:

@@ -12,9 +12,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from agents.runner import start_run
-from generators.chords.genome import flatten, genome_from_data
+from evolution.fitness.key_verdicts import heard_chords
+from generators.chords.genome import flatten, from_data
 from music.keys import Key
-from scoring.key_verdicts import heard_chords
 from scoring.music21_keys import judge_progression
 
 CELLS = [
@@ -67,6 +67,6 @@ def test_approved_chords_are_in_the_requested_key(
     requested = Key.parse(key)
     midi = run / top["midi_file"]
     data = json.loads(midi.with_suffix(".json").read_text(encoding="utf-8"))
-    chords = heard_chords(flatten(genome_from_data(data["genome"])), requested)
+    chords = heard_chords(flatten(from_data(data["genome"])), requested)
     in_key, reading, heard = judge_progression(midi, chords, requested)
     assert in_key, f"asked {key} in {meter}: music21 heard {Key(*heard).name} ({reading})"

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from evolution.fitness.key_verdicts import chord_verdicts, line_facts, line_verdicts
 from generators.chords.genome import ChordGene, ChordGenome
 from generators.harmony import chord_timeline
 from music.chords import parse_roman
@@ -23,7 +24,6 @@ from scoring.key_constraint import (
     judge_heard,
     relative_keys,
 )
-from scoring.key_verdicts import chord_verdicts, line_facts, line_verdicts
 
 FOUR = Meter(4, 4)
 

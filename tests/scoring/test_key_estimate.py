@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from music21 import corpus
 
+from evolution.fitness.key_verdicts import heard_chords
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import flatten
 from generators.chords.operators import ChordOps
@@ -26,7 +27,6 @@ from scoring.key_estimate import (
     key_index,
     key_of_index,
 )
-from scoring.key_verdicts import heard_chords
 from scoring.music21_keys import heard_key, music21_key
 from scoring.music21_keys import histogram as music21_histogram
 

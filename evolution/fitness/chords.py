@@ -1,0 +1,51 @@
+"""The fitness of chord progressions: voicing, the chord theory scores, the transition model's
+likelihood and, with a song scorer, the ChromaticScorer's match of the voiced progression."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from evolution.fitness.chromatic import PartEvaluator
+from evolution.fitness.key_verdicts import chord_verdicts
+from generators.chords.genome import ChordGenome, flatten, tokens
+from generators.chords.operators import ChordOps
+from generators.chords.voicing import chords_part, voice_chords
+from music.gm import PART_PROGRAMS
+from scoring.chords import SoundedChord, score_progression
+from scoring.composite import ScoreCard, TheoryScores, with_key
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ChordEvaluator(PartEvaluator):
+    """Scores chord genomes: voicing, theory components, the model's likelihood, and, with a
+    song scorer, the ChromaticScorer's match of the voiced progression; then the composite."""
+
+    ops: ChordOps
+
+    def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
+        genes = flatten(genome)
+        voicings = voice_chords(genes, self.ops.key)
+        return [
+            SoundedChord(
+                token=g.token,
+                pitch_classes=g.roman.in_key(self.ops.key).pitch_classes(),
+                voicing=v.pitches,
+                beats=g.beats,
+            )
+            for g, v in zip(genes, voicings, strict=True)
+        ]
+
+    def theory(self, genome: ChordGenome) -> TheoryScores:
+        like = self.ops.model.normalized_likelihood(list(tokens(genome)), self.ops.key.family)
+        return score_progression(
+            self.sounded(genome), key=self.ops.key, bars=self.ops.bars, likelihood=like
+        )
+
+    def __call__(self, genomes: Sequence[ChordGenome]) -> list[ScoreCard]:
+        theories = [self.theory(g) for g in genomes]
+        program = PART_PROGRAMS["chords"]
+        cards = self.cards(
+            theories, lambda: [[chords_part(g, self.ops.key, program=program)] for g in genomes]
+        )
+        return with_key(cards, chord_verdicts(genomes, self.ops.key, self.ops.meter))
