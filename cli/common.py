@@ -47,6 +47,8 @@ def setup() -> None:
 
 
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")]
+PhaseArg = Annotated[str, typer.Argument(help="Phase: chords, drums, bass or melody.")]
+CandidateArg = Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")]
 ScorerOpt = Annotated[
     str | None,
     typer.Option(

@@ -12,10 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import RunDirArg, fail, out, plain, report, setup
-
-PhaseArg = Annotated[str, typer.Argument(help="Phase: chords, drums, bass or melody.")]
-CandidateArg = Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")]
+from cli.common import CandidateArg, PhaseArg, RunDirArg, fail, out, plain, report, setup
 
 
 def status(run_dir: RunDirArg) -> None:

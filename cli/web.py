@@ -15,8 +15,7 @@ from typing import Annotated, Final
 
 import typer
 
-from cli.common import RunDirArg, err, fail, out, plain, setup
-from cli.gate import CandidateArg, PhaseArg
+from cli.common import CandidateArg, PhaseArg, RunDirArg, err, fail, out, plain, setup
 
 #: Players tried in order, each with the arguments that play one file and exit.
 PLAYERS: Final = (
