@@ -20,6 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents.builder import render_kit
 from agents.candidate_check import check_approved_candidates
 from agents.form import make_form
 from agents.phases.bass import PHASE as BASS
@@ -221,6 +222,7 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         approved=approved,
         settings=settings,
         on_step=ctx.on_render_step,
+        kit=render_kit(ctx.proposal, settings, proposal_file=ctx.run.proposal),
     )
     return {"render": manifest}
 

@@ -28,6 +28,7 @@ from agents.builder import (
     build_chromatic_scorer,
     executor_settings,
     local_executor,
+    render_kit,
 )
 from agents.candidate_check import check_approved_candidates
 from agents.decisions import check_review_ready
@@ -137,6 +138,7 @@ def start_run(
     options = scoring or ScoringOptions()
     settings = executor_settings(proposal, options)
     rendering = (render or RenderOptions()).settings()
+    render_kit(proposal, rendering, proposal_file=proposal_path)  # a bad kit stops it here
     run = RunDir(out_dir / source.run_name(index, proposal))
     with storage_errors(run.root):
         made = [p for p in (run.root, *run.root.parents) if not p.exists()]
@@ -227,12 +229,16 @@ def _resume(
 ) -> RunOutcome:
     # A hand-edited proposal.yml (and the scoring options) are checked before anything runs.
     options = scoring or ScoringOptions()
-    settings = executor_settings(load_proposal(run.proposal), options)
-    rendering = (render or RenderOptions()).settings()
+    proposal = load_proposal(run.proposal)
+    settings = executor_settings(proposal, options)
     with open_graph(run) as graph:
+        stored = graph.get_state(THREAD).values.get("render_settings") or {}
+        base = RenderSettings().with_values(stored)
+        rendering = (render or RenderOptions()).settings(base)
         outcome = graph_outcome(graph, run)
         if outcome.status == "done":
             return outcome
+        render_kit(proposal, rendering or base, proposal_file=run.proposal)
         if outcome.status == "not started":
             raise RunStateError(
                 f"{run.root}: the run has no checkpoint to resume -- start it again"
@@ -243,7 +249,6 @@ def _resume(
             ids = list(values["phases"][outcome.phase]["candidates"])
             if not auto_approve:
                 approvals = check_review_ready(run, outcome.phase, ids)
-                proposal = load_proposal(run.proposal)
                 check_approved_candidates(
                     run,
                     outcome.phase,

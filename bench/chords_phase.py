@@ -1,6 +1,7 @@
 """Time one chords phase (population 64 x 30 generations) and candidates scored per second,
-with the evaluator the agent uses (theory scores + the ChromaticScorer's match) and, for
-comparison, theory scores alone. Goal (DESIGN §8): one phase in under 15 s."""
+with the evaluator the agent uses (theory scores + the ChromaticScorer's match + the key
+verdict, ranked feasibility first) and, for comparison, theory scores alone. Goal (DESIGN §8):
+one phase in under 15 s."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _phase(evaluator: ChordEvaluator, ops: ChordOps, key: Key, meter: Meter) -> 
         result = evolve(
             ops=ops,
             evaluate=evaluator,
-            fitness=lambda c: c.composite,
+            fitness=lambda c: c.fitness,
             config=config,
             rng=np.random.default_rng(seed),
             seeds=workhorse_genomes(key, meter, 4),

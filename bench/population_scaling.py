@@ -32,7 +32,7 @@ def _cost(population: int, evaluator: ChordEvaluator, ops: ChordOps, key: Key) -
     result = evolve(
         ops=ops,
         evaluate=evaluator,
-        fitness=lambda c: c.composite,
+        fitness=lambda c: c.fitness,
         config=config,
         rng=np.random.default_rng(0),
         seeds=workhorse_genomes(key, ops.meter, 4),

@@ -76,7 +76,7 @@ def phase_drums(
         result = evolve(
             ops=ops,
             evaluate=DrumEvaluator(meter=meter, weights=Weights(), bpm=100.0),
-            fitness=lambda card: card.composite,
+            fitness=lambda card: card.fitness,
             config=EvolutionConfig(population_size=population, generations=generations, top_n=1),
             rng=rng,
             seeds=section_seeds(

@@ -89,7 +89,10 @@ def scores_entry(card: ScoreCard) -> dict[str, Any]:
         }
         chromatic["confidence"] = round(c.confidence, 4)
         chromatic["match"] = round(c.match, 4)
-    return {"composite": round(card.composite, 4), "theory": theory, "chromatic": chromatic}
+    entry: dict[str, Any] = {"composite": round(card.composite, 4)}
+    if card.key is not None:
+        entry["key"] = card.key.as_review()
+    return {**entry, "theory": theory, "chromatic": chromatic}
 
 
 def review_header(
@@ -125,12 +128,36 @@ def review_header(
         "population": config.population_size,
         "evolution": evolution,
     }
+    keys = key_summary(results)
+    if keys:
+        header["key_constraint"] = keys
     header.update(extra or {})
     header["how_to_review"] = (
         "listen, then set status: approved|rejected and a section label (e.g. verse, chorus) "
         "on the candidates you want; then run `chromatic resume RUN_DIR`"
     )
     return header
+
+
+def key_summary(results: Mapping[str, EvolutionResult[Any, ScoreCard]]) -> dict[str, Any]:
+    """Per section, how many of the final population keep to the key, and the best composite
+    among those that do not (what the constraint turned down), for the review.yml header."""
+    out: dict[str, Any] = {}
+    for name, r in results.items():
+        judged = [(s.score.composite, s.score.key) for s in r.population if s.score.key]
+        if not judged:
+            continue
+        strays = [(value, key) for value, key in judged if not key.feasible]
+        entry: dict[str, Any] = {
+            "in_key": f"{len(judged) - len(strays)} of {len(judged)} in the final population"
+        }
+        if strays:
+            value, key = max(strays, key=lambda pair: pair[0])
+            entry["best_out_of_key"] = {"composite": round(value, 4)} | {
+                k: v for k, v in key.as_review().items() if k != "verdict"
+            }
+        out[name or "all"] = entry
+    return out
 
 
 def write_history(

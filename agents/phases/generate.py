@@ -94,7 +94,7 @@ def generate_phase(
         result = evolve(
             ops=population.ops,
             evaluate=population.evaluate,
-            fitness=lambda card: card.composite,
+            fitness=lambda card: card.fitness,
             config=config,
             rng=phase_rng(proposal.seed, phase, section),
             seeds=population.seeds,

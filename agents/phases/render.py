@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agents.builder import KitUse
 from agents.errors import RunStateError
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -30,6 +31,8 @@ from music.midi_io import read_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import assemble_to_files
 from render.audio_io import ensure_writable_dir
+from render.kit.manifest import load_kit
+from render.kit.play import KitPlayer
 from render.pipeline import RenderStep, render_song
 from render.settings import RenderSettings
 from render.synth import Synthesizer
@@ -102,6 +105,7 @@ def render_run(
     backend: str | None = None,
     settings: RenderSettings | None = None,
     on_step: Callable[[RenderStep], None] | None = None,
+    kit: KitUse | None = None,
 ) -> dict[str, Any]:
     """Assemble and render the run (module docstring). ``form``: the song's form as saved in
     plan.json (sections with bars, phrase_bars); ``approved``: phase -> approved labels;
@@ -109,6 +113,9 @@ def render_run(
     ``render.json``'s content: files relative to the run, seconds, loudness (LUFS), true peak
     (dBTP, of the WAV and of the decoded MP3), sample rate, stem format, timings.
     ``on_step``: called as each render step finishes (see :class:`render.pipeline.RenderStep`).
+    ``kit``: a sample kit the drum part is also played on (``stems/drums_kit.wav``, blended
+    into the mix by the plan's sampleInfluence), its hits picked as it says, seeded by the
+    proposal's seed.
 
     Raises RunStateError (nothing approved), RenderError (missing or broken SoundFont,
     unwritable folder) before writing anything."""
@@ -118,6 +125,11 @@ def render_run(
     meter: Meter = proposal.meter
     phrase_qn = int(form["phrase_bars"]) * meter.bar_qn
     settings = settings or RenderSettings()
+    player = (
+        KitPlayer(load_kit(kit.folder), pick=kit.pick, seed=proposal.seed)  # type: ignore[arg-type]
+        if kit is not None
+        else None
+    )
     # Opening the synthesizer checks the SoundFont before anything is written.
     with Synthesizer(soundfont, backend=backend, sample_rate=settings.sample_rate) as synth:
         ensure_writable_dir(run.root)
@@ -143,6 +155,7 @@ def render_run(
             synth=synth,
             on_step=on_step,
             stem_format=settings.stem_format,
+            drum_track=player.render if player is not None else None,
         )
     assert result.mix_mp3 is not None and result.mp3 is not None
     seconds = time.perf_counter() - t_start
@@ -167,6 +180,14 @@ def render_run(
         "backend": result.backend,
         "soundfont": str(result.soundfont),
         "plan_source": result.plan.source,
+        "kit": None
+        if kit is None or player is None
+        else {
+            "folder": str(kit.folder),
+            "pick": kit.pick,
+            "hits": len(player.kit.manifest.hits),
+            "borrowed": dict(player.substituted),
+        },
         "timings": {k: round(v, 3) for k, v in {**result.timings, "total": seconds}.items()},
     }
     write_text_atomic(run.render_manifest, json.dumps(manifest, indent=2) + "\n")

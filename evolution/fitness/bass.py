@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from evolution.fitness.chromatic import PartEvaluator
+from evolution.fitness.key_verdicts import line_verdicts
 from generators.bass.genome import DEFAULT_REGISTER, BassGenome
 from generators.bass.to_midi import describe, realise
 from generators.harmony import Harmony
@@ -17,7 +18,7 @@ from music.keys import Key
 from music.meter import Meter
 from music.notes import Note, Part
 from scoring.bass import kick_hit_rate, score_bass, strong_beat_tone_rate
-from scoring.composite import ScoreCard
+from scoring.composite import ScoreCard, with_key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,10 +60,14 @@ class BassEvaluator(PartEvaluator):
             )
             for notes in lines
         ]
-        return self.cards(
+        cards = self.cards(
             theories,
             lambda: [[Part(name="bass", notes=n, program=PART_PROGRAMS["bass"])] for n in lines],
         )
+        keys = line_verdicts(
+            lines, self.key, harmony=self.harmony, meter=self.meter, heard_with_chords=True
+        )
+        return with_key(cards, keys)
 
     def describe(self, genome: BassGenome) -> dict[str, Any]:
         """The generator's words plus how the line sits on the chords and the kick."""

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from evolution.fitness.chromatic import PartEvaluator
+from evolution.fitness.key_verdicts import chord_verdicts
 from generators.chords.genome import ChordGenome, flatten, tokens
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import chords_part, voice_chords
 from music.gm import PART_PROGRAMS
 from scoring.chords import SoundedChord, score_progression
-from scoring.composite import ScoreCard, TheoryScores
+from scoring.composite import ScoreCard, TheoryScores, with_key
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -44,6 +45,7 @@ class ChordEvaluator(PartEvaluator):
     def __call__(self, genomes: Sequence[ChordGenome]) -> list[ScoreCard]:
         theories = [self.theory(g) for g in genomes]
         program = PART_PROGRAMS["chords"]
-        return self.cards(
+        cards = self.cards(
             theories, lambda: [[chords_part(g, self.ops.key, program=program)] for g in genomes]
         )
+        return with_key(cards, chord_verdicts(genomes, self.ops.key, self.ops.meter))

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from evolution.fitness.chromatic import PartEvaluator
+from evolution.fitness.key_verdicts import line_verdicts
 from generators.harmony import Harmony
 from generators.melody.genome import MelodyGenome
 from generators.melody.ranges import VoiceRange
@@ -15,7 +16,7 @@ from generators.melody.to_midi import melody_notes, melody_part
 from music.keys import Key
 from music.meter import Meter
 from music.notes import Note, Part
-from scoring.composite import ScoreCard
+from scoring.composite import ScoreCard, with_key
 from scoring.melody import score_melody
 
 
@@ -59,7 +60,9 @@ class MelodyEvaluator(PartEvaluator):
             )
             for notes in lines
         ]
-        return self.cards(
+        cards = self.cards(
             theories,
             lambda: [[Part(name="melody", notes=n, program=self.voice.program)] for n in lines],
         )
+        keys = line_verdicts(lines, self.key, harmony=self.harmony, meter=self.meter)
+        return with_key(cards, keys)

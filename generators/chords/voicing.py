@@ -83,8 +83,8 @@ def _place_bass(pc: int, prev: int | None) -> int:
 
 @lru_cache(maxsize=8192)
 def voice_chords(genes: tuple[ChordGene, ...], key: Key) -> tuple[Voicing, ...]:
-    """Voice a chord sequence with minimal upper-voice motion and a nearby bass (remembered:
-    a progression is voiced for its theory scores and again for its MIDI part)."""
+    """Voice a chord sequence with minimal upper-voice motion and a nearby bass (cached: the
+    theory scores, the critic's MIDI and the key verdict of a candidate all hear it)."""
     out: list[Voicing] = []
     prev_upper: tuple[int, ...] | None = None
     prev_bass: int | None = None
