@@ -1,33 +1,38 @@
 """Time the chords, drums, bass and melody phases (population 64 x 30 generations) on one section of
-the demo song, with the real ChromaticScorer, from approved chords: each phase's evolution and
-its candidates scored per second, and how much the best composite rose.
+the demo song, with the real ChromaticScorer, from approved chords: each phase's CPU seconds
+and wall seconds, its candidates scored per second, and how much the best composite rose.
 
 One 8-bar 4/4 section in A minor at 84 bpm; drums over the approved chords, bass over chords and
-drums, melody over all three, each promoted before the next (as the agent does). DESIGN §8 asks
-for one phase (64 x 30) in under 15 s.
+drums, melody over all three, each promoted before the next (as the agent does). Each repeat
+runs in a fresh process (nothing remembered from the repeat before) that first loads what a
+process loads once, whichever phase comes first -- the loudness filters of the previews (scipy's
+IIR routine; ``scipy.signal`` itself, seconds to import, is no longer needed for previews), the
+scorer and MiniLM, the SoundFont of the previews -- and times that apart; the figures are the
+medians over the repeats. DESIGN §8 asks for one phase (64 x 30) in under 15 s; issue
+11 for a chords phase under 2 s CPU and each other phase under 3 s CPU.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
+import json
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from agents.form import make_form
-from agents.phases.bass import run_bass_phase
-from agents.phases.chords import run_chords_phase
-from agents.phases.common import promote, song_chromatic_scorer
-from agents.phases.drums import run_drums_phase
-from agents.phases.melody import run_melody_phase
-from agents.proposal import proposal_from_dict
-from agents.rundir import RunDir
 from bench.common import write_result
-from evolution.engine import GenerationStats
 
 POPULATION = 64
 GENERATIONS = 30
+REPEATS = 3
+PHASES = ("chords", "drums", "bass", "melody")
+GOAL_CPU_SECONDS = {"chords": 2.0, "drums": 3.0, "bass": 3.0, "melody": 3.0}
 PROPOSAL: dict[str, Any] = {
     "title": "Bench Song",
     "concept": "A lighthouse keeper walks the gallery at three in the morning.",
@@ -43,23 +48,65 @@ PROPOSAL: dict[str, Any] = {
 }
 
 
-def main() -> Path:
+def _timed(work: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = work()
+    cost = {
+        "cpu_seconds": round(time.process_time() - c0, 3),
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+    return out, cost
+
+
+def _warm_up() -> dict[str, dict[str, float]]:
+    """Load, and time, what a process loads once before its first phase can run."""
+
+    def loudness() -> None:
+        import numpy as np
+
+        from render.loudness import integrated_loudness
+
+        integrated_loudness(np.full((44100, 1), 0.1, dtype=np.float32), 44100)
+
+    def scorer() -> None:
+        from agents.phases.common import song_chromatic_scorer
+        from agents.proposal import proposal_from_dict
+
+        song_chromatic_scorer(proposal_from_dict(PROPOSAL))
+
+    def soundfont() -> None:
+        from agents.phases.preview_writer import preview_backend
+        from render.synth import shared_synthesizer
+
+        shared_synthesizer(None, backend=preview_backend())
+
+    return {
+        "loudness_filters": _timed(loudness)[1],
+        "scorer_and_minilm": _timed(scorer)[1],
+        "soundfont": _timed(soundfont)[1],
+    }
+
+
+def one_run() -> dict[str, Any]:
+    """One repeat, in this process: the warm-up, then the four phases."""
+    from agents.form import make_form
+    from agents.phases.bass import run_bass_phase
+    from agents.phases.chords import run_chords_phase
+    from agents.phases.common import promote
+    from agents.phases.drums import run_drums_phase
+    from agents.phases.melody import run_melody_phase
+    from agents.proposal import proposal_from_dict
+    from agents.rundir import RunDir
+    from evolution.engine import GenerationStats
+
+    warm = _warm_up()
     proposal = proposal_from_dict(PROPOSAL)
     form = make_form(sections=[("verse", 8)], meter=proposal.meter, bpm=proposal.bpm)
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp))
-        song_chromatic_scorer(proposal)  # load the scorer and MiniLM before timing
-        c0 = time.process_time()
-        t0 = time.perf_counter()
-        state = run_chords_phase(proposal=proposal, form=form, run=run)
-        figures["chords"] = {
-            "seconds": round(time.perf_counter() - t0, 3),
-            "cpu_seconds": round(time.process_time() - c0, 3),
-        }
-        print(
-            f"chords phase {POPULATION}x{GENERATIONS}: {figures['chords']['seconds']:6.2f} s "
-            f"({figures['chords']['cpu_seconds']:.2f} s CPU)"
+        state, figures["chords"] = _timed(
+            lambda: run_chords_phase(proposal=proposal, form=form, run=run)
         )
         promote(run=run, phase="chords", approvals={"verse": state["candidates"][0]})
         phases: tuple[tuple[str, Callable[..., dict[str, Any]]], ...] = (
@@ -69,33 +116,75 @@ def main() -> Path:
         )
         for phase, run_phase in phases:
             stats: list[GenerationStats] = []
-            t0, c0 = time.perf_counter(), time.process_time()
-            state = run_phase(proposal=proposal, form=form, run=run, on_generation=stats.append)
-            seconds = time.perf_counter() - t0
-            cpu = time.process_time() - c0
+            state, cost = _timed(
+                functools.partial(
+                    run_phase, proposal=proposal, form=form, run=run, on_generation=stats.append
+                )
+            )
             promote(run=run, phase=phase, approvals={"verse": state["sections"]["verse"][0]})
             evaluated = sum(s.evaluated for s in stats)
             figures[phase] = {
-                "seconds": round(seconds, 3),
-                "cpu_seconds": round(cpu, 3),
-                "generations": len(stats),
+                **cost,
                 "evaluated": evaluated,
-                "candidates_per_second": round(evaluated / seconds, 1),
+                "candidates_per_second": round(evaluated / cost["seconds"], 1),
                 "best_first": round(stats[0].best, 4),
                 "best_last": round(stats[-1].best, 4),
             }
-            print(
-                f"{phase:6s} phase {POPULATION}x{GENERATIONS}: {seconds:6.2f} s ({cpu:.2f} s CPU), "
-                f"{evaluated / seconds:6.0f} candidates/s, best {stats[0].best:.3f} -> "
-                f"{stats[-1].best:.3f}"
-            )
+    return {"warm_up": warm, "phases": figures}
+
+
+def _child() -> dict[str, Any]:
+    """One repeat in a fresh process (so no cache of an earlier repeat helps)."""
+    cmd = [sys.executable, "-m", "bench.parts_phases", "--one"]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _median(runs: list[dict[str, Any]], *path: str) -> float:
+    values = []
+    for r in runs:
+        node: Any = r
+        for key in path:
+            node = node[key]
+        values.append(float(node))
+    return round(statistics.median(values), 3)
+
+
+def main(repeats: int = REPEATS) -> Path:
+    runs = []
+    for i in range(repeats):
+        runs.append(_child())
+        cpu = ", ".join(f"{p} {runs[-1]['phases'][p]['cpu_seconds']:.2f}" for p in PHASES)
+        print(f"repeat {i + 1}/{repeats}: CPU s {cpu}", flush=True)
+    phases = {
+        p: {
+            "cpu_seconds": _median(runs, "phases", p, "cpu_seconds"),
+            "seconds": _median(runs, "phases", p, "seconds"),
+            "goal_cpu_seconds": GOAL_CPU_SECONDS[p],
+        }
+        for p in PHASES
+    }
+    for p in PHASES:
+        phases[p]["goal_met"] = phases[p]["cpu_seconds"] < GOAL_CPU_SECONDS[p]
+        print(
+            f"{p:6s} phase {POPULATION}x{GENERATIONS}: {phases[p]['cpu_seconds']:5.2f} s CPU, "
+            f"{phases[p]['seconds']:6.2f} s wall (median of {repeats}; goal < "
+            f"{GOAL_CPU_SECONDS[p]:.0f} s CPU)"
+        )
+    warm = {
+        k: {"cpu_seconds": _median(runs, "warm_up", k, "cpu_seconds")} for k in runs[0]["warm_up"]
+    }
     data = {
-        "goal_cpu_seconds": {"chords": 2.0, "drums": 3.0, "bass": 3.0, "melody": 3.0},
         "population": POPULATION,
         "generations": GENERATIONS,
         "section_bars": 8,
+        "repeats": repeats,
+        "statistic": "median over repeats, each in a fresh process",
         "includes": "evolution, candidate MIDI, previews and review.yml of one section",
-        "phases": figures,
+        "warmed_before_timing": warm,
+        "phases": phases,
+        "runs": runs,
     }
     path = write_result("parts_phases", data)
     print(f"wrote {path}")
@@ -103,4 +192,11 @@ def main() -> Path:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="fresh-process repeats")
+    parser.add_argument("--one", action="store_true", help="one repeat here; JSON on stdout")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_run()))
+    else:
+        main(args.repeats)

@@ -22,9 +22,14 @@ from typing import Generic, TypeGuard, TypeVar
 
 import numpy as np
 
-from evolution.diversity import DistanceCache, mean_pairwise_distance, select_diverse
+from evolution.diversity import (
+    DistanceCache,
+    PoolDistances,
+    mean_pairwise_distance,
+    select_diverse,
+)
 from evolution.executor import EvaluationError, Executor, LocalExecutor, check_batch_results
-from evolution.operators import GenomeOps
+from evolution.operators import GenomeOps, SignatureDistance
 
 logger = logging.getLogger(__name__)
 
@@ -179,8 +184,17 @@ class _Run(Generic[G, S]):
         self.executor = executor
         self.cache: dict[Hashable, Scored[G, S]] = {}
         self.distance = DistanceCache(ops.distance)
-        # The one-to-many form, when the operators have one (same values, one call per item).
+        # The one-to-many form, when the operators have one (same values, one call per item),
+        # and the distances of a whole pool from array signatures (same values, each pair
+        # compared once while both genomes survive).
         self.distances = getattr(ops, "distances", None)
+        self.pool: PoolDistances[G] | None = (
+            PoolDistances(ops) if isinstance(ops, SignatureDistance) else None
+        )
+
+    def matrix(self, genomes: Sequence[G]) -> np.ndarray | None:
+        """The distances between ``genomes`` from signatures, or None (pairwise instead)."""
+        return self.pool(genomes) if self.pool is not None else None
 
     def fresh(self, taken: dict[Hashable, G]) -> G | None:
         """A random genome whose key is not in ``taken``, or None after bounded attempts."""
@@ -306,6 +320,7 @@ class _Run(Generic[G, S]):
             min_distance=cfg.min_distance,
             keep=min(cfg.elite, len(parents)),
             distances=self.distances,
+            matrix=self.matrix([item.genome for item in pool]),
         )
         self.distance.retain([item.genome for item in chosen])
         return chosen
@@ -319,7 +334,9 @@ class _Run(Generic[G, S]):
             generation=generation,
             best=max(fitnesses),
             mean=math.fsum(fitnesses) / len(fitnesses),
-            diversity=mean_pairwise_distance(genomes, self.distance, max_pairs=_DIVERSITY_PAIRS),
+            diversity=mean_pairwise_distance(
+                genomes, self.distance, max_pairs=_DIVERSITY_PAIRS, matrix=self.matrix(genomes)
+            ),
             unique=len({self.ops.identity(genome) for genome in genomes}),
             size=len(population),
             evaluated=evaluated,
@@ -403,6 +420,7 @@ def evolve(
         distance=run.distance,
         min_distance=config.min_distance,
         distances=run.distances,
+        matrix=run.matrix([item.genome for item in population]),
     )
     logger.info(
         "evolution done: best %.4f (initial %.4f) after %d generations, %d evaluations",

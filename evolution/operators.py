@@ -8,7 +8,7 @@ through a :class:`GenomeOps` object. Operators are pure: they take an explicit
 from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 import numpy as np
 
@@ -53,4 +53,27 @@ class BatchDistance(Protocol[G_contra]):
 
     def distances(self, genome: G_contra, others: Sequence[G_contra]) -> np.ndarray:
         """``[len(others)]`` float64 distances in [0, 1]."""
+        ...
+
+
+@runtime_checkable
+class SignatureDistance(Protocol[G_contra]):
+    """Optional extra of a :class:`GenomeOps`: distances read from array signatures, so the
+    diversity guard compares one genome with all chosen ones in a few array operations and
+    the signature of a genome is worked out once.
+
+    ``signature_distances(m[i], m[j])`` must equal ``distance(genomes[i], genomes[j])``
+    exactly (same float) for ``m = signatures(genomes)``, and equal ``signature_distances(m[j],
+    m[i])`` (the distance is symmetric); stacks of rows broadcast along their leading axes (one
+    against many, pair by pair, or every pair of two sets)."""
+
+    def signatures(self, genomes: Sequence[G_contra]) -> np.ndarray | None:
+        """``[len(genomes), ...]``: one row per genome, comparable with the rows of the same
+        call; None where these genomes cannot be compared this way (the caller then uses
+        ``distance``)."""
+        ...
+
+    def signature_distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """float64 distances in [0, 1] between the genomes of rows ``a`` and ``b`` (the
+        leading axes broadcast against each other; the trailing ones are a row's)."""
         ...

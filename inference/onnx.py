@@ -73,19 +73,32 @@ class OnnxModel:
             path=path, threads=threads, providers=tuple(chosen), sidecar=sidecar, _session=session
         )
 
+    _names: tuple[tuple[str, ...], tuple[str, ...]] | None = field(default=None, repr=False)
+
     @property
     def input_names(self) -> tuple[str, ...]:
-        return tuple(i.name for i in self._session.get_inputs())
+        return self._io()[0]
 
     @property
     def output_names(self) -> tuple[str, ...]:
-        return tuple(o.name for o in self._session.get_outputs())
+        return self._io()[1]
+
+    def _io(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The graph's input and output names, read from the session once (a model is run
+        for every token it samples)."""
+        if self._names is None:
+            self._names = (
+                tuple(i.name for i in self._session.get_inputs()),
+                tuple(o.name for o in self._session.get_outputs()),
+            )
+        return self._names
 
     def run(self, inputs: Mapping[str, NDArray[Any]]) -> dict[str, NDArray[np.float32]]:
         """Run the model; returns every output by name."""
-        missing = set(self.input_names) - set(inputs)
+        wanted, produced = self._io()
+        missing = [k for k in wanted if k not in inputs]
         if missing:
             raise ValueError(f"{self.path}: missing inputs {sorted(missing)}")
-        feed = {k: v for k, v in inputs.items() if k in self.input_names}
+        feed = {k: inputs[k] for k in wanted}
         outs = self._session.run(None, feed)
-        return dict(zip(self.output_names, outs, strict=True))
+        return dict(zip(produced, outs, strict=True))

@@ -79,6 +79,8 @@ _MAJOR_STEPS: Final = MODE_INTERVALS["major"]
 
 
 def _is_int(value: object) -> bool:
+    if type(value) is int:  # the common case, without the slow abstract-class check
+        return True
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 

@@ -7,7 +7,7 @@ import functools
 import math
 import numbers
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 ALLOWED_DENOMINATORS: Final = (1, 2, 4, 8, 16)
@@ -38,6 +38,9 @@ class Meter:
     numerator: int
     denominator: int
     groups: tuple[int, ...] = ()
+    # Lengths in quarter notes, worked out once (asked for on every note of every candidate).
+    _unit_qn: float = field(default=0.0, init=False, repr=False, compare=False)
+    _bar_qn: float = field(default=0.0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not _is_int(self.numerator) or not 1 <= self.numerator <= 32:
@@ -61,6 +64,9 @@ class Meter:
                 f"time_signature.groups: {list(self.groups)!r} -- positive group sizes that add up "
                 f"to the numerator {self.numerator}"
             )
+        unit = 4.0 / self.denominator
+        object.__setattr__(self, "_unit_qn", unit)
+        object.__setattr__(self, "_bar_qn", self.numerator * unit)
 
     @classmethod
     def parse(cls, text: str) -> Meter:
@@ -73,12 +79,12 @@ class Meter:
     @property
     def unit_qn(self) -> float:
         """Length of one denominator unit in quarter notes (an eighth = 0.5)."""
-        return 4.0 / self.denominator
+        return self._unit_qn
 
     @property
     def bar_qn(self) -> float:
         """Length of one bar in quarter notes (7/8 -> 3.5, 6/8 -> 3.0, 3/4 -> 3.0)."""
-        return self.numerator * self.unit_qn
+        return self._bar_qn
 
     @property
     def beats_per_bar(self) -> int:

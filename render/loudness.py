@@ -23,11 +23,15 @@ Nyquist, which the mastering ceiling leaves room for.
 from __future__ import annotations
 
 import functools
+import importlib.machinery
+import importlib.util
 import math
-from typing import Final
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Final
 
 import numpy as np
-from scipy import signal
 
 ABSOLUTE_GATE_LUFS: Final = -70.0
 RELATIVE_GATE_LU: Final = -10.0
@@ -63,6 +67,44 @@ def k_weighting(sample_rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     return b1, a1, b2, a2
 
 
+@functools.cache
+def _iir() -> Callable[..., Any]:
+    """scipy's IIR filter routine, the one ``scipy.signal.lfilter`` calls for a filter with
+    feedback (same arguments, same samples). It is loaded from its extension module without
+    importing ``scipy.signal``, whose import (stats, interpolate, optimize...) costs a preview
+    process seconds; where that load fails, ``scipy.signal.lfilter`` itself."""
+    import scipy
+
+    name = "scipy.signal._sigtools"
+    path = (
+        Path(scipy.__file__).parent
+        / "signal"
+        / f"_sigtools{sysconfig.get_config_var('EXT_SUFFIX')}"
+    )
+    try:
+        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+        spec = importlib.util.spec_from_loader(name, loader)
+        if spec is None:
+            raise ImportError(f"{path}: no module spec")
+        module = importlib.util.module_from_spec(spec)
+        loader.exec_module(module)
+        routine: Callable[..., Any] = module._linear_filter
+    except (ImportError, OSError, AttributeError):
+        from scipy import signal
+
+        return lambda b, a, x, axis: signal.lfilter(b, a, x, axis=axis)
+    return routine
+
+
+def k_weighted(audio: np.ndarray, sample_rate: int) -> np.ndarray:
+    """``audio`` (``[channels, frames]`` float64) through both stages of the K filter, as
+    ``scipy.signal.lfilter`` gives them."""
+    b1, a1, b2, a2 = k_weighting(sample_rate)
+    iir = _iir()
+    out: np.ndarray = iir(b2, a2, iir(b1, a1, np.asarray(audio, dtype=np.float64), 1), 1)
+    return out
+
+
 def _channels_first(audio: np.ndarray) -> np.ndarray:
     """``[frames]`` or ``[frames, channels]`` -> float64 ``[channels, frames]``."""
     x = np.asarray(audio, dtype=np.float64)
@@ -80,8 +122,7 @@ def block_loudness(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     x = _channels_first(audio)
     if x.shape[0] > 3:
         raise ValueError(f"audio: {x.shape[0]} channels -- 1 to 3 (L, R, C); no surround weights")
-    b1, a1, b2, a2 = k_weighting(sample_rate)
-    y = signal.lfilter(b2, a2, signal.lfilter(b1, a1, x, axis=1), axis=1)
+    y = k_weighted(x, sample_rate)
     block = round(BLOCK_S * sample_rate)
     hop = round(HOP_S * sample_rate)
     n = y.shape[1]
@@ -111,6 +152,8 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
 def _interpolator(oversample: int) -> np.ndarray:
     """The interpolation FIR: 12 taps per phase (49 for 4x; BS.1770-4 Annex 2 uses 48),
     Kaiser windowed, cut at the original Nyquist frequency, gain ``oversample``."""
+    from scipy import signal  # here: previews never need it (see _iir)
+
     taps = signal.firwin(12 * oversample + 1, 1.0 / oversample, window=("kaiser", 7.0))
     return (taps * oversample).astype(np.float32)
 
@@ -119,6 +162,8 @@ def peak_envelope(audio: np.ndarray, oversample: int = 4) -> np.ndarray:
     """Per-frame true-peak estimate ``[frames]``: the largest absolute value over channels of
     the frame and the ``oversample - 1`` points interpolated after it. Works in chunks, so a
     long master needs little memory."""
+    from scipy import signal  # here: previews never need it (see _iir)
+
     x = _channels_first(audio).astype(np.float32)
     channels, frames = x.shape
     taps = _interpolator(oversample)

@@ -111,7 +111,13 @@ class Synthesizer:
         out = np.zeros((frames, 2), dtype=np.float32)
         if part.notes and frames:
             self._play(part, bpm, out)
-        return out if channels == 2 else np.asarray(out.mean(axis=1, dtype=np.float32))
+        if channels == 2:
+            return out
+        # Mono: the float32 mean of the two channels exactly as ``out.mean(axis=1)`` gives it
+        # (its sum starts from +0.0, so two negative zeros make +0.0), without numpy's
+        # reduction over a length-2 axis per frame.
+        mono: np.ndarray = (out[:, 0] + (out[:, 1] + np.float32(0.0))) / np.float32(2.0)
+        return mono
 
     def _play(self, part: Part, bpm: float, out: np.ndarray) -> None:
         engine = self._engine

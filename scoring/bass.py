@@ -88,13 +88,10 @@ def root_adherence(notes: Sequence[Note], chords: Sequence[ChordSpanLike], meter
 
 def _nearest(sorted_values: Sequence[float], t: float) -> float:
     """Distance from ``t`` to the nearest value (inf when there are none)."""
-    if not sorted_values:
-        return float("inf")
     j = bisect.bisect_left(sorted_values, t)
-    best = float("inf")
-    for k in (j - 1, j):
-        if 0 <= k < len(sorted_values):
-            best = min(best, abs(sorted_values[k] - t))
+    best = abs(sorted_values[j - 1] - t) if j else float("inf")
+    if j < len(sorted_values):
+        best = min(best, abs(sorted_values[j] - t))
     return best
 
 

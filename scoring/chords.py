@@ -6,10 +6,13 @@ likelihood under the learned transition model, so this module depends on nothing
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from music.keys import Key
 from scoring.composite import TheoryScores
@@ -171,16 +174,21 @@ def _centred(values: Sequence[float]) -> tuple[tuple[float, ...], float]:
     return tuple(x - mean for x in values), sum((x - mean) ** 2 for x in values)
 
 
-#: Per profile set, its 24 keys ``((tonic, family), centred rotated profile, squares)``: the
-#: profile side of Pearson's r, computed once rather than for every progression.
-_ROTATED: tuple[tuple[tuple[tuple[int, str], tuple[float, ...], float], ...], ...] = tuple(
-    tuple(
-        ((tonic, family), *_centred([profile[(pc - tonic) % 12] for pc in range(12)]))
-        for family, profile in (("major", major), ("minor", minor))
-        for tonic in range(12)
-    )
-    for major, minor in _PROFILES.values()
+#: The 24 keys ``(tonic, family)`` in the order of each profile set's rows.
+_KEYS: tuple[tuple[int, str], ...] = tuple(
+    (tonic, family) for family in ("major", "minor") for tonic in range(12)
 )
+_ROTATED = [
+    _centred([profile[(pc - tonic) % 12] for pc in range(12)])
+    for major, minor in _PROFILES.values()
+    for profile in (major, minor)
+    for tonic in range(12)
+]
+#: The profile side of Pearson's r, computed once rather than for every progression: every
+#: profile set's 24 centred rotated profiles, one set after the other ``[48, 12]``, and their
+#: sums of squares ``[48]``.
+_PROFILE_ROWS = np.array([centred for centred, _ in _ROTATED])
+_PROFILE_SQUARES = np.array([squares for _, squares in _ROTATED])
 
 
 def key_clarity(chords: Sequence[SoundedChord], *, key: Key) -> float:
@@ -196,20 +204,27 @@ def key_clarity(chords: Sequence[SoundedChord], *, key: Key) -> float:
             hist[pitch % 12] += c.beats
     if not any(hist):
         return 0.0
-    wanted = (key.tonic, key.family)
+    return _clarity(tuple(hist), key.tonic, key.family)
+
+
+@functools.lru_cache(maxsize=16384)
+def _clarity(hist: tuple[float, ...], tonic: int, family: str) -> float:
+    """:func:`key_clarity` of a histogram (remembered: a population repeats its histograms).
+    Pearson's r with all 48 profiles at once, each the same value as the per-pair sum: the
+    products of each profile added one by one (an accumulation is sequential), over
+    ``sqrt(squares * profile squares)``; 0 for a flat histogram."""
     centred, squares = _centred(hist)
+    if squares:
+        sums = np.add.accumulate(_PROFILE_ROWS * np.array(centred), axis=1)[:, -1]
+        rs = (sums / np.sqrt(squares * _PROFILE_SQUARES)).tolist()
+    else:
+        rs = [0.0] * len(_PROFILE_SQUARES)
+    wanted = _KEYS.index((tonic, family))
     clarity = 1.0
-    for keys in _ROTATED:
-        best_other = -1.0
-        r_wanted = -1.0
-        for which, profile, profile_squares in keys:
-            den = math.sqrt(squares * profile_squares)
-            r = sum(x * y for x, y in zip(centred, profile, strict=True)) / den if den else 0.0
-            if which == wanted:
-                r_wanted = r
-            else:
-                best_other = max(best_other, r)
-        clarity = min(clarity, max(0.0, min(1.0, 0.5 + 5.0 * (r_wanted - best_other))))
+    for first in range(0, len(rs), len(_KEYS)):
+        keys = rs[first : first + len(_KEYS)]
+        best_other = max(-1.0, *keys[:wanted], *keys[wanted + 1 :])
+        clarity = min(clarity, max(0.0, min(1.0, 0.5 + 5.0 * (keys[wanted] - best_other))))
     return clarity
 
 

@@ -305,17 +305,22 @@ class ChromaticScorer:
         return audio
 
     def model_inputs(
-        self, candidates: Sequence[Candidate], concept: NDArray[np.float32]
+        self, candidates: Sequence[Candidate], concept: NDArray[np.float32], *, rows: int = 0
     ) -> dict[str, NDArray[np.float32]]:
-        """Graph inputs; ``concept`` is one ``[384]`` vector or one row per candidate."""
+        """Graph inputs; ``concept`` is one ``[384]`` vector or one row per candidate. With
+        ``rows`` above the number of candidates, every input is padded to that many rows with
+        copies of its last row (see :meth:`_run`)."""
         n = len(candidates)
         if n == 0:
             raise ValueError("candidates: an empty population -- pass at least one candidate")
-        rolls, symbolic = stack([self._features(c, i) for i, c in enumerate(candidates)])
-        audio = np.zeros((n, N_AUDIO), dtype=np.float32)
-        audio_mask = np.zeros((n, 1), dtype=np.float32)
-        lyrics = np.zeros((n, EMBED_DIM), dtype=np.float32)
-        lyrics_mask = np.zeros((n, 1), dtype=np.float32)
+        total = max(rows, n)
+        rolls, symbolic = stack(
+            [self._features(c, i) for i, c in enumerate(candidates)], rows=total
+        )
+        audio = np.zeros((total, N_AUDIO), dtype=np.float32)
+        audio_mask = np.zeros((total, 1), dtype=np.float32)
+        lyrics = np.zeros((total, EMBED_DIM), dtype=np.float32)
+        lyrics_mask = np.zeros((total, 1), dtype=np.float32)
         for i, cand in enumerate(candidates):
             feats = self._audio(cand, i)
             if feats is not None:
@@ -329,6 +334,11 @@ class ChromaticScorer:
                     lyrics_mask[i] = 1.0
                 else:
                     self._ignore("lyrics")
+        for extra in (audio, audio_mask, lyrics, lyrics_mask):
+            extra[n:] = extra[n - 1]
+        texts = np.asarray(concept, dtype=np.float32)
+        if texts.ndim == 2 and total > n:
+            texts = np.concatenate([texts, np.repeat(texts[-1:], total - n, axis=0)])
         return {
             "roll": np.ascontiguousarray(rolls, dtype=np.float32),
             "symbolic": np.ascontiguousarray(symbolic, dtype=np.float32),
@@ -336,7 +346,7 @@ class ChromaticScorer:
             "audio_mask": audio_mask,
             "lyrics": lyrics,
             "lyrics_mask": lyrics_mask,
-            "concept": np.ascontiguousarray(np.broadcast_to(concept, (n, EMBED_DIM))),
+            "concept": np.ascontiguousarray(np.broadcast_to(texts, (total, EMBED_DIM))),
         }
 
     def _ignore(self, modality: str) -> None:
@@ -350,11 +360,21 @@ class ChromaticScorer:
                 modality,
             )
 
-    def _run(self, inputs: dict[str, NDArray[np.float32]]) -> dict[str, NDArray[np.float32]]:
-        """The model's outputs for ``inputs`` (``B`` rows each), run on ``B`` padded to a
-        multiple of :data:`ROW_BLOCK`, so each row's result is the same in any batch."""
-        n = len(inputs["roll"])
-        extra = -n % ROW_BLOCK
+    def _inputs(
+        self, candidates: Sequence[Candidate], concept: NDArray[np.float32]
+    ) -> dict[str, NDArray[np.float32]]:
+        """:meth:`model_inputs` padded to a multiple of :data:`ROW_BLOCK` rows at once."""
+        n = len(candidates)
+        return self.model_inputs(candidates, concept, rows=n + (-n % ROW_BLOCK))
+
+    def _run(
+        self, inputs: dict[str, NDArray[np.float32]], n: int | None = None
+    ) -> dict[str, NDArray[np.float32]]:
+        """The model's outputs for the first ``n`` rows of ``inputs`` (default: all ``B``),
+        run on ``B`` padded to a multiple of :data:`ROW_BLOCK` (copies of the last row), so
+        each row's result is the same in any batch."""
+        n = len(inputs["roll"]) if n is None else n
+        extra = -len(inputs["roll"]) % ROW_BLOCK
         if extra:
             inputs = {
                 k: np.concatenate([v, np.repeat(v[-1:], extra, axis=0)]) for k, v in inputs.items()
@@ -373,7 +393,7 @@ class ChromaticScorer:
         """Every number for a population, in one onnxruntime call (see the module docstring)."""
         name = parse_color(color)
         vec = self._concept_vector(concept)
-        out = self._run(self.model_inputs(candidates, vec))
+        out = self._run(self._inputs(candidates, vec), len(candidates))
         concept_z = (out["concept_sim"].astype(np.float64) - out["concept_ref_mean"]) / np.maximum(
             out["concept_ref_std"].astype(np.float64), 1e-6
         )
@@ -407,7 +427,7 @@ class ChromaticScorer:
         """The music embeddings ``[B, 384]`` (unit vectors in the MiniLM text space)."""
         neutral = np.zeros(EMBED_DIM, dtype=np.float32)
         neutral[0] = 1.0  # any unit concept: the embedding does not depend on it
-        return self._run(self.model_inputs(candidates, neutral))["embedding"]
+        return self._run(self._inputs(candidates, neutral), len(candidates))["embedding"]
 
     def pair_confidence(
         self, candidates: Sequence[Candidate], texts: NDArray[np.float32]
@@ -415,7 +435,7 @@ class ChromaticScorer:
         """Confidence ``[B]`` that candidate ``i`` belongs with text embedding ``texts[i]``."""
         if texts.shape != (len(candidates), EMBED_DIM):
             raise ValueError(f"texts: shape {texts.shape} -- one [{EMBED_DIM}] row per candidate")
-        return self._run(self.model_inputs(candidates, texts))["confidence"]
+        return self._run(self._inputs(candidates, texts), len(candidates))["confidence"]
 
     def score_batch(
         self,

@@ -1,10 +1,11 @@
-"""Parts as numpy arrays, for the scorer's hot path: windowing, piano rolls and per-note counts
-of many candidates without building a :class:`~music.notes.Note` per windowed note.
+"""Parts as numpy arrays, for the scorer's hot path: windowing and piano rolls of a whole batch of
+candidates at once, without building a :class:`~music.notes.Note` per windowed note and without
+a Python loop per candidate.
 
 Every function here gives exactly (bit for bit) what the per-note definitions in
 :mod:`scoring.midi_features`'s docstring and :mod:`music.pianoroll` give: the same float64
-operations in the same order, notes kept in the order a :class:`~music.notes.Part` sorts them,
-and maxima (which do not depend on order) for overlapping notes.
+operations on each note, notes kept in the order a :class:`~music.notes.Part` sorts them, and
+maxima (which do not depend on order) for overlapping notes.
 
 A :class:`Backdrop` holds the parts underneath a population (the approved chords under a drum
 candidate, say): they are the same for every candidate, so they are converted, windowed and
@@ -16,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 from numpy.typing import NDArray
@@ -26,31 +28,73 @@ from music.notes import Part
 STEPS_PER_QN = 4
 ROLL_STEPS = 128
 WINDOW_QN = ROLL_STEPS / STEPS_PER_QN
+#: Onset steps of notes inside the window: ``floor(start * 4 + 0.5)`` for ``0 <= start < 32``.
+ONSET_STEPS = ROLL_STEPS + 1
+
+_NOTE_FIELDS = attrgetter("start", "end", "pitch", "velocity")
 
 
 @dataclass(frozen=True, slots=True)
-class PartArrays:
-    """One part's notes as arrays ``[N]``, in the part's (sorted) order; times in qn."""
+class NoteTable:
+    """The notes of a batch of candidates, each a list of parts, as arrays.
+
+    ``start``, ``end`` (qn), ``pitch``, ``velocity`` and ``part`` (the index of the note's part)
+    are ``[N]``; ``part_candidate`` and ``part_drum`` are ``[P]``. Parts are numbered candidate
+    by candidate in order, and the notes of a part keep its (sorted) order."""
 
     start: NDArray[np.float64]
     end: NDArray[np.float64]
     pitch: NDArray[np.int64]
     velocity: NDArray[np.int64]
-    is_drum: bool
+    part: NDArray[np.int64]
+    part_candidate: NDArray[np.int64]
+    part_drum: NDArray[np.bool_]
+    candidates: int
 
     @classmethod
-    def of(cls, part: Part) -> PartArrays:
-        notes = part.notes
+    def of(cls, candidates: Sequence[Sequence[Part]]) -> NoteTable:
+        parts = [p for own in candidates for p in own]
+        rows = [_NOTE_FIELDS(n) for p in parts for n in p.notes]
+        values = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
+        sizes = np.array([len(p.notes) for p in parts], dtype=np.int64)
         return cls(
-            start=np.array([n.start for n in notes], dtype=np.float64),
-            end=np.array([n.end for n in notes], dtype=np.float64),
-            pitch=np.array([n.pitch for n in notes], dtype=np.int64),
-            velocity=np.array([n.velocity for n in notes], dtype=np.int64),
-            is_drum=part.is_drum,
+            start=values[:, 0].copy(),
+            end=values[:, 1].copy(),
+            pitch=values[:, 2].astype(np.int64),
+            velocity=values[:, 3].astype(np.int64),
+            part=np.repeat(np.arange(len(parts), dtype=np.int64), sizes),
+            part_candidate=np.repeat(
+                np.arange(len(candidates), dtype=np.int64),
+                np.array([len(own) for own in candidates], dtype=np.int64),
+            ),
+            part_drum=np.array([p.is_drum for p in parts], dtype=np.bool_),
+            candidates=len(candidates),
         )
 
     def __len__(self) -> int:
         return len(self.start)
+
+    @property
+    def candidate(self) -> NDArray[np.int64]:
+        """The candidate of each note ``[N]``."""
+        out: NDArray[np.int64] = self.part_candidate[self.part]
+        return out
+
+    @property
+    def drum(self) -> NDArray[np.bool_]:
+        """Whether each note ``[N]`` belongs to a drum part."""
+        out: NDArray[np.bool_] = self.part_drum[self.part]
+        return out
+
+    def bounds(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Per candidate ``[B]``: its first note's start (inf without notes) and its last
+        note's end (-inf without notes)."""
+        first = np.full(self.candidates, math.inf)
+        last = np.full(self.candidates, -math.inf)
+        who = self.candidate
+        np.minimum.at(first, who, self.start)
+        np.maximum.at(last, who, self.end)
+        return first, last
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,68 +118,81 @@ def window_of(first_start: float, last_end: float, *, meter: Meter) -> Window:
     return Window(offset=offset, loop=loop, copies=copies)
 
 
-def windowed(part: PartArrays, window: Window) -> PartArrays:
-    """``part`` as it fills the window (copies looped, notes crossing the end shortened, notes
-    past it dropped), sorted as :class:`~music.notes.Part` sorts notes."""
+def windowed(table: NoteTable, windows: Sequence[Window]) -> NoteTable:
+    """Each candidate's notes as they fill its window (``windows[c]``: copies looped, notes
+    crossing the end shortened, notes past it dropped), sorted by part and, within a part, as
+    :class:`~music.notes.Part` sorts notes."""
+    who = table.candidate
+    offset = np.array([w.offset for w in windows], dtype=np.float64)[who]
+    loop = np.array([w.loop for w in windows], dtype=np.float64)[who]
+    copies = np.array([w.copies for w in windows], dtype=np.int64)[who]
     starts, ends, keep = [], [], []
-    for k in range(window.copies):
-        shift = k * window.loop - window.offset
-        start = part.start + shift
-        stop = np.minimum(part.end + shift, WINDOW_QN)
+    for k in range(max((w.copies for w in windows), default=0)):
+        shift = k * loop - offset
+        start = table.start + shift
+        stop = np.minimum(table.end + shift, WINDOW_QN)
         starts.append(start)
         ends.append(stop)
-        keep.append((start < WINDOW_QN) & (stop > start))
+        keep.append((k < copies) & (start < WINDOW_QN) & (stop > start))
+    if not starts:
+        return table
     mask = np.concatenate(keep)
     start = np.concatenate(starts)[mask]
     end = np.concatenate(ends)[mask]
-    pitch = np.tile(part.pitch, window.copies)[mask]
-    velocity = np.tile(part.velocity, window.copies)[mask]
     if len(start) and np.any(start < 0):
         bad = float(start[start < 0][0])
         raise ValueError(f"Note.start: {bad!r} -- a finite time >= 0 (quarter notes)")
-    order = np.lexsort((velocity, pitch, end, start))
-    return PartArrays(
+    count = len(starts)
+    pitch = np.tile(table.pitch, count)[mask]
+    velocity = np.tile(table.velocity, count)[mask]
+    part = np.tile(table.part, count)[mask]
+    order = np.lexsort((velocity, pitch, end, start, part))
+    return NoteTable(
         start=start[order],
         end=end[order],
         pitch=pitch[order],
         velocity=velocity[order],
-        is_drum=part.is_drum,
+        part=part[order],
+        part_candidate=table.part_candidate,
+        part_drum=table.part_drum,
+        candidates=table.candidates,
     )
 
 
-def _steps(qn: NDArray[np.float64]) -> NDArray[np.int64]:
+def onset_steps(qn: NDArray[np.float64]) -> NDArray[np.int64]:
     """Nearest step, halves rounded up (as :func:`music.pianoroll._step`)."""
     return np.floor(qn * STEPS_PER_QN + 0.5).astype(np.int64)
 
 
-def rolls(parts: Sequence[PartArrays]) -> NDArray[np.float32]:
-    """``[2, 128, ROLL_STEPS]``: the sustained roll of the pitched parts (velocity/127 while a
-    note sounds, the louder of overlapping notes) and the onset roll of every part."""
+def rolls(table: NoteTable) -> NDArray[np.float32]:
+    """``[B, 2, 128, ROLL_STEPS]``: per candidate, the sustained roll of its pitched parts
+    (velocity/127 while a note sounds, the louder of overlapping notes) and the onset roll of
+    all its parts."""
     total = ROLL_STEPS
-    flat = np.zeros((2, 128 * total), dtype=np.float32)
-    pitched = [p for p in parts if not p.is_drum and len(p)]
-    if pitched:
-        start = np.concatenate([p.start for p in pitched])
-        end = np.concatenate([p.end for p in pitched])
-        pitch = np.concatenate([p.pitch for p in pitched])
-        level = (np.concatenate([p.velocity for p in pitched]) / 127.0).astype(np.float32)
-        a = _steps(start)
-        b = np.minimum(np.maximum(a + 1, _steps(end)), total)
-        live = a < total
-        a, b, pitch, level = a[live], b[live], pitch[live], level[live]
-        lengths = b - a
-        if len(lengths):
-            first = np.repeat(pitch * total + a - np.cumsum(lengths) + lengths, lengths)
-            cells = first + np.arange(int(lengths.sum()))
-            np.maximum.at(flat[0], cells, np.repeat(level, lengths))
-    every = [p for p in parts if len(p)]
-    if every:
-        a = _steps(np.concatenate([p.start for p in every]))
-        pitch = np.concatenate([p.pitch for p in every])
-        level = (np.concatenate([p.velocity for p in every]) / 127.0).astype(np.float32)
-        live = (a >= 0) & (a < total)
-        np.maximum.at(flat[1], pitch[live] * total + a[live], level[live])
-    return flat.reshape(2, 128, total)
+    plane = 128 * total
+    flat = np.zeros(table.candidates * 2 * plane, dtype=np.float32)
+    base = table.candidate * (2 * plane)
+    level = (table.velocity / 127.0).astype(np.float32)
+    a = onset_steps(table.start)
+    pitched = ~table.drum
+    b = np.minimum(np.maximum(a + 1, onset_steps(table.end)), total)
+    live = pitched & (a < total)
+    lengths = (b - a)[live]
+    if len(lengths):
+        first = base[live] + table.pitch[live] * total + a[live] - np.cumsum(lengths) + lengths
+        cells = np.repeat(first, lengths) + np.arange(int(lengths.sum()))
+        np.maximum.at(flat, cells, np.repeat(level[live], lengths))
+    live = (a >= 0) & (a < total)
+    np.maximum.at(flat, base[live] + plane + table.pitch[live] * total + a[live], level[live])
+    return flat.reshape(table.candidates, 2, 128, total)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Parts placed in one window: their windowed notes and their ``[2, 128, T]`` rolls."""
+
+    notes: NoteTable
+    roll: NDArray[np.float32]
 
 
 @dataclass
@@ -143,30 +200,33 @@ class Backdrop:
     """The parts underneath every candidate of a population, converted once; each distinct
     window they are placed in is computed once and kept (a population has one or two)."""
 
-    parts: tuple[PartArrays, ...]
+    notes: NoteTable
     first_start: float
     last_end: float
-    _windows: dict[Window, tuple[tuple[PartArrays, ...], NDArray[np.float32]]] = field(
-        default_factory=dict, repr=False
-    )
+    _windows: dict[Window, Placed] = field(default_factory=dict, repr=False)
 
     @classmethod
     def of(cls, parts: Sequence[Part]) -> Backdrop:
-        arrays = tuple(PartArrays.of(p) for p in parts)
-        starts = [float(a.start.min()) for a in arrays if len(a)]
-        ends = [float(a.end.max()) for a in arrays if len(a)]
-        return cls(
-            parts=arrays,
-            first_start=min(starts, default=math.inf),
-            last_end=max(ends, default=-math.inf),
-        )
+        notes = NoteTable.of([parts])
+        first, last = notes.bounds()
+        return cls(notes=notes, first_start=float(first[0]), last_end=float(last[0]))
 
-    def placed(self, window: Window) -> tuple[tuple[PartArrays, ...], NDArray[np.float32]]:
-        """The windowed parts underneath (empty ones dropped) and their ``[2, 128, T]`` rolls."""
+    @property
+    def parts(self) -> int:
+        """How many parts lie underneath (some may have no notes)."""
+        return len(self.notes.part_drum)
+
+    @property
+    def empty(self) -> bool:
+        """True when no note lies underneath."""
+        return not len(self.notes)
+
+    def placed(self, window: Window) -> Placed:
+        """The notes underneath placed in ``window`` and their rolls."""
         hit = self._windows.get(window)
         if hit is None:
-            parts = tuple(w for w in (windowed(p, window) for p in self.parts) if len(w))
-            hit = (parts, rolls(parts))
+            notes = windowed(self.notes, [window])
+            hit = Placed(notes=notes, roll=rolls(notes)[0])
             if len(self._windows) >= 16:
                 self._windows.clear()
             self._windows[window] = hit

@@ -25,7 +25,7 @@ from music.meter import Meter
 from music.notes import Part
 from scoring.chromatic import Candidate, ChromaticScorer, ScorerInput
 from scoring.composite import ChromaticScore, ScoreCard, TheoryScores, Weights, composite
-from scoring.midi_features import features_over
+from scoring.midi_features import MidiFeatures, features_batch
 from scoring.note_arrays import Backdrop
 
 logger = logging.getLogger(__name__)
@@ -76,14 +76,24 @@ class SongChromaticScorer:
     ) -> list[ChromaticScore]:
         """One score per candidate (its parts, times in quarter notes, heard over the parts
         ``underneath``, the same for every candidate), in one ONNX call. The parts underneath
-        are windowed and rolled once per section, not once per candidate."""
+        are windowed and rolled once per section, and the candidates' features are computed for
+        the whole batch at once."""
         backdrop = _backdrop(tuple(underneath))
-        inputs: list[Candidate] = []
-        for own in candidates:
-            if backdrop.parts or any(p.notes for p in own):
-                inputs.append(features_over(own, backdrop, bpm=self.bpm, meter=self.meter))
-            else:  # the scorer names the empty candidate
-                inputs.append(ScorerInput(parts=tuple(own), bpm=self.bpm, meter=self.meter))
+        heard = [
+            i for i, own in enumerate(candidates) if backdrop.parts or any(p.notes for p in own)
+        ]
+        features: dict[int, MidiFeatures] = {}
+        if heard:
+            rolls, symbolic = features_batch(
+                [candidates[i] for i in heard], backdrop, bpm=self.bpm, meter=self.meter
+            )
+            features = {i: MidiFeatures(rolls[r], symbolic[r]) for r, i in enumerate(heard)}
+        inputs: list[Candidate] = [
+            features[i]
+            if i in features
+            else ScorerInput(parts=tuple(own), bpm=self.bpm, meter=self.meter)  # named empty
+            for i, own in enumerate(candidates)
+        ]
         return self.scorer.get().score_batch(inputs, self.concept, color=self.color)
 
 

@@ -87,6 +87,8 @@ class BassGenome:
     signature: tuple[dict[int, tuple[str, int]], ...] = field(
         init=False, repr=False, compare=False, hash=False
     )
+    # The hash of the compared fields, computed once (genomes are hashed many times).
+    _hash: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not self.bars:
@@ -95,6 +97,10 @@ class BassGenome:
             {round(e.onset / GRID_QN): (e.degree, e.octave) for e in bar} for bar in self.bars
         )
         object.__setattr__(self, "signature", sig)
+        object.__setattr__(self, "_hash", hash((self.style, self.bars)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 def validate_genome(genome: BassGenome, meter: Meter) -> None:

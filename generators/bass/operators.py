@@ -22,7 +22,7 @@ from generators.bass.genome import (
 )
 from generators.bass.styles import STYLES, style_bar
 from generators.harmony import Harmony
-from generators.signature_grid import bar_counts, signature_grid, sum_bars
+from generators.signature_grid import bar_distances, bit_planes, distances_to, signature_grid
 from music.meter import Meter
 
 _EPS = 1e-6
@@ -234,18 +234,20 @@ class BassOps:
         return total / n
 
     def distances(self, genome: BassGenome, others: Sequence[BassGenome]) -> np.ndarray:
-        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats,
-        computed on integer onset grids at once."""
-        grid = signature_grid(genome, _signature)
-        grids = [signature_grid(o, _signature) for o in others]
-        if grid is None or any(g is None or g.shape[0] != grid.shape[0] for g in grids):
-            return np.array([self.distance(genome, o) for o in others], dtype=np.float64)
-        shared, union, differ = bar_counts(grid, grids)  # type: ignore[arg-type]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            jaccard = 1.0 - shared / union
-            mismatch = np.where(shared > 0, differ / shared, 1.0)
-        per_bar = np.where(union > 0, 0.6 * jaccard + 0.4 * mismatch, 0.0)
-        return sum_bars(per_bar) / grid.shape[0]
+        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats
+        (see :meth:`signature_distances`)."""
+        return distances_to(self, genome, others)
+
+    def signatures(self, genomes: Sequence[BassGenome]) -> np.ndarray | None:
+        """``uint64 [len(genomes), planes, bars]``: each genome's onset grid (made once per
+        genome) as bit planes, or None when the genomes differ in length (see
+        :meth:`distance`)."""
+        return bit_planes([signature_grid(g, _signature) for g in genomes])
+
+    def signature_distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:meth:`distance` between the genomes of rows ``a`` and ``b`` (broadcast), the same
+        floats (see :func:`generators.signature_grid.bar_distances`)."""
+        return bar_distances(a, b, onsets=0.6, values=0.4)
 
 
 def _bar_distance(x: dict[int, tuple[str, int]], y: dict[int, tuple[str, int]]) -> float:

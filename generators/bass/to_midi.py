@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from generators.bass.genome import DEFAULT_REGISTER, BassEvent, BassGenome
 from generators.chords.genome import ChordGenome
@@ -36,8 +37,13 @@ def _check_register(register: tuple[int, int]) -> None:
 
 def _place(pc: int, ref: float, low: int, high: int) -> int:
     """The pitch of class ``pc`` inside ``[low, high]`` nearest ``ref`` (the lower on a tie)."""
-    options = [p for p in range(low, high + 1) if p % 12 == pc]
-    return min(options, key=lambda p: (abs(p - ref), p))
+    return min(_pitches_of(pc, low, high), key=lambda p: (abs(p - ref), p))
+
+
+@lru_cache(maxsize=1024)
+def _pitches_of(pc: int, low: int, high: int) -> tuple[int, ...]:
+    """The pitches of class ``pc`` inside ``[low, high]``, low to high."""
+    return tuple(p for p in range(low, high + 1) if p % 12 == pc)
 
 
 def _degree_pc(degree: str, chord: SoundingChord) -> int:

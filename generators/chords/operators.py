@@ -17,7 +17,7 @@ from generators.chords.genome import (
     bar_splits,
     quality_options,
 )
-from generators.signature_grid import signature_grid
+from generators.signature_grid import distances_to, signature_grid
 from music.keys import Key
 from music.meter import Meter
 
@@ -158,10 +158,16 @@ class ChordOps:
         return total / count if count else 0.0
 
     def distances(self, genome: ChordGenome, others: Sequence[ChordGenome]) -> np.ndarray:
-        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats:
-        the counts of beats with another chord and with another shape are integers, and
-        ``count_chord + 0.25 * count_shape`` is the exact sum the pairwise loop adds up."""
+        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats
+        (see :meth:`signature_distances`)."""
+        return distances_to(self, genome, others)
+
+    def signatures(self, genomes: Sequence[ChordGenome]) -> np.ndarray | None:
+        """``int32 [len(genomes), 2, bars, beats]``: per genome (made once) the code of the
+        chord at each felt beat and of the chord with its shape; None when the genomes differ
+        in length (see :meth:`distance`)."""
         offsets = self.meter.beat_offsets_qn()
+        kind = repr(offsets)
 
         def tokens(g: ChordGenome) -> list[dict[int, str]]:
             return [{i: t for i, (t, _) in enumerate(_beat_chords(bar, offsets))} for bar in g]
@@ -169,27 +175,28 @@ class ChordOps:
         def chords(g: ChordGenome) -> list[dict[int, tuple[str, tuple[str, int]]]]:
             return [dict(enumerate(_beat_chords(bar, offsets))) for bar in g]
 
-        kind = repr(offsets)
-        token_grids, chord_grids = [], []
-        for g in (genome, *others):
-            token, chord = (
-                signature_grid(g, tokens, "token" + kind),
-                signature_grid(g, chords, kind),
-            )
-            if token is None or chord is None or token.shape != (len(genome), len(offsets)):
-                return np.array([self.distance(genome, o) for o in others], dtype=np.float64)
-            token_grids.append(token)
-            chord_grids.append(chord)
-        if not others:
-            return np.zeros(0, dtype=np.float64)
-        token_a, chord_a = token_grids[0], chord_grids[0]
-        token_b, chord_b = np.stack(token_grids[1:]), np.stack(chord_grids[1:])
-        other_token = (token_b != token_a).sum(axis=(1, 2), dtype=np.int64)
-        other_shape = (chord_b != chord_a).sum(axis=(1, 2), dtype=np.int64) - other_token
-        count = len(genome) * len(offsets)
+        shape = (len(genomes[0]), len(offsets)) if genomes else (0, 0)
+        rows = np.zeros((len(genomes), 2, *shape), dtype=np.int32)
+        for k, g in enumerate(genomes):
+            token = signature_grid(g, tokens, "token" + kind)
+            chord = signature_grid(g, chords, kind)
+            if token is None or chord is None or token.shape != shape or chord.shape != shape:
+                return None
+            rows[k, 0] = token
+            rows[k, 1] = chord
+        return rows
+
+    def signature_distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:meth:`distance` between the genomes of rows ``a`` and ``b`` (broadcast), the same
+        floats: the counts of beats with another chord and with another shape are integers,
+        and ``count_chord + 0.25 * count_shape`` is the exact sum the pairwise loop adds up."""
+        other_token = np.count_nonzero(a[..., 0, :, :] != b[..., 0, :, :], axis=(-2, -1))
+        other_shape = np.count_nonzero(a[..., 1, :, :] != b[..., 1, :, :], axis=(-2, -1))
+        count = a.shape[-2] * a.shape[-1]
         if not count:
-            return np.zeros(len(others), dtype=np.float64)
-        return (other_token + 0.25 * other_shape) / count
+            return np.zeros(np.shape(other_token), dtype=np.float64)
+        out: np.ndarray = (other_token + 0.25 * (other_shape - other_token)) / count
+        return out
 
 
 @lru_cache(maxsize=16384)

@@ -8,7 +8,10 @@ from array import array
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
+
+import numpy as np
 
 from generators.drums.grid import (
     CLOSED_HH,
@@ -16,12 +19,15 @@ from generators.drums.grid import (
     ROLES,
     SNARE,
     VOICE_NAMES,
+    VOICE_ROLES,
     VOICES,
     Grid,
     Role,
     role_of,
 )
 from music.meter import Meter
+
+_STEP_VOICE = attrgetter("step", "voice")
 
 #: Micro-timing offsets are fractions of a step in [-MAX_OFFSET, MAX_OFFSET].
 MAX_OFFSET = 0.5
@@ -42,7 +48,8 @@ class Hit:
     def __post_init__(self) -> None:
         if not isinstance(self.step, int) or self.step < 0:
             raise ValueError(f"Hit.step: {self.step!r} -- an integer step >= 0")
-        role_of(self.voice)
+        if self.voice not in VOICE_ROLES:
+            role_of(self.voice)  # raises, naming the voices allowed
         if not isinstance(self.velocity, int) or not 1 <= self.velocity <= 127:
             raise ValueError(f"Hit.velocity: {self.velocity!r} -- an integer 1..127")
         if not (math.isfinite(self.offset) and abs(self.offset) <= MAX_OFFSET):
@@ -80,24 +87,23 @@ class DrumGenome:
     def __post_init__(self) -> None:
         if not isinstance(self.bars, int) or self.bars < 1:
             raise ValueError(f"DrumGenome.bars: {self.bars!r} -- an integer >= 1")
-        ordered = tuple(sorted(self.hits, key=lambda h: (h.step, h.voice)))
+        ordered = tuple(sorted(self.hits, key=_STEP_VOICE))
         object.__setattr__(self, "hits", ordered)
         limit = self.total_steps
-        seen: set[tuple[int, int]] = set()
-        for h in ordered:
-            if h.step >= limit:
+        places = [_STEP_VOICE(h) for h in ordered]  # sorted: a repeated place is adjacent
+        for i, (step, voice) in enumerate(places):
+            if step >= limit:
                 raise ValueError(
-                    f"DrumGenome hit step: {h.step!r} -- 0..{limit - 1} for {self.bars} bars "
+                    f"DrumGenome hit step: {step!r} -- 0..{limit - 1} for {self.bars} bars "
                     f"of {self.grid.steps_per_bar} steps"
                 )
-            if (h.step, h.voice) in seen:
+            if i and places[i - 1] == (step, voice):
                 raise ValueError(
-                    f"DrumGenome hits: two {VOICE_NAMES[h.voice]} hits on step {h.step} -- one "
+                    f"DrumGenome hits: two {VOICE_NAMES[voice]} hits on step {step} -- one "
                     "hit per voice and step"
                 )
-            seen.add((h.step, h.voice))
         flat = array(
-            "i", (x for h in ordered for x in (h.step, h.voice, h.velocity, round(h.offset * 1000)))
+            "i", [x for h in ordered for x in (h.step, h.voice, h.velocity, round(h.offset * 1000))]
         )
         sig = flat.tobytes()
         object.__setattr__(self, "_sig", sig)
@@ -111,6 +117,12 @@ class DrumGenome:
         return self.bars * self.grid.steps_per_bar
 
     @property
+    def hit_table(self) -> np.ndarray:
+        """``[hits, 4]`` C ints, one row per hit in order: step, voice, velocity and offset in
+        thousandths of a step (read-only, from the genome's signature)."""
+        return np.frombuffer(self._sig, dtype=np.intc).reshape(-1, 4)
+
+    @property
     def key(self) -> tuple[object, ...]:
         """Identity: grid, length and hits (not the style label), cheap to hash."""
         return (self.grid, self.bars, self._sig)
@@ -118,10 +130,8 @@ class DrumGenome:
     def with_hits(self, hits: Iterable[Hit], *, style: str | None = None) -> DrumGenome:
         """A genome with these hits; where two share a voice and step the later one wins, and
         hits past the end are dropped."""
-        chosen: dict[tuple[int, int], Hit] = {}
-        for h in hits:
-            if h.step < self.total_steps:
-                chosen[(h.step, h.voice)] = h
+        limit = self.total_steps
+        chosen = {(h.step, h.voice): h for h in hits if h.step < limit}
         return DrumGenome(
             grid=self.grid,
             bars=self.bars,

@@ -27,6 +27,7 @@ from generators.drums.grid import (
 )
 from generators.drums.styles import check_style, skeleton, style_bar, template_hits
 from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
+from generators.signature_grid import distances_to
 from music.meter import Meter
 
 _N_MUTATIONS = 8
@@ -241,6 +242,59 @@ class DrumOps:
         with their velocity in steps of 16 (same onsets played louder or softer)."""
         return _distance(a, b)
 
+    def distances(self, genome: DrumGenome, others: Sequence[DrumGenome]) -> np.ndarray:
+        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats
+        (see :meth:`signature_distances`)."""
+        return distances_to(self, genome, others)
+
+    def signatures(self, genomes: Sequence[DrumGenome]) -> np.ndarray | None:
+        """``uint64 [len(genomes), 4, words]``: over every (voice, time) onset any of the
+        genomes plays, the genome's onsets as bits (plane 0) and the three bits of each
+        onset's velocity step, velocity // 16 (planes 1-3). None when a genome has two hits on
+        one onset of the 1/12-quarter lattice (its onset and velocity sets then differ in
+        size; :meth:`distance` handles it)."""
+        cells = [_cells(g) for g in genomes]
+        if any(c is None for c in cells):
+            return None
+        present = [c for c in cells if c is not None]
+        keys = np.concatenate([np.zeros(0, np.int64), *(c[0] for c in present)])
+        steps = np.concatenate([np.zeros(0, np.int8), *(c[1] for c in present)])
+        rows = np.repeat(np.arange(len(present)), [len(c[0]) for c in present])
+        columns, where = np.unique(keys, return_inverse=True)
+        width = 64 * -(-len(columns) // 64)
+        planes = np.zeros((len(present), 4, width), dtype=np.bool_)
+        planes[rows, 0, where] = True
+        for k in range(3):
+            planes[rows, 1 + k, where] = (steps >> k) & 1 == 1
+        packed = np.packbits(planes, axis=-1, bitorder="little")
+        return packed.view(np.uint64)
+
+    def signature_distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:meth:`distance` between the genomes of rows ``a`` and ``b`` (broadcast), the same
+        floats: shared and total onsets, and shared onsets at the same velocity step, are
+        integers (the velocity sets are as large as the onset sets), put through the pairwise
+        formula."""
+        on_a, on_b = a[..., 0, :], b[..., 0, :]
+        both = on_a & on_b
+        louder = (a[..., 1, :] ^ b[..., 1, :]) | (a[..., 2, :] ^ b[..., 2, :])
+        louder |= a[..., 3, :] ^ b[..., 3, :]
+        shared = _popcount(both)
+        sizes = _popcount(on_a) + _popcount(on_b)
+        same = _popcount(both & ~louder)
+        union = sizes - shared
+        with np.errstate(divide="ignore", invalid="ignore"):
+            onsets = 1.0 - shared / union
+            loud = 1.0 - same / (sizes - same)
+        mixed = np.minimum(1.0, np.maximum(0.0, 0.85 * onsets + 0.15 * loud))
+        out: np.ndarray = np.where(union > 0, mixed, 0.0)
+        return out
+
+
+def _popcount(words: np.ndarray) -> np.ndarray:
+    """Set bits over the last axis, ``int64``."""
+    out: np.ndarray = np.bitwise_count(words).sum(axis=-1, dtype=np.int64)
+    return out
+
 
 @lru_cache(maxsize=65536)
 def _distance(a: DrumGenome, b: DrumGenome) -> float:
@@ -272,6 +326,23 @@ def _onsets(
         plain.append(key)
         loud.append((*key, h.velocity // 16))
     return frozenset(plain), frozenset(loud)
+
+
+@lru_cache(maxsize=8192)
+def _cells(genome: DrumGenome) -> tuple[np.ndarray, np.ndarray] | None:
+    """The genome's onsets as int64 keys (voice and time on the 1/12-quarter lattice, as
+    :func:`_onsets` computes them) and their velocity steps, or None when two hits share an
+    onset key; cached per genome."""
+    grid = genome.grid
+    table = genome.hit_table.astype(np.int64)
+    bar, step = np.divmod(table[:, 0], grid.steps_per_bar)
+    ticks = bar * round(grid.meter.bar_qn * 12) + np.rint(step * (grid.step_qn * 12)).astype(
+        np.int64
+    )
+    keys = (table[:, 1] << 32) + ticks
+    if len(np.unique(keys)) != len(keys):
+        return None
+    return keys, (table[:, 2] // 16).astype(np.int8)
 
 
 def seed_genomes(

@@ -211,8 +211,8 @@ def humanize(
     velocity: int, rng: np.random.Generator, spread: float = _VELOCITY_SD
 ) -> tuple[int, float]:
     """A velocity with some spread (1..127) and a micro-offset in steps (within ±0.35)."""
-    vel = int(np.clip(round(velocity + rng.normal(0.0, spread)), 1, 127))
-    offset = float(np.clip(rng.normal(_MICRO_MEAN, _MICRO_SD), -_MICRO_MAX, _MICRO_MAX))
+    vel = min(127, max(1, round(velocity + rng.normal(0.0, spread))))
+    offset = min(_MICRO_MAX, max(-_MICRO_MAX, float(rng.normal(_MICRO_MEAN, _MICRO_SD))))
     return vel, offset
 
 

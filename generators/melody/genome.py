@@ -85,6 +85,9 @@ class MelodyGenome:
     base: int
     contour: tuple[str, ...]
     signature: tuple[dict[int, int], ...] = field(init=False, repr=False, compare=False, hash=False)
+    # The hash of the compared fields, computed once: genomes are hashed many times a
+    # generation (identity, score cache, duplicates), each time through every note.
+    _hash: int = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not self.bars:
@@ -102,6 +105,12 @@ class MelodyGenome:
             raise ValueError(f"MelodyGenome.contour: {bad!r} -- each one of {', '.join(CONTOURS)}")
         sig = tuple({round(n.onset / GRID_QN): n.step for n in bar} for bar in self.bars)
         object.__setattr__(self, "signature", sig)
+        object.__setattr__(
+            self, "_hash", hash((self.bars, self.phrase_bars, self.base, self.contour))
+        )
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def phrases(self) -> int:

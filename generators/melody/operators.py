@@ -24,7 +24,7 @@ from generators.melody.genome import (
 )
 from generators.melody.phrase import RhythmNote, felt_beats, phrase_rhythm, phrase_steps
 from generators.melody.ranges import DEFAULT_VOICE, VoiceRange
-from generators.signature_grid import bar_counts, signature_grid, sum_bars
+from generators.signature_grid import bar_distances, bit_planes, distances_to, signature_grid
 from music.keys import Key
 from music.meter import Meter
 
@@ -432,15 +432,17 @@ class MelodyOps:
         return total / n
 
     def distances(self, genome: MelodyGenome, others: Sequence[MelodyGenome]) -> np.ndarray:
-        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats,
-        computed on integer onset grids at once."""
-        grid = signature_grid(genome, _signature)
-        grids = [signature_grid(o, _signature) for o in others]
-        if grid is None or any(g is None or g.shape[0] != grid.shape[0] for g in grids):
-            return np.array([self.distance(genome, o) for o in others], dtype=np.float64)
-        shared, union, differ = bar_counts(grid, grids)  # type: ignore[arg-type]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            rhythm = 1 - shared / union
-            pitch = np.where(shared > 0, differ / shared, 1.0)
-        per_bar = np.where(union > 0, 0.5 * rhythm + 0.5 * pitch, 0.0)
-        return sum_bars(per_bar) / grid.shape[0]
+        """``[len(others)]`` float64: :meth:`distance` to each of ``others``, the same floats
+        (see :meth:`signature_distances`)."""
+        return distances_to(self, genome, others)
+
+    def signatures(self, genomes: Sequence[MelodyGenome]) -> np.ndarray | None:
+        """``uint64 [len(genomes), planes, bars]``: each genome's onset grid (made once per
+        genome) as bit planes, or None when the genomes differ in length (see
+        :meth:`distance`)."""
+        return bit_planes([signature_grid(g, _signature) for g in genomes])
+
+    def signature_distances(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """:meth:`distance` between the genomes of rows ``a`` and ``b`` (broadcast), the same
+        floats (see :func:`generators.signature_grid.bar_distances`)."""
+        return bar_distances(a, b, onsets=0.5, values=0.5)

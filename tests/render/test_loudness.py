@@ -102,3 +102,37 @@ def test_preview_level_hits_the_target_within_1_lu_and_keeps_the_ceiling() -> No
     assert integrated_loudness(y, SR) == pytest.approx(-10.0, abs=1.0)
     with pytest.raises(RenderError, match="silent"):
         gain_then_limit(np.zeros((SR, 2)), SR, target_lufs=-16.0)
+
+
+def test_k_filter_gives_scipy_lfilters_samples_without_importing_scipy_signal() -> None:
+    """The K filter runs scipy's own IIR routine, loaded without ``scipy.signal`` (whose
+    import costs seconds): in a fresh process a preview's loudness leaves ``scipy.signal``
+    unimported, and the filtered samples are byte for byte ``scipy.signal.lfilter``'s."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys, numpy as np\n"
+        "from render.loudness import integrated_loudness\n"
+        "integrated_loudness(np.ones((44100, 2), np.float32) * 0.1, 44100)\n"
+        "print('scipy.signal' in sys.modules)\n"
+    )
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root, env=env
+    )
+    assert done.stdout.strip() == "False"
+
+    from scipy import signal
+
+    from render.loudness import k_weighted, k_weighting
+
+    rng = np.random.default_rng(3)
+    for sr in (22050, 44100, 48000):
+        audio = rng.standard_normal((2, sr)) * rng.choice([1e-6, 0.5, 1.0], size=(2, 1))
+        b1, a1, b2, a2 = k_weighting(sr)
+        expected = signal.lfilter(b2, a2, signal.lfilter(b1, a1, audio, axis=1), axis=1)
+        assert k_weighted(audio, sr).tobytes() == expected.tobytes()

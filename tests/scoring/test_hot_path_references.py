@@ -1,6 +1,7 @@
-"""The faster theory and diversity paths equal, value for value, the formulas they replaced
-(kept here as references): key clarity with the profile side of Pearson's r precomputed, the
-chord distance read from cached beat signatures, and the distance cache of the engine."""
+"""The faster theory, diversity and preview paths equal, value for value, the formulas they
+replaced (kept here as references): key clarity with the profile side of Pearson's r
+precomputed and all keys correlated at once, the chord distance read from cached beat
+signatures, the distance cache of the engine, and the mono mix of a rendered part."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from generators.chords.operators import ChordOps, _at
 from music.chords import chord_pitches, parse_roman
 from music.keys import Key
 from music.meter import Meter
+from music.notes import Note, Part
 from scoring.chords import _PROFILES, SoundedChord, key_clarity
 
 
@@ -52,6 +54,33 @@ def _ref_key_clarity(chords: Sequence[SoundedChord], *, key: Key) -> float:
 
 
 NUMERALS = ("I", "ii", "iii", "IV", "V", "vi", "bVII", "V7", "ii7", "bVI")
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_key_clarity_of_any_histogram_equals_the_per_pair_reference(seed: int) -> None:
+    """Voicings of random pitches held for odd lengths (thirds, fifths of a beat), so the
+    histogram's sums are not exact binary fractions; every key of both families."""
+    rng = np.random.default_rng(100 + seed)
+    chords = [
+        SoundedChord(
+            token="0:maj",
+            pitch_classes=(0, 4, 7),
+            voicing=tuple(int(p) for p in rng.integers(36, 84, size=int(rng.integers(1, 6)))),
+            beats=float(rng.integers(1, 12)) / float(rng.choice([1, 3, 5, 7])),
+        )
+        for _ in range(int(rng.integers(1, 7)))
+    ]
+    for tonic in range(12):
+        for family in ("major", "minor"):
+            key = Key(tonic, family)
+            assert key_clarity(chords, key=key) == _ref_key_clarity(chords, key=key)
+
+
+def test_key_clarity_of_a_flat_histogram_equals_the_reference() -> None:
+    every = SoundedChord(token="0:maj", pitch_classes=(0,), voicing=tuple(range(48, 60)), beats=2.0)
+    assert key_clarity([every], key=Key(0, "major")) == _ref_key_clarity(
+        [every], key=Key(0, "major")
+    )
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -119,3 +148,38 @@ def test_distance_cache_gives_the_same_selection_and_computes_each_pair_once() -
     cache.retain([i.genome for i in first])
     select_diverse(items, 20, distance=cache, min_distance=0.4, keep=2)
     assert cache.computed > computed  # pairs with dropped genomes were forgotten
+
+
+def test_mono_mix_equals_numpy_mean_bit_for_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The synthesizer's mono mix (``(left + (right + 0.0)) / 2`` in float32) is byte for byte
+    ``mean(axis=1)``: signed zeros, subnormals and large values included."""
+    from render import synth
+
+    rng = np.random.default_rng(9)
+    stereo = rng.standard_normal((20_000, 2)) * rng.choice([1e-45, 1e-40, 1e-3, 1.0], (20_000, 2))
+    stereo = stereo.astype(np.float32)
+    stereo[rng.random((20_000, 2)) < 0.3] = -0.0
+    stereo[rng.random((20_000, 2)) < 0.05] = 0.0
+
+    class Fixed:
+        name = "fixed"
+
+        def reset(self) -> None: ...
+
+        def select(self, channel: int, program: int, *, is_drum: bool) -> None: ...
+
+        def note_on(self, channel: int, pitch: int, velocity: int) -> None: ...
+
+        def note_off(self, channel: int, pitch: int) -> None: ...
+
+        def render_into(self, out: np.ndarray) -> None:
+            out[:] = stereo[: len(out)]
+
+    synthesizer = object.__new__(synth.Synthesizer)
+    synthesizer.sample_rate = 1000
+    synthesizer._engine = Fixed()  # type: ignore[assignment]
+    part = Part("p", (Note(start=0.0, end=1.0, pitch=60),))
+    both = synthesizer.render_part(part, 60.0, seconds=20.0, channels=2)
+    mono = synthesizer.render_part(part, 60.0, seconds=20.0, channels=1)
+    assert mono.dtype == np.float32 and np.signbit(both).any() and (both == 0).any()
+    assert mono.tobytes() == np.asarray(both.mean(axis=1, dtype=np.float32)).tobytes()

@@ -1,6 +1,7 @@
-"""The array path of the scorer's features (``scoring.note_arrays``) equals, bit for bit, the
-per-note definitions it replaced (kept below as a reference), and a backdrop computed once gives
-what the whole texture gives."""
+"""The array path of the scorer's features (``scoring.note_arrays``, ``scoring.symbolic``)
+equals, bit for bit, the per-note definitions it replaced (kept below as a reference), for one
+candidate and for a whole batch at once, and a backdrop computed once gives what the whole
+texture gives."""
 
 from __future__ import annotations
 
@@ -22,17 +23,41 @@ from scoring.midi_features import (
     ROLL_STEPS,
     STEPS_PER_QN,
     WINDOW_QN,
+    KeyEstimate,
     MidiFeatures,
     _no_notes,
     estimate_key,
+    features_batch,
     features_over,
     is_triplet_onset,
     midi_features,
     syncopation,
 )
 from scoring.note_arrays import Backdrop
+from scoring.symbolic import _MAJOR_KEYS, _MINOR_KEYS, estimate_keys
 
 # ---------------------------------------------------------------- the reference (old code)
+
+
+def _ref_estimate_key(pc_hist: NDArray[np.float64]) -> KeyEstimate:
+    """The best of the 24 major/minor keys for a 12-bin pitch-class histogram."""
+    h = np.asarray(pc_hist, dtype=np.float64)
+    if not np.any(h > 0) or np.allclose(h, h[0]):
+        return KeyEstimate(tonic=0, mode="major", correlation=0.0, major_minus_minor=0.0)
+    centred = h - h.mean()
+    centred /= np.linalg.norm(centred)
+    best: dict[str, tuple[float, int]] = {}
+    for mode, profiles in (("major", _MAJOR_KEYS), ("minor", _MINOR_KEYS)):
+        rs = profiles @ centred
+        tonic = int(np.argmax(rs))
+        best[mode] = (float(rs[tonic]), tonic)
+    mode = "major" if best["major"][0] >= best["minor"][0] else "minor"
+    return KeyEstimate(
+        tonic=best[mode][1],
+        mode=mode,
+        correlation=best[mode][0],
+        major_minus_minor=best["major"][0] - best["minor"][0],
+    )
 
 
 def _ref_window(parts: Sequence[Part], *, meter: Meter) -> tuple[Part, ...]:
@@ -126,7 +151,7 @@ def _ref_symbolic(
         f[29] = float((per_step == 0).mean())
     else:
         f[29] = 1.0
-    key = estimate_key(pcs)
+    key = _ref_estimate_key(pcs)
     f[24] = min(1.0, max(0.0, 0.5 + key.major_minus_minor / 2.0))
     f[25] = min(1.0, max(0.0, key.correlation))
     f[26] = float(np.mean([n.velocity for n in every])) / 127.0
@@ -223,3 +248,53 @@ def test_empty_candidate_over_a_backdrop_is_the_backdrop_alone() -> None:
     under = [_random_part(np.random.default_rng(3), "chords")]
     fast = features_over([Part(name="p", notes=())], Backdrop.of(under), bpm=80, meter=Meter(3, 4))
     _assert_same(fast, _ref_features(under, bpm=80, meter=Meter(3, 4)))
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_batch_equals_each_candidate_by_the_reference(seed: int) -> None:
+    """Candidates of different lengths (so different windows), some empty, some with a drum
+    part, over a backdrop or none: every row is the reference of that candidate alone."""
+    rng = np.random.default_rng(2000 + seed)
+    meter = METERS[seed % len(METERS)]
+    under = [] if seed % 3 == 0 else [_random_part(rng, "chords", span=16.0)]
+    if seed % 4 == 1:
+        under.append(_random_part(rng, "kit", drum=True, span=8.0))
+    candidates: list[list[Part]] = []
+    for i in range(int(rng.integers(1, 30))):
+        span = float(rng.choice([3.0, 8.0, 16.0, 40.0]))
+        own = [_random_part(rng, "line", span=span, drum=i % 5 == 4)]
+        if i % 6 == 5:
+            own.append(_random_part(rng, "other", span=span))
+        if under and i % 7 == 3:
+            own = [Part(name="line", notes=())]
+        candidates.append(own)
+    bpm = float(rng.uniform(50, 180))
+    rolls, symbolic = features_batch(candidates, Backdrop.of(under), bpm=bpm, meter=meter)
+    assert rolls.shape == (len(candidates), 2, 128, ROLL_STEPS)
+    assert symbolic.shape == (len(candidates), N_SYMBOLIC)
+    for i, own in enumerate(candidates):
+        notes = [p for p in [*own, *under] if p.notes]
+        _assert_same(
+            MidiFeatures(roll=rolls[i], symbolic=symbolic[i]),
+            _ref_features(notes, bpm=bpm, meter=meter),
+        )
+
+
+def test_a_batch_with_an_empty_candidate_and_nothing_underneath_fails_naming_notes() -> None:
+    full = [_random_part(np.random.default_rng(4), "line")]
+    with pytest.raises(MidiFileError, match="notes"):
+        features_batch([full, [Part("line", ())]], Backdrop.of(()), bpm=90, meter=Meter(4, 4))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_keys_of_many_histograms_equal_the_one_at_a_time_reference(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    hists = rng.random((50, 12)) * (rng.random((50, 12)) < 0.6)
+    hists[0] = 0.0  # nothing sounds
+    hists[1] = 0.25  # flat
+    hists[2] = 1.0 + rng.random(12) * 1e-7  # flat within numpy.allclose
+    hists[3, :] = 0.0
+    hists[3, int(rng.integers(12))] = 1.0  # one pitch class
+    hists /= np.maximum(hists.sum(axis=1, keepdims=True), 1e-12)
+    assert estimate_keys(hists) == [_ref_estimate_key(h) for h in hists]
+    assert estimate_key(hists[4]) == _ref_estimate_key(hists[4])
