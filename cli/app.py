@@ -214,10 +214,10 @@ def resume(
 
 def _register_commands() -> None:
     """Add the command groups and the commands that live in their own modules."""
-    from cli import batch, gate, parts, render, scorer
+    from cli import batch, gate, parts, render, scorer, style
     from cli.groups import eval_app, train_app
 
-    for module in (gate, scorer, parts, render):
+    for module in (gate, scorer, parts, render, style):
         module.register(app)
     batch.register(app)
     app.add_typer(eval_app)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -28,6 +28,15 @@ DRUM_WEIGHTS: Final[dict[str, float]] = {
     "groove_consistency": 0.3,
     "role_balance": 0.3,
     "density_fit": 0.25,
+    "fill_placement": 0.15,
+}
+#: Weights with the style fit (:mod:`scoring.style.drums`) in place of groove consistency,
+#: role balance and density.
+DRUM_STYLE_WEIGHTS: Final[dict[str, float]] = {
+    "style_density": 0.2,
+    "style_balance": 0.2,
+    "style_feel": 0.15,
+    "style_repetition": 0.2,
     "fill_placement": 0.15,
 }
 
@@ -365,8 +374,16 @@ def score_drums(
     phrase_bars: int = 4,
     wants_fill: bool = True,
     weights: dict[str, float] | None = None,
+    style: Mapping[str, float] | None = None,
 ) -> TheoryScores:
-    """All drum theory components and their weighted total (:data:`DRUM_WEIGHTS`)."""
+    """All drum theory components and their weighted total (:data:`DRUM_WEIGHTS`). With
+    ``style`` (the style-fit components of :func:`scoring.style.drums.drum_style`) those
+    replace groove consistency, role balance and density, under :data:`DRUM_STYLE_WEIGHTS`."""
+    if style is not None:
+        placement = fill_placement(pattern, phrase_bars=phrase_bars, wants_fill=wants_fill)
+        return TheoryScores.weighted(
+            {**style, "fill_placement": placement}, weights or DRUM_STYLE_WEIGHTS
+        )
     scores = {
         "groove_consistency": groove_consistency(pattern),
         "role_balance": role_balance(pattern),

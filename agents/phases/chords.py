@@ -45,6 +45,9 @@ from music.gm import PART_PROGRAMS
 from music.midi_io import Song, write_midi
 from scoring.chords import SoundedChord, score_progression
 from scoring.composite import ScoreCard, TheoryScores, Weights
+from scoring.style.chords import chord_style
+from scoring.style.profile import StyleProfile
+from scoring.style.select import song_profile
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ class ChordEvaluator:
     ops: ChordOps
     weights: Weights
     critic: Critic | None = None
+    style: StyleProfile | None = None
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
         genes = flatten(genome)
@@ -90,8 +94,14 @@ class ChordEvaluator:
 
     def theory(self, genome: ChordGenome) -> TheoryScores:
         like = self.ops.model.normalized_likelihood(list(tokens(genome)), self.ops.key.family)
+        sounded = self.sounded(genome)
+        style = None
+        if self.style is not None:
+            style = chord_style(
+                sounded, key=self.ops.key, bar_qn=self.ops.meter.bar_qn, profile=self.style
+            )
         return score_progression(
-            self.sounded(genome), key=self.ops.key, bars=self.ops.bars, likelihood=like
+            sounded, key=self.ops.key, bars=self.ops.bars, likelihood=like, style=style
         )
 
     def with_onnx(self, onnx: OnnxSettings) -> ChordEvaluator:
@@ -124,7 +134,16 @@ def run_chords_phase(
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
     ops = ChordOps(key=proposal.key, meter=proposal.meter, bars=plan.phrase_bars, model=model)
     evaluator = ChordEvaluator(
-        ops=ops, weights=weights_of(proposal), critic=phase_critic(critic, proposal)
+        ops=ops,
+        weights=weights_of(proposal),
+        critic=phase_critic(critic, proposal),
+        style=song_profile(
+            "chords",
+            genres=proposal.genres,
+            mood=proposal.mood,
+            bpm=proposal.bpm,
+            meter=str(proposal.meter),
+        ),
     )
     config = evolution_config(proposal)
     result: EvolutionResult[ChordGenome, ScoreCard] = evolve(

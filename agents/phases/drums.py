@@ -44,6 +44,9 @@ from music.midi_io import Song
 from music.notes import Part
 from scoring.composite import ScoreCard, Weights
 from scoring.drums import DrumPattern, score_drums
+from scoring.style.drums import drum_style
+from scoring.style.profile import StyleProfile
+from scoring.style.select import song_profile
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +77,7 @@ class DrumEvaluator:
     wants_fill: bool = True
     underneath: tuple[Part, ...] = ()
     critic: Critic | None = None
+    style: StyleProfile | None = None
 
     def with_onnx(self, onnx: OnnxSettings) -> DrumEvaluator:
         """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
@@ -90,6 +94,9 @@ class DrumEvaluator:
                 bpm=self.bpm,
                 phrase_bars=self.phrase_bars,
                 wants_fill=self.wants_fill,
+                style=None
+                if self.style is None
+                else drum_style(g, bpm=self.bpm, profile=self.style),
             )
             for g in genomes
         ]
@@ -168,6 +175,9 @@ def run_drums_phase(
     weights = weights_of(proposal)
     meter = proposal.meter
     transformer = DrumTransformer.load()
+    style = song_profile(
+        "drums", genres=proposal.genres, mood=proposal.mood, bpm=proposal.bpm, meter=str(meter)
+    )
 
     def setup(label: str) -> SectionSetup[DrumGenome]:
         bars = section_bars(plan, label)
@@ -195,6 +205,7 @@ def run_drums_phase(
             wants_fill=transition,
             underneath=(chords.part,),
             critic=scoring_critic,
+            style=style,
         )
         seeds = section_seeds(
             meter=meter,

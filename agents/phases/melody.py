@@ -48,6 +48,9 @@ from music.midi_io import Song
 from music.notes import Note, Part, lyric_events
 from scoring.composite import ScoreCard, Weights
 from scoring.melody import score_melody
+from scoring.style.melody import melody_style
+from scoring.style.profile import StyleProfile
+from scoring.style.select import song_profile
 
 PHASE = "melody"
 _HEADER = re.compile(r"^\s*(?:\[([^\]]+)\]|\(([^)]+)\)|([A-Za-z][A-Za-z ]*?)\s*\d*\s*:)\s*$")
@@ -145,6 +148,7 @@ class MelodyEvaluator:
     syllables: tuple[int, ...] = ()
     underneath: tuple[Part, ...] = ()
     critic: Critic | None = None
+    style: StyleProfile | None = None
 
     def part(self, genome: MelodyGenome) -> Part:
         return melody_part(genome, self.key, self.meter, program=self.voice.program)
@@ -154,6 +158,13 @@ class MelodyEvaluator:
         if self.critic is None:
             return self
         return replace(self, critic=self.critic.with_onnx(onnx))
+
+    def _style(self, notes: Sequence[Note]) -> dict[str, float]:
+        assert self.style is not None
+        bars = self.harmony.bars
+        return melody_style(
+            notes, self.harmony.chords, meter=self.meter, bars=bars, profile=self.style
+        )
 
     def __call__(self, genomes: Sequence[MelodyGenome]) -> list[ScoreCard]:
         lines = [melody_notes(g, self.key, self.meter) for g in genomes]
@@ -168,6 +179,7 @@ class MelodyEvaluator:
                 previous_pitch=self.previous_pitch,
                 bass=self.bass,
                 syllables=self.syllables,
+                style=None if self.style is None else self._style(notes),
             )
             for notes in lines
         ]
@@ -205,6 +217,9 @@ def run_melody_phase(
     scoring_critic = phase_critic(critic, proposal)
     weights = weights_of(proposal)
     meter, key = proposal.meter, proposal.key
+    style = song_profile(
+        "melody", genres=proposal.genres, mood=proposal.mood, bpm=proposal.bpm, meter=str(meter)
+    )
     sections = approved_sections(run, plan)
     voice = voice_for(proposal.instruments, has_lyrics=bool(lyric_lines(proposal.lyrics)))
     done: list[str] = []
@@ -249,6 +264,7 @@ def run_melody_phase(
             syllables=targets,
             underneath=underneath,
             critic=scoring_critic,
+            style=style,
         )
 
         def words(g: MelodyGenome) -> dict[str, Any]:
