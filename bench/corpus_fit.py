@@ -75,7 +75,8 @@ EXTRA: Final[tuple[dict[str, Any], ...]] = (
 )
 #: Held-out profiles need fewer rows than shipped ones (the held-out splits are small).
 HELDOUT_MIN_ROWS: Final = {"drums": 20, "melody": 20, "chords": 15}
-FIT_PARTS: Final = ("drums", "melody", "chords")
+#: The corpus each part is measured against.
+REFERENCE: Final = {"drums": "groove", "melody": "openewld", "chords": "billboard"}
 
 
 def proposal_files(folder: Path, *, population: int, generations: int) -> list[Path]:
@@ -105,14 +106,16 @@ def run_song(proposal: Path, out: Path, *, code: Path) -> Path:
     return Path(done[-1].removeprefix("done: ").strip())
 
 
-def heldout_profiles(rows: Sequence[MetricRow], part: str, corpus: str) -> ProfileSet:
-    """Profiles of ``corpus``'s held-out rows, built as the shipped ones are."""
-    used = [r for r in rows if r.split == "heldout" and r.corpus == corpus]
+def reference_profiles(
+    rows: Sequence[MetricRow], part: str, corpus: str, *, split: str = "heldout"
+) -> ProfileSet:
+    """Profiles of ``corpus``'s rows of ``split``, built as the shipped ones are."""
+    used = [r for r in rows if r.split == split and r.corpus == corpus]
     entries = profiles_of(used, METRICS[part], min_rows=HELDOUT_MIN_ROWS[part])
     profiles: dict[str, StyleProfile] = as_profiles(part, entries)
     return ProfileSet(
         part=part,
-        origin=f"{corpus} heldout",
+        origin=f"{corpus} {split}",
         profiles=profiles,
         styles=tuple(sorted({k.split("|")[0] for k in profiles} - {"any"})),
         built_from={},
@@ -187,6 +190,9 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument("--runs", type=Path, default=None, help="keep the runs here")
     parser.add_argument("--measure-only", action="store_true", help="measure --runs as they are")
     parser.add_argument("--cache", type=Path, default=None, help="row cache of the corpora")
+    parser.add_argument(
+        "--split", choices=("heldout", "tune"), default="heldout", help="the corpus split to meet"
+    )
     args = parser.parse_args(argv)
     from training.style.train import DEFAULT_CACHE
 
@@ -202,13 +208,10 @@ def main(argv: Sequence[str] | None = None) -> Path:
                 print(f"ran {made.name}", flush=True)
         songs = [song_parts(p) for p in sorted(runs.iterdir()) if (p / "plan.json").is_file()]
     references = {
-        "drums": heldout_profiles(part_rows("drums", args.data, cache=cache), "drums", "groove"),
-        "melody": heldout_profiles(
-            part_rows("melody", args.data, cache=cache), "melody", "openewld"
-        ),
-        "chords": heldout_profiles(
-            part_rows("chords", args.data, cache=cache), "chords", "billboard"
-        ),
+        part: reference_profiles(
+            part_rows(part, args.data, cache=cache), part, corpus, split=args.split
+        )
+        for part, corpus in REFERENCE.items()
     }
     result = measure(songs, references)
     data = {
@@ -219,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
             {"title": s.title, "color": s.color, "meter": s.meter, "genres": list(s.genres)}
             for s in songs
         ],
+        "split": args.split,
         "references": {p: r.origin for p, r in references.items()},
         "goals": {"inside_p5_p95": 0.9, "inside_p25_p75": 0.4},
         **result,

@@ -51,6 +51,7 @@ def phase_drums(
     from generators.drums.transformer import DrumTransformer
     from music.meter import Meter
     from scoring.composite import Weights
+    from scoring.style.select import song_profile
     from training.drums.evaluate import WINDOW_BARS, _style_plan
 
     skeleton_of = {"halftime": "half-time"}
@@ -68,7 +69,12 @@ def phase_drums(
         ops = DrumOps(meter=meter, bars=WINDOW_BARS, styles=chosen, bank=bank)
         result = evolve(
             ops=ops,
-            evaluate=DrumEvaluator(meter=meter, weights=Weights(), bpm=100.0),
+            evaluate=DrumEvaluator(
+                meter=meter,
+                weights=Weights(),
+                bpm=100.0,
+                style=song_profile("drums", genres=(style,), mood=(), bpm=100.0, meter="4/4"),
+            ),
             fitness=lambda card: card.composite,
             config=EvolutionConfig(population_size=population, generations=generations, top_n=1),
             rng=rng,

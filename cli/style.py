@@ -21,7 +21,8 @@ def train_style(
         Path,
         typer.Option(
             "--data",
-            help="The shared data folder (groove-midi/, openewld/, billboard/, nottingham/).",
+            help="The shared data folder (groove-midi/, openewld/, billboard/, nottingham/); "
+            "the Bach chorales come from music21's bundled corpus.",
         ),
     ] = Path("../shared/data"),
     out_dir: Annotated[
@@ -37,10 +38,10 @@ def train_style(
     ] = None,
     parts: Annotated[
         list[str] | None,
-        typer.Option("--part", help="Only this part (drums, melody, chords); repeatable."),
+        typer.Option("--part", help="Only this part (drums, melody, chords, bass); repeatable."),
     ] = None,
 ) -> None:
-    """Rebuild the style profiles from Groove MIDI, OpenEWLD and Billboard."""
+    """Rebuild the style profiles from Groove MIDI, OpenEWLD, Billboard and the Bach chorales."""
     setup()
     from music.errors import InputError
     from training.style.corpora import MissingCorpusError
@@ -48,7 +49,7 @@ def train_style(
 
     if not data.is_dir():
         raise fail(f"--data: {str(data)!r} -- no such folder; the shared data folder")
-    chosen = tuple(parts or ("drums", "melody", "chords"))
+    chosen = tuple(parts or ("drums", "melody", "chords", "bass"))
     config = StyleConfig(data=data, out=out_dir, cache=cache or DEFAULT_CACHE, parts=chosen)
     status = err.status("") if sys.stderr.isatty() else None
 

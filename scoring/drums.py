@@ -1,5 +1,5 @@
-"""Music-theory scores for a drum pattern, each in [0, 1], and the groove metrics of the
-literature used to compare generated drums with real ones.
+"""Music-theory scores for a drum pattern, each in [0, 1]. (The groove metrics of the
+literature, which the style fit reads, are :mod:`scoring.metrics.drums`.)
 
 The input is a plain :class:`DrumPattern` (steps, roles, velocities, the grid's beats); it is
 built from any genome with ``grid``/``bars``/``hits`` attributes by :meth:`DrumPattern.of`, so
@@ -209,38 +209,6 @@ def bar_onsets(p: DrumPattern, bar: int) -> frozenset[tuple[int, int]]:
     """(stream, step in bar) of a bar's onsets; streams: kick, snare, motion, everything else."""
     lo = bar * p.steps_per_bar
     return frozenset((_stream(h), h.step - lo) for h in p.bar_hits(bar))
-
-
-# ---------------------------------------------------------------------- literature metrics
-def grooving_similarity(p: DrumPattern) -> float:
-    """Grooving pattern similarity (Wu & Yang 2020, after Yang & Lerch 2020): the mean over all
-    pairs of bars of ``1 - XOR(onset vectors) / Q``, onsets of all drums merged, Q steps a bar.
-    1.0 for a single bar."""
-    vecs = [frozenset(s for _, s in bar_onsets(p, b)) for b in range(p.bars)]
-    pairs = list(itertools.combinations(vecs, 2))
-    if not pairs:
-        return 1.0
-    return sum(1.0 - len(a ^ b) / p.steps_per_bar for a, b in pairs) / len(pairs)
-
-
-def empty_beat_rate(p: DrumPattern) -> float:
-    """Share of felt beats (meter groups) without any onset (Dong et al. 2018)."""
-    starts = [*p.beat_steps, p.steps_per_bar]
-    empty = 0
-    for bar in range(p.bars):
-        steps = {h.step - bar * p.steps_per_bar for h in p.bar_hits(bar)}
-        for a, b in itertools.pairwise(starts):
-            empty += not any(a <= s < b for s in steps)
-    return empty / (p.bars * len(p.beat_steps))
-
-
-def syncopation(p: DrumPattern) -> float:
-    """Mean metrical weakness (1 - weight) of the kick and snare onsets: 0 when they all land
-    on downbeats, higher the more they sit on off-beat 8ths and 16ths."""
-    core = [h for h in p.hits if _stream(h) in (0, 1)]
-    if not core:
-        return 0.0
-    return sum(1.0 - p.step_weights[h.step % p.steps_per_bar] for h in core) / len(core)
 
 
 def onsets_per_qn(p: DrumPattern) -> float:

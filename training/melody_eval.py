@@ -39,6 +39,8 @@ from scoring.composite import TheoryScores
 from scoring.melody import score_melody
 from scoring.metrics.melody import MELODY_METRICS
 from scoring.metrics.melody import melody_metrics as melody_metrics_of
+from scoring.style.melody import melody_style
+from scoring.style.select import song_profile
 from scoring.style.windows import line_values
 from scoring.timeline import EPS, ChordSpan
 
@@ -228,19 +230,26 @@ def _melody_evaluator(
     chords = ops.harmony.chords
     register = (ops.voice.low, ops.voice.high)
     phrase_qn = ops.phrase_bars * meter.bar_qn
+    profile = song_profile("melody", genres=(), mood=(), bpm=100.0, meter=str(meter))
+    assert profile is not None
 
     def evaluate(genomes: Sequence[MelodyGenome]) -> list[TheoryScores]:
-        return [
-            score_melody(
-                melody_notes(g, key, meter),
-                chords=chords,
-                meter=meter,
-                key=key,
-                register=register,
-                phrase_qn=phrase_qn,
+        out = []
+        for g in genomes:
+            notes = melody_notes(g, key, meter)
+            style = melody_style(notes, chords, meter=meter, bars=ops.bars, profile=profile)
+            out.append(
+                score_melody(
+                    notes,
+                    chords=chords,
+                    meter=meter,
+                    key=key,
+                    register=register,
+                    phrase_qn=phrase_qn,
+                    style=style,
+                )
             )
-            for g in genomes
-        ]
+        return out
 
     return evaluate
 
@@ -249,8 +258,8 @@ def generate_melodies(
     n: int, *, seed: int = 0, bars: int = SEGMENT_BARS, population: int = 32, generations: int = 20
 ) -> list[MelodySample]:
     """``n`` melodies made the way the melody phase makes them: a random key, meter (4/4,
-    3/4, 6/8, 7/8), workhorse progression and carrier; evolved with the melody theory scores;
-    the best of each run."""
+    3/4, 6/8, 7/8), workhorse progression and carrier; evolved with the melody theory scores
+    and the style fit (the pooled profile of the meter); the best of each run."""
     rng = np.random.default_rng(seed)
     meters = (Meter(4, 4), Meter(4, 4), Meter(3, 4), Meter(6, 8), Meter(7, 8))
     carriers = ("voice", "male vocal", "flute", "violin", "synth lead")

@@ -43,6 +43,9 @@ from music.midi_io import Song
 from music.notes import Note, Part
 from scoring.bass import kick_hit_rate, score_bass, strong_beat_tone_rate
 from scoring.composite import ScoreCard, Weights
+from scoring.style.bass import bass_style
+from scoring.style.profile import StyleProfile
+from scoring.style.select import song_profile
 
 PHASE = "bass"
 
@@ -101,6 +104,7 @@ class BassEvaluator:
     register: tuple[int, int] = DEFAULT_REGISTER
     underneath: tuple[Part, ...] = ()
     critic: Critic | None = None
+    style: StyleProfile | None = None
 
     def notes(self, genome: BassGenome) -> tuple[Note, ...]:
         return realise(
@@ -125,6 +129,11 @@ class BassEvaluator:
                 meter=self.meter,
                 kicks=self.kicks,
                 register=self.register,
+                style=None
+                if self.style is None
+                else bass_style(
+                    notes, self.harmony.chords, meter=self.meter, bars=self.bars, profile=self.style
+                ),
             )
             for notes in lines
         ]
@@ -164,6 +173,9 @@ def run_bass_phase(
     weights = weights_of(proposal)
     meter, key = proposal.meter, proposal.key
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
+    style = song_profile(
+        "bass", genres=proposal.genres, mood=proposal.mood, bpm=proposal.bpm, meter=str(meter)
+    )
 
     def setup(label: str) -> SectionSetup[BassGenome]:
         bars = section_bars(plan, label)
@@ -181,6 +193,7 @@ def run_bass_phase(
             kicks=kicks,
             underneath=underneath,
             critic=scoring_critic,
+            style=style,
         )
         return SectionSetup(
             ops=ops,

@@ -103,9 +103,13 @@ class SongStyle:
     bpm: float = 100.0
     meter: str = "4/4"
 
+    def styles_in(self, profiles: ProfileSet) -> list[str]:
+        """The styles the words name that ``profiles`` has, best first."""
+        return [s for s in style_ranking(self.genres, self.mood) if s in profiles.styles]
+
     def profile(self, profiles: ProfileSet) -> StyleProfile:
         """The profile of ``profiles`` this song is held to (see the module docstring)."""
-        ranked = [s for s in style_ranking(self.genres, self.mood) if s in profiles.styles]
+        ranked = self.styles_in(profiles)
         style = ranked[0] if ranked else ANY
         for key in lookup_order(style, self.meter, tempo_band(self.bpm)):
             found = profiles.get(key)
@@ -114,9 +118,18 @@ class SongStyle:
         raise AssertionError("a ProfileSet always holds the pooled profile")  # pragma: no cover
 
 
+#: Parts whose corpus speaks for one style only: a song of another style gets no profile (the
+#: Bach chorales' bass lines say nothing about a rock bass).
+STYLE_ONLY: Final = frozenset({"bass"})
+
+
 def song_profile(
     part: str, *, genres: Sequence[str], mood: Sequence[str], bpm: float, meter: str
-) -> StyleProfile:
-    """The shipped profile of ``part`` a song with these words, tempo and meter is held to."""
+) -> StyleProfile | None:
+    """The shipped profile of ``part`` a song with these words, tempo and meter is held to;
+    None for a part of :data:`STYLE_ONLY` when the words name none of its styles."""
     song = SongStyle(genres=tuple(genres), mood=tuple(mood), bpm=bpm, meter=meter)
-    return song.profile(shipped_profiles(part))
+    profiles = shipped_profiles(part)
+    if part in STYLE_ONLY and not song.styles_in(profiles):
+        return None
+    return song.profile(profiles)

@@ -21,7 +21,7 @@ from scoring.style.profile import (
     shipped_profiles,
     tempo_band,
 )
-from scoring.style.select import SongStyle, lookup_order, style_ranking
+from scoring.style.select import SongStyle, lookup_order, song_profile, style_ranking
 
 BAND = Band((1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0))
 
@@ -64,7 +64,7 @@ def test_a_degenerate_band_still_leaves_room_for_a_small_difference() -> None:
     assert band_fit(0.6, zeros) < 0.1
 
 
-@pytest.mark.parametrize("part", ["drums", "melody", "chords"])
+@pytest.mark.parametrize("part", PARTS)
 def test_shipped_profiles_hold_every_metric_and_punish_both_extremes(part: str) -> None:
     profiles = shipped_profiles(part)
     pooled = profiles.get("any|any|any")
@@ -165,6 +165,12 @@ def test_the_profile_falls_back_from_the_specific_to_the_pooled() -> None:
 
 def test_every_part_ships_a_profile_file() -> None:
     for part in PARTS:
-        if part == "bass":
-            continue
         assert shipped_profiles(part).part == part
+
+
+def test_the_bass_profile_holds_only_chorale_like_songs() -> None:
+    hymn = song_profile("bass", genres=["hymn"], mood=[], bpm=70, meter="3/4")
+    assert hymn is not None and hymn.key == "chorale|3/4|any"
+    assert song_profile("bass", genres=["rock"], mood=[], bpm=120, meter="4/4") is None
+    pooled = song_profile("drums", genres=["ambient"], mood=[], bpm=120, meter="4/4")
+    assert pooled is not None and pooled.key.startswith("any|4/4|")

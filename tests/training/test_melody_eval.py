@@ -13,6 +13,7 @@ import pytest
 from music.meter import Meter
 from music.notes import Note
 from scoring.timeline import ChordSpan
+from tests.training.lead_sheets import write_lead_sheet
 from training.melody_eval import (
     METRICS,
     MelodySample,
@@ -71,21 +72,7 @@ def test_load_nottingham_reads_melody_and_chord_tracks(tmp_path: Path) -> None:
 
 
 def test_load_openewld_reads_a_lead_sheet(tmp_path: Path) -> None:
-    from music21 import harmony, meter, note, stream
-
-    part = stream.Part()
-    for b in range(16):
-        measure = stream.Measure(number=b + 1)
-        if b == 0:
-            measure.append(meter.TimeSignature("3/4"))
-        measure.insert(0, harmony.ChordSymbol("G" if b % 2 else "C"))
-        for p in ("C4", "E4", "G4") if b % 2 == 0 else ("B3", "D4", "A4"):
-            measure.append(note.Note(p, quarterLength=1.0))
-        part.append(measure)
-    score = stream.Score([part])
-    folder = tmp_path / "song"
-    folder.mkdir()
-    score.write("mxl", fp=str(folder / "song.mxl"))
+    write_lead_sheet(tmp_path / "song" / "song.mxl")
     segs = load_openewld(tmp_path)
     assert len(segs) == 2
     assert segs[0].meter == Meter(3, 4)

@@ -4,8 +4,8 @@ the ``build`` split only. A group needs :data:`MIN_WINDOWS` windows from :data:`
 to become a profile, a metric :data:`MIN_VALUES` defined values to get a band.
 
 Which corpora ship (:data:`SHIPPED`): Groove MIDI (CC BY 4.0, credited in the README) for drums,
-OpenEWLD (public domain) for melody, Billboard (CC0) for harmony. Nottingham (GPL-3.0) and When in
-Rome (CC BY-SA) are read for evaluation only.
+OpenEWLD (public domain) for melody, Billboard (CC0) for harmony, the Bach chorales of music21's
+bundled corpus (public-domain scores) for bass. Nottingham (GPL-3.0) is read for evaluation only.
 """
 
 from __future__ import annotations
@@ -114,11 +114,15 @@ def as_profiles(part: str, entries: Mapping[str, Mapping[str, Any]]) -> dict[str
     }
 
 
-def payload(part: str, rows: Sequence[MetricRow], *, unit: str) -> dict[str, Any]:
+def payload(
+    part: str, rows: Sequence[MetricRow], *, unit: str, min_rows: int | None = None
+) -> dict[str, Any]:
     """The JSON of one part's shipped profiles, from the ``build`` rows of its shipped
-    corpora."""
+    corpora; a profile needs ``min_rows`` rows (default :data:`MIN_SONG_ROWS` for a
+    song-level part, else :data:`MIN_WINDOWS`)."""
     used = [r for r in rows if r.split == "build" and r.corpus in SHIPPED[part]]
-    min_rows = MIN_SONG_ROWS if unit == "song" else MIN_WINDOWS
+    if min_rows is None:
+        min_rows = MIN_SONG_ROWS if unit == "song" else MIN_WINDOWS
     entries = profiles_of(used, METRICS[part], min_rows=min_rows)
     return {
         "format_version": FORMAT_VERSION,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from training.style.billboard import billboard_rows
+from training.style.chorales import chorales_rows
 from training.style.groove import groove_files, groove_rows
 from training.style.lead_sheets import nottingham_rows, openewld_rows
 from training.style.rows import MetricRow, fingerprint, load_rows, save_rows
@@ -19,13 +20,19 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Corpus:
-    """A corpus: its folder under the data folder, the files that make it (for the cache's
-    fingerprint) and its reader."""
+    """A corpus: its folder under the data folder (None: music21's bundled corpus), the files
+    that make it (for the cache's fingerprint) and its reader."""
 
     name: str
-    folder: str
+    folder: str | None
     files: Callable[[Path], list[Path]]
     read: Callable[[Path, int | None], list[MetricRow]]
+
+
+def _music21_bach() -> Path:
+    from music21 import common
+
+    return Path(common.getCorpusFilePath()) / "bach"
 
 
 CORPORA: Final[dict[str, Corpus]] = {
@@ -47,6 +54,12 @@ CORPORA: Final[dict[str, Corpus]] = {
         lambda folder: sorted(folder.glob("*.mid")),
         lambda folder, limit: nottingham_rows(folder, limit=limit),
     ),
+    "chorales": Corpus(
+        "chorales",
+        None,
+        lambda folder: sorted(folder.glob("*.mxl")),
+        lambda folder, limit: chorales_rows(limit=limit),
+    ),
     "billboard": Corpus(
         "billboard",
         "billboard/salami_chords",
@@ -59,6 +72,7 @@ PART_CORPORA: Final[dict[str, tuple[str, ...]]] = {
     "drums": ("groove",),
     "melody": ("openewld", "nottingham"),
     "chords": ("billboard",),
+    "bass": ("chorales",),
 }
 
 
@@ -73,12 +87,14 @@ def corpus_rows(
     was made from the same files (and no ``limit`` is set). Raises MissingCorpusError naming
     the folder when it is missing or empty."""
     corpus = CORPORA[name]
-    folder = Path(data_dir) / corpus.folder
+    folder = _music21_bach() if corpus.folder is None else Path(data_dir) / corpus.folder
     files = corpus.files(folder) if folder.is_dir() else []
     if not files:
         raise MissingCorpusError(
             f"{folder}: no {name} files -- the data folder holding {corpus.folder}/ "
             "(pass --data DIR)"
+            if corpus.folder is not None
+            else f"{folder}: no {name} files -- music21's bundled corpus (reinstall music21)"
         )
     stamp = fingerprint(files)
     cache = None if cache_dir is None or limit is not None else Path(cache_dir) / f"{name}.json"

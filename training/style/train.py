@@ -34,8 +34,10 @@ class StyleConfig:
     data: Path
     out: Path
     cache: Path | None = DEFAULT_CACHE
-    parts: tuple[str, ...] = ("drums", "melody", "chords")
+    parts: tuple[str, ...] = ("drums", "melody", "chords", "bass")
     limit: int | None = None
+    #: Rows a profile needs (None: the defaults of :func:`training.style.build.payload`).
+    min_rows: int | None = None
 
 
 def part_rows(
@@ -78,7 +80,8 @@ def main(config: StyleConfig, *, step: Callable[[str], None] | None = None) -> d
         rows = part_rows(part, config.data, cache=config.cache, limit=config.limit, step=step)
         if step is not None:
             step(f"building {part} profiles")
-        data = payload(part, rows, unit="song" if UNITS[part] == "song" else "window")
+        unit = "song" if UNITS[part] == "song" else "window"
+        data = payload(part, rows, unit=unit, min_rows=config.min_rows)
         if not data["profiles"]:
             raise ValueError(
                 f"{part}: no profile has enough rows ({len(rows)} read) -- the data folder "
