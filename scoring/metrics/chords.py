@@ -18,13 +18,13 @@ of a generated progression). Chords are read as a root and a triad family (``maj
 from __future__ import annotations
 
 import itertools
+import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-import numpy as np
-
-from scoring.metrics.common import EPS, NAN, entropy_bits
+from scoring.metrics.common import EPS, NAN
 
 CHORD_METRICS: Final = (
     "chords_per_bar",
@@ -96,6 +96,11 @@ def _cadence(prev: tuple[int, str] | None, last: tuple[int, str]) -> tuple[bool,
     return authentic, last[0] == 7, on_tonic
 
 
+def _entropy(counts: Sequence[int]) -> float:
+    total = sum(counts)
+    return -sum(c / total * math.log2(c / total) for c in counts if c) + 0.0
+
+
 def chord_metrics(
     events: Sequence[HarmonyEvent],
     *,
@@ -107,7 +112,8 @@ def chord_metrics(
 ) -> dict[str, float]:
     """Every metric of :data:`CHORD_METRICS` for chords in time order (qn), in the key with
     ``tonic`` and ``scale`` (pitch classes), split into phrases starting at ``phrase_starts``
-    (qn, the first at or before the first chord)."""
+    (qn, the first at or before the first chord). Plain Python: a progression holds a handful
+    of chords, where numpy's per-call cost would dominate."""
     if not events:
         raise ValueError("events: [] -- at least one chord")
     if not bar_qn > 0:
@@ -118,36 +124,36 @@ def chord_metrics(
         allowed.add((tonic + 11) % 12)
     table = FUNCTIONS["minor" if minor else "major"]
     rel = [((c.root - tonic) % 12, c.triad) for c in chords]
-    lengths = np.array([c.end - c.start for c in chords], dtype=np.float64)
-    total = float(lengths.sum())
-    outside = np.array(
-        [any((c.root + t) % 12 not in allowed for t in TRIAD_TONES[c.triad]) for c in chords]
+    lengths = [c.end - c.start for c in chords]
+    total = sum(lengths)
+    outside = sum(
+        length
+        for c, length in zip(chords, lengths, strict=True)
+        if any((c.root + t) % 12 not in allowed for t in TRIAD_TONES[c.triad])
     )
-    tonic_root = np.array([r == 0 for r, _ in rel])
-    functions = [table[r] for r, _ in rel]
-    pairs = np.zeros(16, dtype=np.int64)
-    for a, b in itertools.pairwise(functions):
-        pairs[4 * a + b] += 1
+    on_tonic = sum(length for (r, _), length in zip(rel, lengths, strict=True) if r == 0)
+    pairs = Counter((table[a[0]], table[b[0]]) for a, b in itertools.pairwise(rel))
     bounds = sorted({*phrase_starts, chords[-1].end})
-    starts = np.array([c.start for c in chords])
-    ends = np.array([c.end for c in chords])
-    distinct, cadences = [], []
+    distinct, ends = [], [0, 0, 0]
     for lo, hi in itertools.pairwise(bounds):
-        inside = np.flatnonzero((starts < hi - EPS) & (ends > lo + EPS))
-        if not inside.size:
+        inside = [i for i, c in enumerate(chords) if c.start < hi - EPS and c.end > lo + EPS]
+        if not inside:
             continue
         distinct.append(len({rel[i] for i in inside}))
-        last = int(inside[-1])
-        cadences.append(_cadence(rel[last - 1] if last > 0 else None, rel[last]))
-    ends_of = np.array(cadences, dtype=bool).reshape(-1, 3)
+        last = inside[-1]
+        for k, flag in enumerate(_cadence(rel[last - 1] if last > 0 else None, rel[last])):
+            ends[k] += flag
+    phrases = len(distinct)
+    mean = total / len(lengths)
+    spread = math.sqrt(sum((x - mean) ** 2 for x in lengths) / len(lengths))
     return {
         "chords_per_bar": len(chords) / (total / bar_qn),
-        "distinct_per_phrase": float(np.mean(distinct)) if distinct else NAN,
-        "authentic_share": float(ends_of[:, 0].mean()) if len(ends_of) else NAN,
-        "half_share": float(ends_of[:, 1].mean()) if len(ends_of) else NAN,
-        "tonic_end_share": float(ends_of[:, 2].mean()) if len(ends_of) else NAN,
-        "function_entropy": entropy_bits(pairs) if pairs.any() else 0.0,
-        "non_diatonic_share": float(lengths[outside].sum() / total),
-        "tonic_share": float(lengths[tonic_root].sum() / total),
-        "rhythm_cv": float(lengths.std() / lengths.mean()),
+        "distinct_per_phrase": sum(distinct) / phrases if phrases else NAN,
+        "authentic_share": ends[0] / phrases if phrases else NAN,
+        "half_share": ends[1] / phrases if phrases else NAN,
+        "tonic_end_share": ends[2] / phrases if phrases else NAN,
+        "function_entropy": _entropy(list(pairs.values())) if pairs else 0.0,
+        "non_diatonic_share": outside / total,
+        "tonic_share": on_tonic / total,
+        "rhythm_cv": spread / mean,
     }

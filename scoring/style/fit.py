@@ -11,6 +11,7 @@ difference), so one borrowed chord costs a little, not everything.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping, Sequence
 from typing import Final
@@ -40,10 +41,11 @@ DEFAULT_RESOLUTION: Final = 0.05
 _KNOT_FIT: Final = (0.5, 0.75, 1.0, 1.0, 0.75, 0.5)
 
 
-def _knots(band: Band, resolution: float) -> list[float]:
-    """The band's 5/10/25/75/90/95th percentiles pushed apart to at least ``resolution`` per
-    step, outwards from the middle of the 25-75 range."""
-    p5, p10, p25, _, p75, p90, p95 = band.values
+@functools.lru_cache(maxsize=4096)
+def _knots(values: tuple[float, ...], resolution: float) -> tuple[float, ...]:
+    """A band's 5/10/25/75/90/95th percentiles pushed apart to at least ``resolution`` per
+    step, outwards from the middle of the 25-75 range (remembered per band)."""
+    p5, p10, p25, _, p75, p90, p95 = values
     lo25, hi75 = p25, p75
     if p75 - p25 < resolution:
         mid = 0.5 * (p25 + p75)
@@ -52,7 +54,7 @@ def _knots(band: Band, resolution: float) -> list[float]:
     lo5 = min(p5, lo10 - resolution)
     hi90 = max(p90, hi75 + resolution)
     hi95 = max(p95, hi90 + resolution)
-    return [lo5, lo10, lo25, hi75, hi90, hi95]
+    return (lo5, lo10, lo25, hi75, hi90, hi95)
 
 
 def band_fit(value: float, band: Band, *, resolution: float = DEFAULT_RESOLUTION) -> float:
@@ -60,7 +62,7 @@ def band_fit(value: float, band: Band, *, resolution: float = DEFAULT_RESOLUTION
     5th/95th percentile the fit halves every ``(p25 - p5) / 2`` (``(p95 - p75) / 2``)."""
     if math.isnan(value):
         raise ValueError("value: nan -- a defined metric value (leave undefined metrics out)")
-    k = _knots(band, resolution)
+    k = _knots(band.values, resolution)
     if value < k[0]:
         scale = 0.5 * (k[2] - k[0]) / math.log(2.0)
         return 0.5 * math.exp(-(k[0] - value) / scale)
