@@ -29,8 +29,8 @@ from ruamel.yaml import YAML
 
 from bench.common import write_result
 from bench.song_parts import SongParts, song_parts
-from scoring.style.profile import ProfileSet, StyleProfile
-from scoring.style.select import SongStyle
+from scoring.style.profile import ANY, ProfileSet, StyleProfile, shipped_profiles, tempo_band
+from scoring.style.select import SongStyle, lookup_order
 from training.style.build import METRICS, as_profiles, profiles_of
 from training.style.rows import MetricRow
 from training.style.train import part_rows
@@ -122,17 +122,30 @@ def reference_profiles(
     )
 
 
+def reference_for(song: SongParts, part: str, reference: ProfileSet) -> StyleProfile:
+    """The reference profile of the style the song was held to: the corpus style its words
+    choose among the shipped profiles, then the same fallbacks as there (style, meter and
+    tempo; pooled last) among the reference's."""
+    style = SongStyle(genres=song.genres, mood=song.mood, bpm=song.bpm, meter=song.meter)
+    chosen = style.styles_in(shipped_profiles(part))
+    keys = lookup_order(chosen[0] if chosen else ANY, song.meter, tempo_band(song.bpm))
+    for key in keys:
+        found = reference.get(key)
+        if found is not None:
+            return found
+    raise ValueError(f"{reference.origin}: no pooled profile -- too few rows to measure")
+
+
 def measure(songs: Sequence[SongParts], references: dict[str, ProfileSet]) -> dict[str, Any]:
     """Per part and metric, how many values fall inside the reference's 5-95 and 25-75
     ranges; the totals; and per song and unit which profile and values were used."""
     counts: dict[str, dict[str, list[int]]] = {}
     details = []
     for song in songs:
-        style = SongStyle(genres=song.genres, mood=song.mood, bpm=song.bpm, meter=song.meter)
         for unit in song.units:
             if unit.part not in references:
                 continue
-            profile = style.profile(references[unit.part])
+            profile = reference_for(song, unit.part, references[unit.part])
             inside: dict[str, list[bool]] = {}
             for metric, band in profile.bands:
                 v = unit.values.get(metric)
