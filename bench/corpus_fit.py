@@ -206,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> Path:
     parser.add_argument(
         "--split", choices=("heldout", "tune"), default="heldout", help="the corpus split to meet"
     )
+    parser.add_argument(
+        "--melody-corpus",
+        choices=("openewld", "nottingham"),
+        default="openewld",
+        help="melodies against OpenEWLD's split, or all of Nottingham (evaluation only)",
+    )
     args = parser.parse_args(argv)
     from training.style.train import DEFAULT_CACHE
 
@@ -220,11 +226,15 @@ def main(argv: Sequence[str] | None = None) -> Path:
                 made = run_song(proposal, runs, code=args.code.resolve())
                 print(f"ran {made.name}", flush=True)
         songs = [song_parts(p) for p in sorted(runs.iterdir()) if (p / "plan.json").is_file()]
+    chosen = {**REFERENCE, "melody": args.melody_corpus}
     references = {
         part: reference_profiles(
-            part_rows(part, args.data, cache=cache), part, corpus, split=args.split
+            part_rows(part, args.data, cache=cache),
+            part,
+            corpus,
+            split="heldout" if corpus == "nottingham" else args.split,
         )
-        for part, corpus in REFERENCE.items()
+        for part, corpus in chosen.items()
     }
     result = measure(songs, references)
     data = {
