@@ -6,13 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from agents.batch_result import BatchResult
 from agents.runner import Hooks
 from evolution.engine import GenerationStats
-
-if TYPE_CHECKING:
-    from agents.batch import BatchResult
 
 
 def board_hooks(board: Any, name: str) -> Hooks:

@@ -1,7 +1,8 @@
 """The one builder of a run: the proposal and the command's typed options in, the objects the
-engine uses out -- the executor settings, the critic (built once, kept in the agent's context)
-and the render settings. Defaults live in the settings types; every error names the option
-(``--cpus-per-actor``) or the setting (``CHROMATIC_SCORER``) with its value and what is allowed.
+engine uses out -- the executor settings, the song's ChromaticScorer (built once, kept in the
+agent's context) and the render settings. Defaults live in the settings types; every error names
+the option (``--cpus-per-actor``) or the setting (``CHROMATIC_SCORER``) with its value and what
+is allowed.
 
 The command line (``cli/``) turns its flags into :class:`ScoringOptions` and
 :class:`RenderOptions`; nothing below this module reads an option, an environment variable or
@@ -11,15 +12,21 @@ a dict of settings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final, Literal
 
-from agents.phases.critic import Critic, song_critic
+from agents.errors import ProposalError
+from agents.phases.common import song_chromatic_scorer
 from agents.proposal import Proposal
 from evolution.executor import Executor, LocalExecutor
-from evolution.executors import ExecutorSettings, SettingError
+from evolution.executor_settings import ExecutorSettings, SettingError
+from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.lazy import CPU_PROVIDERS, OnnxSettings
 from inference.onnx import ModelFileError
 from music.errors import InputError
+from render.kit.errors import KitError
+from render.kit.manifest import KIT_HELP, load_kit
+from render.kit.play import PICKS
 from render.settings import RenderSettingError, RenderSettings
 
 #: The user-facing name of the scorer setting (the ``--scorer`` option reads it as its default).
@@ -91,27 +98,66 @@ class RenderOptions:
 
     sample_rate: int | None = None
     stem_format: str | None = None
+    kit: str | None = None
+    kit_pick: str | None = None
 
-    def settings(self) -> RenderSettings | None:
-        """These options as render settings, or None when none was given. Raises InputError
-        naming the option."""
+    def settings(self, base: RenderSettings | None = None) -> RenderSettings | None:
+        """These options over ``base`` (default: the defaults), or None when none was given.
+        Raises InputError naming the option."""
         given = {
             name: value
             for name, value in (
                 ("sample_rate", self.sample_rate),
                 ("stem_format", self.stem_format),
+                ("kit", self.kit),
+                ("kit_pick", self.kit_pick),
             )
             if value is not None
         }
         if not given:
             return None
         try:
-            return RenderSettings().with_values(given)
+            return (base or RenderSettings()).with_values(given)
         except RenderSettingError as exc:
             option = "--" + exc.name.replace("_", "-")
             raise InputError(
                 file=None, field=option, value=exc.value, allowed=exc.allowed
             ) from None
+
+
+@dataclass(frozen=True, slots=True)
+class KitUse:
+    """The sample kit a render plays the drums on, and how it picks hits."""
+
+    folder: Path
+    pick: str
+
+
+def render_kit(
+    proposal: Proposal, settings: RenderSettings | None, *, proposal_file: Path | None = None
+) -> KitUse | None:
+    """The kit this run renders with: ``--kit`` (in ``settings``) over the proposal's ``kit``;
+    None when neither names one. The folder is checked now (:func:`render.kit.manifest.load_kit`),
+    so a bad kit stops a run before it evolves anything. Raises InputError naming ``--kit``,
+    or ProposalError naming the proposal's ``kit`` field, with the kit's own complaint."""
+    choice = proposal.kit
+    pick = (settings.kit_pick if settings else None) or (choice.pick if choice else PICKS[0])
+    if settings is not None and settings.kit is not None:
+        folder, field, file = Path(settings.kit).expanduser(), "--kit", None
+    elif choice is not None:
+        folder, field, file = Path(choice.path), "kit", proposal_file
+    else:
+        return None
+    try:
+        load_kit(folder)
+    except KitError as exc:
+        allowed = f"{KIT_HELP} ({exc})"
+        if field == "kit":
+            raise ProposalError(
+                file=file, field="kit", value=str(folder), allowed=allowed
+            ) from None
+        raise InputError(file=None, field=field, value=str(folder), allowed=allowed) from None
+    return KitUse(folder=folder.resolve(), pick=pick)
 
 
 def executor_settings(proposal: Proposal, options: ScoringOptions) -> ExecutorSettings:
@@ -126,8 +172,10 @@ def local_executor(settings: ExecutorSettings, options: ScoringOptions) -> Execu
     return LocalExecutor(batch_size=settings.batch_size, onnx=onnx)
 
 
-def build_critic(proposal: Proposal, options: ScoringOptions) -> Critic | None:
-    """The run's critic: None for ``scorer: off`` (theory-only), else the scorer model of
+def build_chromatic_scorer(
+    proposal: Proposal, options: ScoringOptions
+) -> SongChromaticScorer | None:
+    """The run's ChromaticScorer: None for ``scorer: off`` (theory-only), else the scorer model of
     ``options`` (default: the shipped one), its model loaded now. The executor gives it its
     ONNX settings where it scores. Raises ModelFileError naming the model and the setting
     that chose it."""
@@ -135,7 +183,7 @@ def build_critic(proposal: Proposal, options: ScoringOptions) -> Critic | None:
     if model is not None and model.lower() == SCORER_OFF:
         return None
     try:
-        return song_critic(proposal, model=model)
+        return song_chromatic_scorer(proposal, model=model)
     except ModelFileError as exc:
         if model is None:
             raise

@@ -30,14 +30,15 @@ RING_BARS: Final = 1
 BPM_TOLERANCE: Final = 0.01
 
 
-def candidate_bars(plan: Mapping[str, Any], info: Mapping[str, Any], candidate_id: str) -> int:
+def candidate_bars(form: Mapping[str, Any], info: Mapping[str, Any], candidate_id: str) -> int:
     """Bars of the section a candidate was made for: its section's longest occurrence in the
-    plan (sectioned phases), else the chord phrase (chords)."""
+    song's form (sectioned phases), else the chord phrase (chords). ``form``: the run's saved
+    form (``plan.json``)."""
     for section, ids in (info.get("sections") or {}).items():
         if candidate_id in ids:
-            bars = [int(s["bars"]) for s in plan["sections"] if s["name"] == section]
-            return max(bars) if bars else int(plan["phrase_bars"])
-    return int(plan["phrase_bars"])
+            bars = [int(s["bars"]) for s in form["sections"] if s["name"] == section]
+            return max(bars) if bars else int(form["phrase_bars"])
+    return int(form["phrase_bars"])
 
 
 def check_candidate_midi(path: Path, *, meter: Meter, bpm: float, bars: int) -> Song:
@@ -82,7 +83,7 @@ def check_approved_candidates(
     phase: str,
     approvals: Mapping[str, str],
     *,
-    plan: Mapping[str, Any],
+    form: Mapping[str, Any],
     info: Mapping[str, Any],
     meter: Meter,
     bpm: float,
@@ -94,5 +95,5 @@ def check_approved_candidates(
             run.candidate_midi(phase, cid),
             meter=meter,
             bpm=bpm,
-            bars=candidate_bars(plan, info, cid),
+            bars=candidate_bars(form, info, cid),
         )

@@ -1,41 +1,20 @@
-"""Atomic file writes: a temp file in the same folder, then a rename, so nothing is ever
-half-written and a failed write leaves the previous file intact; refused writes (disk full,
-read-only folder) as one error naming the path; the temp files a killed write left behind."""
+"""The run's files: review.yml and proposal YAML written atomically (``music.files``) with a
+person's comments kept; refused writes of a run (disk full, read-only folder, the checkpoint
+database) as one error naming the path; the temp files a killed write left behind."""
 
 from __future__ import annotations
 
-import errno
 import io
-import os
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from ruamel.yaml import YAML
 
 from music.errors import StorageError
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text_atomic(path: Path, text: str) -> Path:
-    return write_bytes_atomic(path, text.encode("utf-8"))
+from music.files import STORAGE_ERRNOS, TEMP_GLOBS, write_text_atomic
 
 
 def yaml_round_trip() -> YAML:
@@ -57,16 +36,10 @@ def write_yaml_atomic(path: Path, data: Any) -> Path:
     return write_text_atomic(path, dump_yaml(data))
 
 
-#: errno values that mean "the disk or folder will not take this write".
-STORAGE_ERRNOS: Final = frozenset(
-    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM}
-)
-
-
 def leftover_temp_files(folder: Path) -> list[Path]:
-    """Temp files of writes that were killed before their rename (``.<name>.*.tmp``, written by
-    this module and :func:`music.midi_io.write_midi`), anywhere under ``folder``."""
-    return sorted(p for p in folder.rglob(".*.tmp") if p.is_file())
+    """Temp files of writes that were killed before their rename (:data:`music.files.TEMP_GLOBS`),
+    anywhere under ``folder``."""
+    return sorted({p for glob in TEMP_GLOBS for p in folder.rglob(glob) if p.is_file()})
 
 
 @contextmanager

@@ -20,25 +20,26 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
+from agents.builder import render_kit
 from agents.candidate_check import check_approved_candidates
-from agents.fileio import write_text_atomic
+from agents.form import make_form
 from agents.phases.bass import PHASE as BASS
 from agents.phases.bass import run_bass_phase
 from agents.phases.chords import PHASE as CHORDS
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
-from agents.phases.critic import Critic
 from agents.phases.drums import PHASE as DRUMS
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import PHASE as MELODY
 from agents.phases.melody import run_melody_phase
 from agents.phases.render import render_run
-from agents.plan import make_plan
 from agents.proposal import Proposal, load_proposal
 from agents.review import approved_labels, read_decisions, set_decision
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
+from evolution.fitness.chromatic import SongChromaticScorer
+from music.files import write_text_atomic
 from render.pipeline import RenderStep
 from render.settings import RenderSettings
 
@@ -69,8 +70,9 @@ class AgentContext:
     run: RunDir
     auto_approve: bool = False
     executor: Executor | None = None
-    #: The run's critic, built once (agents.builder.build_critic); None: theory-only.
-    critic: Critic | None = None
+    #: The run's ChromaticScorer, built once (agents.builder.build_chromatic_scorer); None:
+    #: theory-only.
+    chromatic_scorer: SongChromaticScorer | None = None
     on_phase_start: Callable[[str, int], None] | None = None
     on_generation: Callable[[GenerationStats], None] | None = None
     on_render_step: Callable[[RenderStep], None] | None = None
@@ -87,14 +89,15 @@ class AgentContext:
 
 def _plan(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     p = runtime.context.proposal
-    plan = make_plan(sections=[(s.name, s.bars) for s in p.sections], meter=p.meter, bpm=p.bpm)
-    data = plan.to_dict()
+    form = make_form(sections=[(s.name, s.bars) for s in p.sections], meter=p.meter, bpm=p.bpm)
+    data = form.to_dict()
     write_text_atomic(runtime.context.run.plan, json.dumps(data, indent=2) + "\n")
     return {"plan": data}
 
 
-def _plan_of(state: SongState, proposal: Proposal) -> Any:
-    return make_plan(
+def _form_of(state: SongState, proposal: Proposal) -> Any:
+    """The song's form from the state (saved under ``plan``)."""
+    return make_form(
         sections=[(s["name"], s["bars"]) for s in state["plan"]["sections"]],
         meter=proposal.meter,
         bpm=proposal.bpm,
@@ -105,18 +108,18 @@ PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
 
 
 def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
-    """A graph phase runner around ``run_<part>_phase(*, proposal, plan, run, executor,
-    on_generation, critic)``. The drums, bass and melody phases read what earlier gates approved
-    from the run directory (``<phase>/approved/``), which promotion wrote."""
+    """A graph phase runner around ``run_<part>_phase(*, proposal, form, run, executor,
+    on_generation, chromatic_scorer)``. The drums, bass and melody phases read what earlier
+    gates approved from the run directory (``<phase>/approved/``), which promotion wrote."""
 
     def run(ctx: AgentContext, state: SongState) -> dict[str, Any]:
         return run_phase(
             proposal=ctx.proposal,
-            plan=_plan_of(state, ctx.proposal),
+            form=_form_of(state, ctx.proposal),
             run=ctx.run,
             executor=ctx.executor,
             on_generation=ctx.on_generation,
-            critic=ctx.critic,
+            chromatic_scorer=ctx.chromatic_scorer,
         )
 
     return run
@@ -191,7 +194,7 @@ def _promote(phase: str) -> Any:
             ctx.run,
             phase,
             approvals,
-            plan=state["plan"],
+            form=state["plan"],
             info=info,
             meter=ctx.proposal.meter,
             bpm=ctx.proposal.bpm,
@@ -215,10 +218,11 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     manifest = render_run(
         run=ctx.run,
         proposal=ctx.proposal,
-        plan=state["plan"],
+        form=state["plan"],
         approved=approved,
         settings=settings,
         on_step=ctx.on_render_step,
+        kit=render_kit(ctx.proposal, settings, proposal_file=ctx.run.proposal),
     )
     return {"render": manifest}
 

@@ -54,6 +54,8 @@ from agents.proposal_fields import (
     ColorName,
     Concept,
     KeyField,
+    KitChoice,
+    KitField,
     Lyrics,
     MeterField,
     Name,
@@ -73,7 +75,7 @@ from agents.proposal_fields import (
     to_proposal_error,
 )
 from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
-from evolution.executors import PROPOSAL_FIELDS, ExecutorSettings, SettingError
+from evolution.executor_settings import PROPOSAL_FIELDS, ExecutorSettings, SettingError
 from music.meter import Meter
 
 PROPOSAL_MAX_BYTES: Final = 2**20  # 1 MiB: real proposals are a few KiB
@@ -108,8 +110,8 @@ class EvolutionSettings(BaseModel):
     elite: Annotated[int, count(0)] = ENGINE.elite
     mutation_rate: UnitFloat = ENGINE.mutation_rate
     crossover_rate: UnitFloat = ENGINE.crossover_rate
-    # How candidates are scored (evolution.executors.PROPOSAL_FIELDS); None = not set here, so
-    # the CLI's option or the default (in-process) applies.
+    # How candidates are scored (evolution.executor_settings.PROPOSAL_FIELDS); None = not set
+    # here, so the CLI's option or the default (in-process) applies.
     executor: Literal["local", "ray"] | None = None
     actors: int | None = None
     cpus_per_actor: float | None = None
@@ -212,6 +214,7 @@ class Proposal(BaseModel):
     seed: Annotated[int, count(0, SEED_MAX)] = 0
     singer: Name = None
     iteration_id: Name = None
+    kit: KitField = None
 
     @model_validator(mode="before")
     @classmethod
@@ -301,6 +304,8 @@ def proposal_to_dict(proposal: Proposal) -> dict[str, Any]:
     (``key: 'F# minor'``, ``time_signature: '7/8'``, canonical color name)."""
     data: dict[str, Any] = proposal.model_dump(mode="json", by_alias=True)
     data["evolution"] = {k: v for k, v in data["evolution"].items() if v is not None}
+    if data.get("kit") is None:
+        data.pop("kit", None)
     if float(proposal.bpm).is_integer():
         data["bpm"] = int(proposal.bpm)
     return data
@@ -394,7 +399,13 @@ class ProposalFile:
     def proposal(self, index: int) -> Proposal:
         """Iteration ``index`` validated. Raises ProposalError naming the file and field."""
         where: tuple[str | int, ...] = ("iterations", index) if self.nested else ()
-        return proposal_from_dict(self.iterations[index], file=self.path, where=where)
+        proposal = proposal_from_dict(self.iterations[index], file=self.path, where=where)
+        kit = proposal.kit
+        if kit is not None and not Path(kit.path).is_absolute():
+            # A kit folder is named relative to the proposal file; the run keeps it absolute.
+            full = str((self.path.parent / kit.path).resolve())
+            proposal = proposal.model_copy(update={"kit": KitChoice(full, kit.pick)})
+        return proposal
 
     def run_name(self, index: int, proposal: Proposal) -> str:
         """The run folder's name: the title's slug, or for an iteration of a file with several,

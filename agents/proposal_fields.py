@@ -8,6 +8,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -20,6 +21,7 @@ from evolution.engine import EvolutionConfig
 from music.errors import InputError
 from music.keys import Key, parse_key
 from music.meter import ALLOWED_DENOMINATORS, Meter
+from render.kit.play import PICKS
 from scoring.colors import COLOR_NAMES, parse_color
 from scoring.composite import Weights
 from scoring.text_encoder import MIN_CONCEPT_WORDS, validate_concept
@@ -63,6 +65,10 @@ TEMPO_HELP: Final = (
 )
 LIST_HELP: Final = "a list of words or phrases, or one comma-separated string"
 UNIT_HELP: Final = "a number in [0, 1]"
+KIT_HELP: Final = (
+    f"a kit folder made by `chromatic kit build` (relative to the proposal file), or "
+    f"{{path: KIT_DIR, pick: {' | '.join(PICKS)}}}"
+)
 
 FIELD_HELP: Final[Mapping[str, str]] = {
     "title": "a non-empty string",
@@ -103,6 +109,7 @@ FIELD_HELP: Final[Mapping[str, str]] = {
     "weights.theory": UNIT_HELP,
     "weights.chromatic": UNIT_HELP,
     "seed": f"an integer 0..{SEED_MAX}",
+    "kit": KIT_HELP,
 }
 
 _TEMPO_RE: Final = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(?:bpm)?\s*$", re.IGNORECASE)
@@ -280,6 +287,36 @@ def _to_str_list(value: object) -> list[str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class KitChoice:
+    """The proposal's ``kit``: the kit folder and how its hits are picked (render.kit.play)."""
+
+    path: str
+    pick: str = PICKS[0]
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "pick": self.pick}
+
+
+def _to_kit(value: object) -> KitChoice | None:
+    """A kit folder as text, or ``{path, pick}``; the folder itself is checked when the run
+    starts (agents.builder.render_kit), so a proposal can be read where the kit is not."""
+    if value is None or isinstance(value, KitChoice):
+        return value
+    raw: Mapping[Any, Any] = (
+        {"path": value} if isinstance(value, str) else (value if isinstance(value, Mapping) else {})
+    )
+    if not raw or set(raw) - {"path", "pick"}:
+        raise invalid(value, KIT_HELP)
+    path = raw.get("path")
+    if not isinstance(path, str) or not path.strip():
+        raise invalid(path, "a kit folder (text)", "path" if isinstance(value, Mapping) else "")
+    pick = raw.get("pick", PICKS[0])
+    if pick not in PICKS:
+        raise invalid(pick, f"one of {', '.join(PICKS)}", "pick")
+    return KitChoice(path=str(Path(path.strip()).expanduser()), pick=str(pick))
+
+
 def validated(func: Callable[[object], Any], schema_input: object) -> PlainValidator:
     return PlainValidator(func, json_schema_input_type=schema_input)
 
@@ -297,6 +334,11 @@ Words = Annotated[list[str], validated(_to_str_list, list[str])]
 Lyrics = Annotated[str | None, validated(_to_lyrics, str | None)]
 Name = Annotated[str | None, validated(to_name, str | None)]
 UnitFloat = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+KitField = Annotated[
+    KitChoice | None,
+    validated(_to_kit, str | None),
+    PlainSerializer(lambda k: k.to_dict() if k is not None else None),
+]
 
 
 def count(lo: int, hi: int | None = None) -> Any:

@@ -286,10 +286,12 @@ def set_decision(
     label: str | None,
     notes: str | None,
     known_ids: Sequence[str],
+    doc: Any = None,
 ) -> Decision:
     """Change one candidate's human fields, validate the whole file as it would then be, and
-    write it atomically (the person's comments and other edits are kept)."""
-    doc = load_review_document(path)
+    write it atomically (the person's comments and other edits are kept). ``doc``: the file
+    as :func:`load_review_document` just read it (read here when not given)."""
+    doc = load_review_document(path) if doc is None else doc
     # The file must be valid before the edit, so an earlier typo is reported, not buried.
     validate_decisions(path, doc, known_ids=known_ids)
     target = next((e for e in doc["candidates"] if e.get("id") == candidate_id), None)

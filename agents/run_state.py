@@ -7,7 +7,7 @@ a msgpack decoder that takes plain values only (nothing in the file can name a t
 
 The agent's state holds only small JSON-like values (agents/graph.py), so a run's checkpoint
 decodes here. Anything else -- a value of another type, a gate already answered, several
-nodes due at once -- is left to the graph (:func:`agents.runner.run_status`), which reads
+nodes due at once -- is left to the graph (:func:`agents.run_graph.run_status`), which reads
 every case: :func:`read_status` falls back to it, so the answer is always the graph's.
 tests/agents/test_run_state.py checks that both agree on real runs.
 """
@@ -22,24 +22,12 @@ from typing import Any, Final
 import ormsgpack
 
 from agents.errors import RunStateError
+from agents.run_outcome import THREAD_ID, RunOutcome
 from agents.rundir import RunDir
-
-#: The thread every run uses (agents.runner.THREAD).
-THREAD_ID: Final = "song"
 
 _BRANCH: Final = "branch:to:"  # LangGraph's trigger channel of each node due next
 _INTERRUPT: Final = "__interrupt__"  # the pending write of a gate that stopped
 _GATE: Final = "gate_"
-
-
-@dataclass(frozen=True, slots=True)
-class RunOutcome:
-    """Where a run stands: ``awaiting_review`` at ``phase`` (with its review.yml) or ``done``."""
-
-    run_dir: Path
-    status: str
-    phase: str | None = None
-    review: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +121,7 @@ def outcome_of(run: RunDir, snapshot: Snapshot | None) -> RunOutcome | None:
 
 def read_status(run_dir: Path) -> tuple[RunOutcome, dict[str, Any]]:
     """Where the run stands and its state values (phases, plan), as
-    :func:`agents.runner.run_status` gives them, read without the graph where it can be."""
+    :func:`agents.run_graph.run_status` gives them, read without the graph where it can be."""
     run = RunDir(run_dir).require_existing()
     try:
         snapshot = read_snapshot(run)
@@ -142,6 +130,6 @@ def read_status(run_dir: Path) -> tuple[RunOutcome, dict[str, Any]]:
         outcome = None
     if outcome is not None:
         return outcome, dict(snapshot.values) if snapshot is not None else {}
-    from agents.runner import run_status
+    from agents.run_graph import run_status
 
     return run_status(run_dir)

@@ -89,6 +89,11 @@ class RunDir:
     def approved_midi(self, phase: str, label: str) -> Path:
         return self.approved(phase) / f"{check_safe_name(label, what='label')}.mid"
 
+    @property
+    def decision_log(self) -> Path:
+        """``decisions.jsonl``: every verdict a person gave at a gate (agents/decision_log.py)."""
+        return self.root / "decisions.jsonl"
+
     def evolution_log(self, phase: str) -> Path:
         return self.phase(phase) / "evolution.json"
 

@@ -5,7 +5,7 @@ done).
 The executor comes from the caller's :class:`Hooks` when it has one; otherwise it is opened
 here around the whole run from the scoring settings: the command's options over the proposal's
 ``evolution`` block over the defaults (in-process), see :mod:`agents.builder`, which also
-builds the run's critic once for the agent's context.
+builds the run's ChromaticScorer once for the agent's context.
 """
 
 from __future__ import annotations
@@ -14,37 +14,36 @@ import contextlib
 import dataclasses
 import logging
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from langgraph.checkpoint.sqlite import SqliteSaver
 from langgraph.types import Command
 
 from agents.builder import (
     RenderOptions,
     ScoringOptions,
-    build_critic,
+    build_chromatic_scorer,
     executor_settings,
     local_executor,
+    render_kit,
 )
 from agents.candidate_check import check_approved_candidates
-from agents.checkpoints import StrictSerializer
-from agents.errors import ReviewError, RunStateError
+from agents.decisions import check_review_ready
+from agents.errors import RunStateError
 from agents.fileio import leftover_temp_files, storage_errors
-from agents.graph import AgentContext, build_graph
-from agents.phases.critic import Critic
+from agents.graph import AgentContext
 from agents.proposal import Proposal, dump_proposal, load_proposal, read_proposal_file
-from agents.review import approved_labels, read_decisions
-from agents.run_state import THREAD_ID, RunOutcome
+from agents.run_graph import THREAD, graph_outcome, open_graph
+from agents.run_outcome import RunOutcome
 from agents.rundir import PHASES, RunDir
 from agents.runlock import LOCK_NAME, run_lock
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.executors import ExecutorSettings, open_executor
+from evolution.executor_settings import ExecutorSettings, open_executor
+from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.ray_executor import PoolStartError
 from music.errors import ChromaticError
 from render.pipeline import RenderStep
@@ -56,9 +55,6 @@ logger = logging.getLogger(__name__)
 class ScoringSetupError(ChromaticError):
     """The scoring executor could not be started (Ray unreachable, a pool the cluster cannot
     hold, actors that never came up)."""
-
-
-THREAD = {"configurable": {"thread_id": THREAD_ID}}
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,52 +91,23 @@ def scoring_hooks(
         yield dataclasses.replace(hooks, executor=executor)
 
 
-@contextmanager
-def open_graph(run: RunDir) -> Iterator[Any]:
-    """The agent graph on the run's checkpoint database, read with the strict serializer
-    (a stored object of a type this program never writes is refused, never rebuilt)."""
-    conn = sqlite3.connect(str(run.checkpoints), check_same_thread=False)
-    try:
-        yield build_graph(SqliteSaver(conn, serde=StrictSerializer(run.checkpoints)))
-    finally:
-        conn.close()
-
-
 def _context(
     run: RunDir,
     auto_approve: bool,
     hooks: Hooks,
-    critic: Critic | None,
+    chromatic_scorer: SongChromaticScorer | None,
     render: RenderSettings | None = None,
 ) -> AgentContext:
     return AgentContext(
         run=run,
         auto_approve=auto_approve,
         executor=hooks.executor,
-        critic=critic,
+        chromatic_scorer=chromatic_scorer,
         on_phase_start=hooks.on_phase_start,
         on_generation=hooks.on_generation,
         on_render_step=hooks.on_render_step,
         render_settings=render,
     )
-
-
-def _outcome(graph: Any, run: RunDir) -> RunOutcome:
-    snap = graph.get_state(THREAD)
-    for task in snap.tasks:
-        for intr in task.interrupts:
-            value = intr.value
-            return RunOutcome(
-                run_dir=run.root,
-                status="awaiting_review",
-                phase=value["phase"],
-                review=run.root / value["review"],
-            )
-    if snap.values.get("done"):
-        return RunOutcome(run_dir=run.root, status="done")
-    if snap.next:
-        return RunOutcome(run_dir=run.root, status="interrupted", phase=str(snap.next[0]))
-    return RunOutcome(run_dir=run.root, status="not started")
 
 
 def start_run(
@@ -171,6 +138,7 @@ def start_run(
     options = scoring or ScoringOptions()
     settings = executor_settings(proposal, options)
     rendering = (render or RenderOptions()).settings()
+    render_kit(proposal, rendering, proposal_file=proposal_path)  # a bad kit stops it here
     run = RunDir(out_dir / source.run_name(index, proposal))
     with storage_errors(run.root):
         made = [p for p in (run.root, *run.root.parents) if not p.exists()]
@@ -210,15 +178,15 @@ def _first_invoke(
 ) -> RunOutcome:
     settings, options = scoring
     with scoring_hooks(hooks or Hooks(), settings, options) as scored:
-        critic = build_critic(proposal, options)
+        chromatic_scorer = build_chromatic_scorer(proposal, options)
         dump_proposal(proposal, run.proposal)
         with open_graph(run) as graph:
             start: dict[str, Any] = {"run_dir": str(run.root), "phases": {}}
             if rendering is not None:
                 start["render_settings"] = rendering.to_dict()
-            context = _context(run, auto_approve, scored, critic, rendering)
+            context = _context(run, auto_approve, scored, chromatic_scorer, rendering)
             graph.invoke(start, THREAD, context=context)
-            return _outcome(graph, run)
+            return graph_outcome(graph, run)
 
 
 def _clear_run(run: RunDir) -> None:
@@ -230,31 +198,6 @@ def _clear_run(run: RunDir) -> None:
             shutil.rmtree(child)
         else:
             child.unlink()
-
-
-def check_review_ready(run: RunDir, phase: str, candidate_ids: list[str]) -> dict[str, str]:
-    """Validate the phase's review.yml before resuming: every edit must be valid and at least
-    one candidate approved. Raises ReviewError; nothing is written."""
-    path = run.review(phase)
-    approvals = approved_labels(read_decisions(path, known_ids=candidate_ids))
-    if not approvals:
-        raise ReviewError(
-            file=path,
-            field="candidates[*].status",
-            value="no candidate approved",
-            allowed=(
-                "approve at least one candidate with a label, e.g. `chromatic approve "
-                f"{run.root} {phase} {candidate_ids[0] if candidate_ids else 'ID'} --label verse`"
-            ),
-        )
-    return approvals
-
-
-def run_status(run_dir: Path) -> tuple[RunOutcome, dict[str, Any]]:
-    """Where the run stands and its state values (phases, plan)."""
-    run = RunDir(run_dir).require_existing()
-    with open_graph(run) as graph:
-        return _outcome(graph, run), dict(graph.get_state(THREAD).values)
 
 
 def resume_run(
@@ -286,12 +229,16 @@ def _resume(
 ) -> RunOutcome:
     # A hand-edited proposal.yml (and the scoring options) are checked before anything runs.
     options = scoring or ScoringOptions()
-    settings = executor_settings(load_proposal(run.proposal), options)
-    rendering = (render or RenderOptions()).settings()
+    proposal = load_proposal(run.proposal)
+    settings = executor_settings(proposal, options)
     with open_graph(run) as graph:
-        outcome = _outcome(graph, run)
+        stored = graph.get_state(THREAD).values.get("render_settings") or {}
+        base = RenderSettings().with_values(stored)
+        rendering = (render or RenderOptions()).settings(base)
+        outcome = graph_outcome(graph, run)
         if outcome.status == "done":
             return outcome
+        render_kit(proposal, rendering or base, proposal_file=run.proposal)
         if outcome.status == "not started":
             raise RunStateError(
                 f"{run.root}: the run has no checkpoint to resume -- start it again"
@@ -302,21 +249,20 @@ def _resume(
             ids = list(values["phases"][outcome.phase]["candidates"])
             if not auto_approve:
                 approvals = check_review_ready(run, outcome.phase, ids)
-                proposal = load_proposal(run.proposal)
                 check_approved_candidates(
                     run,
                     outcome.phase,
                     approvals,
-                    plan=values["plan"],
+                    form=values["plan"],
                     info=values["phases"][outcome.phase],
                     meter=proposal.meter,
                     bpm=proposal.bpm,
                 )
         with scoring_hooks(hooks or Hooks(), settings, options) as scored:
-            critic = build_critic(load_proposal(run.proposal), options)
-            ctx = _context(run, auto_approve, scored, critic, rendering)
+            chromatic_scorer = build_chromatic_scorer(load_proposal(run.proposal), options)
+            ctx = _context(run, auto_approve, scored, chromatic_scorer, rendering)
             command: Command[Any] | None = (
                 Command(resume=True) if outcome.status == "awaiting_review" else None
             )
             graph.invoke(command, THREAD, context=ctx)
-        return _outcome(graph, run)
+        return graph_outcome(graph, run)

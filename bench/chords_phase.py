@@ -1,6 +1,7 @@
 """Time one chords phase (population 64 x 30 generations) and candidates scored per second,
-with the evaluator the agent uses (theory scores + the ChromaticScorer's match) and, for
-comparison, theory scores alone. Goal (DESIGN §8): one phase in under 15 s."""
+with the evaluator the agent uses (theory scores + the ChromaticScorer's match + the key
+verdict, ranked feasibility first) and, for comparison, theory scores alone. Goal (DESIGN §8):
+one phase in under 15 s."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from agents.phases.chords import ChordEvaluator
-from agents.phases.critic import Critic
 from bench.common import write_result
 from evolution.engine import EvolutionConfig, evolve
+from evolution.fitness.chords import ChordEvaluator
+from evolution.fitness.chromatic import SongChromaticScorer
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import workhorse_genomes
 from generators.chords.operators import ChordOps
@@ -32,7 +33,7 @@ def _phase(evaluator: ChordEvaluator, ops: ChordOps, key: Key, meter: Meter) -> 
         result = evolve(
             ops=ops,
             evaluate=evaluator,
-            fitness=lambda c: c.composite,
+            fitness=lambda c: c.fitness,
             config=config,
             rng=np.random.default_rng(seed),
             seeds=workhorse_genomes(key, meter, 4),
@@ -65,17 +66,17 @@ def _phase(evaluator: ChordEvaluator, ops: ChordOps, key: Key, meter: Meter) -> 
 def main() -> Path:
     key, meter = Key(9, "minor"), Meter(4, 4)
     ops = ChordOps(key=key, meter=meter, bars=4, model=ChordTransitionModel.load())
-    critic = Critic(
+    scorer = SongChromaticScorer(
         model=None,
         concept=CONCEPT,
         color="Indigo",
         bpm=84.0,
         meter=meter,
     )
-    critic.scorer.get().prepare_concept(CONCEPT)  # load the model and MiniLM before timing
+    scorer.scorer.get().prepare_concept(CONCEPT)  # load the model and MiniLM before timing
     results = {
         "theory_and_chromatic": _phase(
-            ChordEvaluator(ops=ops, weights=Weights(), critic=critic), ops, key, meter
+            ChordEvaluator(ops=ops, weights=Weights(), chromatic_scorer=scorer), ops, key, meter
         ),
         "theory_only": _phase(ChordEvaluator(ops=ops, weights=Weights()), ops, key, meter),
     }

@@ -15,13 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from agents.form import make_form
 from agents.phases.bass import run_bass_phase
 from agents.phases.chords import run_chords_phase
-from agents.phases.common import promote
-from agents.phases.critic import song_critic
+from agents.phases.common import promote, song_chromatic_scorer
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import run_melody_phase
-from agents.plan import make_plan
 from agents.proposal import proposal_from_dict
 from agents.rundir import RunDir
 from bench.common import write_result
@@ -46,14 +45,14 @@ PROPOSAL: dict[str, Any] = {
 
 def main() -> Path:
     proposal = proposal_from_dict(PROPOSAL)
-    plan = make_plan(sections=[("verse", 8)], meter=proposal.meter, bpm=proposal.bpm)
+    form = make_form(sections=[("verse", 8)], meter=proposal.meter, bpm=proposal.bpm)
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp))
-        song_critic(proposal)  # load the scorer and MiniLM before timing
+        song_chromatic_scorer(proposal)  # load the scorer and MiniLM before timing
         c0 = time.process_time()
         t0 = time.perf_counter()
-        state = run_chords_phase(proposal=proposal, plan=plan, run=run)
+        state = run_chords_phase(proposal=proposal, form=form, run=run)
         figures["chords"] = {
             "seconds": round(time.perf_counter() - t0, 3),
             "cpu_seconds": round(time.process_time() - c0, 3),
@@ -71,7 +70,7 @@ def main() -> Path:
         for phase, run_phase in phases:
             stats: list[GenerationStats] = []
             t0, c0 = time.perf_counter(), time.process_time()
-            state = run_phase(proposal=proposal, plan=plan, run=run, on_generation=stats.append)
+            state = run_phase(proposal=proposal, form=form, run=run, on_generation=stats.append)
             seconds = time.perf_counter() - t0
             cpu = time.process_time() - c0
             promote(run=run, phase=phase, approvals={"verse": state["sections"]["verse"][0]})

@@ -10,10 +10,10 @@ from typing import Any
 
 import numpy as np
 
-from agents.phases.chords import ChordEvaluator
-from agents.phases.critic import Critic
 from bench.common import write_result
 from evolution.engine import EvolutionConfig, evolve
+from evolution.fitness.chords import ChordEvaluator
+from evolution.fitness.chromatic import SongChromaticScorer
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import workhorse_genomes
 from generators.chords.operators import ChordOps
@@ -32,7 +32,7 @@ def _cost(population: int, evaluator: ChordEvaluator, ops: ChordOps, key: Key) -
     result = evolve(
         ops=ops,
         evaluate=evaluator,
-        fitness=lambda c: c.composite,
+        fitness=lambda c: c.fitness,
         config=config,
         rng=np.random.default_rng(0),
         seeds=workhorse_genomes(key, ops.meter, 4),
@@ -47,15 +47,15 @@ def _cost(population: int, evaluator: ChordEvaluator, ops: ChordOps, key: Key) -
 def main() -> Path:
     key, meter = Key(9, "minor"), Meter(4, 4)
     ops = ChordOps(key=key, meter=meter, bars=4, model=ChordTransitionModel.load())
-    critic = Critic(
+    scorer = SongChromaticScorer(
         model=None,
         concept=CONCEPT,
         color="Indigo",
         bpm=84.0,
         meter=meter,
     )
-    critic.scorer.get().prepare_concept(CONCEPT)  # load the model and MiniLM before timing
-    evaluator = ChordEvaluator(ops=ops, weights=Weights(), critic=critic)
+    scorer.scorer.get().prepare_concept(CONCEPT)  # load the model and MiniLM before timing
+    evaluator = ChordEvaluator(ops=ops, weights=Weights(), chromatic_scorer=scorer)
     figures = {str(n): _cost(n, evaluator, ops, key) for n in (64, 256)}
     ratio = figures["256"]["cpu_seconds"] / figures["64"]["cpu_seconds"]
     data = {

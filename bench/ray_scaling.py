@@ -5,8 +5,8 @@ batch against in-process calls, and a batch of 8 auto-approved proposals with 1 
 
 Evaluators: the chord phase's ChordEvaluator with theory only (voicing, theory components,
 transition-model likelihood), and, when a ChromaticScorer model is found (``--scorer``, else the
-shipped artifact), the same evaluator with the agent's Critic, as ``chromatic run`` scores
-(one onnxruntime call per batch, the session built once per actor through
+shipped artifact), the same evaluator with the agent's SongChromaticScorer, as ``chromatic run``
+scores (one onnxruntime call per batch, the session built once per actor through
 :class:`~evolution.lazy.Lazy`). Goal (DESIGN §8): 2 actors >= 1.6x one actor.
 
 Times are the best and the median of interleaved repeats; the machine's load average is
@@ -128,8 +128,8 @@ def _time(fn: Callable[[], object], repeats: int) -> dict[str, float]:
 
 def _evaluators(scorer_path: Path | None) -> tuple[Any, dict[str, Callable[[Sequence[Any]], Any]]]:
     """The chord operators (to draw genomes) and the evaluators to time, by name."""
-    from agents.phases.chords import ChordEvaluator
-    from agents.phases.critic import Critic
+    from evolution.fitness.chords import ChordEvaluator
+    from evolution.fitness.chromatic import SongChromaticScorer
     from generators.chord_model import ChordTransitionModel
     from generators.chords.operators import ChordOps
     from music.keys import Key
@@ -141,8 +141,8 @@ def _evaluators(scorer_path: Path | None) -> tuple[Any, dict[str, Callable[[Sequ
     chords = ChordEvaluator(ops=ops, weights=Weights())
     out: dict[str, Callable[[Sequence[Any]], Any]] = {"chord_theory": chords}
     if scorer_path is not None and scorer_path.is_file():
-        # The agent's own evaluator: theory plus the Critic (a Lazy ChromaticScorer per actor).
-        critic = Critic(
+        # The agent's own evaluator: theory plus the song's ChromaticScorer (Lazy: one per actor).
+        scorer = SongChromaticScorer(
             model=str(scorer_path),
             concept=CONCEPT,
             color="Blue",
@@ -150,7 +150,7 @@ def _evaluators(scorer_path: Path | None) -> tuple[Any, dict[str, Callable[[Sequ
             meter=meter,
         )
         out["chord_theory+chromatic_scorer"] = ChordEvaluator(
-            ops=ops, weights=Weights(), critic=critic
+            ops=ops, weights=Weights(), chromatic_scorer=scorer
         )
     return ops, out
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from agents.proposal import load_proposal
 from agents.rundir import RunDir
-from generators.chords.genome import genome_from_data
+from generators.chords.genome import from_data
 from generators.harmony import Harmony, chord_timeline
 from music.chords import TRIAD_OF
 from music.keys import parse_key
@@ -61,7 +61,7 @@ def _notes(path: Path) -> tuple[Note, ...]:
 def _harmony(run: RunDir, label: str, meter: Meter, bars: int) -> tuple[Harmony, Any]:
     data = json.loads(run.approved_data("chords", label).read_text(encoding="utf-8"))
     key = parse_key(data["key"])
-    return chord_timeline(genome_from_data(data["genome"]), key, meter, bars=bars), key
+    return chord_timeline(from_data(data["genome"]), key, meter, bars=bars), key
 
 
 def song_parts(folder: Path) -> SongParts:

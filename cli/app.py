@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from cli.common import RunDirArg, ScorerOpt, fail, report, setup
-from cli.render import SampleRateOpt, StemFormatOpt
+from cli.render import KitOpt, KitPickOpt, SampleRateOpt, StemFormatOpt
 
 if TYPE_CHECKING:
     from agents.builder import RenderOptions, ScoringOptions
@@ -100,10 +100,14 @@ def _scoring(
     )
 
 
-def _rendering(sample_rate: int | None, stem_format: str | None) -> RenderOptions:
+def _rendering(
+    sample_rate: int | None, stem_format: str | None, kit: str | None, kit_pick: str | None
+) -> RenderOptions:
     from agents.builder import RenderOptions
 
-    return RenderOptions(sample_rate=sample_rate, stem_format=stem_format)
+    return RenderOptions(
+        sample_rate=sample_rate, stem_format=stem_format, kit=kit, kit_pick=kit_pick
+    )
 
 
 @app.command()
@@ -136,6 +140,8 @@ def run(
     scorer: ScorerOpt = None,
     sample_rate: SampleRateOpt = None,
     stem_format: StemFormatOpt = None,
+    kit: KitOpt = None,
+    kit_pick: KitPickOpt = None,
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
     setup()
@@ -161,7 +167,7 @@ def run(
                     ray_address,
                     scorer,
                 ),
-                render=_rendering(sample_rate, stem_format),
+                render=_rendering(sample_rate, stem_format, kit, kit_pick),
             )
     except ChromaticError as exc:
         raise fail(exc) from None
@@ -183,6 +189,8 @@ def resume(
     scorer: ScorerOpt = None,
     sample_rate: SampleRateOpt = None,
     stem_format: StemFormatOpt = None,
+    kit: KitOpt = None,
+    kit_pick: KitPickOpt = None,
 ) -> None:
     """Continue a run from its checkpoint (after approving candidates in review.yml)."""
     setup()
@@ -205,7 +213,7 @@ def resume(
                     ray_address,
                     scorer,
                 ),
-                render=_rendering(sample_rate, stem_format),
+                render=_rendering(sample_rate, stem_format, kit, kit_pick),
             )
     except ChromaticError as exc:
         raise fail(exc) from None
@@ -214,10 +222,10 @@ def resume(
 
 def _register_commands() -> None:
     """Add the command groups and the commands that live in their own modules."""
-    from cli import batch, gate, parts, render, scorer, style
+    from cli import batch, edit, gate, kit, parts, render, scorer, style, web
     from cli.groups import eval_app, train_app
 
-    for module in (gate, scorer, parts, render, style):
+    for module in (gate, web, scorer, parts, render, kit, edit, style):
         module.register(app)
     batch.register(app)
     app.add_typer(eval_app)

@@ -21,7 +21,7 @@ from rich.table import Table
 from cli.common import ScorerOpt, err, fail, out, plain, setup
 
 if TYPE_CHECKING:
-    from agents.batch import BatchResult
+    from agents.batch_result import BatchResult
 
 
 def summary_table(results: Sequence[BatchResult]) -> Table:

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.markup import escape
 
 if TYPE_CHECKING:
-    from agents.run_state import RunOutcome
+    from agents.run_outcome import RunOutcome
 
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -47,6 +47,8 @@ def setup() -> None:
 
 
 RunDirArg = Annotated[Path, typer.Argument(help="The run directory, e.g. runs/night-watch.")]
+PhaseArg = Annotated[str, typer.Argument(help="Phase: chords, drums, bass or melody.")]
+CandidateArg = Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")]
 ScorerOpt = Annotated[
     str | None,
     typer.Option(

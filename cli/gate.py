@@ -12,10 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cli.common import RunDirArg, fail, out, plain, report, setup
-
-PhaseArg = Annotated[str, typer.Argument(help="Phase: chords, drums, bass or melody.")]
-CandidateArg = Annotated[str, typer.Argument(help="Candidate id, e.g. chord_003.")]
+from cli.common import CandidateArg, PhaseArg, RunDirArg, fail, out, plain, report, setup
 
 
 def status(run_dir: RunDirArg) -> None:
@@ -84,9 +81,52 @@ def _score(value: object) -> str:
     return plain(value)
 
 
-def review(run_dir: RunDirArg, phase: PhaseArg = "chords") -> None:
-    """Show a phase's candidates: rank, progression, composite, theory, chromatic match."""
+_WEB = "Review page (--web)"
+
+
+def review(
+    run_dir: RunDirArg,
+    phase: PhaseArg = "chords",
+    web: Annotated[
+        bool,
+        typer.Option(
+            "--web",
+            help="Serve a page to listen, compare and approve in a browser (the run's current "
+            "gate; PHASE is not used) and print its URL with a session token.",
+            rich_help_panel=_WEB,
+        ),
+    ] = False,
+    port: Annotated[
+        int,
+        typer.Option("--port", help="Port of the page (0: any free one).", rich_help_panel=_WEB),
+    ] = 8765,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to serve on; the default serves this machine only.",
+            rich_help_panel=_WEB,
+        ),
+    ] = "127.0.0.1",
+    scorer: Annotated[
+        str | None,
+        typer.Option(
+            "--scorer",
+            envvar="CHROMATIC_SCORER",
+            help="The scorer model the page's continue resumes with, as `chromatic resume "
+            "--scorer` (default: $CHROMATIC_SCORER, else the shipped model).",
+            rich_help_panel=_WEB,
+        ),
+    ] = None,
+) -> None:
+    """Show a phase's candidates: rank, progression, composite, theory, chromatic match; with
+    --web, serve a page to hear, see and approve them (its continue button resumes the run)."""
     setup()
+    if web:
+        from cli.web import serve_review
+
+        serve_review(run_dir, host=host, port=port, scorer=scorer)
+        return
     from rich.table import Table
 
     from agents.review import load_review_document, validate_decisions

@@ -45,8 +45,9 @@ def phase_drums(
     skeleton and transformer seeds) in a style matched to the real windows' styles."""
     import numpy as np
 
-    from agents.phases.drums import DrumEvaluator, section_seeds, transformer_bank
+    from agents.phases.drums import section_seeds, transformer_bank
     from evolution.engine import EvolutionConfig, evolve
+    from evolution.fitness.drums import DrumEvaluator
     from generators.drums.operators import DrumOps
     from generators.drums.transformer import DrumTransformer
     from music.meter import Meter
@@ -75,7 +76,7 @@ def phase_drums(
                 bpm=100.0,
                 style=song_profile("drums", genres=(style,), mood=(), bpm=100.0, meter="4/4"),
             ),
-            fitness=lambda card: card.composite,
+            fitness=lambda card: card.fitness,
             config=EvolutionConfig(population_size=population, generations=generations, top_n=1),
             rng=rng,
             seeds=section_seeds(
@@ -212,6 +213,8 @@ def parts(
 ) -> None:
     """Compare generated drums with Groove MIDI and melodies with OpenEWLD/Nottingham."""
     logging.basicConfig(level=logging.WARNING)
+    from music.files import write_text_atomic
+
     for name, path in (
         ("--groove", groove),
         ("--openewld", openewld),
@@ -226,10 +229,9 @@ def parts(
         ),
         "melody": melody_report(openewld, nottingham, limit=limit, samples=melodies, seed=seed),
     }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(out, json.dumps(report, indent=2) + "\n")
     text = summary(report)
-    out.with_suffix(".md").write_text(text + "\n", encoding="utf-8")
+    write_text_atomic(out.with_suffix(".md"), text + "\n")
     typer.echo(text)
     typer.echo(f"\nwrote {out} and {out.with_suffix('.md')}")
 

@@ -43,6 +43,24 @@ StemFormatOpt = Annotated[
         rich_help_panel=_RENDER,
     ),
 ]
+KitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kit",
+        help="Also play the drums on this sample kit (a folder made by `chromatic kit build`), "
+        "blended with the General MIDI drums; overrides the proposal's kit.",
+        rich_help_panel=_RENDER,
+    ),
+]
+KitPickOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--kit-pick",
+        help="How the kit's hits are picked per note: round_robin (default), random (seeded) "
+        "or fixed.",
+        rich_help_panel=_RENDER,
+    ),
+]
 
 
 BackendOption = Annotated[
@@ -64,18 +82,20 @@ def render(
     backend: BackendOption = None,
     sample_rate: SampleRateOpt = None,
     stem_format: StemFormatOpt = None,
+    kit: KitOpt = None,
+    kit_pick: KitPickOpt = None,
 ) -> None:
     """Assemble and render a run again (at least its chords approved): song.mid,
-    arrangement.json, stems/<part>.wav, analysis.json, render_plan.json, mix.wav, mix.mp3.
-    Shows progress on a terminal."""
+    arrangement.json, stems/<part>.wav (and stems/drums_kit.wav with a kit), analysis.json,
+    render_plan.json, mix.wav, mix.mp3. Shows progress on a terminal."""
     setup()
-    from agents.builder import RenderOptions
+    from agents.builder import RenderOptions, render_kit
     from agents.errors import RunStateError
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
     from agents.proposal import load_proposal
+    from agents.run_graph import run_status
     from agents.rundir import RunDir
-    from agents.runner import run_status
     from cli.progress import progress_hooks
     from music.errors import ChromaticError
     from render.settings import RenderSettings
@@ -84,22 +104,28 @@ def render(
         run = RunDir(run_dir).require_existing()
         proposal = load_proposal(run.proposal)
         _, values = run_status(run_dir)
-        plan = values.get("plan")
-        if not plan:
-            raise RunStateError(f"{run.root}: the run has no plan yet -- resume it first")
-        settings = RenderOptions(sample_rate=sample_rate, stem_format=stem_format).settings()
-        if settings is None:
-            settings = RenderSettings().with_values(values.get("render_settings") or {})
+        form = values.get("plan")
+        if not form:
+            raise RunStateError(
+                f"{run.root}: the run has no sections laid out yet -- resume it first"
+            )
+        base = RenderSettings().with_values(values.get("render_settings") or {})
+        options = RenderOptions(
+            sample_rate=sample_rate, stem_format=stem_format, kit=kit, kit_pick=kit_pick
+        )
+        settings = options.settings(base) or base
+        use_kit = render_kit(proposal, settings, proposal_file=run.proposal)
         with progress_hooks() as hooks:
             manifest = render_run(
                 run=run,
                 proposal=proposal,
-                plan=plan,
+                form=form,
                 approved=_approved_of(values, list(PHASE_RUNS)),
                 soundfont=soundfont,
                 backend=backend,
                 settings=settings,
                 on_step=hooks.on_render_step,
+                kit=use_kit,
             )
     except (ChromaticError, ValueError) as exc:
         raise fail(exc) from None
@@ -109,6 +135,13 @@ def render(
         f"{manifest['true_peak_dbtp']:.1f} dBTP, MP3 {manifest['mp3_true_peak_dbtp']:.1f} dBTP; "
         f"{manifest['sample_rate']} Hz; parts: {plain(', '.join(manifest['parts']))})"
     )
+    if manifest.get("kit"):
+        used = manifest["kit"]
+        borrowed = ", ".join(f"{k} from {v}" for k, v in used["borrowed"].items())
+        out.print(
+            f"  drums also on the kit {plain(used['folder'])} ({used['pick']}; stems/"
+            f"drums_kit.wav){'; borrowed: ' + plain(borrowed) if borrowed else ''}"
+        )
 
 
 def train_renderplan(

@@ -174,8 +174,6 @@ def _train_contrastive(
     threads: int,
     seed: int,
 ) -> None:
-    import torch
-
     from training.scorer.corpus import load_corpus
     from training.scorer.export import build_graph, export
     from training.scorer.train import TrainConfig, train_model
@@ -195,7 +193,6 @@ def _train_contrastive(
         threads=threads,
         max_minutes=max_minutes,
     )
-    torch.set_num_threads(threads)
     with _progress(f"training on {len(loaded.splits)} clips"):
         result = train_model(loaded, config)
         graph, sidecar = build_graph(result.checkpoint, loaded, seed=seed)

@@ -3,7 +3,9 @@
 :func:`evolve` works on any genome type through a :class:`~evolution.operators.GenomeOps`
 object and scores candidates through a caller's ``evaluate`` function, batched by an
 :class:`~evolution.executor.Executor`. The score objects stay whole (e.g. a score card); a
-``fitness`` function reads the composite in [0, 1] from each.
+``fitness`` function reads a number in [-1, 1] from each: a composite in [0, 1], or a negative
+number for a candidate that breaks a constraint (it ranks below every candidate that keeps it:
+feasibility first, as in Deb's constraint handling for genetic algorithms).
 
 Determinism: every random choice comes from the one ``rng`` passed in, populations are kept in
 lists in a defined order, and sets/dicts are used for membership only, so the same seed gives
@@ -126,7 +128,7 @@ class GenerationStats:
 
 @dataclass(frozen=True, slots=True)
 class Scored(Generic[G, S]):
-    """A genome with its full score object and the fitness in [0, 1] read from it."""
+    """A genome with its full score object and the fitness in [-1, 1] read from it."""
 
     genome: G
     score: S
@@ -230,14 +232,14 @@ class _Run(Generic[G, S]):
             problems: list[str] = []
             for genome, result in zip(missing, results, strict=True):
                 value = self._fitness_of(result)
-                if 0.0 <= value <= 1.0:  # False for NaN
+                if -1.0 <= value <= 1.0:  # False for NaN
                     self.cache[self.ops.identity(genome)] = Scored(genome, result, value)
                 else:
                     problems.append(f"fitness {value!r} for genome {self.ops.identity(genome)!r}")
             if problems:
                 raise EvaluationError(
                     f"{len(problems)} of {len(missing)} candidates got an invalid fitness; "
-                    f"first: {problems[0]}; fitness must be a finite number in [0, 1]",
+                    f"first: {problems[0]}; fitness must be a finite number in [-1, 1]",
                     failed=len(problems),
                     total=len(missing),
                 )
@@ -347,7 +349,7 @@ def evolve(
     Args:
         ops: the genome operators.
         evaluate: scores a batch of genomes, one score object per genome, in order.
-        fitness: reads the fitness in [0, 1] from a score object.
+        fitness: reads the fitness in [-1, 1] from a score object (see above).
         config: run settings.
         rng: the one source of randomness; the same seed gives the same result.
         seeds: genomes to start from (e.g. earlier approvals).
@@ -356,7 +358,7 @@ def evolve(
 
     Raises:
         EvaluationError: if evaluation raises, returns the wrong number of results, or gives a
-            fitness that is NaN or outside [0, 1]. A failure is never scored as zero.
+            fitness that is NaN or outside [-1, 1]. A failure is never scored as zero.
     """
     run: _Run[G, S] = _Run(
         ops=ops,

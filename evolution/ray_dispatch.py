@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any, Final
+from dataclasses import dataclass
+from typing import Any, Final, Protocol
 
 from evolution.executor import EvaluationError, check_batch_results
-
-if TYPE_CHECKING:
-    from evolution.ray_executor import RayExecutor, Shared
 
 logger = logging.getLogger(__name__)
 
@@ -20,11 +18,36 @@ IN_FLIGHT_PER_ACTOR: Final = 2
 """Batches queued on one actor at a time: one running, one ready, so no actor waits on us."""
 
 
+@dataclass(frozen=True, slots=True)
+class Shared:
+    """An evaluate object put into the object store once, and the key actors cache it by."""
+
+    evaluate: object  # held so its id() cannot be reused while the ref lives
+    key: str
+    ref: Any
+
+
+class ActorPool(Protocol):
+    """What a dispatch needs of the pool it sends batches to (a
+    :class:`~evolution.ray_executor.RayExecutor`)."""
+
+    @property
+    def num_actors(self) -> int: ...
+
+    @property
+    def max_attempts(self) -> int: ...
+
+    @property
+    def actors(self) -> tuple[Any, ...]: ...
+
+    def replace_actor(self, slot: int, dead: Any) -> None: ...
+
+
 class Dispatch:
     """One map_fitness call: the queue of batches, what is in flight where, and failures."""
 
     def __init__(
-        self, executor: RayExecutor, shared: Shared, batches: list[list[Any]], total: int
+        self, executor: ActorPool, shared: Shared, batches: list[list[Any]], total: int
     ) -> None:
         self.executor = executor
         self.shared = shared

@@ -27,7 +27,6 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final, TypeVar
 
@@ -38,7 +37,7 @@ from evolution.lazy import (
     OnnxSettings,
     bind_onnx,
 )
-from evolution.ray_dispatch import Dispatch
+from evolution.ray_dispatch import Dispatch, Shared
 
 logger = logging.getLogger(__name__)
 
@@ -182,15 +181,6 @@ def _actor_class() -> Any:
     import ray
 
     return ray.remote(_ScoringActor)
-
-
-@dataclass(frozen=True, slots=True)
-class Shared:
-    """An evaluate object put into the object store once, and the key actors cache it by."""
-
-    evaluate: object  # held so its id() cannot be reused while the ref lives
-    key: str
-    ref: Any
 
 
 class RayExecutor:

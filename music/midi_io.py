@@ -19,8 +19,6 @@ crash never leaves a half-written MIDI file.
 from __future__ import annotations
 
 import math
-import os
-import uuid
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import mido
 
 from music.errors import MidiFileError
+from music.files import atomic_path
 from music.gm import instrument_name
 from music.keys import Key, key_from_signature, key_signature_name
 from music.meter import Meter
@@ -143,22 +142,12 @@ def song_to_midi(song: Song, *, instrument_names: bool = False) -> mido.MidiFile
 
 
 def write_midi(song: Song, path: Path, *, instrument_names: bool = False) -> Path:
-    """Write ``song`` to ``path`` atomically (temp file in the same folder, then rename);
-    ``instrument_names``: see :func:`song_to_midi`.
-
-    The temp file is opened with ``open(..., "xb")`` (not ``mkstemp``, which makes it 0600), so
-    the MIDI file gets the same permissions as any other file the process writes."""
+    """Write ``song`` to ``path`` atomically (:func:`music.files.atomic_path`);
+    ``instrument_names``: see :func:`song_to_midi`."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     mid = song_to_midi(song, instrument_names=instrument_names)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-    try:
-        with open(tmp, "xb") as fh:
-            mid.save(file=fh)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "xb") as fh:
+        mid.save(file=fh)
     return path
 
 

@@ -1,5 +1,6 @@
-"""Atomic writes of audio and JSON: a temp file in the same folder, then a rename, so a crash or
-a full disk never leaves a half-written file under the final name.
+"""Writes of audio and JSON, atomic through :func:`music.files.atomic_path` (a temp file in the
+same folder, then a rename), so a crash or a full disk never leaves a half-written file under the
+final name; a refused write is one StorageError naming the file.
 
 Audio arrays are float32 ``[frames, channels]`` (or ``[frames]`` for mono) at ``sample_rate``.
 WAV and FLAC go through soundfile (24-bit PCM; WAV also as 32-bit float, see
@@ -12,14 +13,13 @@ from __future__ import annotations
 import json
 import os
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
 
 from music.errors import StorageError
+from music.files import atomic_path, write_text_atomic
 from render.errors import RenderError
 
 AUDIO_SUFFIXES: Final = (".wav", ".flac", ".mp3", ".ogg")
@@ -42,23 +42,6 @@ def ensure_writable_dir(folder: Path) -> Path:
             path=folder,
         ) from exc
     return folder
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temp path beside ``path`` (same suffix, so encoders pick the format); on
-    success it is renamed onto ``path``, on any failure removed."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.{os.getpid()}.{uuid.uuid4().hex}.tmp{path.suffix}")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise RenderError(f"{path}: cannot be written ({exc.strerror or exc})", path=path) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 #: WAV sample formats: ``pcm24`` (24-bit integer PCM, a plain ``WAVE_FORMAT_PCM`` header) and
@@ -146,11 +129,7 @@ def decode_audio(path: Path) -> tuple[np.ndarray, int]:
 
 def write_json(path: Path, data: Any) -> Path:
     """Write ``data`` as indented JSON atomically."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    return path
+    return write_text_atomic(Path(path), json.dumps(data, indent=2) + "\n")
 
 
 def read_audio(path: Path) -> tuple[np.ndarray, int]:

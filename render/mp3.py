@@ -18,7 +18,8 @@ from typing import Final
 
 import numpy as np
 
-from render.audio_io import atomic_path, decode_audio, encode_audio
+from music.files import atomic_path
+from render.audio_io import decode_audio, encode_audio
 from render.loudness import db_to_gain, integrated_loudness, true_peak_db
 
 logger = logging.getLogger(__name__)

@@ -22,6 +22,7 @@ import numpy as np
 
 from music.meter import qn_to_seconds
 from music.midi_io import Song
+from music.notes import Part
 from render.analysis import Analysis, analyze_stems
 from render.audio_io import ensure_writable_dir, write_audio, write_json
 from render.errors import RenderError
@@ -29,13 +30,18 @@ from render.mix import master, mix_stems
 from render.mp3 import Mp3Stats, write_mp3_master
 from render.renderplan import RenderPlan, default_plan
 from render.sampler import render_hits
-from render.stems import render_stems
+from render.stem_files import pcm_headroom_gain, stem_path, write_stems
 from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LUFS: Final = -14.0
 DEFAULT_CEILING_DBTP: Final = -1.0
+#: The stem of the drum part played on a sample kit (``stems/drums_kit.wav``).
+KIT_STEM: Final = "drums_kit"
+
+#: Plays a drum part on a sample kit: ``(part, bpm, sample_rate, seconds) -> [frames, 2]``.
+DrumTrack = Callable[[Part, float, int, float], np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,7 @@ def render_song(
     target_lufs: float = DEFAULT_LUFS,
     ceiling_dbtp: float = DEFAULT_CEILING_DBTP,
     drum_kit: Mapping[int, np.ndarray] | None = None,
+    drum_track: DrumTrack | None = None,
     write_mp3: bool = True,
     on_step: Callable[[RenderStep], None] | None = None,
     stem_format: str = "pcm24",
@@ -133,9 +140,11 @@ def render_song(
     ``plan``: the RenderPlan to apply; None builds :func:`render.renderplan.default_plan` from
     the analysis, ``color`` and ``mood``. ``sections``: the form (label, bars) for the
     analysis's section windows. ``drum_kit``: GM drum note -> one-shot sample, blended over
-    the GM drums by sampleInfluence. ``stem_format``: ``pcm24`` or ``float32`` stem WAVs; the
-    sample rate is ``synth``'s. ``on_step`` is called as each step finishes (a progress
-    display). Raises RenderError for a song with no notes, an
+    the GM drums by sampleInfluence. ``drum_track``: plays the drum part on a sample kit
+    (:class:`render.kit.play.KitPlayer`), written as ``stems/drums_kit.wav`` and blended
+    the same way (it takes the place of ``drum_kit``). ``stem_format``: ``pcm24`` or
+    ``float32`` stem WAVs; the sample rate is ``synth``'s. ``on_step`` is called as each
+    step finishes (a progress display). Raises RenderError for a song with no notes, an
     unwritable folder or a missing/broken SoundFont, before anything is written."""
     if not any(p.notes for p in song.parts):
         raise RenderError("song: no part has any notes -- there is nothing to render")
@@ -144,7 +153,9 @@ def render_song(
     own_synth = synth is None
     synth = synth or Synthesizer(soundfont, backend=backend)
     timings: dict[str, float] = {}
-    total = len(song.parts) + len(STEPS_AFTER_STEMS)
+    drums = next((p for p in song.parts if p.is_drum), None)
+    kit_given = drums is not None and (drum_track is not None or bool(drum_kit))
+    total = len(song.parts) + len(STEPS_AFTER_STEMS) + int(kit_given)
     done: list[str] = []
 
     def step(name: str) -> None:
@@ -156,7 +167,7 @@ def render_song(
         length_qn = total_qn if total_qn is not None else song_length_qn(song)
         seconds = qn_to_seconds(length_qn, song.bpm)
         t0 = time.perf_counter()
-        stems = render_stems(
+        stems = write_stems(
             song,
             paths.stems_dir,
             synth,
@@ -174,9 +185,17 @@ def render_song(
         step("analysis")
         plan = plan or default_plan(analysis, color=color, mood=mood)
         kit_track = None
-        drums = next((p for p in song.parts if p.is_drum), None)
-        if drum_kit and drums is not None:
+        stem_files = dict(stems.paths)
+        if drums is not None and drum_track is not None:
+            kit_track = drum_track(drums, song.bpm, sr, stems.seconds)
+        elif drums is not None and drum_kit:
             kit_track = render_hits(drums, song.bpm, drum_kit, sr, seconds=stems.seconds)
+        if kit_track is not None:
+            gain = pcm_headroom_gain({KIT_STEM: kit_track}) if stem_format == "pcm24" else 1.0
+            stem_files[KIT_STEM] = write_audio(
+                stem_path(paths.stems_dir, KIT_STEM), kit_track * gain, sr, wav_format=stem_format
+            )
+            step(f"stem {KIT_STEM}")
         t0 = time.perf_counter()
         bus = mix_stems(stems.audio, sr, plan, kit_track=kit_track)
         timings["mix"] = time.perf_counter() - t0
@@ -215,7 +234,7 @@ def render_song(
         ", ".join(f"{k} {v:.2f}s" for k, v in timings.items()),
     )
     return RenderResult(
-        stems=dict(stems.paths),
+        stems=stem_files,
         mix_wav=paths.mix_wav,
         mix_mp3=paths.mix_mp3 if write_mp3 else None,
         render_plan=paths.render_plan,

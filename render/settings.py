@@ -1,5 +1,6 @@
-"""Render settings a person chooses (``--sample-rate``, ``--stem-format``): one typed value
-from the command line to the synthesizer and the stem writer."""
+"""Render settings a person chooses (``--sample-rate``, ``--stem-format``, ``--kit``,
+``--kit-pick``): one typed value from the command line to the synthesizer, the stem writer and
+the kit player."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 from render.audio_io import WAV_FORMATS
+from render.kit.play import PICKS
 
 SAMPLE_RATES: Final = (44100, 48000)
 STEM_FORMATS: Final = tuple(WAV_FORMATS)
@@ -24,10 +26,14 @@ class RenderSettingError(ValueError):
 @dataclass(frozen=True, slots=True)
 class RenderSettings:
     """``sample_rate`` (Hz) of the stems and the master; ``stem_format`` of the stem WAVs
-    (``pcm24``: 24-bit PCM, or ``float32``)."""
+    (``pcm24``: 24-bit PCM, or ``float32``); ``kit``: a sample-kit folder the drums are also
+    played on (None: the proposal's ``kit``, if any); ``kit_pick``: how its hits are picked
+    (None: the proposal's, else round_robin)."""
 
     sample_rate: int = SAMPLE_RATES[0]
     stem_format: str = STEM_FORMATS[0]
+    kit: str | None = None
+    kit_pick: str | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.sample_rate, bool) or self.sample_rate not in SAMPLE_RATES:
@@ -38,11 +44,15 @@ class RenderSettings:
             raise RenderSettingError(
                 "stem_format", self.stem_format, f"{formats} (24-bit PCM or 32-bit float WAV)"
             )
+        if self.kit is not None and (not isinstance(self.kit, str) or not self.kit.strip()):
+            raise RenderSettingError("kit", self.kit, "a kit folder made by `chromatic kit build`")
+        if self.kit_pick is not None and self.kit_pick not in PICKS:
+            raise RenderSettingError("kit_pick", self.kit_pick, f"one of {', '.join(PICKS)}")
 
     def with_values(self, values: Mapping[str, Any]) -> RenderSettings:
         """These settings with every value in ``values`` that is not None put in (keys are
         the field names); raises RenderSettingError naming a bad value or an unknown key."""
-        known = ("sample_rate", "stem_format")
+        known = ("sample_rate", "stem_format", "kit", "kit_pick")
         unknown = sorted(set(values) - set(known))
         if unknown:
             raise RenderSettingError("render settings", unknown, f"known: {', '.join(known)}")
@@ -50,4 +60,5 @@ class RenderSettings:
         return RenderSettings(**{**asdict(self), **given})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The settings, those not set (None) left out."""
+        return {k: v for k, v in asdict(self).items() if v is not None}

@@ -3,14 +3,21 @@
 ``composite = w_theory * theory_total + w_chromatic * chromatic_match``. While no chromatic
 scorer is configured the chromatic part is absent (``None``), never a made-up number, and the
 composite is the theory total alone.
+
+The key is a constraint, not a vote (docs/scoring.md): a card may carry a
+:class:`~scoring.key_constraint.KeyVerdict`, and evolution ranks by :attr:`ScoreCard.fitness`,
+a feasibility-first order: every candidate that keeps to the key ranks by its composite, above
+every candidate that strays, and those rank by how far they stray.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generic, Protocol, TypeVar
+
+from scoring.key_constraint import KeyVerdict
 
 C = TypeVar("C", contravariant=True)
 
@@ -72,6 +79,18 @@ class ScoreCard:
     composite: float
     theory: TheoryScores
     chromatic: ChromaticScore | None
+    key: KeyVerdict | None = None
+
+    @property
+    def fitness(self) -> float:
+        """What evolution ranks by, in [-1, 1]: the composite (in [0, 1]) when the candidate
+        keeps to the key or no key was judged; else ``-v / (1 + v)`` for its violation ``v``,
+        below 0 and so below every candidate that keeps to the key, whatever their composites,
+        and lower the further it strays."""
+        if self.key is None or self.key.feasible:
+            return self.composite
+        v = self.key.violation
+        return -v / (1.0 + v)
 
 
 def composite(
@@ -83,6 +102,13 @@ def composite(
     else:
         value = weights.theory * theory.total + weights.chromatic * chromatic.match
     return ScoreCard(composite=value, theory=theory, chromatic=chromatic)
+
+
+def with_key(cards: Sequence[ScoreCard], verdicts: Sequence[KeyVerdict]) -> list[ScoreCard]:
+    """The cards, each with its candidate's key verdict."""
+    if len(cards) != len(verdicts):
+        raise ValueError(f"verdicts: {len(verdicts)} for {len(cards)} cards -- one per card")
+    return [replace(c, key=v) for c, v in zip(cards, verdicts, strict=True)]
 
 
 class Scorer(Protocol, Generic[C]):

@@ -11,7 +11,7 @@ if [ ${#missing[@]} -eq 0 ]; then
   exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
-  echo "note: not root; install these Debian packages yourself for audio rendering: ${missing[*]}" >&2
+  echo "note: not root; install these Debian packages yourself (audio rendering, the browser tests): ${missing[*]}" >&2
   exit 0
 fi
 apt-get update -qq

@@ -31,6 +31,7 @@ from generators.melody.operators import MelodyOps
 from generators.melody.ranges import VOICES
 from generators.melody.to_midi import melody_notes
 from music.errors import MidiFileError
+from music.files import write_text_atomic
 from music.keys import Key
 from music.meter import Meter
 from music.midi_io import read_midi
@@ -369,7 +370,7 @@ def main(
     report = evaluate_melodies(generated, real)
     out_json = Path(out_json)
     out_json.parent.mkdir(parents=True, exist_ok=True)
-    out_json.write_text(json.dumps(report, indent=2) + "\n")
+    write_text_atomic(out_json, json.dumps(report, indent=2) + "\n")
     print(format_report(report))
     return report
 

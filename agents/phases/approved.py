@@ -13,31 +13,37 @@ from __future__ import annotations
 import itertools
 import json
 import math
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from agents.errors import RunStateError
+from agents.form import SongForm
 from agents.phases.chords import PHASE as CHORDS
-from agents.phases.chords import approved_progression
-from agents.plan import SongPlan
 from agents.proposal import Proposal
 from agents.rundir import RunDir
+from generators.bass import genome as bass_genome
+from generators.bass.to_midi import bass_part
+from generators.chords import genome as chord_genome
 from generators.chords.genome import ChordGenome
 from generators.chords.voicing import chords_part
-from generators.drums.genome import DrumGenome, genome_from_dict
+from generators.drums import genome as drum_genome
+from generators.drums.genome import DrumGenome
 from generators.drums.grid import KICK
 from generators.drums.to_midi import drums_part
 from generators.harmony import Harmony, chord_timeline
 from music.gm import PART_PROGRAMS
-from music.midi_io import read_midi
 from music.notes import Note, Part
 
+G = TypeVar("G")
 
-def approved_sections(run: RunDir, plan: SongPlan) -> list[str]:
-    """Labels with approved chords: the plan's labels in playing order, then any other label a
+
+def approved_sections(run: RunDir, form: SongForm) -> list[str]:
+    """Labels with approved chords: the form's labels in playing order, then any other label a
     person approved (alphabetically). Raises RunStateError when none is approved."""
     folder = run.approved(CHORDS)
     found = {p.stem for p in folder.glob("*.json")} if folder.is_dir() else set()
-    labels = [lab for lab in plan.labels if lab in found]
+    labels = [lab for lab in form.labels if lab in found]
     labels += sorted(found - set(labels))
     if not labels:
         raise RunStateError(
@@ -47,31 +53,31 @@ def approved_sections(run: RunDir, plan: SongPlan) -> list[str]:
     return labels
 
 
-def section_bars(plan: SongPlan, label: str) -> int:
-    """Bars of a section: the longest occurrence of ``label`` in the plan (a label the plan
+def section_bars(form: SongForm, label: str) -> int:
+    """Bars of a section: the longest occurrence of ``label`` in the form (a label the form
     does not name, which a person gave at a gate, plays one chord phrase)."""
-    bars = [s.bars for s in plan.sections if s.name == label]
-    return max(bars) if bars else plan.phrase_bars
+    bars = [s.bars for s in form.sections if s.name == label]
+    return max(bars) if bars else form.phrase_bars
 
 
-def leads_into_another(plan: SongPlan, label: str) -> bool:
+def leads_into_another(form: SongForm, label: str) -> bool:
     """True when some occurrence of ``label`` is followed by a different section (its last bar
     wants a transition fill)."""
-    names = [s.name for s in plan.sections]
+    names = [s.name for s in form.sections]
     return any(a == label and b != label for a, b in itertools.pairwise(names))
 
 
-def follows_another(plan: SongPlan, label: str) -> bool:
+def follows_another(form: SongForm, label: str) -> bool:
     """True when some occurrence of ``label`` comes right after a different section (its
     first downbeat wants a crash)."""
-    names = [s.name for s in plan.sections]
+    names = [s.name for s in form.sections]
     return any(b == label and a != label for a, b in itertools.pairwise(names))
 
 
-def previous_label(plan: SongPlan, label: str, done: list[str]) -> str | None:
-    """The section played just before the first ``label`` of the plan, if it is in ``done``
+def previous_label(form: SongForm, label: str, done: list[str]) -> str | None:
+    """The section played just before the first ``label`` of the form, if it is in ``done``
     (sections already evolved in this phase); else None."""
-    names = [s.name for s in plan.sections]
+    names = [s.name for s in form.sections]
     if label not in names:
         return None
     i = names.index(label)
@@ -92,7 +98,10 @@ class SectionChords:
 
 
 def section_chords(*, run: RunDir, proposal: Proposal, label: str, bars: int) -> SectionChords:
-    genome = approved_progression(run, label)
+    genome = approved_genome(run, CHORDS, label, chord_genome.from_data)
+    if genome is None:
+        path = run.approved_data(CHORDS, label)
+        raise RunStateError(f"{path}: no approved chords for {label!r} -- approve chords for it")
     harmony = chord_timeline(genome, proposal.key, proposal.meter, bars=bars)
     repeats = math.ceil(bars / len(genome))
     full = chords_part(genome, proposal.key, program=PART_PROGRAMS["chords"], repeats=repeats)
@@ -117,16 +126,27 @@ def clip_part(part: Part, end_qn: float) -> Part:
     return Part(name=part.name, notes=notes, program=part.program, is_drum=part.is_drum)
 
 
-def approved_drums(run: RunDir, label: str) -> DrumGenome | None:
-    """The approved drum pattern of a section, or None when no drums were approved for it."""
-    path = run.approved_data("drums", label)
+def approved_genome(
+    run: RunDir, phase: str, label: str, from_data: Callable[[Mapping[str, Any]], G]
+) -> G | None:
+    """The genome promotion saved for section ``label`` in ``<phase>/approved/<label>.json``,
+    read by the part's ``from_data``; None when nothing was approved for it. Raises
+    RunStateError naming the file when it cannot be read."""
+    path = run.approved_data(phase, label)
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return genome_from_dict(data["genome"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RunStateError(f"{path}: approved drums for {label!r} are unreadable ({exc})") from exc
+        return from_data(data["genome"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunStateError(
+            f"{path}: approved {phase} for {label!r} are unreadable ({exc})"
+        ) from exc
+
+
+def approved_drums(run: RunDir, label: str) -> DrumGenome | None:
+    """The approved drum pattern of a section, or None when no drums were approved for it."""
+    return approved_genome(run, "drums", label, drum_genome.from_data)
 
 
 def drums_under(genome: DrumGenome | None) -> tuple[Part, ...]:
@@ -143,9 +163,10 @@ def kick_grid_onsets(genome: DrumGenome | None) -> tuple[float, ...]:
     return tuple(sorted({round(grid.step_qn_at(h.step, 0.0), 6) for h in genome.voice_hits(KICK)}))
 
 
-def approved_part(run: RunDir, phase: str, label: str) -> Part | None:
-    """The first track of ``<phase>/approved/<label>.mid``, or None when it was not approved."""
-    path = run.approved_midi(phase, label)
-    if not path.is_file():
+def approved_bass(run: RunDir, proposal: Proposal, chords: SectionChords) -> Part | None:
+    """The approved bass line of ``chords``' section over its approved progression, or None
+    when no bass was approved for it."""
+    genome = approved_genome(run, "bass", chords.label, bass_genome.from_data)
+    if genome is None:
         return None
-    return read_midi(path).parts[0]
+    return bass_part(genome, chords.genome, proposal.key, proposal.meter, bars=chords.bars)

@@ -1,5 +1,5 @@
-"""What every phase shares: its RNG, evolution settings, the review.yml header and entries,
-the evolution log, and promotion of approved candidates."""
+"""What every phase shares: its RNG, evolution settings, the song's ChromaticScorer, the
+review.yml header and entries, the evolution log, and promotion of approved candidates."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import json
 import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final, Literal
 
 import numpy as np
 
-from agents.fileio import write_bytes_atomic, write_text_atomic
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult
+from evolution.fitness.chromatic import SongChromaticScorer
+from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
+from scoring.style.profile import StyleProfile
+from scoring.style.select import song_profile
 
 
 def phase_rng(seed: int, phase: str, section: str = "") -> np.random.Generator:
@@ -42,6 +45,51 @@ def weights_of(proposal: Proposal) -> Weights:
     return Weights(theory=proposal.weights.theory, chromatic=proposal.weights.chromatic)
 
 
+def style_of(proposal: Proposal, part: str) -> StyleProfile | None:
+    """The corpus profile the song's ``part`` is held to, by its genre and mood words, tempo
+    and meter (:mod:`scoring.style.select`); None where the part has none for this style."""
+    return song_profile(
+        part,
+        genres=proposal.genres,
+        mood=proposal.mood,
+        bpm=proposal.bpm,
+        meter=str(proposal.meter),
+    )
+
+
+def song_chromatic_scorer(proposal: Proposal, *, model: str | None = None) -> SongChromaticScorer:
+    """The ChromaticScorer of the song ``proposal`` with the exported ``model`` (None: the
+    shipped one), its model loaded and the concept encoded now. Raises ModelFileError naming
+    the model file when it cannot be opened."""
+    scorer = SongChromaticScorer(
+        concept=proposal.concept,
+        color=proposal.color,
+        bpm=proposal.bpm,
+        meter=proposal.meter,
+        model=model,
+    )
+    # Fail now, naming the model file, rather than in the first generation (the proposal
+    # loader has already checked the concept).
+    scorer.scorer.get().prepare_concept(proposal.concept)
+    return scorer
+
+
+#: A phase's song scorer when none is given: the shipped model's (see
+#: :func:`phase_chromatic_scorer`).
+SHIPPED: Final = "shipped"
+
+
+def phase_chromatic_scorer(
+    given: SongChromaticScorer | Literal["shipped"] | None, proposal: Proposal
+) -> SongChromaticScorer | None:
+    """The song scorer a phase scores with: ``given`` itself, or the shipped model's for
+    :data:`SHIPPED` (what a phase run outside the agent, e.g. by a test, uses); None scores
+    theory alone."""
+    if given == SHIPPED:
+        return song_chromatic_scorer(proposal)
+    return given
+
+
 def scores_entry(card: ScoreCard) -> dict[str, Any]:
     """A score card as review.yml shows it; ``chromatic`` is null when no scorer ran."""
     theory: dict[str, Any] = {k: round(v, 4) for k, v in card.theory.components}
@@ -55,7 +103,10 @@ def scores_entry(card: ScoreCard) -> dict[str, Any]:
         }
         chromatic["confidence"] = round(c.confidence, 4)
         chromatic["match"] = round(c.match, 4)
-    return {"composite": round(card.composite, 4), "theory": theory, "chromatic": chromatic}
+    entry: dict[str, Any] = {"composite": round(card.composite, 4)}
+    if card.key is not None:
+        entry["key"] = card.key.as_review()
+    return {**entry, "theory": theory, "chromatic": chromatic}
 
 
 def review_header(
@@ -91,12 +142,36 @@ def review_header(
         "population": config.population_size,
         "evolution": evolution,
     }
+    keys = key_summary(results)
+    if keys:
+        header["key_constraint"] = keys
     header.update(extra or {})
     header["how_to_review"] = (
         "listen, then set status: approved|rejected and a section label (e.g. verse, chorus) "
         "on the candidates you want; then run `chromatic resume RUN_DIR`"
     )
     return header
+
+
+def key_summary(results: Mapping[str, EvolutionResult[Any, ScoreCard]]) -> dict[str, Any]:
+    """Per section, how many of the final population keep to the key, and the best composite
+    among those that do not (what the constraint turned down), for the review.yml header."""
+    out: dict[str, Any] = {}
+    for name, r in results.items():
+        judged = [(s.score.composite, s.score.key) for s in r.population if s.score.key]
+        if not judged:
+            continue
+        strays = [(value, key) for value, key in judged if not key.feasible]
+        entry: dict[str, Any] = {
+            "in_key": f"{len(judged) - len(strays)} of {len(judged)} in the final population"
+        }
+        if strays:
+            value, key = max(strays, key=lambda pair: pair[0])
+            entry["best_out_of_key"] = {"composite": round(value, 4)} | {
+                k: v for k, v in key.as_review().items() if k != "verdict"
+            }
+        out[name or "all"] = entry
+    return out
 
 
 def write_history(

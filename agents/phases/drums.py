@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
 
+from agents.form import SongForm
 from agents.phases.approved import (
     approved_sections,
     follows_another,
@@ -24,29 +25,22 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import phase_rng, weights_of
-from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
-from agents.phases.sectioned import SectionSetup, run_sectioned_phase
-from agents.plan import SongPlan
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, phase_rng, style_of, weights_of
+from agents.phases.generate import Population, generate_phase
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.lazy import OnnxSettings
+from evolution.fitness.chromatic import SongChromaticScorer
+from evolution.fitness.drums import DrumEvaluator
 from generators.drums.fills import add_fill, crash_on_downbeat
-from generators.drums.genome import DrumGenome, describe, genome_to_dict
+from generators.drums.genome import DrumGenome, describe, to_data
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import choose_styles
 from generators.drums.to_midi import drums_part
 from generators.drums.transformer import DrumTransformer
 from music.meter import Meter
 from music.midi_io import Song
-from music.notes import Part
-from scoring.composite import ScoreCard, Weights
-from scoring.drums import DrumPattern, score_drums
-from scoring.style.drums import drum_style
-from scoring.style.profile import StyleProfile
-from scoring.style.select import song_profile
 
 logger = logging.getLogger(__name__)
 
@@ -55,55 +49,6 @@ PHASE = "drums"
 BANK_BARS = 4
 #: Grooves sampled per style for the bank.
 BANK_PER_STYLE = 4
-
-
-@dataclass(frozen=True, slots=True)
-class DrumEvaluator:
-    """Scores drum genomes of one section: the drum theory scores (groove consistency, role
-    balance, density for the song's words and tempo, fill placement) and the critic's match.
-
-    The critic hears the pattern over the section's approved chords (``underneath``), not
-    alone: a groove has no pitch, and what it does to a song's color (a busy hat line that
-    hurries a slow progression, a half-time feel that opens it) is only heard against the
-    harmony it will play with. Every candidate of a population shares the same chords, so the
-    differences the critic hears are the drums' own."""
-
-    meter: Meter
-    weights: Weights
-    mood: tuple[str, ...] = ()
-    genres: tuple[str, ...] = ()
-    bpm: float = 100.0
-    phrase_bars: int = 4
-    wants_fill: bool = True
-    underneath: tuple[Part, ...] = ()
-    critic: Critic | None = None
-    style: StyleProfile | None = None
-
-    def with_onnx(self, onnx: OnnxSettings) -> DrumEvaluator:
-        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
-        if self.critic is None:
-            return self
-        return replace(self, critic=self.critic.with_onnx(onnx))
-
-    def __call__(self, genomes: Sequence[DrumGenome]) -> list[ScoreCard]:
-        theories = [
-            score_drums(
-                DrumPattern.of(g),
-                mood=self.mood,
-                genres=self.genres,
-                bpm=self.bpm,
-                phrase_bars=self.phrase_bars,
-                wants_fill=self.wants_fill,
-                style=None
-                if self.style is None
-                else drum_style(g, bpm=self.bpm, profile=self.style),
-            )
-            for g in genomes
-        ]
-        parts = [[drums_part(g, self.meter)] for g in genomes] if self.critic is not None else []
-        return score_cards(
-            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
-        )
 
 
 def tile(genome: DrumGenome, bars: int) -> DrumGenome:
@@ -162,28 +107,26 @@ def section_seeds(
 def run_drums_phase(
     *,
     proposal: Proposal,
-    plan: SongPlan,
+    form: SongForm,
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
-    critic: Critic | Literal["shipped"] | None = SHIPPED,
+    chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve drums for every section with approved chords; write candidates and review.yml.
     Returns the phase state (review path, candidate ids, ids per section)."""
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm)
-    scoring_critic = phase_critic(critic, proposal)
+    scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    style = style_of(proposal, PHASE)
     meter = proposal.meter
     transformer = DrumTransformer.load()
-    style = song_profile(
-        "drums", genres=proposal.genres, mood=proposal.mood, bpm=proposal.bpm, meter=str(meter)
-    )
 
-    def setup(label: str) -> SectionSetup[DrumGenome]:
-        bars = section_bars(plan, label)
+    def setup(label: str) -> Population[DrumGenome]:
+        bars = section_bars(form, label)
         rng = phase_rng(proposal.seed, PHASE, f"{label}/seeds")
-        transition = leads_into_another(plan, label)
-        entrance = follows_another(plan, label)
+        transition = leads_into_another(form, label)
+        entrance = follows_another(form, label)
         bank = transformer_bank(
             transformer=transformer, styles=styles, meter=meter, bars=bars, rng=rng
         )
@@ -201,10 +144,10 @@ def run_drums_phase(
             mood=tuple(proposal.mood),
             genres=tuple(proposal.genres),
             bpm=proposal.bpm,
-            phrase_bars=plan.phrase_bars,
+            phrase_bars=form.phrase_bars,
             wants_fill=transition,
             underneath=(chords.part,),
-            critic=scoring_critic,
+            chromatic_scorer=scorer,
             style=style,
         )
         seeds = section_seeds(
@@ -216,22 +159,23 @@ def run_drums_phase(
             entrance=entrance,
             rng=rng,
         )
-        return SectionSetup(
+        return Population(
+            prefix=label,
+            section=label,
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(drums_part(g, meter),), bpm=proposal.bpm, meter=meter),
             describe=describe,
-            to_data=genome_to_dict,
+            to_data=to_data,
             seeds=seeds,
             underneath=(chords.part,),
         )
 
-    return run_sectioned_phase(
+    return generate_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        sections=approved_sections(run, plan),
-        setup=setup,
+        populations=(setup(label) for label in approved_sections(run, form)),
         executor=executor,
         on_generation=on_generation,
         header_extra={"styles": list(styles)},

@@ -15,84 +15,36 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from agents.form import SongForm
 from agents.phases.approved import (
+    approved_bass,
     approved_drums,
-    approved_part,
     approved_sections,
     drums_under,
     previous_label,
     section_bars,
     section_chords,
 )
-from agents.phases.common import weights_of
-from agents.phases.critic import SHIPPED, Critic, phase_critic, score_cards
-from agents.phases.sectioned import SectionSetup, run_sectioned_phase
-from agents.plan import SongPlan
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
+from agents.phases.generate import Population, generate_phase
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
-from evolution.lazy import OnnxSettings
-from generators.harmony import Harmony
-from generators.melody.genome import MelodyGenome, MelodyNote
+from evolution.fitness.chromatic import SongChromaticScorer
+from evolution.fitness.melody import MelodyEvaluator
+from generators.melody.genome import MelodyGenome, from_data, to_data
 from generators.melody.lyrics import lyric_lines, phrase_syllables
 from generators.melody.operators import MelodyOps
 from generators.melody.ranges import VoiceRange, voice_for
 from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
-from music.keys import Key
-from music.meter import Meter
 from music.midi_io import Song
-from music.notes import Note, Part, lyric_events
-from scoring.composite import ScoreCard, Weights
-from scoring.melody import score_melody
-from scoring.style.melody import melody_style
-from scoring.style.profile import StyleProfile
-from scoring.style.select import song_profile
+from music.notes import lyric_events
 
 PHASE = "melody"
 _HEADER = re.compile(r"^\s*(?:\[([^\]]+)\]|\(([^)]+)\)|([A-Za-z][A-Za-z ]*?)\s*\d*\s*:)\s*$")
-
-
-def melody_to_data(genome: MelodyGenome) -> dict[str, Any]:
-    """A JSON-ready dict: base pitch, phrase length, contours and, per bar,
-    ``[onset, duration, step, velocity]``."""
-    return {
-        "base": genome.base,
-        "phrase_bars": genome.phrase_bars,
-        "contour": list(genome.contour),
-        "bars": [[[n.onset, n.duration, n.step, n.velocity] for n in bar] for bar in genome.bars],
-    }
-
-
-def melody_from_data(data: Mapping[str, Any]) -> MelodyGenome:
-    """Inverse of :func:`melody_to_data`. Raises ValueError naming the bad field."""
-    try:
-        bars = tuple(
-            tuple(
-                MelodyNote(onset=float(o), duration=float(d), step=int(s), velocity=int(v))
-                for o, d, s, v in bar
-            )
-            for bar in data["bars"]
-        )
-        return MelodyGenome(
-            bars=bars,
-            phrase_bars=int(data["phrase_bars"]),
-            base=int(data["base"]),
-            contour=tuple(str(c) for c in data["contour"]),
-        )
-    except KeyError as exc:
-        raise ValueError(
-            f"melody genome: missing field {exc.args[0]!r} -- "
-            "needs base, phrase_bars, contour, bars"
-        ) from None
-    except TypeError as exc:
-        raise ValueError(
-            f"melody genome bars: {data.get('bars')!r} -- per bar a list of "
-            f"[onset, duration, step, velocity] ({exc})"
-        ) from None
 
 
 def _norm(name: str) -> str:
@@ -125,80 +77,12 @@ def section_lyrics(text: str | None, label: str, labels: Sequence[str]) -> tuple
     return lines[start : start + per + (1 if i < extra else 0)]
 
 
-@dataclass(frozen=True, slots=True)
-class MelodyEvaluator:
-    """Scores melodies of one section: singability in the carrier's range, chord-tone
-    alignment over the approved chords and bass, contour, continuity from the previous
-    section, rhythm variety and, with lyrics, one note per syllable (``scoring.melody``); then
-    the critic's match.
-
-    The critic hears the melody over the section's approved chords, drums and bass
-    (``underneath``): a tune's color is the tune against its accompaniment (the same line
-    reads bright over major chords and strained over a pedal), and that whole texture is
-    what the listener will hear. The accompaniment is the same for every candidate."""
-
-    key: Key
-    meter: Meter
-    harmony: Harmony
-    voice: VoiceRange
-    phrase_qn: float
-    weights: Weights
-    previous_pitch: int | None = None
-    bass: tuple[Note, ...] = ()
-    syllables: tuple[int, ...] = ()
-    underneath: tuple[Part, ...] = ()
-    critic: Critic | None = None
-    style: StyleProfile | None = None
-
-    def part(self, genome: MelodyGenome) -> Part:
-        return melody_part(genome, self.key, self.meter, program=self.voice.program)
-
-    def with_onnx(self, onnx: OnnxSettings) -> MelodyEvaluator:
-        """This evaluator, its critic's session opened with ``onnx`` (the executor's)."""
-        if self.critic is None:
-            return self
-        return replace(self, critic=self.critic.with_onnx(onnx))
-
-    def _style(self, notes: Sequence[Note]) -> dict[str, float]:
-        assert self.style is not None
-        bars = self.harmony.bars
-        return melody_style(
-            notes, self.harmony.chords, meter=self.meter, bars=bars, profile=self.style
-        )
-
-    def __call__(self, genomes: Sequence[MelodyGenome]) -> list[ScoreCard]:
-        lines = [melody_notes(g, self.key, self.meter) for g in genomes]
-        theories = [
-            score_melody(
-                notes,
-                chords=self.harmony.chords,
-                meter=self.meter,
-                key=self.key,
-                register=(self.voice.low, self.voice.high),
-                phrase_qn=self.phrase_qn,
-                previous_pitch=self.previous_pitch,
-                bass=self.bass,
-                syllables=self.syllables,
-                style=None if self.style is None else self._style(notes),
-            )
-            for notes in lines
-        ]
-        parts = (
-            [[Part(name="melody", notes=n, program=self.voice.program)] for n in lines]
-            if self.critic is not None
-            else []
-        )
-        return score_cards(
-            theories, parts, critic=self.critic, weights=self.weights, underneath=self.underneath
-        )
-
-
 def _last_pitch(run: RunDir, proposal: Proposal, label: str) -> int | None:
     """Last pitch of the best melody this phase wrote for section ``label``."""
     path = run.candidate_data(PHASE, f"{label}_001")
     if not path.is_file():
         return None
-    genome = melody_from_data(json.loads(path.read_text(encoding="utf-8"))["genome"])
+    genome = from_data(json.loads(path.read_text(encoding="utf-8"))["genome"])
     notes = melody_notes(genome, proposal.key, proposal.meter)
     return max(notes, key=lambda n: n.start).pitch if notes else None
 
@@ -206,38 +90,36 @@ def _last_pitch(run: RunDir, proposal: Proposal, label: str) -> int | None:
 def run_melody_phase(
     *,
     proposal: Proposal,
-    plan: SongPlan,
+    form: SongForm,
     run: RunDir,
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
-    critic: Critic | Literal["shipped"] | None = SHIPPED,
+    chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
 ) -> dict[str, Any]:
     """Evolve a melody for every section with approved chords, over those chords and the
     section's approved drums and bass; write candidates (with lyric events) and review.yml."""
-    scoring_critic = phase_critic(critic, proposal)
+    scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    style = style_of(proposal, PHASE)
     meter, key = proposal.meter, proposal.key
-    style = song_profile(
-        "melody", genres=proposal.genres, mood=proposal.mood, bpm=proposal.bpm, meter=str(meter)
-    )
-    sections = approved_sections(run, plan)
+    sections = approved_sections(run, form)
     voice = voice_for(proposal.instruments, has_lyrics=bool(lyric_lines(proposal.lyrics)))
     done: list[str] = []
     sung: dict[str, tuple[tuple[str, ...], ...]] = {}
 
-    def setup(label: str) -> SectionSetup[MelodyGenome]:
-        bars = section_bars(plan, label)
+    def setup(label: str) -> Population[MelodyGenome]:
+        bars = section_bars(form, label)
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
-        before = previous_label(plan, label, done)
+        before = previous_label(form, label, done)
         previous = _last_pitch(run, proposal, before) if before else None
         done.append(label)
-        bass = approved_part(run, "bass", label)
+        bass = approved_bass(run, proposal, chords)
         underneath = (
             chords.part,
             *drums_under(approved_drums(run, label)),
             *(() if bass is None else (bass,)),
         )
-        phrases = -(-bars // plan.phrase_bars)
+        phrases = -(-bars // form.phrase_bars)
         lines = section_lyrics(proposal.lyrics, label, sections)
         syllables = phrase_syllables(lines, phrases) if lines else ()
         sung[label] = syllables
@@ -246,7 +128,7 @@ def run_melody_phase(
             meter=meter,
             harmony=chords.harmony,
             bars=bars,
-            phrase_bars=plan.phrase_bars,
+            phrase_bars=form.phrase_bars,
             voice=voice,
             previous_pitch=previous,
             syllables=tuple(len(s) for s in syllables),
@@ -257,13 +139,13 @@ def run_melody_phase(
             meter=meter,
             harmony=chords.harmony,
             voice=voice,
-            phrase_qn=plan.phrase_bars * meter.bar_qn,
+            phrase_qn=form.phrase_bars * meter.bar_qn,
             weights=weights,
             previous_pitch=previous,
             bass=() if bass is None else bass.notes,
             syllables=targets,
             underneath=underneath,
-            critic=scoring_critic,
+            chromatic_scorer=scorer,
             style=style,
         )
 
@@ -274,21 +156,22 @@ def run_melody_phase(
                 out["lyrics"] = " / ".join(lines)
             return out
 
-        return SectionSetup(
+        return Population(
+            prefix=label,
+            section=label,
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
             describe=words,
-            to_data=melody_to_data,
+            to_data=to_data,
             underneath=underneath,
         )
 
-    state = run_sectioned_phase(
+    state = generate_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        sections=sections,
-        setup=setup,
+        populations=(setup(label) for label in sections),
         executor=executor,
         on_generation=on_generation,
         header_extra={"carrier": f"{voice.name} ({_range(voice)})"},
@@ -317,7 +200,7 @@ def _write_lyric_events(
             continue
         for cid in ids:
             data = json.loads(run.candidate_data(PHASE, cid).read_text(encoding="utf-8"))
-            genome = melody_from_data(data["genome"])
+            genome = from_data(data["genome"])
             part = melody_part(
                 genome, proposal.key, proposal.meter, program=program, syllables=syllables
             )

@@ -1,7 +1,7 @@
 """After the last gate: assemble the approved parts into the song and render it.
 
 Reads every phase's approved MIDI (``<phase>/approved/<label>.mid``; the phase's name is the
-part's name), places the plan's sections in order (a section plays the part approved for its
+part's name), places the form's sections in order (a section plays the part approved for its
 label, or the nearest section's: see :mod:`render.assemble`), and writes into the run
 directory ``song.mid``, ``arrangement.json``, ``stems/<part>.wav``, ``analysis.json``,
 ``render_plan.json``, ``mix.wav`` and ``mix.mp3``, then ``render.json`` (what was rendered
@@ -21,24 +21,23 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from agents.builder import KitUse
 from agents.errors import RunStateError
-from agents.fileio import write_text_atomic
 from agents.proposal import Proposal
 from agents.rundir import RunDir
+from music.files import TEMP_GLOBS, write_text_atomic
 from music.meter import Meter
 from music.midi_io import read_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import assemble_to_files
 from render.audio_io import ensure_writable_dir
+from render.kit.manifest import load_kit
+from render.kit.play import KitPlayer
 from render.pipeline import RenderStep, render_song
 from render.settings import RenderSettings
 from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
-
-#: Temp files of agents/fileio and music.midi_io (``.NAME.XXXX.tmp``) and render/audio_io
-#: (``.STEM.PID.HEX.tmpSUF``).
-_TEMP_GLOBS = (".*.tmp", ".*.tmp.*")
 
 
 def sweep_temp_files(run: RunDir) -> list[Path]:
@@ -47,7 +46,7 @@ def sweep_temp_files(run: RunDir) -> list[Path]:
     for folder in (run.root, run.stems):
         if not folder.is_dir():
             continue
-        for pattern in _TEMP_GLOBS:
+        for pattern in TEMP_GLOBS:
             for path in folder.glob(pattern):
                 if path.is_file():
                     path.unlink()
@@ -100,28 +99,37 @@ def render_run(
     *,
     run: RunDir,
     proposal: Proposal,
-    plan: Mapping[str, Any],
+    form: Mapping[str, Any],
     approved: Mapping[str, Sequence[str]],
     soundfont: Path | str | None = None,
     backend: str | None = None,
     settings: RenderSettings | None = None,
     on_step: Callable[[RenderStep], None] | None = None,
+    kit: KitUse | None = None,
 ) -> dict[str, Any]:
-    """Assemble and render the run (module docstring). ``plan``: the run's plan.json (sections
-    with bars, phrase_bars); ``approved``: phase -> approved labels; ``settings``: sample rate
-    and stem format (default 44.1 kHz, 24-bit stems). Returns ``render.json``'s content: files
-    relative to the run, seconds, loudness (LUFS), true peak (dBTP, of the WAV and of the
-    decoded MP3), sample rate, stem format, timings.
+    """Assemble and render the run (module docstring). ``form``: the song's form as saved in
+    plan.json (sections with bars, phrase_bars); ``approved``: phase -> approved labels;
+    ``settings``: sample rate and stem format (default 44.1 kHz, 24-bit stems). Returns
+    ``render.json``'s content: files relative to the run, seconds, loudness (LUFS), true peak
+    (dBTP, of the WAV and of the decoded MP3), sample rate, stem format, timings.
     ``on_step``: called as each render step finishes (see :class:`render.pipeline.RenderStep`).
+    ``kit``: a sample kit the drum part is also played on (``stems/drums_kit.wav``, blended
+    into the mix by the plan's sampleInfluence), its hits picked as it says, seeded by the
+    proposal's seed.
 
     Raises RunStateError (nothing approved), RenderError (missing or broken SoundFont,
     unwritable folder) before writing anything."""
     t_start = time.perf_counter()
     parts = approved_parts(run, approved)
-    sections = [(str(s["name"]), int(s["bars"])) for s in plan["sections"]]
+    sections = [(str(s["name"]), int(s["bars"])) for s in form["sections"]]
     meter: Meter = proposal.meter
-    phrase_qn = int(plan["phrase_bars"]) * meter.bar_qn
+    phrase_qn = int(form["phrase_bars"]) * meter.bar_qn
     settings = settings or RenderSettings()
+    player = (
+        KitPlayer(load_kit(kit.folder), pick=kit.pick, seed=proposal.seed)  # type: ignore[arg-type]
+        if kit is not None
+        else None
+    )
     # Opening the synthesizer checks the SoundFont before anything is written.
     with Synthesizer(soundfont, backend=backend, sample_rate=settings.sample_rate) as synth:
         ensure_writable_dir(run.root)
@@ -147,6 +155,7 @@ def render_run(
             synth=synth,
             on_step=on_step,
             stem_format=settings.stem_format,
+            drum_track=player.render if player is not None else None,
         )
     assert result.mix_mp3 is not None and result.mp3 is not None
     seconds = time.perf_counter() - t_start
@@ -171,6 +180,14 @@ def render_run(
         "backend": result.backend,
         "soundfont": str(result.soundfont),
         "plan_source": result.plan.source,
+        "kit": None
+        if kit is None or player is None
+        else {
+            "folder": str(kit.folder),
+            "pick": kit.pick,
+            "hits": len(player.kit.manifest.hits),
+            "borrowed": dict(player.substituted),
+        },
         "timings": {k: round(v, 3) for k, v in {**result.timings, "total": seconds}.items()},
     }
     write_text_atomic(run.render_manifest, json.dumps(manifest, indent=2) + "\n")

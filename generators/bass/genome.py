@@ -6,8 +6,9 @@ Values are frozen; operators build new genomes."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from music.meter import Meter
 
@@ -136,3 +137,38 @@ def normalise_bar(events: list[BassEvent] | tuple[BassEvent, ...], meter: Meter)
 def onset_steps(bar: BassBar) -> frozenset[int]:
     """The bar's onsets as sixteenth-grid indices."""
     return frozenset(round(e.onset / GRID_QN) for e in bar)
+
+
+def to_data(genome: BassGenome) -> dict[str, Any]:
+    """A JSON-ready dict: style and, per bar, ``[onset, duration, degree, octave, velocity]``."""
+    return {
+        "style": genome.style,
+        "bars": [
+            [[e.onset, e.duration, e.degree, e.octave, e.velocity] for e in bar]
+            for bar in genome.bars
+        ],
+    }
+
+
+def from_data(data: Mapping[str, Any]) -> BassGenome:
+    """Inverse of :func:`to_data`. Raises ValueError naming the bad field."""
+    try:
+        bars = tuple(
+            tuple(
+                BassEvent(
+                    onset=float(o), duration=float(d), degree=str(g), octave=int(x), velocity=int(v)
+                )
+                for o, d, g, x, v in bar
+            )
+            for bar in data["bars"]
+        )
+        return BassGenome(style=str(data["style"]), bars=bars)
+    except KeyError as exc:
+        raise ValueError(
+            f"bass genome: missing field {exc.args[0]!r} -- needs style, bars"
+        ) from None
+    except TypeError as exc:
+        raise ValueError(
+            f"bass genome bars: {data.get('bars')!r} -- per bar a list of "
+            f"[onset, duration, degree, octave, velocity] ({exc})"
+        ) from None

@@ -146,7 +146,7 @@ def quality_options(triad: str) -> tuple[str, ...]:
     return tuple(q for q in QUALITIES if TRIAD_OF[q] == triad)
 
 
-def genome_to_data(genome: ChordGenome) -> list[list[dict[str, object]]]:
+def to_data(genome: ChordGenome) -> list[list[dict[str, object]]]:
     """A JSON-friendly form: bars of chords with offset, quality, inversion, beats."""
     return [
         [
@@ -157,8 +157,8 @@ def genome_to_data(genome: ChordGenome) -> list[list[dict[str, object]]]:
     ]
 
 
-def genome_from_data(data: object) -> ChordGenome:
-    """Inverse of :func:`genome_to_data`; raises ValueError naming the bad entry."""
+def from_data(data: object) -> ChordGenome:
+    """Inverse of :func:`to_data`; raises ValueError naming the bad entry."""
     if not isinstance(data, list) or not data:
         raise ValueError(f"chord genome: {data!r} -- a non-empty list of bars")
     bars: list[Bar] = []

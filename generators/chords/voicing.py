@@ -81,8 +81,10 @@ def _place_bass(pc: int, prev: int | None) -> int:
     return min(options, key=lambda p: (abs(p - target), p))
 
 
+@lru_cache(maxsize=8192)
 def voice_chords(genes: tuple[ChordGene, ...], key: Key) -> tuple[Voicing, ...]:
-    """Voice a chord sequence with minimal upper-voice motion and a nearby bass."""
+    """Voice a chord sequence with minimal upper-voice motion and a nearby bass (cached: the
+    theory scores, the critic's MIDI and the key verdict of a candidate all hear it)."""
     out: list[Voicing] = []
     prev_upper: tuple[int, ...] | None = None
     prev_bass: int | None = None

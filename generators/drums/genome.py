@@ -156,7 +156,7 @@ def empty_genome(grid: Grid, bars: int, style: str = "custom") -> DrumGenome:
     return DrumGenome(grid=grid, bars=bars, hits=(), style=style)
 
 
-def genome_to_dict(genome: DrumGenome) -> dict[str, Any]:
+def to_data(genome: DrumGenome) -> dict[str, Any]:
     """A JSON-ready dict: meter, grouping, grid, bars, style and hits as
     ``[step, voice, velocity, offset]``."""
     g = genome.grid
@@ -171,8 +171,8 @@ def genome_to_dict(genome: DrumGenome) -> dict[str, Any]:
     }
 
 
-def genome_from_dict(data: Mapping[str, Any]) -> DrumGenome:
-    """Inverse of :func:`genome_to_dict`. Raises ValueError naming a missing or bad field."""
+def from_data(data: Mapping[str, Any]) -> DrumGenome:
+    """Inverse of :func:`to_data`. Raises ValueError naming a missing or bad field."""
     try:
         meter = Meter.parse(str(data["meter"]))
         meter = Meter(meter.numerator, meter.denominator, tuple(data.get("groups", ())))

@@ -6,8 +6,9 @@ re-pitching. Values are frozen; operators build new genomes."""
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from music.keys import MODE_INTERVALS
 from music.meter import Meter
@@ -163,3 +164,42 @@ def normalise_bar(notes: list[MelodyNote] | tuple[MelodyNote, ...], meter: Meter
         duration = max(GRID_QN, min(n.duration, limit - n.onset))
         out.append(n if abs(duration - n.duration) < _EPS else n.with_(duration=duration))
     return tuple(out)
+
+
+def to_data(genome: MelodyGenome) -> dict[str, Any]:
+    """A JSON-ready dict: base pitch, phrase length, contours and, per bar,
+    ``[onset, duration, step, velocity]``."""
+    return {
+        "base": genome.base,
+        "phrase_bars": genome.phrase_bars,
+        "contour": list(genome.contour),
+        "bars": [[[n.onset, n.duration, n.step, n.velocity] for n in bar] for bar in genome.bars],
+    }
+
+
+def from_data(data: Mapping[str, Any]) -> MelodyGenome:
+    """Inverse of :func:`to_data`. Raises ValueError naming the bad field."""
+    try:
+        bars = tuple(
+            tuple(
+                MelodyNote(onset=float(o), duration=float(d), step=int(s), velocity=int(v))
+                for o, d, s, v in bar
+            )
+            for bar in data["bars"]
+        )
+        return MelodyGenome(
+            bars=bars,
+            phrase_bars=int(data["phrase_bars"]),
+            base=int(data["base"]),
+            contour=tuple(str(c) for c in data["contour"]),
+        )
+    except KeyError as exc:
+        raise ValueError(
+            f"melody genome: missing field {exc.args[0]!r} -- "
+            "needs base, phrase_bars, contour, bars"
+        ) from None
+    except TypeError as exc:
+        raise ValueError(
+            f"melody genome bars: {data.get('bars')!r} -- per bar a list of "
+            f"[onset, duration, step, velocity] ({exc})"
+        ) from None

@@ -17,7 +17,8 @@ import pytest
 
 from agents.errors import ReviewError, RunStateError
 from agents.review import read_decisions, set_decision
-from agents.runner import resume_run, run_status, start_run
+from agents.run_graph import run_status
+from agents.runner import resume_run, start_run
 
 CLI = [sys.executable, "-m", "cli"]
 

@@ -1,5 +1,5 @@
-"""The run builder: typed options over the proposal, errors that name the option, the critic
-chosen once, and executors that give evaluators their ONNX settings."""
+"""The run builder: typed options over the proposal, errors that name the option, the song's
+ChromaticScorer chosen once, and executors that give evaluators their ONNX settings."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from agents.builder import (
     SCORER_SETTING,
     RenderOptions,
     ScoringOptions,
-    build_critic,
+    build_chromatic_scorer,
     executor_settings,
     local_executor,
 )
@@ -79,11 +79,11 @@ def test_render_options() -> None:
 
 
 def test_scorer_off_is_theory_only_and_a_missing_model_names_the_setting(tmp_path: Path) -> None:
-    assert build_critic(_proposal(), ScoringOptions(scorer="off")) is None
-    assert build_critic(_proposal(), ScoringOptions(scorer=" OFF ")) is None
+    assert build_chromatic_scorer(_proposal(), ScoringOptions(scorer="off")) is None
+    assert build_chromatic_scorer(_proposal(), ScoringOptions(scorer=" OFF ")) is None
     missing = tmp_path / "nowhere.onnx"
     with pytest.raises(ModelFileError) as info:
-        build_critic(_proposal(), ScoringOptions(scorer=str(missing)))
+        build_chromatic_scorer(_proposal(), ScoringOptions(scorer=str(missing)))
     assert f"{SCORER_SETTING}={missing}" in str(info.value) and "=off" in str(info.value)
 
 

@@ -15,7 +15,7 @@ from langgraph.checkpoint.serde.jsonplus import (
 )
 
 from agents.checkpoints import CheckpointError, StrictSerializer
-from agents.runner import run_status
+from agents.run_graph import run_status
 from tests.agents.run_fixtures import cli, copy_run, make_gated_run
 
 

@@ -11,9 +11,10 @@ import numpy as np
 import pretty_midi
 import pytest
 
-from agents.phases.chords import ChordEvaluator, source_blend
+from agents.phases.chords import source_blend
 from agents.runner import start_run
 from evolution.engine import EvolutionConfig, evolve
+from evolution.fitness.chords import ChordEvaluator
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import workhorse_genomes
 from generators.chords.operators import ChordOps

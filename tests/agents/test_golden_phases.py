@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
+from agents.form import make_form
 from agents.phases.bass import run_bass_phase
 from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import run_melody_phase
-from agents.plan import make_plan
 from agents.proposal import proposal_from_dict
 from agents.rundir import RunDir
 from scoring.chromatic import default_model_path
@@ -92,9 +92,9 @@ def run_song(root: Path) -> dict[str, Any]:
     """Run the four phases (the best candidate of each approved for every section)."""
     proposal = proposal_from_dict(PROPOSAL)
     sections = [(s["name"], s["bars"]) for s in PROPOSAL["sections"]]
-    plan = make_plan(sections=sections, meter=proposal.meter, bpm=proposal.bpm)
+    form = make_form(sections=sections, meter=proposal.meter, bpm=proposal.bpm)
     run = RunDir(root)
-    state = run_chords_phase(proposal=proposal, plan=plan, run=run)
+    state = run_chords_phase(proposal=proposal, form=form, run=run)
     best = state["candidates"][0]
     promote(run=run, phase="chords", approvals={name: best for name, _ in sections})
     for phase, run_phase in (
@@ -102,7 +102,7 @@ def run_song(root: Path) -> dict[str, Any]:
         ("bass", run_bass_phase),
         ("melody", run_melody_phase),
     ):
-        state = run_phase(proposal=proposal, plan=plan, run=run)
+        state = run_phase(proposal=proposal, form=form, run=run)
         promote(run=run, phase=phase, approvals={k: v[0] for k, v in state["sections"].items()})
     return {phase: phase_snapshot(root / phase) for phase in PHASES}
 

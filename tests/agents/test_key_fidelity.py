@@ -8,8 +8,8 @@ import music21
 import numpy as np
 import pytest
 
-from agents.phases.chords import ChordEvaluator
 from evolution.engine import EvolutionConfig, evolve
+from evolution.fitness.chords import ChordEvaluator
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import workhorse_genomes
 from generators.chords.operators import ChordOps

@@ -16,29 +16,34 @@ import numpy as np
 import pytest
 from ruamel.yaml import YAML
 
+from agents.form import make_form
 from agents.phases.approved import (
+    approved_bass,
     approved_drums,
+    approved_genome,
     follows_another,
     kick_grid_onsets,
     leads_into_another,
+    section_chords,
 )
-from agents.phases.bass import BassEvaluator, bass_from_data, bass_to_data, run_bass_phase
-from agents.phases.chords import approved_progression, run_chords_phase
+from agents.phases.bass import run_bass_phase
+from agents.phases.chords import run_chords_phase
 from agents.phases.common import promote
-from agents.phases.drums import DrumEvaluator, run_drums_phase, section_seeds, tile
+from agents.phases.drums import run_drums_phase, section_seeds, tile
 from agents.phases.melody import (
     MelodyEvaluator,
-    melody_from_data,
-    melody_to_data,
     run_melody_phase,
     section_lyrics,
 )
-from agents.plan import make_plan
 from agents.proposal import load_proposal
 from agents.review import read_decisions, set_decision
+from agents.run_graph import run_status
 from agents.rundir import RunDir
-from agents.runner import resume_run, run_status, start_run
+from agents.runner import resume_run, start_run
+from evolution.fitness.bass import BassEvaluator
+from evolution.fitness.drums import DrumEvaluator
 from generators.bass.operators import BassOps
+from generators.chords import genome as chord_genome
 from generators.chords.genome import workhorse_genomes
 from generators.drums.genome import has_fill
 from generators.drums.grid import CRASH
@@ -120,7 +125,9 @@ def test_auto_approved_run_goes_through_all_four_phases(
 def _strong_beat_chord_tone_rate(run: RunDir, label: str, key: Key, meter: Meter) -> float:
     bass = read_midi(run.approved_midi("bass", label)).parts[0].notes
     bars = 8 if label == "verse" else 4
-    harmony = chord_timeline(approved_progression(run, label), key, meter, bars=bars)
+    progression = approved_genome(run, "chords", label, chord_genome.from_data)
+    assert progression is not None
+    harmony = chord_timeline(progression, key, meter, bars=bars)
     strong = [n for n in bass if meter.is_strong(n.start % meter.bar_qn)]
     assert len(strong) >= bars  # at least one note on a strong beat per bar
     return sum(n.pitch % 12 in harmony.at(n.start).pitch_classes for n in strong) / len(strong)
@@ -149,6 +156,19 @@ def _check_bass_follows_the_approved_chords_and_kick(run: RunDir) -> None:
         # The grid kicks the bass was scored against are the approved drums' own.
         grid_kicks = kick_grid_onsets(approved_drums(run, label))
         assert len(grid_kicks) == len(kicks)
+        # The bass the melody phase hears (the approved genome over the approved chords) is
+        # the promoted MIDI, note for note.
+        proposal = load_proposal(run.proposal)
+        bars = 8 if label == "verse" else 4
+        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
+        heard = approved_bass(run, proposal, chords)
+        assert heard is not None
+        promoted = read_midi(run.approved_midi("bass", label)).parts[0].notes
+
+        def notes(seq: Any) -> list[tuple[float, float, int, int]]:
+            return [(round(n.start, 6), round(n.end, 6), n.pitch, n.velocity) for n in seq]
+
+        assert notes(heard.notes) == notes(promoted)
 
 
 def _approved_ends(run: RunDir, phase: str, signature: str, bars: dict[str, int]) -> None:
@@ -172,18 +192,18 @@ def test_every_phase_meets_the_meter(
     sections = [{"name": "verse", "bars": 2}, {"name": "chorus", "bars": 2}]
     path = make_proposal(time_signature=signature, evolution=tiny, sections=sections)
     proposal = load_proposal(path)
-    plan = make_plan(sections=[("verse", 2), ("chorus", 2)], meter=proposal.meter, bpm=90)
+    form = make_form(sections=[("verse", 2), ("chorus", 2)], meter=proposal.meter, bpm=90)
     run = RunDir(tmp_path / "run")
-    state = run_chords_phase(proposal=proposal, plan=plan, run=run)
+    state = run_chords_phase(proposal=proposal, form=form, run=run)
     promote(
-        run=run, phase="chords", approvals=dict(zip(plan.labels, state["candidates"], strict=True))
+        run=run, phase="chords", approvals=dict(zip(form.labels, state["candidates"], strict=True))
     )
     for phase, run_phase in (
         ("drums", run_drums_phase),
         ("bass", run_bass_phase),
         ("melody", run_melody_phase),
     ):
-        state = run_phase(proposal=proposal, plan=plan, run=run)
+        state = run_phase(proposal=proposal, form=form, run=run)
         promote(run=run, phase=phase, approvals={s: ids[0] for s, ids in state["sections"].items()})
         _approved_ends(run, phase, signature, bars={"verse": 2, "chorus": 2})
 
@@ -238,16 +258,9 @@ def test_interrupt_at_the_drums_gate_and_resume(
     assert genome is not None and genome.grid.meter.groups == (2, 2, 3)
 
 
-def test_genomes_round_trip_through_json() -> None:
-    key, meter = Key(9, "minor"), Meter(7, 8)
-    harmony = chord_timeline(workhorse_genomes(key, meter, 4)[0], key, meter, bars=8)
+def test_tile_repeats_a_drum_pattern_to_the_section() -> None:
+    meter = Meter(7, 8)
     rng = np.random.default_rng(1)
-    bass = BassOps(harmony=harmony, meter=meter, bars=8).random(rng)
-    assert bass_from_data(json.loads(json.dumps(bass_to_data(bass)))) == bass
-    melody = MelodyOps(key=key, meter=meter, harmony=harmony, bars=8).random(rng)
-    assert melody_from_data(json.loads(json.dumps(melody_to_data(melody)))) == melody
-    with pytest.raises(ValueError, match="style"):
-        bass_from_data({"bars": []})
     drums = skeleton("rock", meter, 3, rng)
     tiled = tile(drums, 8)
     spb = drums.grid.steps_per_bar
@@ -308,11 +321,11 @@ def test_evaluators_survive_pickling_as_a_ray_executor_ships_them() -> None:
 
 def test_transition_fills_and_entrance_crashes_follow_the_form() -> None:
     meter = Meter(3, 4)
-    plan = make_plan(
+    form = make_form(
         sections=[("intro", 2), ("verse", 4), ("verse", 4), ("outro", 2)], meter=meter, bpm=90
     )
-    assert [leads_into_another(plan, s) for s in ("intro", "verse", "outro")] == [True, True, False]
-    assert [follows_another(plan, s) for s in ("intro", "verse", "outro")] == [False, True, True]
+    assert [leads_into_another(form, s) for s in ("intro", "verse", "outro")] == [True, True, False]
+    assert [follows_another(form, s) for s in ("intro", "verse", "outro")] == [False, True, True]
     rng = np.random.default_rng(4)
     plain = section_seeds(meter=meter, bars=4, styles=["rock"], bank=(), transition=False, rng=rng)
     assert len(plain) == 1 and not has_fill(plain[0], 3)

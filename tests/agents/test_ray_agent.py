@@ -1,8 +1,8 @@
 """The real agent scoring on Ray (a local Ray with 2 CPUs, started once for this module): the
-chords phase with the real ChromaticScorer critic gives exactly the review.yml and evolution log
+chords phase with the real ChromaticScorer gives exactly the review.yml and evolution log
 of in-process scoring for the same seed, through ``chromatic run --executor ray``; each scoring
-actor builds the critic's ONNX session once; bad scoring settings are one clear error (exit 2)
-before anything is written."""
+actor builds the ChromaticScorer's ONNX session once; bad scoring settings are one clear error
+(exit 2) before anything is written."""
 
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ import ray
 from typer.testing import CliRunner
 
 from agents.builder import SCORER_SETTING
-from agents.phases import critic as critic_module
 from agents.review import load_review_document
 from agents.runner import Hooks, start_run
 from cli.app import app
+from evolution.fitness import chromatic as chromatic_module
 from evolution.ray_executor import RayExecutor
 
 SMALL = {"population_size": 16, "generations": 3, "top_n": 4}
@@ -39,14 +39,14 @@ def local_ray() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def shipped_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(SCORER_SETTING, raising=False)  # the real, shipped critic
+    monkeypatch.delenv(SCORER_SETTING, raising=False)  # the real, shipped ChromaticScorer
 
 
 def onnx_state(genomes: Sequence[object]) -> list[dict[str, int]]:
     """Per genome: this process's id, how many ChromaticScorers it built, and how many ONNX
     sessions are alive in it (run inside an actor after the phase)."""
     sessions = sum(type(o).__name__ == "InferenceSession" for o in gc.get_objects())
-    built = critic_module._load.cache_info().misses
+    built = chromatic_module._load.cache_info().misses
     return [{"pid": os.getpid(), "scorers": built, "sessions": sessions} for _ in genomes]
 
 
@@ -81,11 +81,11 @@ def test_run_on_ray_gives_the_review_of_local_scoring(
     assert ray_history == history
     candidates = review["candidates"]
     assert len(candidates) == 4
-    assert all(c["scores"]["chromatic"] is not None for c in candidates)  # the critic scored
+    assert all(c["scores"]["chromatic"] is not None for c in candidates)  # scored by the model
     assert len({c["scores"]["chromatic"]["match"] for c in candidates}) > 1
 
 
-def test_critic_session_loads_once_per_actor(
+def test_chromatic_scorer_session_loads_once_per_actor(
     make_proposal: Callable[..., Path], tmp_path: Path
 ) -> None:
     proposal = make_proposal("ember_song", color="Red", key="D major", evolution=SMALL, seed=5)

@@ -22,7 +22,7 @@ SMALL = {"population_size": 24, "generations": 4, "top_n": 3}
 
 @pytest.fixture(autouse=True)
 def no_ray_running(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv(SCORER_SETTING, raising=False)  # the shipped critic
+    monkeypatch.delenv(SCORER_SETTING, raising=False)  # the shipped ChromaticScorer
     if ray.is_initialized():
         ray.shutdown()
     yield

@@ -21,10 +21,11 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agents.builder import RenderOptions
-from agents.phases.previews import PreviewWriter
+from agents.phases.preview_writer import PreviewWriter
 from agents.review import load_review_document
+from agents.run_graph import run_status
 from agents.rundir import PHASES, RunDir
-from agents.runner import resume_run, run_status, start_run
+from agents.runner import resume_run, start_run
 from cli.app import app
 from music.midi_io import read_midi
 from render.audio_io import read_audio

@@ -16,6 +16,7 @@ from agents.review import (
     set_decision,
     write_review,
 )
+from music.errors import StorageError
 
 IDS = ["chord_001", "chord_002", "chord_003"]
 
@@ -56,7 +57,7 @@ def test_written_review_has_header_and_pending_human_fields(review: Path) -> Non
     assert doc["key"] == "A minor"
     assert [c["status"] for c in doc["candidates"]] == ["pending"] * 3
     assert all(c["label"] is None and c["notes"] == "" for c in doc["candidates"])
-    assert list(review.parent.glob(".*tmp")) == []
+    assert [p.name for p in review.parent.iterdir()] == [review.name]
 
 
 def test_set_decision_keeps_comments_and_validates(review: Path) -> None:
@@ -130,8 +131,8 @@ def test_failed_write_leaves_the_previous_file(
     def boom(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("agents.fileio.os.replace", boom)
-    with pytest.raises(OSError):
+    monkeypatch.setattr("music.files.os.replace", boom)
+    with pytest.raises(StorageError, match=r"review\.yml: cannot write \(disk full\)"):
         set_decision(
             review,
             candidate_id="chord_001",
@@ -141,7 +142,7 @@ def test_failed_write_leaves_the_previous_file(
             known_ids=IDS,
         )
     assert review.read_bytes() == before
-    assert list(review.parent.glob(".*tmp")) == []
+    assert [p.name for p in review.parent.iterdir()] == [review.name]
 
 
 def _load(path: Path) -> Any:

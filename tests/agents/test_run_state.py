@@ -14,9 +14,10 @@ from langgraph.checkpoint.sqlite import SqliteSaver
 
 from agents.errors import RunStateError
 from agents.review import set_decision
+from agents.run_graph import THREAD, run_status
 from agents.run_state import read_snapshot, read_status
 from agents.rundir import RunDir
-from agents.runner import THREAD, resume_run, run_status, start_run
+from agents.runner import resume_run, start_run
 from render.errors import RenderError
 
 

@@ -299,7 +299,7 @@ def test_wrong_number_of_results_is_an_error(delta: int) -> None:
         )
 
 
-@pytest.mark.parametrize("bad", [float("nan"), 1.5, -0.1, float("inf")])
+@pytest.mark.parametrize("bad", [float("nan"), 1.5, -1.1, float("inf")])
 def test_invalid_fitness_is_an_error(bad: float) -> None:
     with pytest.raises(EvaluationError, match="invalid fitness") as info:
         evolve(

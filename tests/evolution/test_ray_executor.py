@@ -18,10 +18,10 @@ import numpy as np
 import pytest
 import ray
 
-from agents.phases.chords import ChordEvaluator
 from evolution.engine import EvolutionConfig, EvolutionResult, evolve
 from evolution.executor import EvaluationError, Executor, LocalExecutor
-from evolution.executors import ExecutorSettings, SettingError, make_executor, open_executor
+from evolution.executor_settings import ExecutorSettings, SettingError, make_executor, open_executor
+from evolution.fitness.chords import ChordEvaluator
 from evolution.lazy import Lazy, OnnxSettings
 from evolution.ray_executor import PoolStartError, RayExecutor
 from generators.chord_model import ChordTransitionModel

@@ -3,6 +3,7 @@ pitches from the chord at each onset, and a real evolution that follows chords a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -16,7 +17,9 @@ from generators.bass.genome import (
     DEGREES,
     BassEvent,
     BassGenome,
+    from_data,
     normalise_bar,
+    to_data,
     validate_genome,
 )
 from generators.bass.operators import BassOps
@@ -319,3 +322,16 @@ def test_evolution_from_scrambled_degrees_recovers_chord_tones() -> None:
     best = realise(result.population[0].genome, harmony, key, meter)
     assert result.population[0].fitness > result.initial_best
     assert strong_beat_tone_rate(best, harmony.chords, meter) >= seed_rate + 0.15
+
+
+def test_genome_save_load_round_trip() -> None:
+    key, meter = Key(9, "minor"), Meter(7, 8)
+    harmony = chord_timeline(workhorse_genomes(key, meter, 4)[0], key, meter, bars=8)
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        genome = BassOps(harmony=harmony, meter=meter, bars=8).random(rng)
+        assert from_data(json.loads(json.dumps(to_data(genome)))) == genome
+    with pytest.raises(ValueError, match="missing field 'style'"):
+        from_data({"bars": []})
+    with pytest.raises(ValueError, match=r"\[onset, duration, degree, octave, velocity\]"):
+        from_data({"style": "root", "bars": [[5]]})

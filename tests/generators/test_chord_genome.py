@@ -122,12 +122,12 @@ def test_chords_part_lasts_the_bars_of_its_meter(meter: Meter) -> None:
 def test_genome_json_round_trip() -> None:
     import json
 
-    from generators.chords.genome import genome_from_data, genome_to_data
+    from generators.chords.genome import from_data, to_data
 
     ops = ops_for(Key(4, "minor"), Meter(7, 8))
     rng = np.random.default_rng(9)
     for _ in range(10):
         g = ops.random(rng)
-        assert genome_from_data(json.loads(json.dumps(genome_to_data(g)))) == g
+        assert from_data(json.loads(json.dumps(to_data(g)))) == g
     with pytest.raises(ValueError, match="bar 1"):
-        genome_from_data([[]])
+        from_data([[]])

@@ -15,8 +15,8 @@ from generators.drums.genome import (
     DrumGenome,
     Hit,
     describe,
-    genome_from_dict,
-    genome_to_dict,
+    from_data,
+    to_data,
 )
 from generators.drums.grid import (
     CLOSED_HH,
@@ -72,13 +72,13 @@ def test_genome_save_load_round_trip() -> None:
         ("shuffle", Meter(4, 4)),
     ):
         g = skeleton(style, meter, 3, np.random.default_rng(4))
-        data = json.loads(json.dumps(genome_to_dict(g)))
-        back = genome_from_dict(data)
+        data = json.loads(json.dumps(to_data(g)))
+        back = from_data(data)
         assert back == g and back.grid == g.grid and back.key == g.key
     with pytest.raises(ValueError, match="missing field 'bars'"):
-        genome_from_dict({"meter": "4/4", "steps_per_unit": 4, "hits": []})
+        from_data({"meter": "4/4", "steps_per_unit": 4, "hits": []})
     with pytest.raises(ValueError, match="velocity"):
-        genome_from_dict({"meter": "4/4", "steps_per_unit": 4, "bars": 1, "hits": [[0, 36, 0, 0]]})
+        from_data({"meter": "4/4", "steps_per_unit": 4, "bars": 1, "hits": [[0, 36, 0, 0]]})
 
 
 def test_describe_reads_like_a_musician() -> None:

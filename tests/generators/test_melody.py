@@ -3,6 +3,7 @@ limits, breaths, continuity, syllable counts kept through evolution, lyric event
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -15,7 +16,14 @@ from hypothesis import strategies as st
 from evolution.engine import EvolutionConfig, EvolutionResult, evolve
 from generators.chords.genome import workhorse_genomes
 from generators.harmony import Harmony, chord_timeline
-from generators.melody.genome import MelodyGenome, MelodyNote, step_pitch, validate_genome
+from generators.melody.genome import (
+    MelodyGenome,
+    MelodyNote,
+    from_data,
+    step_pitch,
+    to_data,
+    validate_genome,
+)
 from generators.melody.lyrics import (
     MELISMA,
     fit_syllables,
@@ -349,3 +357,16 @@ def test_same_seed_same_evolved_melody() -> None:
     assert first.history == second.history
     assert first.population[0].fitness >= first.initial_best
     assert run(3).population[0].genome != first.population[0].genome
+
+
+def test_genome_save_load_round_trip() -> None:
+    key, meter = Key(9, "minor"), Meter(7, 8)
+    harmony = chord_timeline(workhorse_genomes(key, meter, 4)[0], key, meter, bars=8)
+    rng = np.random.default_rng(1)
+    for _ in range(10):
+        genome = MelodyOps(key=key, meter=meter, harmony=harmony, bars=8).random(rng)
+        assert from_data(json.loads(json.dumps(to_data(genome)))) == genome
+    with pytest.raises(ValueError, match="missing field 'base'"):
+        from_data({"bars": [], "phrase_bars": 4, "contour": []})
+    with pytest.raises(ValueError, match=r"\[onset, duration, step, velocity\]"):
+        from_data({"base": 60, "phrase_bars": 4, "contour": ["arch"], "bars": [[5]]})

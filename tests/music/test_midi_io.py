@@ -19,7 +19,7 @@ import mido
 import pretty_midi
 import pytest
 
-from music.errors import MidiFileError
+from music.errors import MidiFileError, StorageError
 from music.keys import parse_key
 from music.meter import Meter
 from music.midi_io import TICKS_PER_QN, Song, read_midi, song_to_midi, write_midi
@@ -345,7 +345,7 @@ def test_failed_write_keeps_the_previous_file(
         raise OSError("disk full")
 
     monkeypatch.setattr(mido.MidiFile, "save", broken_save)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(StorageError, match=r"song\.mid: cannot write \(disk full\)"):
         write_midi(_song(Meter(7, 8)), out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["song.mid"]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import four_parts
 
+from music.errors import StorageError
 from music.meter import Meter
 from music.midi_io import Song
 from music.notes import Note, Part
@@ -105,7 +106,7 @@ def test_a_failed_write_leaves_no_partial_file(
         raise OSError(28, "No space left on device")  # ... then the disk filled up
 
     monkeypatch.setattr(soundfile, "write", boom)
-    with pytest.raises(RenderError, match="No space left"):
+    with pytest.raises(StorageError, match="No space left"):
         render_song(tmp_path / "run", _song(), synth=shared_synthesizer())
     leftovers = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
     assert leftovers == []

@@ -14,9 +14,14 @@ from music.meter import Meter, bars_to_seconds
 from music.midi_io import Song
 from music.notes import Note, Part
 from render.analysis import Analysis, Features, Window, analyze_stems
-from render.plan_model import FEATURE_NAMES, PlanModel, predict_renderplan, window_features
 from render.renderplan import COLOR_RULES, FxSettings, RenderPlan, WindowPlan, default_plan
-from render.stems import render_stems
+from render.renderplan_model import (
+    FEATURE_NAMES,
+    RenderPlanModel,
+    predict_renderplan,
+    window_features,
+)
+from render.stem_files import write_stems
 from render.synth import shared_synthesizer
 from training.renderplan.dataset import build_dataset, find_tracks, read_rows
 from training.renderplan.model import MlpConfig
@@ -119,7 +124,7 @@ def _write_track(root: Path, tid: str, seed: int) -> None:
     song = Song(tuple(parts), bpm, meter)
     folder = root / "tracks" / tid
     seconds = bars_to_seconds(meter, bars, bpm)
-    stems = render_stems(song, folder / "stems", shared_synthesizer(), seconds=seconds, tail_s=0.0)
+    stems = write_stems(song, folder / "stems", shared_synthesizer(), seconds=seconds, tail_s=0.0)
     (folder / "metadata").mkdir(parents=True)
     tempo = {"bpm": bpm, "meter": "4/4", "sections": [{"name": n, "bars": b} for n, b in SECTIONS]}
     (folder / "metadata" / "tempo.json").write_text(json.dumps(tempo))
@@ -192,7 +197,9 @@ def test_mlp_export_matches_torch() -> None:
     with torch.no_grad():
         expected = net(torch.tensor(x, dtype=torch.float32)).numpy().clip(0, 1)
     np.testing.assert_allclose(runtime.predict(x), expected, atol=1e-5)
-    assert PlanModel.from_dict(runtime.to_dict()).predict(x) == pytest.approx(runtime.predict(x))
+    assert RenderPlanModel.from_dict(runtime.to_dict()).predict(x) == pytest.approx(
+        runtime.predict(x)
+    )
 
 
 def test_features_have_a_fixed_shape_whatever_the_stems() -> None:

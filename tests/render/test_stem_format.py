@@ -17,7 +17,7 @@ from music.meter import Meter
 from render.assemble import build_song, plan_arrangement
 from render.audio_io import decode_audio, read_audio, write_audio
 from render.settings import RenderSettingError, RenderSettings
-from render.stems import PCM_PEAK_DBFS, pcm_headroom_gain
+from render.stem_files import PCM_PEAK_DBFS, pcm_headroom_gain
 from render.synth import Synthesizer
 
 IEEE_FLOAT_GUID = uuid.UUID("00000003-0000-0010-8000-00aa00389b71").bytes_le

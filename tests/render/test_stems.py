@@ -13,7 +13,7 @@ from music.midi_io import Song
 from music.notes import Part
 from render.audio_io import read_audio
 from render.loudness import rms_db
-from render.stems import render_stems
+from render.stem_files import write_stems
 from render.synth import SAMPLE_RATE, shared_synthesizer
 
 RELEASE_S = 1.5  # release tails may ring this long after a note-off
@@ -47,7 +47,7 @@ def test_each_stem_is_silent_without_notes_and_sounds_with_them(
     parts = [gapped(full[name], meter, plays[name]) for name in plays]
     song = Song(parts=(*parts, Part("pad", ())), bpm=bpm, meter=meter)
     seconds = bars_to_seconds(meter, bars, bpm)
-    stems = render_stems(
+    stems = write_stems(
         song, tmp_path / "stems", shared_synthesizer(backend=backend), seconds=seconds
     )
     assert sorted(p.name for p in (tmp_path / "stems").iterdir()) == sorted(

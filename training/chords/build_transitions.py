@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from generators.chord_model import ALL_TOKENS, FORMAT_VERSION, MODES, ChordTransitionModel
+from music.files import write_text_atomic
 from training.chords.bach import find_chorales, read_chorale
 from training.chords.billboard import find_songs, read_song
 from training.chords.passages import Passage, Piece, duration_key
@@ -270,7 +271,7 @@ def main(*, bach_dir: Path | None, billboard_dir: Path | None, out: Path) -> Bui
     payload = build_payload(corpora, extra)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(payload, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    write_text_atomic(out, json.dumps(payload, indent=1, sort_keys=False) + "\n")
     summaries: dict[str, SourceSummary] = {}
     for source, modes in payload["sources"].items():
         summaries[source] = SourceSummary(

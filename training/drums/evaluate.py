@@ -30,6 +30,7 @@ from generators.drums.grid import Grid
 from generators.drums.styles import skeleton
 from generators.drums.tokens import CLASS_VOICE
 from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
+from music.files import write_text_atomic
 from music.meter import Meter
 from scoring.metrics.drums import DRUM_METRICS
 from scoring.style.drums import genome_metrics
@@ -242,7 +243,7 @@ def _cli() -> None:
     print(report["table"])
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        write_text_atomic(args.out, json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

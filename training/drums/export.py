@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 from pathlib import Path
 from typing import Any, Final
 
@@ -28,6 +27,7 @@ import torch
 
 from generators.drums.tokens import VOCAB, VOCAB_VERSION
 from inference.onnx import OnnxModel
+from music.files import atomic_path, write_text_atomic
 from training.drums.model import DrumTransformer, DrumTransformerConfig, DrumTransformerStep
 
 logger = logging.getLogger(__name__)
@@ -65,20 +65,19 @@ def _export(
     outputs: tuple[str, ...],
     shapes: dict[str, dict[int, Any]],
 ) -> None:
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    torch.onnx.export(
-        module,
-        args,
-        str(tmp),
-        input_names=list(inputs),
-        output_names=list(outputs),
-        dynamic_shapes=shapes,
-        dynamo=True,
-        external_data=False,
-        optimize=True,
-        verbose=False,
-    )
-    os.replace(tmp, out)
+    with atomic_path(out) as tmp:
+        torch.onnx.export(
+            module,
+            args,
+            str(tmp),
+            input_names=list(inputs),
+            output_names=list(outputs),
+            dynamic_shapes=shapes,
+            dynamo=True,
+            external_data=False,
+            optimize=True,
+            verbose=False,
+        )
 
 
 def export_onnx(
@@ -149,7 +148,7 @@ def export_onnx(
     side = out.with_suffix(".json")
     parity = max(check_parity(model, out), check_step_parity(model, step_path(out)))
     sidecar["parity_max_abs"] = parity
-    side.write_text(json.dumps(sidecar, indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(side, json.dumps(sidecar, indent=2) + "\n")
     logger.info(
         "exported %s and its step graph (%d params, parity %.2e)", out, model.n_params(), parity
     )

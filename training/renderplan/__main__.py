@@ -40,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         report = train_renderplan(args.dataset, args.out)
         print(json.dumps(report.mse, indent=2))
     else:
-        from render.plan_model import predict_renderplan
+        from render.renderplan_model import predict_renderplan
 
         print(predict_renderplan(args.model, args.analysis).save(args.out))
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from music.errors import InputError
+from music.files import write_text_atomic
 from music.meter import Meter
 from render.analysis import analyze_stems
 from render.audio_io import read_audio
@@ -148,8 +149,6 @@ def track_row(track: TrackPaths) -> dict[str, Any]:
 def build_dataset(root: Path, out: Path | None = None) -> Path:
     """Analyse every track under ``root`` and write the rows to ``out`` (default
     ``root/plan_dataset.jsonl``) atomically; returns the path."""
-    from render.audio_io import atomic_path
-
     root = Path(root)
     out = Path(out) if out is not None else root / DATASET_FILE
     rows = [track_row(t) for t in find_tracks(root)]
@@ -157,9 +156,7 @@ def build_dataset(root: Path, out: Path | None = None) -> Path:
         raise DatasetError(
             file=root, field="tracks", value=0, allowed="tracks/<id>/ folders or a manifest.jsonl"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(out) as tmp:
-        tmp.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    write_text_atomic(out, "".join(json.dumps(r) + "\n" for r in rows))
     log.info("wrote %d tracks to %s", len(rows), out)
     return out
 

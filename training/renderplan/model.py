@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from render.plan_model import FEATURE_NAMES, TARGET_NAMES, PlanModel
+from render.renderplan_model import FEATURE_NAMES, TARGET_NAMES, RenderPlanModel
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class PlanMlp(nn.Module):
         return x
 
 
-def export_mlp(model: PlanMlp, x_mean: np.ndarray, x_std: np.ndarray) -> PlanModel:
+def export_mlp(model: PlanMlp, x_mean: np.ndarray, x_std: np.ndarray) -> RenderPlanModel:
     """The runtime (numpy) model with this MLP's weights."""
     layers = tuple(
         (
@@ -53,4 +53,4 @@ def export_mlp(model: PlanMlp, x_mean: np.ndarray, x_std: np.ndarray) -> PlanMod
         for layer in model.linears
         if isinstance(layer, nn.Linear)
     )
-    return PlanModel(kind="mlp", x_mean=x_mean, x_std=x_std, layers=layers, activation="tanh")
+    return RenderPlanModel(kind="mlp", x_mean=x_mean, x_std=x_std, layers=layers, activation="tanh")

@@ -1,7 +1,7 @@
-"""Predict a RenderPlan from an analysis with a trained JSON model (see render.plan_model)."""
+"""Predict a RenderPlan from an analysis with a trained JSON model (see render.renderplan_model)."""
 
 from __future__ import annotations
 
-from render.plan_model import predict_renderplan
+from render.renderplan_model import predict_renderplan
 
 __all__ = ["predict_renderplan"]

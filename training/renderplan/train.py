@@ -1,5 +1,5 @@
 """Train the RenderPlan models on a dataset: the seed's per-window linear regressor (ridge,
-closed form) and a small MLP (torch), each saved as the runtime JSON (render.plan_model).
+closed form) and a small MLP (torch), each saved as the runtime JSON (render.renderplan_model).
 
 Evaluation holds out whole tracks (every 4th track, at least one, when there are 3 or more;
 otherwise it reports the training fit): masked mean squared error of the constant baseline (the
@@ -18,8 +18,8 @@ import numpy as np
 
 from render.analysis import Analysis
 from render.audio_io import write_json
-from render.plan_model import PlanModel, plan_targets, window_features
 from render.renderplan import RenderPlan
+from render.renderplan_model import RenderPlanModel, plan_targets, window_features
 from training.renderplan.dataset import DATASET_FILE, build_dataset, read_rows
 from training.renderplan.model import MlpConfig
 
@@ -63,7 +63,9 @@ def _standardise(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.where(std > 1e-8, std, 1.0)
 
 
-def fit_linear(x: np.ndarray, y: np.ndarray, mask: np.ndarray, ridge: float = RIDGE) -> PlanModel:
+def fit_linear(
+    x: np.ndarray, y: np.ndarray, mask: np.ndarray, ridge: float = RIDGE
+) -> RenderPlanModel:
     """Ridge regression per target on the windows where that target is known."""
     mean, std = _standardise(x)
     z = np.hstack([(x - mean) / std, np.ones((x.shape[0], 1))])
@@ -78,10 +80,10 @@ def fit_linear(x: np.ndarray, y: np.ndarray, mask: np.ndarray, ridge: float = RI
         zt = z[rows]
         coef = np.linalg.solve(zt.T @ zt + reg * rows.sum(), zt.T @ y[rows, t])
         w[:, t], b[t] = coef[:-1], coef[-1]
-    return PlanModel(kind="linear", x_mean=mean, x_std=std, layers=((w, b),))
+    return RenderPlanModel(kind="linear", x_mean=mean, x_std=std, layers=((w, b),))
 
 
-def fit_mlp(x: np.ndarray, y: np.ndarray, mask: np.ndarray, config: MlpConfig) -> PlanModel:
+def fit_mlp(x: np.ndarray, y: np.ndarray, mask: np.ndarray, config: MlpConfig) -> RenderPlanModel:
     """Full-batch Adam on the masked MSE; returns the exported runtime model."""
     import torch
 

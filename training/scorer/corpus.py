@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.errors import MidiFileError
+from music.files import atomic_path, write_text_atomic
 from scoring.midi_features import N_SYMBOLIC, ROLL_STEPS, midi_features
 from scoring.text_encoder import EMBED_DIM, TextEncoder
 from training.scorer import sources_billboard, sources_midi, sources_music21
@@ -179,20 +180,18 @@ def build_corpus(
     enc = encoder or TextEncoder.load()
     emb = enc.encode(texts)
     logger.info("text embeddings: %d texts in %.1f s", len(texts), time.perf_counter() - t0)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.npz")
-    np.savez_compressed(
-        tmp,
-        rolls=np.stack(rolls),
-        symbolic=np.stack(symbolic).astype(np.float16),
-        text_emb=emb.astype(np.float16),
-        texts=np.array(texts, dtype=np.str_),
-        tags=np.array(tags, dtype=np.str_),
-        song_ids=np.array(song_ids, dtype=np.str_),
-        sources=np.array(source_of, dtype=np.str_),
-        splits=np.array(splits, dtype=np.str_),
-    )
-    tmp.replace(out)
+    with atomic_path(out) as tmp, open(tmp, "xb") as fh:
+        np.savez_compressed(
+            fh,
+            rolls=np.stack(rolls),
+            symbolic=np.stack(symbolic).astype(np.float16),
+            text_emb=emb.astype(np.float16),
+            texts=np.array(texts, dtype=np.str_),
+            tags=np.array(tags, dtype=np.str_),
+            song_ids=np.array(song_ids, dtype=np.str_),
+            sources=np.array(source_of, dtype=np.str_),
+            splits=np.array(splits, dtype=np.str_),
+        )
     summary = _summary(
         out,
         texts,
@@ -205,7 +204,7 @@ def build_corpus(
         time.perf_counter() - started,
     )
     summary_path = out.with_suffix(".json")
-    summary_path.write_text(json.dumps(asdict(summary), indent=2) + "\n", encoding="utf-8")
+    write_text_atomic(summary_path, json.dumps(asdict(summary), indent=2) + "\n")
     return summary
 
 

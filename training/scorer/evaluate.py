@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import kendalltau
 
+from music.files import write_text_atomic
 from scoring.chromatic import ChromaticScorer
 from scoring.colors import COLOR_NAMES, target_vector
 from scoring.midi_features import MidiFeatures
@@ -329,8 +330,8 @@ def main(
     }
     report["goals"] = goals(report)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "scorer_eval.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    (out_dir / "scorer_eval.md").write_text(summary(report), encoding="utf-8")
+    write_text_atomic(out_dir / "scorer_eval.json", json.dumps(report, indent=2) + "\n")
+    write_text_atomic(out_dir / "scorer_eval.md", summary(report))
     return report
 
 

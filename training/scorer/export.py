@@ -30,6 +30,7 @@ from torch import Tensor
 
 from inference.onnx import OnnxModel
 from music.errors import ChromaticError
+from music.files import atomic_path, write_text_atomic
 from scoring.chromatic import color_agreement
 from scoring.colors import AXES, COLOR_NAMES, target_vector
 from scoring.text_encoder import TextEncoder
@@ -201,37 +202,36 @@ def export(
     graph.eval()
     example = example_inputs(2, np.random.default_rng(1))
     args = tuple(torch.from_numpy(example[name]) for name in INPUTS)
-    tmp = out.with_name(f".{out.stem}.tmp.onnx")
-    with _quiet_exporter():
-        if dynamo:
-            batch = torch.export.Dim("batch", min=1, max=4096)
-            program = torch.onnx.export(
-                graph,
-                args,
-                dynamo=True,
-                input_names=list(INPUTS),
-                output_names=list(OUTPUTS),
-                dynamic_shapes={name: {0: batch} for name in INPUTS},
-                opset_version=opset,
-                external_data=False,
-                report=False,
-                verbose=False,
-            )
-            if program is None:
-                raise ExportError(f"{out}: torch.onnx.export returned no program")
-            program.save(str(tmp), external_data=False)
-        else:  # the TorchScript exporter: ~20x faster to run, the same graph for this model
-            torch.onnx.export(
-                graph,
-                args,
-                str(tmp),
-                dynamo=False,
-                input_names=list(INPUTS),
-                output_names=list(OUTPUTS),
-                dynamic_axes={name: {0: "batch"} for name in (*INPUTS, *OUTPUTS)},
-                opset_version=opset,
-            )
-    try:
+    with atomic_path(out) as tmp:
+        with _quiet_exporter():
+            if dynamo:
+                batch = torch.export.Dim("batch", min=1, max=4096)
+                program = torch.onnx.export(
+                    graph,
+                    args,
+                    dynamo=True,
+                    input_names=list(INPUTS),
+                    output_names=list(OUTPUTS),
+                    dynamic_shapes={name: {0: batch} for name in INPUTS},
+                    opset_version=opset,
+                    external_data=False,
+                    report=False,
+                    verbose=False,
+                )
+                if program is None:
+                    raise ExportError(f"{out}: torch.onnx.export returned no program")
+                program.save(str(tmp), external_data=False)
+            else:  # the TorchScript exporter: ~20x faster to run, the same graph for this model
+                torch.onnx.export(
+                    graph,
+                    args,
+                    str(tmp),
+                    dynamo=False,
+                    input_names=list(INPUTS),
+                    output_names=list(OUTPUTS),
+                    dynamic_axes={name: {0: "batch"} for name in (*INPUTS, *OUTPUTS)},
+                    opset_version=opset,
+                )
         size = tmp.stat().st_size
         if size > MAX_ARTIFACT_BYTES:
             raise ExportError(
@@ -243,10 +243,6 @@ def export(
                 f"{out}: torch vs onnxruntime max abs diff {worst:.2e} -- must be <= "
                 f"{PARITY_TOLERANCE:.0e}"
             )
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    tmp.replace(out)
     weights = out.with_suffix(".npz")
     full = {
         "format": FORMAT,
@@ -268,7 +264,7 @@ def export(
         **sidecar,
     }
     side = out.with_suffix(".json")
-    side.write_text(json.dumps(full, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+    write_text_atomic(side, json.dumps(full, indent=2, sort_keys=False) + "\n")
     save_state(
         weights,
         graph,

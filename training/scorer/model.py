@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from inference.onnx import ModelFileError
+from music.files import atomic_path
 
 EMBED_DIM = 384
 
@@ -258,18 +258,12 @@ def save_state(path: Path, module: nn.Module, meta: dict[str, Any]) -> Path:
     """Write ``module``'s state dict and a JSON ``meta`` to one ``.npz`` (no pickle, so it
     loads safely and ships as package data). The write is atomic."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     arrays = {k: v.detach().cpu().numpy() for k, v in module.state_dict().items()}
     if _META_KEY in arrays:
         raise ValueError(f"state dict key {_META_KEY!r} is reserved")
     arrays[_META_KEY] = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.npz")
-    try:
-        np.savez(tmp, **arrays)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "xb") as fh:
+        np.savez(fh, **arrays)
     return path
 
 

@@ -117,7 +117,7 @@ def plan_targets(plan: RenderPlan, analysis: Analysis) -> tuple[np.ndarray, np.n
 
 
 @dataclass(frozen=True, slots=True)
-class PlanModel:
+class RenderPlanModel:
     kind: str
     x_mean: np.ndarray
     x_std: np.ndarray
@@ -159,7 +159,7 @@ class PlanModel:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any], *, file: Path | None = None) -> PlanModel:
+    def from_dict(cls, data: Mapping[str, Any], *, file: Path | None = None) -> RenderPlanModel:
         where = f"{file}: " if file else ""
         if data.get("format") != MODEL_FORMAT:
             raise RenderError(
@@ -188,7 +188,7 @@ class PlanModel:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RenderError(
-                f"{where}model: {exc!r} -- see render/plan_model.py", path=file
+                f"{where}model: {exc!r} -- see render/renderplan_model.py", path=file
             ) from exc
 
     def save(self, path: Path) -> Path:
@@ -197,7 +197,7 @@ class PlanModel:
         return write_json(path, self.to_dict())
 
     @classmethod
-    def load(cls, path: Path) -> PlanModel:
+    def load(cls, path: Path) -> RenderPlanModel:
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
@@ -206,7 +206,7 @@ class PlanModel:
 
 
 def predict_plan(
-    model: PlanModel,
+    model: RenderPlanModel,
     analysis: Analysis,
     *,
     parts: Sequence[str] = PART_ORDER,
@@ -242,7 +242,7 @@ def predict_renderplan(
 ) -> RenderPlan:
     """Load the JSON model at ``model_path`` and predict a plan from ``analysis`` (an
     Analysis, its dict, a dataset row, or a path to either as JSON)."""
-    model = PlanModel.load(Path(model_path))
+    model = RenderPlanModel.load(Path(model_path))
     if isinstance(analysis, Analysis):
         return predict_plan(model, analysis)
     data: Mapping[str, Any]

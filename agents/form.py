@@ -1,4 +1,7 @@
-"""The song plan: sections in order with their bars, and the phrase length progressions use."""
+"""The song's form: sections in order with their bars, and the phrase length progressions use.
+
+The run saves it as ``plan.json`` and under ``plan`` in its checkpoint (names kept so runs
+started by earlier versions resume); in code a "plan" is only a RenderPlan."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ class Section:
 
 
 @dataclass(frozen=True, slots=True)
-class SongPlan:
+class SongForm:
     """Sections in playing order, the distinct section labels (first-appearance order) and the
     bars of one chord phrase (a progression loops to fill its section)."""
 
@@ -63,12 +66,12 @@ def section_label(name: str) -> str:
     return label or "section"
 
 
-def make_plan(
+def make_form(
     *, sections: list[tuple[str, int]], meter: Meter, bpm: float, phrase_bars: int = PHRASE_BARS
-) -> SongPlan:
+) -> SongForm:
     """The proposal's sections (or the default verse/chorus form); the phrase is 4 bars, or the
     shortest section when one is shorter."""
     chosen = sections or list(DEFAULT_FORM)
     secs = tuple(Section(name=section_label(n), bars=b) for n, b in chosen)
     phrase = max(1, min(phrase_bars, *(s.bars for s in secs)))
-    return SongPlan(sections=secs, phrase_bars=phrase, meter=meter, bpm=bpm)
+    return SongForm(sections=secs, phrase_bars=phrase, meter=meter, bpm=bpm)

@@ -1,4 +1,5 @@
-"""Stems: one WAV per part (``stems/<part>.wav``), stereo at the synthesizer's sample rate,
+"""Stem files: the synthesizer's stems (:meth:`render.synth.Synthesizer.render_stems`) written
+as one WAV per part (``stems/<part>.wav``), stereo at the synthesizer's sample rate,
 24-bit PCM (``wav_format="pcm24"``, the default) or 32-bit float (``"float32"``).
 
 Every stem of a song has the same length (the arrangement plus a release tail), so they line
@@ -57,7 +58,7 @@ def stem_path(stems_dir: Path, part: str) -> Path:
     return stems_dir / f"{part}.wav"
 
 
-def render_stems(
+def write_stems(
     song: Song,
     stems_dir: Path,
     synth: Synthesizer,

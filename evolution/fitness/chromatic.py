@@ -1,24 +1,25 @@
-"""The ChromaticScorer as every phase uses it: the song's concept and color, one onnxruntime
-call per batch of candidates, and the composite of theory and chromatic match (DESIGN §5).
+"""The ChromaticScorer of one song, as every part's evaluator uses it: the song's concept and
+color, one onnxruntime call per batch of candidates, and the composite of theory and chromatic
+match (DESIGN §5).
 
-A :class:`Critic` is small and picklable: the scorer itself sits in a
-:class:`~evolution.lazy.Lazy` field, so the Ray executor ships the critic to its actors and each
-actor opens its own ONNX session once, with the settings the executor gives it
-(:meth:`Critic.with_onnx`). In one process every critic with the same model and settings shares
-one loaded scorer (and so one MiniLM encoder and one concept cache). The critic of a run is
-built once, by :func:`agents.builder.build_critic`, and lives in the agent's context.
+A :class:`SongChromaticScorer` is small and picklable: the ChromaticScorer itself sits in a
+:class:`~evolution.lazy.Lazy` field, so the Ray executor ships it to its actors and each actor
+opens its own ONNX session once, with the settings the executor gives it
+(:meth:`SongChromaticScorer.with_onnx`). In one process every song scorer with the same model
+and settings shares one loaded ChromaticScorer (and so one MiniLM encoder and one concept
+cache). The song scorer of a run is built once, by
+:func:`agents.builder.build_chromatic_scorer`, and lives in the agent's context.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Final, Literal
+from typing import Self
 
-from agents.proposal import Proposal
 from evolution.lazy import Lazy, OnnxSettings
 from music.meter import Meter
 from music.notes import Part
@@ -45,8 +46,9 @@ def load_scorer(path: str | None = None, onnx: OnnxSettings | None = None) -> Ch
 
 
 @dataclass(frozen=True, slots=True)
-class Critic:
-    """Scores the sound of candidates against one song's concept and color.
+class SongChromaticScorer:
+    """The ChromaticScorer of one song: scores the sound of candidates against the song's
+    concept and color.
 
     Attributes:
         model: the exported scorer to load (a path; None: the shipped model).
@@ -65,8 +67,8 @@ class Critic:
         lazy = Lazy(functools.partial(load_scorer, self.model, self.onnx))
         object.__setattr__(self, "scorer", lazy)
 
-    def with_onnx(self, onnx: OnnxSettings) -> Critic:
-        """This critic, its session opened with ``onnx`` (itself when they are its own)."""
+    def with_onnx(self, onnx: OnnxSettings) -> SongChromaticScorer:
+        """This song scorer, its session opened with ``onnx`` (itself when they are its own)."""
         return self if onnx == self.onnx else replace(self, onnx=onnx)
 
     def chromatic(
@@ -91,46 +93,29 @@ def _backdrop(parts: tuple[Part, ...]) -> Backdrop:
     return Backdrop.of(parts)
 
 
-def song_critic(proposal: Proposal, *, model: str | None = None) -> Critic:
-    """The critic of the song ``proposal`` with the scorer ``model`` (None: the shipped one),
-    its model loaded and the concept encoded now. Raises ModelFileError naming the model file
-    when it cannot be opened."""
-    critic = Critic(
-        concept=proposal.concept,
-        color=proposal.color,
-        bpm=proposal.bpm,
-        meter=proposal.meter,
-        model=model,
-    )
-    # Fail now, naming the model file, rather than in the first generation (the proposal
-    # loader has already checked the concept).
-    critic.scorer.get().prepare_concept(proposal.concept)
-    return critic
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PartEvaluator:
+    """What every part's evaluator shares: the composite's weights, the parts approved under
+    the candidates (the same for a whole population) and the song's ChromaticScorer (None:
+    theory alone)."""
 
+    weights: Weights
+    underneath: tuple[Part, ...] = ()
+    chromatic_scorer: SongChromaticScorer | None = None
 
-#: A phase's critic when none is given: the shipped model's (see :func:`phase_critic`).
-SHIPPED: Final = "shipped"
+    def with_onnx(self, onnx: OnnxSettings) -> Self:
+        """This evaluator, its song scorer's session opened with ``onnx`` (the executor's)."""
+        if self.chromatic_scorer is None:
+            return self
+        return replace(self, chromatic_scorer=self.chromatic_scorer.with_onnx(onnx))
 
-
-def phase_critic(critic: Critic | Literal["shipped"] | None, proposal: Proposal) -> Critic | None:
-    """The critic a phase scores with: ``critic`` itself, or the shipped model's for
-    :data:`SHIPPED` (what a phase run outside the agent, e.g. by a test, uses)."""
-    if critic == SHIPPED:
-        return song_critic(proposal)
-    return critic
-
-
-def score_cards(
-    theories: Sequence[TheoryScores],
-    parts: Sequence[Sequence[Part]],
-    *,
-    critic: Critic | None,
-    weights: Weights,
-    underneath: Sequence[Part] = (),
-) -> list[ScoreCard]:
-    """Composite cards for a batch: theory alone without a critic, else theory and the match
-    of each candidate's ``parts`` over the parts ``underneath``."""
-    if critic is None:
-        return [composite(t, None, weights) for t in theories]
-    chroma = critic.chromatic(parts, underneath=underneath)
-    return [composite(t, c, weights) for t, c in zip(theories, chroma, strict=True)]
+    def cards(
+        self, theories: Sequence[TheoryScores], parts: Callable[[], Sequence[Sequence[Part]]]
+    ) -> list[ScoreCard]:
+        """Composite cards for a batch: theory alone without a song scorer, else theory and
+        the match of each candidate's parts (``parts()``, built only when a scorer listens)
+        over the parts underneath."""
+        if self.chromatic_scorer is None:
+            return [composite(t, None, self.weights) for t in theories]
+        chroma = self.chromatic_scorer.chromatic(parts(), underneath=self.underneath)
+        return [composite(t, c, self.weights) for t, c in zip(theories, chroma, strict=True)]
