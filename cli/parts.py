@@ -8,9 +8,10 @@ drum transformer's and the skeletons' own samples are reported beside them
 theory scores (``training.melody_eval.generate_melodies``) against OpenEWLD lead sheets and
 Nottingham folk tunes, cut to the same length (``training.melody_eval``).
 
-Metrics are those of the literature (Yang & Lerch 2018; Dong et al. 2018; Wu & Yang 2020):
-pitch-class entropy, scale consistency, chord-tone ratio, note density, empty-beat rate,
-groove (grooving-pattern) consistency and drum polyphony, among others. For each, the report
+Metrics are those of the literature (Yang & Lerch 2018; Dong et al. 2018; Wu & Yang 2020), defined
+once in :mod:`scoring.metrics` (the style-fit scores read the same): pitch-class entropy, scale
+consistency, chord-tone ratio, note density, empty-beat rate, grooving-pattern similarity and
+drum polyphony, among others. For each, the report
 gives the real 5th/50th/95th percentiles, our median and the share of ours inside the real
 5-95 range, and says in words where ours falls inside or outside the real distribution.
 
@@ -37,13 +38,6 @@ DEFAULT_OPENEWLD = Path("../shared/data/openewld/dataset")
 DEFAULT_NOTTINGHAM = Path("../shared/data/nottingham/MIDI")
 
 
-def drum_polyphony(genome: Any) -> float:
-    """Mean number of drum voices struck together, over the steps where anything is struck
-    (Dong et al. 2018's polyphony, for a drum grid)."""
-    steps = Counter(h.step for h in genome.hits)
-    return sum(steps.values()) / len(steps) if steps else 0.0
-
-
 def phase_drums(
     styles: Counter[str], n: int, *, seed: int, population: int, generations: int
 ) -> list[Any]:
@@ -58,6 +52,7 @@ def phase_drums(
     from generators.drums.transformer import DrumTransformer
     from music.meter import Meter
     from scoring.composite import Weights
+    from scoring.style.select import song_profile
     from training.drums.evaluate import WINDOW_BARS, _style_plan
 
     skeleton_of = {"halftime": "half-time"}
@@ -75,7 +70,12 @@ def phase_drums(
         ops = DrumOps(meter=meter, bars=WINDOW_BARS, styles=chosen, bank=bank)
         result = evolve(
             ops=ops,
-            evaluate=DrumEvaluator(meter=meter, weights=Weights(), bpm=100.0),
+            evaluate=DrumEvaluator(
+                meter=meter,
+                weights=Weights(),
+                bpm=100.0,
+                style=song_profile("drums", genres=(style,), mood=(), bpm=100.0, meter="4/4"),
+            ),
             fitness=lambda card: card.fitness,
             config=EvolutionConfig(population_size=population, generations=generations, top_n=1),
             rng=rng,
@@ -113,7 +113,7 @@ def drums_report(
     )
 
     rng = np.random.default_rng(seed)
-    real, styles = real_windows(groove)
+    real, styles, bpms = real_windows(groove)
     if not real:
         raise typer.BadParameter(
             f"{groove}: no 4/4 validation beat performances -- the groove-midi folder "
@@ -127,9 +127,7 @@ def drums_report(
         "transformer": transformer_windows(DrumTransformer.load(), styles, samples, rng),
         "skeleton": skeleton_windows(styles, samples, rng),
     }
-    rows = compare(real, generated)
-    real_poly = np.array([drum_polyphony(g) for g in real])
-    p5, p50, p95 = (float(x) for x in np.percentile(real_poly, [5, 50, 95]))
+    rows = compare(real, generated, real_bpm=bpms)
     metrics: dict[str, Any] = {}
     for r in rows:
         metrics[r.metric] = {
@@ -137,15 +135,6 @@ def drums_report(
             **{n: {"median": m, "inside_share": i} for n, (m, i) in r.ours.items()},
             "phase_verdict": _where(r.real_p5, r.real_p95, *r.ours["phase"]),
         }
-    poly: dict[str, Any] = {"real": {"p5": p5, "p50": p50, "p95": p95}}
-    for name, genomes in generated.items():
-        v = np.array([drum_polyphony(g) for g in genomes])
-        poly[name] = {
-            "median": float(np.median(v)),
-            "inside_share": float(np.mean((v >= p5) & (v <= p95))),
-        }
-    poly["phase_verdict"] = _where(p5, p95, poly["phase"]["median"], poly["phase"]["inside_share"])
-    metrics["polyphony"] = poly
     return {
         "real_windows": len(real),
         "real_styles": dict(styles.most_common()),
@@ -196,12 +185,7 @@ def summary(report: dict[str, Any]) -> str:
     lines = ["# Drums: ours vs Groove MIDI validation (4-bar 4/4 windows)", ""]
     drums = report["drums"]
     lines.append(f"real windows: {drums['real_windows']}; samples: {drums['samples']}")
-    poly = drums["metrics"]["polyphony"]
-    names = [k for k in poly if k not in ("real", "phase_verdict")]
-    cells = " | ".join(f"{poly[n]['median']:.3f} | {poly[n]['inside_share']:.0%}" for n in names)
-    real = poly["real"]
-    row = f"| polyphony | {real['p5']:.3f} | {real['p50']:.3f} | {real['p95']:.3f} | {cells} |"
-    lines += ["", drums["table"], row, ""]
+    lines += ["", drums["table"], ""]
     for name, entry in drums["metrics"].items():
         lines.append(f"- {name}: phase {entry['phase_verdict']}")
     melody = report["melody"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from music.meter import Meter
 from music.notes import Note, sorted_notes
@@ -21,6 +21,15 @@ BASS_WEIGHTS: dict[str, float] = {
     "root_adherence": 0.35,
     "kick_alignment": 0.3,
     "voice_leading": 0.2,
+    "range_fit": 0.15,
+}
+#: Weights with the style fit (:mod:`scoring.style.bass`) in place of root adherence and voice
+#: leading.
+BASS_STYLE_WEIGHTS: dict[str, float] = {
+    "style_roots": 0.25,
+    "style_motion": 0.2,
+    "style_rhythm": 0.1,
+    "kick_alignment": 0.3,
     "range_fit": 0.15,
 }
 #: E1 .. G3, a four-string bass.
@@ -224,16 +233,24 @@ def score_bass(
     kicks: Sequence[float] = (),
     register: tuple[int, int] = BASS_REGISTER,
     weights: dict[str, float] | None = None,
+    style: Mapping[str, float] | None = None,
 ) -> TheoryScores:
     """All bass theory components and their weighted total. ``kicks`` are the approved kick
-    onsets in qn over the same span as the notes (tile a short pattern first)."""
+    onsets in qn over the same span as the notes (tile a short pattern first). With ``style``
+    (the style-fit components of :func:`scoring.style.bass.bass_style`) those replace root
+    adherence and voice leading, under :data:`BASS_STYLE_WEIGHTS`."""
     if not notes:
         raise ValueError("notes: [] -- a bass line needs at least one note")
     end = max(n.end for n in notes)
+    kick = kick_alignment([n.start for n in notes], kicks, end=end)
+    span = range_fit([n.pitch for n in notes], register=register)
+    if style is not None:
+        scores = {**style, "kick_alignment": kick, "range_fit": span}
+        return TheoryScores.weighted(scores, weights or BASS_STYLE_WEIGHTS)
     scores = {
         "root_adherence": root_adherence(notes, chords, meter),
-        "kick_alignment": kick_alignment([n.start for n in notes], kicks, end=end),
+        "kick_alignment": kick,
         "voice_leading": voice_leading(notes, chords),
-        "range_fit": range_fit([n.pitch for n in notes], register=register),
+        "range_fit": span,
     }
     return TheoryScores.weighted(scores, weights or BASS_WEIGHTS)

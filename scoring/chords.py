@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +24,15 @@ CHORD_WEIGHTS: dict[str, float] = {
     "cadence": 0.2,
     "key_fit": 0.15,
     "variety": 0.15,
+}
+#: Weights with the style fit (:mod:`scoring.style.chords`) in place of cadence and variety.
+CHORD_STYLE_WEIGHTS: dict[str, float] = {
+    "likelihood": 0.25,
+    "voice_leading": 0.2,
+    "key_fit": 0.15,
+    "style_rhythm": 0.15,
+    "style_cadence": 0.1,
+    "style_function": 0.15,
 }
 
 
@@ -263,18 +272,21 @@ def score_progression(
     bars: int,
     likelihood: float,
     weights: dict[str, float] | None = None,
+    style: Mapping[str, float] | None = None,
 ) -> TheoryScores:
     """All chord theory components and their weighted total. ``likelihood`` is the
-    progression's normalised likelihood under the transition model, in [0, 1]."""
+    progression's normalised likelihood under the transition model, in [0, 1]. With ``style``
+    (the style-fit components of :func:`scoring.style.chords.chord_style`) those replace
+    ``cadence`` and ``variety`` and :data:`CHORD_STYLE_WEIGHTS` apply."""
     if not chords:
         raise ValueError("chords: [] -- a progression needs at least one chord")
     if not 0.0 <= likelihood <= 1.0:
         raise ValueError(f"likelihood: {likelihood!r} -- a normalised likelihood in [0, 1]")
-    scores = {
-        "likelihood": likelihood,
-        "voice_leading": voice_leading(chords),
-        "cadence": cadence(chords, key=key),
-        "key_fit": key_fit(chords, key=key),
-        "variety": variety(chords, bars=bars),
-    }
-    return TheoryScores.weighted(scores, weights or CHORD_WEIGHTS)
+    scores = {"likelihood": likelihood, "voice_leading": voice_leading(chords)}
+    if style is None:
+        scores["cadence"] = cadence(chords, key=key)
+    scores["key_fit"] = key_fit(chords, key=key)
+    if style is None:
+        scores["variety"] = variety(chords, bars=bars)
+        return TheoryScores.weighted(scores, weights or CHORD_WEIGHTS)
+    return TheoryScores.weighted({**scores, **style}, weights or CHORD_STYLE_WEIGHTS)

@@ -1,5 +1,5 @@
-"""Music-theory scores for a drum pattern, each in [0, 1], and the groove metrics of the
-literature used to compare generated drums with real ones.
+"""Music-theory scores for a drum pattern, each in [0, 1]. (The groove metrics of the
+literature, which the style fit reads, are :mod:`scoring.metrics.drums`.)
 
 The input is a plain :class:`DrumPattern` (steps, roles, velocities, the grid's beats); it is
 built from any genome with ``grid``/``bars``/``hits`` attributes by :meth:`DrumPattern.of`, so
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -28,6 +28,15 @@ DRUM_WEIGHTS: Final[dict[str, float]] = {
     "groove_consistency": 0.3,
     "role_balance": 0.3,
     "density_fit": 0.25,
+    "fill_placement": 0.15,
+}
+#: Weights with the style fit (:mod:`scoring.style.drums`) in place of groove consistency,
+#: role balance and density.
+DRUM_STYLE_WEIGHTS: Final[dict[str, float]] = {
+    "style_density": 0.2,
+    "style_balance": 0.2,
+    "style_feel": 0.15,
+    "style_repetition": 0.2,
     "fill_placement": 0.15,
 }
 
@@ -202,38 +211,6 @@ def bar_onsets(p: DrumPattern, bar: int) -> frozenset[tuple[int, int]]:
     return frozenset((_stream(h), h.step - lo) for h in p.bar_hits(bar))
 
 
-# ---------------------------------------------------------------------- literature metrics
-def grooving_similarity(p: DrumPattern) -> float:
-    """Grooving pattern similarity (Wu & Yang 2020, after Yang & Lerch 2020): the mean over all
-    pairs of bars of ``1 - XOR(onset vectors) / Q``, onsets of all drums merged, Q steps a bar.
-    1.0 for a single bar."""
-    vecs = [frozenset(s for _, s in bar_onsets(p, b)) for b in range(p.bars)]
-    pairs = list(itertools.combinations(vecs, 2))
-    if not pairs:
-        return 1.0
-    return sum(1.0 - len(a ^ b) / p.steps_per_bar for a, b in pairs) / len(pairs)
-
-
-def empty_beat_rate(p: DrumPattern) -> float:
-    """Share of felt beats (meter groups) without any onset (Dong et al. 2018)."""
-    starts = [*p.beat_steps, p.steps_per_bar]
-    empty = 0
-    for bar in range(p.bars):
-        steps = {h.step - bar * p.steps_per_bar for h in p.bar_hits(bar)}
-        for a, b in itertools.pairwise(starts):
-            empty += not any(a <= s < b for s in steps)
-    return empty / (p.bars * len(p.beat_steps))
-
-
-def syncopation(p: DrumPattern) -> float:
-    """Mean metrical weakness (1 - weight) of the kick and snare onsets: 0 when they all land
-    on downbeats, higher the more they sit on off-beat 8ths and 16ths."""
-    core = [h for h in p.hits if _stream(h) in (0, 1)]
-    if not core:
-        return 0.0
-    return sum(1.0 - p.step_weights[h.step % p.steps_per_bar] for h in core) / len(core)
-
-
 def onsets_per_qn(p: DrumPattern) -> float:
     return len(p.hits) / (p.bars * p.bar_qn)
 
@@ -365,8 +342,16 @@ def score_drums(
     phrase_bars: int = 4,
     wants_fill: bool = True,
     weights: dict[str, float] | None = None,
+    style: Mapping[str, float] | None = None,
 ) -> TheoryScores:
-    """All drum theory components and their weighted total (:data:`DRUM_WEIGHTS`)."""
+    """All drum theory components and their weighted total (:data:`DRUM_WEIGHTS`). With
+    ``style`` (the style-fit components of :func:`scoring.style.drums.drum_style`) those
+    replace groove consistency, role balance and density, under :data:`DRUM_STYLE_WEIGHTS`."""
+    if style is not None:
+        placement = fill_placement(pattern, phrase_bars=phrase_bars, wants_fill=wants_fill)
+        return TheoryScores.weighted(
+            {**style, "fill_placement": placement}, weights or DRUM_STYLE_WEIGHTS
+        )
     scores = {
         "groove_consistency": groove_consistency(pattern),
         "role_balance": role_balance(pattern),

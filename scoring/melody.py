@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from music.keys import Key
 from music.meter import Meter
@@ -26,6 +26,18 @@ MELODY_WEIGHTS: dict[str, float] = {
     "contour": 0.2,
     "continuity": 0.1,
     "rhythm_variety": 0.15,
+    "lyric_fit": 0.1,
+}
+#: Weights with the style fit (:mod:`scoring.style.melody`) in place of chord-tone alignment
+#: and rhythm variety.
+MELODY_STYLE_WEIGHTS: dict[str, float] = {
+    "singability": 0.15,
+    "contour": 0.15,
+    "continuity": 0.1,
+    "style_motion": 0.15,
+    "style_pitch": 0.1,
+    "style_rhythm": 0.15,
+    "style_harmony": 0.1,
     "lyric_fit": 0.1,
 }
 
@@ -294,20 +306,25 @@ def score_melody(
     bass: Sequence[Note] = (),
     syllables: Sequence[int] = (),
     weights: dict[str, float] | None = None,
+    style: Mapping[str, float] | None = None,
 ) -> TheoryScores:
     """All melody theory components and their weighted total. ``syllables`` (syllables per
-    phrase) adds ``lyric_fit``; without it the component is left out."""
+    phrase) adds ``lyric_fit``; without it the component is left out. With ``style`` (the
+    style-fit components of :func:`scoring.style.melody.melody_style`) those replace chord-tone
+    alignment and rhythm variety, under :data:`MELODY_STYLE_WEIGHTS`."""
     if not notes:
         raise ValueError("notes: [] -- a melody needs at least one note")
     ordered = sorted_notes(notes)
     low, high = register
-    scores = {
-        "singability": singability(ordered, low=low, high=high, phrase_qn=phrase_qn),
-        "chord_tone_alignment": chord_tone_alignment(ordered, chords, meter, bass=bass),
-        "contour": contour(ordered, phrase_qn=phrase_qn, key=key),
-        "continuity": continuity(ordered[0].pitch, previous_pitch),
-        "rhythm_variety": rhythm_variety(ordered, meter),
-    }
+    scores = {"singability": singability(ordered, low=low, high=high, phrase_qn=phrase_qn)}
+    if style is None:
+        scores["chord_tone_alignment"] = chord_tone_alignment(ordered, chords, meter, bass=bass)
+    scores["contour"] = contour(ordered, phrase_qn=phrase_qn, key=key)
+    scores["continuity"] = continuity(ordered[0].pitch, previous_pitch)
+    if style is None:
+        scores["rhythm_variety"] = rhythm_variety(ordered, meter)
+    else:
+        scores.update(style)
     if syllables:
         counts = [0] * len(syllables)
         for n in ordered:
@@ -315,4 +332,5 @@ def score_melody(
             if p < len(counts):
                 counts[p] += 1
         scores["lyric_fit"] = lyric_fit(counts, syllables)
-    return TheoryScores.weighted(scores, weights or MELODY_WEIGHTS)
+    default = MELODY_WEIGHTS if style is None else MELODY_STYLE_WEIGHTS
+    return TheoryScores.weighted(scores, weights or default)

@@ -1,6 +1,5 @@
-"""Objective comparison of generated melodies with real ones, on metrics from the literature
-(Yang & Lerch 2018; MusPy / Pypianoroll, Dong et al. 2018/2020): pitch-class entropy, scale
-consistency, pitch range, note density, mean interval, chord-tone ratio and empty-beat rate.
+"""Objective comparison of generated melodies with real ones, on the melody metrics of the
+literature defined in :mod:`scoring.metrics.melody` (the ones the style-fit scores read).
 
 Real melodies come from OpenEWLD (public-domain lead sheets, MusicXML read with music21) and
 the Nottingham folk tunes (GPL-3.0; read from their folder by path, never copied). Both are
@@ -33,25 +32,22 @@ from generators.melody.ranges import VOICES
 from generators.melody.to_midi import melody_notes
 from music.errors import MidiFileError
 from music.files import write_text_atomic
-from music.keys import MODE_INTERVALS, Key
+from music.keys import Key
 from music.meter import Meter
 from music.midi_io import read_midi
 from music.notes import Note
 from scoring.composite import TheoryScores
 from scoring.melody import score_melody
-from scoring.timeline import EPS, ChordLookup, ChordSpan
+from scoring.metrics.melody import MELODY_METRICS
+from scoring.metrics.melody import melody_metrics as melody_metrics_of
+from scoring.style.melody import melody_style
+from scoring.style.select import song_profile
+from scoring.style.windows import line_values
+from scoring.timeline import EPS, ChordSpan
 
 logger = logging.getLogger(__name__)
 
-METRICS = (
-    "pitch_class_entropy",
-    "scale_consistency",
-    "pitch_range",
-    "note_density",
-    "mean_interval",
-    "chord_tone_ratio",
-    "empty_beat_rate",
-)
+METRICS = MELODY_METRICS
 SEGMENT_BARS = 8
 _MIN_NOTES = 4
 
@@ -59,96 +55,24 @@ _MIN_NOTES = 4
 @dataclass(frozen=True, slots=True)
 class MelodySample:
     """A monophonic melody segment: notes and chords in qn from the segment's start, its meter
-    and length in bars, and where it came from."""
+    and length in bars, where it came from (the corpus) and the song (file) it was cut from."""
 
     notes: tuple[Note, ...]
     chords: tuple[ChordSpan, ...]
     meter: Meter
     bars: int
     source: str
+    song: str = ""
 
 
 # ---------------------------------------------------------------------------- metrics
-def pitch_class_entropy(pitches: Sequence[int]) -> float:
-    """Shannon entropy (bits, 0..log2 12) of the pitch-class histogram of note counts."""
-    if not pitches:
-        return math.nan
-    counts = np.bincount(np.asarray(pitches) % 12, minlength=12).astype(float)
-    p = counts[counts > 0] / counts.sum()
-    return float(-(p * np.log2(p)).sum())
-
-
-def scale_consistency(pitches: Sequence[int]) -> float:
-    """Largest share of notes inside one of the 24 major or natural-minor scales."""
-    if not pitches:
-        return math.nan
-    pcs = np.asarray(pitches) % 12
-    best = 0.0
-    for mode in ("major", "minor"):
-        for tonic in range(12):
-            scale = {(tonic + i) % 12 for i in MODE_INTERVALS[mode]}
-            best = max(best, float(np.isin(pcs, list(scale)).mean()))
-    return best
-
-
-def pitch_range(pitches: Sequence[int]) -> float:
-    """Highest minus lowest pitch, in semitones."""
-    return float(max(pitches) - min(pitches)) if pitches else math.nan
-
-
-def note_density(notes: Sequence[Note], bars: int) -> float:
-    """Notes per bar."""
-    return len(notes) / bars if bars > 0 else math.nan
-
-
-def mean_interval(pitches: Sequence[int]) -> float:
-    """Mean absolute interval between consecutive notes, in semitones."""
-    if len(pitches) < 2:
-        return math.nan
-    return float(np.abs(np.diff(np.asarray(pitches))).mean())
-
-
-def chord_tone_ratio(notes: Sequence[Note], chords: Sequence[ChordSpan]) -> float:
-    """Share of notes (with a chord sounding at their onset) that are tones of that chord."""
-    hits = total = 0
-    lookup = ChordLookup(chords)
-    for n in notes:
-        chord = lookup(n.start)
-        if chord is None or not chord.pitch_classes:
-            continue
-        total += 1
-        hits += n.pitch % 12 in chord.pitch_classes
-    return hits / total if total else math.nan
-
-
-def empty_beat_rate(notes: Sequence[Note], length_qn: float) -> float:
-    """Share of quarter-note beats in ``[0, length_qn)`` with no note sounding (MusPy's
-    empty-beat rate at a resolution of one beat per quarter note)."""
-    beats = math.ceil(length_qn - EPS)
-    if beats <= 0:
-        return math.nan
-    used = np.zeros(beats, dtype=bool)
-    for n in notes:
-        first = max(0, math.floor(n.start + EPS))
-        last = min(beats - 1, math.ceil(n.end - EPS) - 1)
-        if last >= first:
-            used[first : last + 1] = True
-    return float(1.0 - used.mean())
-
-
 def melody_metrics(sample: MelodySample) -> dict[str, float]:
-    """Every metric of one melody segment."""
+    """Every metric of one melody segment (:mod:`scoring.metrics.melody`)."""
     ordered = sorted(sample.notes)
-    pitches = [n.pitch for n in ordered]
-    return {
-        "pitch_class_entropy": pitch_class_entropy(pitches),
-        "scale_consistency": scale_consistency(pitches),
-        "pitch_range": pitch_range(pitches),
-        "note_density": note_density(ordered, sample.bars),
-        "mean_interval": mean_interval(pitches),
-        "chord_tone_ratio": chord_tone_ratio(ordered, sample.chords),
-        "empty_beat_rate": empty_beat_rate(ordered, sample.bars * sample.meter.bar_qn),
-    }
+    length = sample.bars * sample.meter.bar_qn
+    return line_values(
+        melody_metrics_of, ordered, sample.chords, meter=sample.meter, length_qn=length
+    )
 
 
 # ---------------------------------------------------------------------------- segments
@@ -159,6 +83,7 @@ def segments(
     bar_starts: Sequence[float],
     *,
     source: str,
+    song: str = "",
     bars: int = SEGMENT_BARS,
 ) -> list[MelodySample]:
     """Cut a melody into non-overlapping segments of ``bars`` bars starting at ``bar_starts``
@@ -179,7 +104,7 @@ def segments(
             for c in chords
             if c.end > start + EPS and c.start < end - EPS
         ]
-        out.append(MelodySample(tuple(seg), tuple(spans), meter, bars, source))
+        out.append(MelodySample(tuple(seg), tuple(spans), meter, bars, source, song))
     return out
 
 
@@ -252,7 +177,14 @@ def load_openewld(folder: Path, *, limit: int | None = None) -> list[MelodySampl
             0,
         )
         out.extend(
-            segments(notes, _spans(changes, end), meter, bar_starts[first:], source="openewld")
+            segments(
+                notes,
+                _spans(changes, end),
+                meter,
+                bar_starts[first:],
+                source="openewld",
+                song=path.stem,
+            )
         )
     return out
 
@@ -281,7 +213,12 @@ def load_nottingham(folder: Path, *, limit: int | None = None) -> list[MelodySam
         bar_starts = [b * bar for b in range(first_bar, int(end // bar) + 2)]
         out.extend(
             segments(
-                melody.notes, _spans(changes, end), song.meter, bar_starts, source="nottingham"
+                melody.notes,
+                _spans(changes, end),
+                song.meter,
+                bar_starts,
+                source="nottingham",
+                song=path.stem,
             )
         )
     return out
@@ -294,19 +231,26 @@ def _melody_evaluator(
     chords = ops.harmony.chords
     register = (ops.voice.low, ops.voice.high)
     phrase_qn = ops.phrase_bars * meter.bar_qn
+    profile = song_profile("melody", genres=(), mood=(), bpm=100.0, meter=str(meter))
+    assert profile is not None
 
     def evaluate(genomes: Sequence[MelodyGenome]) -> list[TheoryScores]:
-        return [
-            score_melody(
-                melody_notes(g, key, meter),
-                chords=chords,
-                meter=meter,
-                key=key,
-                register=register,
-                phrase_qn=phrase_qn,
+        out = []
+        for g in genomes:
+            notes = melody_notes(g, key, meter)
+            style = melody_style(notes, chords, meter=meter, bars=ops.bars, profile=profile)
+            out.append(
+                score_melody(
+                    notes,
+                    chords=chords,
+                    meter=meter,
+                    key=key,
+                    register=register,
+                    phrase_qn=phrase_qn,
+                    style=style,
+                )
             )
-            for g in genomes
-        ]
+        return out
 
     return evaluate
 
@@ -315,8 +259,8 @@ def generate_melodies(
     n: int, *, seed: int = 0, bars: int = SEGMENT_BARS, population: int = 32, generations: int = 20
 ) -> list[MelodySample]:
     """``n`` melodies made the way the melody phase makes them: a random key, meter (4/4,
-    3/4, 6/8, 7/8), workhorse progression and carrier; evolved with the melody theory scores;
-    the best of each run."""
+    3/4, 6/8, 7/8), workhorse progression and carrier; evolved with the melody theory scores
+    and the style fit (the pooled profile of the meter); the best of each run."""
     rng = np.random.default_rng(seed)
     meters = (Meter(4, 4), Meter(4, 4), Meter(3, 4), Meter(6, 8), Meter(7, 8))
     carriers = ("voice", "male vocal", "flute", "violin", "synth lead")

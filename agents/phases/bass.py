@@ -22,7 +22,7 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -51,6 +51,7 @@ def run_bass_phase(
     section's approved kick (when drums were approved for it); write candidates and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    style = style_of(proposal, PHASE)
     meter, key = proposal.meter, proposal.key
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
 
@@ -70,6 +71,7 @@ def run_bass_phase(
             kicks=kicks,
             underneath=underneath,
             chromatic_scorer=scorer,
+            style=style,
         )
         return Population(
             prefix=label,

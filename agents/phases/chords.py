@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from agents.form import SongForm
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -66,6 +66,7 @@ def run_chords_phase(
         ops=ops,
         weights=weights_of(proposal),
         chromatic_scorer=phase_chromatic_scorer(chromatic_scorer, proposal),
+        style=style_of(proposal, PHASE),
     )
     population = Population(
         prefix="chord",

@@ -19,6 +19,8 @@ from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
+from scoring.style.profile import StyleProfile
+from scoring.style.select import song_profile
 
 
 def phase_rng(seed: int, phase: str, section: str = "") -> np.random.Generator:
@@ -41,6 +43,18 @@ def evolution_config(proposal: Proposal) -> EvolutionConfig:
 
 def weights_of(proposal: Proposal) -> Weights:
     return Weights(theory=proposal.weights.theory, chromatic=proposal.weights.chromatic)
+
+
+def style_of(proposal: Proposal, part: str) -> StyleProfile | None:
+    """The corpus profile the song's ``part`` is held to, by its genre and mood words, tempo
+    and meter (:mod:`scoring.style.select`); None where the part has none for this style."""
+    return song_profile(
+        part,
+        genres=proposal.genres,
+        mood=proposal.mood,
+        bpm=proposal.bpm,
+        meter=str(proposal.meter),
+    )
 
 
 def song_chromatic_scorer(proposal: Proposal, *, model: str | None = None) -> SongChromaticScorer:

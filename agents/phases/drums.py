@@ -25,7 +25,7 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, phase_rng, weights_of
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, phase_rng, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -118,6 +118,7 @@ def run_drums_phase(
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    style = style_of(proposal, PHASE)
     meter = proposal.meter
     transformer = DrumTransformer.load()
 
@@ -147,6 +148,7 @@ def run_drums_phase(
             wants_fill=transition,
             underneath=(chords.part,),
             chromatic_scorer=scorer,
+            style=style,
         )
         seeds = section_seeds(
             meter=meter,

@@ -27,7 +27,7 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, weights_of
+from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -100,6 +100,7 @@ def run_melody_phase(
     section's approved drums and bass; write candidates (with lyric events) and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    style = style_of(proposal, PHASE)
     meter, key = proposal.meter, proposal.key
     sections = approved_sections(run, form)
     voice = voice_for(proposal.instruments, has_lyrics=bool(lyric_lines(proposal.lyrics)))
@@ -145,6 +146,7 @@ def run_melody_phase(
             syllables=targets,
             underneath=underneath,
             chromatic_scorer=scorer,
+            style=style,
         )
 
         def words(g: MelodyGenome) -> dict[str, Any]:

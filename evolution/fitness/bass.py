@@ -19,6 +19,8 @@ from music.meter import Meter
 from music.notes import Note, Part
 from scoring.bass import kick_hit_rate, score_bass, strong_beat_tone_rate
 from scoring.composite import ScoreCard, with_key
+from scoring.style.bass import bass_style
+from scoring.style.profile import StyleProfile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -39,6 +41,8 @@ class BassEvaluator(PartEvaluator):
     bars: int
     kicks: tuple[float, ...] = ()
     register: tuple[int, int] = DEFAULT_REGISTER
+    #: The corpus profile the style fit holds the line to (None: no style fit).
+    style: StyleProfile | None = None
 
     def notes(self, genome: BassGenome) -> tuple[Note, ...]:
         return realise(
@@ -57,6 +61,11 @@ class BassEvaluator(PartEvaluator):
                 meter=self.meter,
                 kicks=self.kicks,
                 register=self.register,
+                style=None
+                if self.style is None
+                else bass_style(
+                    notes, self.harmony.chords, meter=self.meter, bars=self.bars, profile=self.style
+                ),
             )
             for notes in lines
         ]

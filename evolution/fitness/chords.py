@@ -14,6 +14,8 @@ from generators.chords.voicing import chords_part, voice_chords
 from music.gm import PART_PROGRAMS
 from scoring.chords import SoundedChord, score_progression
 from scoring.composite import ScoreCard, TheoryScores, with_key
+from scoring.style.chords import chord_style
+from scoring.style.profile import StyleProfile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -22,6 +24,8 @@ class ChordEvaluator(PartEvaluator):
     song scorer, the ChromaticScorer's match of the voiced progression; then the composite."""
 
     ops: ChordOps
+    #: The corpus profile the style fit holds the progression to (None: no style fit).
+    style: StyleProfile | None = None
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
         genes = flatten(genome)
@@ -38,8 +42,14 @@ class ChordEvaluator(PartEvaluator):
 
     def theory(self, genome: ChordGenome) -> TheoryScores:
         like = self.ops.model.normalized_likelihood(list(tokens(genome)), self.ops.key.family)
+        sounded = self.sounded(genome)
+        style = None
+        if self.style is not None:
+            style = chord_style(
+                sounded, key=self.ops.key, bar_qn=self.ops.meter.bar_qn, profile=self.style
+            )
         return score_progression(
-            self.sounded(genome), key=self.ops.key, bars=self.ops.bars, likelihood=like
+            sounded, key=self.ops.key, bars=self.ops.bars, likelihood=like, style=style
         )
 
     def __call__(self, genomes: Sequence[ChordGenome]) -> list[ScoreCard]:

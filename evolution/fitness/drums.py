@@ -12,13 +12,15 @@ from generators.drums.to_midi import drums_part
 from music.meter import Meter
 from scoring.composite import ScoreCard
 from scoring.drums import DrumPattern, score_drums
+from scoring.style.drums import drum_style
+from scoring.style.profile import StyleProfile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DrumEvaluator(PartEvaluator):
-    """Scores drum genomes of one section: the drum theory scores (groove consistency, role
-    balance, density for the song's words and tempo, fill placement) and the ChromaticScorer's
-    match.
+    """Scores drum genomes of one section: the drum theory scores (with a ``style`` profile the
+    style fit and fill placement, else groove consistency, role balance, density for the song's
+    words and tempo and fill placement) and the ChromaticScorer's match.
 
     The ChromaticScorer hears the pattern over the section's approved chords (``underneath``),
     not alone: a groove has no pitch, and what it does to a song's color (a busy hat line that
@@ -32,6 +34,8 @@ class DrumEvaluator(PartEvaluator):
     bpm: float = 100.0
     phrase_bars: int = 4
     wants_fill: bool = True
+    #: The corpus profile the style fit holds the pattern to (None: no style fit).
+    style: StyleProfile | None = None
 
     def __call__(self, genomes: Sequence[DrumGenome]) -> list[ScoreCard]:
         theories = [
@@ -42,6 +46,9 @@ class DrumEvaluator(PartEvaluator):
                 bpm=self.bpm,
                 phrase_bars=self.phrase_bars,
                 wants_fill=self.wants_fill,
+                style=None
+                if self.style is None
+                else drum_style(g, bpm=self.bpm, profile=self.style),
             )
             for g in genomes
         ]

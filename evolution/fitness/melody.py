@@ -18,6 +18,8 @@ from music.meter import Meter
 from music.notes import Note, Part
 from scoring.composite import ScoreCard, with_key
 from scoring.melody import score_melody
+from scoring.style.melody import melody_style
+from scoring.style.profile import StyleProfile
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +42,8 @@ class MelodyEvaluator(PartEvaluator):
     previous_pitch: int | None = None
     bass: tuple[Note, ...] = ()
     syllables: tuple[int, ...] = ()
+    #: The corpus profile the style fit holds the melody to (None: no style fit).
+    style: StyleProfile | None = None
 
     def part(self, genome: MelodyGenome) -> Part:
         return melody_part(genome, self.key, self.meter, program=self.voice.program)
@@ -57,6 +61,15 @@ class MelodyEvaluator(PartEvaluator):
                 previous_pitch=self.previous_pitch,
                 bass=self.bass,
                 syllables=self.syllables,
+                style=None
+                if self.style is None
+                else melody_style(
+                    notes,
+                    self.harmony.chords,
+                    meter=self.meter,
+                    bars=self.harmony.bars,
+                    profile=self.style,
+                ),
             )
             for notes in lines
         ]

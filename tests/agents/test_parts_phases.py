@@ -40,14 +40,13 @@ from agents.review import read_decisions, set_decision
 from agents.run_graph import run_status
 from agents.rundir import RunDir
 from agents.runner import resume_run, start_run
-from cli.parts import drum_polyphony
 from evolution.fitness.bass import BassEvaluator
 from evolution.fitness.drums import DrumEvaluator
 from generators.bass.operators import BassOps
 from generators.chords import genome as chord_genome
 from generators.chords.genome import workhorse_genomes
-from generators.drums.genome import DrumGenome, Hit, has_fill
-from generators.drums.grid import CLOSED_HH, CRASH, KICK, SNARE, Grid
+from generators.drums.genome import has_fill
+from generators.drums.grid import CRASH
 from generators.drums.styles import skeleton
 from generators.drums.to_midi import kick_onsets
 from generators.harmony import chord_timeline
@@ -280,14 +279,6 @@ def test_section_lyrics_by_header_or_in_order() -> None:
     assert section_lyrics(plain, "verse", labels) == ("one line", "two line")
     assert section_lyrics(plain, "chorus", labels) == ("three line",)
     assert section_lyrics(None, "verse", labels) == ()
-
-
-def test_drum_polyphony_counts_voices_struck_together() -> None:
-    grid = Grid.for_meter(Meter(4, 4))
-    hits = [Hit(0, KICK), Hit(0, CLOSED_HH), Hit(0, CRASH), Hit(2, CLOSED_HH), Hit(4, SNARE)]
-    genome = DrumGenome(grid=grid, bars=1, hits=(), style="custom").with_hits(hits)
-    assert drum_polyphony(genome) == pytest.approx(5 / 3)
-    assert drum_polyphony(DrumGenome(grid=grid, bars=1, hits=(), style="custom")) == 0.0
 
 
 def test_eval_parts_names_a_missing_data_folder(tmp_path: Path) -> None:

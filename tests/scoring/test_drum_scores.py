@@ -14,14 +14,11 @@ from scoring.drums import (
     bar_similarity,
     density_fit,
     density_target,
-    empty_beat_rate,
     fill_bars,
     fill_placement,
     groove_consistency,
-    grooving_similarity,
     role_balance,
     score_drums,
-    syncopation,
 )
 
 KICK, SNARE, HAT, CRASH, TOM, RIDE = 36, 38, 42, 49, 45, 51
@@ -129,18 +126,6 @@ def test_fill_placement_known_values() -> None:
     assert fill_placement(pattern(8, eight + fill_at(3) + fill_at(7))) == 1.0
     roll = [(48 + s, SNARE, 80) for s in range(8, 16)]
     assert fill_bars(pattern(4, base + roll)) == (3,)
-
-
-def test_literature_metrics() -> None:
-    assert grooving_similarity(rock()) == 1.0
-    two = pattern(2, [(0, KICK, 100), (16, KICK, 100), (16 + 4, SNARE, 100)])
-    assert grooving_similarity(two) == pytest.approx(1 - 1 / 16)
-    kick_only = pattern(1, [(0, KICK, 100)])
-    assert empty_beat_rate(kick_only) == 0.75
-    assert empty_beat_rate(rock()) == 0.0
-    assert syncopation(kick_only) == 0.0
-    offbeat = pattern(1, [(3, KICK, 100), (7, SNARE, 100)])
-    assert syncopation(offbeat) == 1.0
 
 
 def test_score_drums_totals_the_components() -> None:

@@ -13,22 +13,16 @@ import pytest
 from music.meter import Meter
 from music.notes import Note
 from scoring.timeline import ChordSpan
+from tests.training.lead_sheets import write_lead_sheet
 from training.melody_eval import (
     METRICS,
     MelodySample,
-    chord_tone_ratio,
-    empty_beat_rate,
     evaluate_melodies,
     format_report,
     generate_melodies,
     load_nottingham,
     load_openewld,
-    mean_interval,
     melody_metrics,
-    note_density,
-    pitch_class_entropy,
-    pitch_range,
-    scale_consistency,
     segments,
 )
 
@@ -39,53 +33,17 @@ def line(pitches: list[int], *, step: float = 1.0, start: float = 0.0) -> list[N
     return [Note(start + i * step, start + (i + 1) * step, p) for i, p in enumerate(pitches)]
 
 
-def test_pitch_class_entropy() -> None:
-    assert pitch_class_entropy([60, 72, 48]) == 0.0
-    assert pitch_class_entropy([60, 62]) == pytest.approx(1.0)
-    assert pitch_class_entropy(list(range(60, 72))) == pytest.approx(math.log2(12))
-    assert math.isnan(pitch_class_entropy([]))
-
-
-def test_scale_consistency() -> None:
-    assert scale_consistency([60, 62, 64, 65, 67, 69, 71]) == 1.0
-    assert scale_consistency(list(range(60, 72))) == pytest.approx(7 / 12)
-    assert scale_consistency([60, 61]) == 1.0  # C and Db share D-flat major
-
-
-def test_range_density_interval() -> None:
-    notes = line([60, 64, 62, 67])
-    pitches = [n.pitch for n in notes]
-    assert pitch_range(pitches) == 7
-    assert mean_interval(pitches) == pytest.approx((4 + 2 + 5) / 3)
-    assert note_density(notes, 2) == 2.0
-    assert math.isnan(mean_interval([60]))
-
-
-def test_chord_tone_ratio() -> None:
-    chords = [ChordSpan(0.0, 2.0, 0, (0, 4, 7)), ChordSpan(2.0, 4.0, 7, (7, 11, 2))]
-    notes = line([60, 62, 67, 66])  # C yes, D no, G yes, F# no
-    assert chord_tone_ratio(notes, chords) == 0.5
-    assert math.isnan(chord_tone_ratio(notes, []))
-
-
-def test_empty_beat_rate() -> None:
-    notes = [Note(0.0, 1.0, 60), Note(2.0, 2.5, 62)]
-    assert empty_beat_rate(notes, 4.0) == 0.5
-    assert empty_beat_rate([Note(0.5, 3.5, 60)], 4.0) == 0.0  # sounding across beats
-    assert empty_beat_rate([], 4.0) == 1.0
-
-
 def test_segments_cut_and_shift() -> None:
     notes = line([60 + (i % 5) for i in range(64)])  # 16 bars of quarters
     chords = [ChordSpan(b * 4.0, b * 4.0 + 4.0, 0, (0, 4, 7)) for b in range(16)]
     bar_starts = [b * 4.0 for b in range(17)]
-    segs = segments(notes, chords, M44, bar_starts, source="t")
-    assert len(segs) == 2
+    segs = segments(notes, chords, M44, bar_starts, source="t", song="tune")
+    assert len(segs) == 2 and segs[1].song == "tune"
     assert segs[1].notes[0].start == 0.0 and len(segs[1].notes) == 32
     assert segs[1].chords[0].start == 0.0
     m = melody_metrics(segs[0])
     assert set(m) == set(METRICS)
-    assert m["note_density"] == 4.0 and m["empty_beat_rate"] == 0.0
+    assert m["notes_per_qn"] == 1.0 and m["empty_beat_rate"] == 0.0
 
 
 def test_load_nottingham_reads_melody_and_chord_tracks(tmp_path: Path) -> None:
@@ -109,31 +67,19 @@ def test_load_nottingham_reads_melody_and_chord_tracks(tmp_path: Path) -> None:
     assert len(segs) == 2
     m = melody_metrics(segs[0])
     assert m["chord_tone_ratio"] == pytest.approx(0.75)  # D is not in C major's triad
-    assert m["note_density"] == 4.0
+    assert m["notes_per_qn"] == 1.0
+    assert segs[0].song == "tune" and segs[0].source == "nottingham"
 
 
 def test_load_openewld_reads_a_lead_sheet(tmp_path: Path) -> None:
-    from music21 import harmony, meter, note, stream
-
-    part = stream.Part()
-    for b in range(16):
-        measure = stream.Measure(number=b + 1)
-        if b == 0:
-            measure.append(meter.TimeSignature("3/4"))
-        measure.insert(0, harmony.ChordSymbol("G" if b % 2 else "C"))
-        for p in ("C4", "E4", "G4") if b % 2 == 0 else ("B3", "D4", "A4"):
-            measure.append(note.Note(p, quarterLength=1.0))
-        part.append(measure)
-    score = stream.Score([part])
-    folder = tmp_path / "song"
-    folder.mkdir()
-    score.write("mxl", fp=str(folder / "song.mxl"))
+    write_lead_sheet(tmp_path / "song" / "song.mxl")
     segs = load_openewld(tmp_path)
     assert len(segs) == 2
     assert segs[0].meter == Meter(3, 4)
     m = melody_metrics(segs[0])
-    assert m["note_density"] == 3.0
+    assert m["notes_per_qn"] == 1.0
     assert m["chord_tone_ratio"] == pytest.approx(10 / 12)  # the A over G is not a chord tone
+    assert segs[0].song == "song"
 
 
 def _sample(pitches: list[int]) -> MelodySample:

@@ -6,11 +6,10 @@ share of our windows inside the real 5-95 range.
 ``python -m training.drums.evaluate --data ../shared/data/groove-midi`` prints a table and
 writes JSON (``--out``).
 
-Metrics (per window): onsets per bar; kick, snare and hi-hat shares of the onsets; syncopation
-(mean metrical weakness of kick and snare onsets); empty-beat rate (Dong et al. 2018); grooving
-pattern similarity (Wu & Yang 2020 after Yang & Lerch 2020); bar similarity (the Jaccard overlap
-the groove-consistency score uses); velocity mean and standard deviation; micro-timing mean,
-standard deviation and mean absolute offset in fractions of a 16th.
+Metrics (per window): those of :mod:`scoring.metrics.drums` (the style-fit scores read the same
+definitions): hits per quarter note, kick/snare/hi-hat shares, syncopation, empty beats,
+grooving-pattern and bar similarity, velocity level and spread, micro-timing in milliseconds
+(generated windows read at :data:`GENERATED_BPM`), polyphony.
 """
 
 from __future__ import annotations
@@ -27,41 +26,23 @@ from typing import Any, Final
 import numpy as np
 
 from generators.drums.genome import DrumGenome, Hit
-from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, SNARE, Grid
+from generators.drums.grid import Grid
 from generators.drums.styles import skeleton
 from generators.drums.tokens import CLASS_VOICE
 from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
 from music.files import write_text_atomic
 from music.meter import Meter
-from scoring.drums import (
-    DrumPattern,
-    bar_similarity,
-    empty_beat_rate,
-    grooving_similarity,
-    syncopation,
-)
+from scoring.metrics.drums import DRUM_METRICS
+from scoring.style.drums import genome_metrics
 from training.drums.dataset import load_pieces
 from training.drums.tokenizer import groove_style
 
 logger = logging.getLogger(__name__)
 
 WINDOW_BARS: Final = 4
-METRICS: Final = (
-    "onsets_per_bar",
-    "kick_share",
-    "snare_share",
-    "hat_share",
-    "syncopation",
-    "empty_beat_rate",
-    "grooving_similarity",
-    "bar_similarity",
-    "velocity_mean",
-    "velocity_std",
-    "offset_mean",
-    "offset_std",
-    "offset_abs_mean",
-)
-_HATS: Final = frozenset({CLOSED_HH, OPEN_HH, PEDAL_HH})
+METRICS: Final = DRUM_METRICS
+#: Tempo the generated windows are read at (the drums phase's default), for micro-timing in ms.
+GENERATED_BPM: Final = 100.0
 #: Groove transformer styles -> the skeleton style compared with them.
 _SKELETON_OF: Final = {
     "rock": "rock",
@@ -72,40 +53,22 @@ _SKELETON_OF: Final = {
 }
 
 
-def window_metrics(genome: DrumGenome) -> dict[str, float]:
-    """All :data:`METRICS` of one pattern."""
-    p = DrumPattern.of(genome)
-    hits = genome.hits
-    n = max(1, len(hits))
-    vel = np.array([h.velocity for h in hits], dtype=np.float64) if hits else np.zeros(1)
-    off = np.array([h.offset for h in hits], dtype=np.float64) if hits else np.zeros(1)
-    return {
-        "onsets_per_bar": len(hits) / genome.bars,
-        "kick_share": sum(h.voice == KICK for h in hits) / n,
-        "snare_share": sum(h.voice == SNARE for h in hits) / n,
-        "hat_share": sum(h.voice in _HATS for h in hits) / n,
-        "syncopation": syncopation(p),
-        "empty_beat_rate": empty_beat_rate(p),
-        "grooving_similarity": grooving_similarity(p),
-        "bar_similarity": bar_similarity(p),
-        "velocity_mean": float(vel.mean()),
-        "velocity_std": float(vel.std()),
-        "offset_mean": float(off.mean()),
-        "offset_std": float(off.std()),
-        "offset_abs_mean": float(np.abs(off).mean()),
-    }
+def window_metrics(genome: DrumGenome, *, bpm: float = GENERATED_BPM) -> dict[str, float]:
+    """All :data:`METRICS` of one pattern (:mod:`scoring.metrics.drums`), played at ``bpm``."""
+    return genome_metrics(genome, bpm=bpm)
 
 
 def real_windows(
     data_dir: Path, *, meter: Meter | None = None
-) -> tuple[list[DrumGenome], Counter[str]]:
+) -> tuple[list[DrumGenome], Counter[str], list[float]]:
     """Non-overlapping 4-bar windows of the validation ``beat`` performances in ``meter``
-    (default 4/4; 16th grid, micro-timing kept), and the count of windows per transformer
-    style."""
+    (default 4/4; 16th grid, micro-timing kept), the count of windows per transformer style,
+    and each window's tempo (bpm)."""
     meter = meter or Meter(4, 4)
     grid = Grid.for_meter(meter, "straight")
     spb = grid.steps_per_bar
     out: list[DrumGenome] = []
+    bpms: list[float] = []
     styles: Counter[str] = Counter()
     for piece in load_pieces(data_dir, "validation", kinds=("beat",)):
         perf = piece.performance
@@ -124,8 +87,9 @@ def real_windows(
             out.append(
                 DrumGenome(grid=grid, bars=WINDOW_BARS, hits=(), style="groove").with_hits(hits)
             )
+            bpms.append(perf.bpm)
             styles[groove_style(piece.row.style)] += 1
-    return out, styles
+    return out, styles, bpms
 
 
 def _style_plan(styles: Counter[str], n: int) -> list[str]:
@@ -178,9 +142,15 @@ class MetricRow:
 
 
 def compare(
-    real: Sequence[DrumGenome], generated: Mapping[str, Sequence[DrumGenome]]
+    real: Sequence[DrumGenome],
+    generated: Mapping[str, Sequence[DrumGenome]],
+    *,
+    real_bpm: Sequence[float] | None = None,
 ) -> list[MetricRow]:
-    real_m = [window_metrics(g) for g in real]
+    """Per metric, the real windows' percentiles (each read at its own tempo, ``real_bpm``;
+    default :data:`GENERATED_BPM`) and each generator's median and share inside."""
+    tempos = real_bpm or [GENERATED_BPM] * len(real)
+    real_m = [window_metrics(g, bpm=b) for g, b in zip(real, tempos, strict=True)]
     gen_m = {name: [window_metrics(g) for g in gs] for name, gs in generated.items()}
     rows = []
     for metric in METRICS:
@@ -224,13 +194,13 @@ def evaluate(
 ) -> dict[str, Any]:
     """Run the comparison; returns a JSON-ready dict (rows, counts, settings)."""
     rng = np.random.default_rng(seed)
-    real, styles = real_windows(data_dir)
+    real, styles, bpms = real_windows(data_dir)
     model = DrumTransformer.load(model_path)
     generated: dict[str, list[DrumGenome]] = {
         "transformer": transformer_windows(model, styles, samples, rng, temperature),
         "skeleton": skeleton_windows(styles, samples, rng),
     }
-    rows = compare(real, generated)
+    rows = compare(real, generated, real_bpm=bpms)
     return {
         "real_windows": len(real),
         "real_styles": dict(styles.most_common()),

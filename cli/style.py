@@ -1,0 +1,81 @@
+"""``chromatic train style``: rebuild the style profiles the style-fit scores read
+(``scoring/data/style_<part>.json``) from the real corpora in the shared data folder
+(:mod:`training.style`). Every error a person can fix prints one line and exits with code 2."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.common import err, fail, out, plain, setup
+from cli.groups import train_app
+
+PACKAGE_DATA = Path(__file__).resolve().parents[1] / "scoring" / "data"
+
+
+def train_style(
+    data: Annotated[
+        Path,
+        typer.Option(
+            "--data",
+            help="The shared data folder (groove-midi/, openewld/, billboard/, nottingham/); "
+            "the Bach chorales come from music21's bundled corpus.",
+        ),
+    ] = Path("../shared/data"),
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Where the style_<part>.json files go.")
+    ] = PACKAGE_DATA,
+    cache: Annotated[
+        Path | None,
+        typer.Option(
+            "--cache",
+            help="Folder caching each corpus's metric rows (read again when its files change). "
+            "Default: ~/.cache/chromatic/style.",
+        ),
+    ] = None,
+    parts: Annotated[
+        list[str] | None,
+        typer.Option("--part", help="Only this part (drums, melody, chords, bass); repeatable."),
+    ] = None,
+) -> None:
+    """Rebuild the style profiles from Groove MIDI, OpenEWLD, Billboard and the Bach chorales."""
+    setup()
+    from music.errors import InputError
+    from training.style.corpora import MissingCorpusError
+    from training.style.train import DEFAULT_CACHE, StyleConfig, main
+
+    if not data.is_dir():
+        raise fail(f"--data: {str(data)!r} -- no such folder; the shared data folder")
+    chosen = tuple(parts or ("drums", "melody", "chords", "bass"))
+    config = StyleConfig(data=data, out=out_dir, cache=cache or DEFAULT_CACHE, parts=chosen)
+    status = err.status("") if sys.stderr.isatty() else None
+
+    def step(message: str) -> None:
+        if status is not None:
+            status.update(plain(message))
+
+    try:
+        if status is not None:
+            status.start()
+        summary = main(config, step=step)
+    except (InputError, MissingCorpusError, ValueError) as exc:
+        raise fail(exc) from None
+    finally:
+        if status is not None:
+            status.stop()
+    for part, entry in summary.items():
+        out.print(
+            f"{part}: {entry['profiles']} profiles (per {entry['unit']}) -> {plain(entry['file'])}"
+        )
+        for corpus, counts in entry["splits"].items():
+            text = ", ".join(f"{k} {v}" for k, v in counts.items())
+            out.print(f"  {plain(corpus)}: {plain(text)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``chromatic train style`` to the ``train`` group."""
+    del app
+    train_app.command("style")(train_style)
