@@ -1,6 +1,7 @@
 """Time one chords phase (population 64 x 30 generations) and candidates scored per second,
-with the evaluator the agent uses (theory scores + the ChromaticScorer's match + the key
-verdict, ranked feasibility first) and, for comparison, theory scores alone. Goal (DESIGN §8):
+with the evaluator the agent uses (theory scores with the style fit of the song's profile + the
+ChromaticScorer's match + the key verdict, ranked feasibility first) and, for comparison,
+theory scores alone. Goal (DESIGN §8):
 one phase in under 15 s."""
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ from generators.chords.operators import ChordOps
 from music.keys import Key
 from music.meter import Meter
 from scoring.composite import Weights
+from scoring.style.select import song_profile
 
 CONCEPT = "a lighthouse keeper counts the hours of a long night, waves and a slow pulse of light"
+GENRES = ("post-rock", "electronic")
+MOOD = ("dreamy", "hypnotic")
 
 
 def _phase(evaluator: ChordEvaluator, ops: ChordOps, key: Key, meter: Meter) -> dict[str, Any]:
@@ -74,11 +78,17 @@ def main() -> Path:
         meter=meter,
     )
     scorer.scorer.get().prepare_concept(CONCEPT)  # load the model and MiniLM before timing
+    style = song_profile("chords", genres=GENRES, mood=MOOD, bpm=84.0, meter=str(meter))
     results = {
         "theory_and_chromatic": _phase(
-            ChordEvaluator(ops=ops, weights=Weights(), chromatic_scorer=scorer), ops, key, meter
+            ChordEvaluator(ops=ops, weights=Weights(), chromatic_scorer=scorer, style=style),
+            ops,
+            key,
+            meter,
         ),
-        "theory_only": _phase(ChordEvaluator(ops=ops, weights=Weights()), ops, key, meter),
+        "theory_only": _phase(
+            ChordEvaluator(ops=ops, weights=Weights(), style=style), ops, key, meter
+        ),
     }
     path = write_result("chords_phase", {"population": 64, "generations": 30, **results})
     for name, r in results.items():
