@@ -129,6 +129,10 @@ class Bar:
     symbols: tuple[str, ...]
     metre: tuple[int, int] | None = None
 
+    def length_qn(self, default_qn: float) -> float:
+        """The bar's length in quarter notes: its own metre's, else ``default_qn`` (the song's)."""
+        return default_qn if self.metre is None else self.metre[0] * 4.0 / self.metre[1]
+
 
 @dataclass(frozen=True, slots=True)
 class ChordLine:

@@ -68,7 +68,7 @@ def _line_slots(line: ChordLine, *, tonic: int | None, bar_beats: float) -> list
     for bar in line.bars:
         if not bar.symbols:
             continue
-        beats = bar_beats if bar.metre is None else bar.metre[0] * 4.0 / bar.metre[1]
+        beats = bar.length_qn(bar_beats)
         share = beats / len(bar.symbols)
         slots: list[_Slot] = []  # this bar's
         for sym in bar.symbols:

@@ -157,7 +157,7 @@ def parse_song(text: str, *, song_id: str) -> BillboardSong:
             for bar in event.bars:
                 if not bar.symbols:
                     continue
-                bar_qn = meter.bar_qn if bar.metre is None else bar.metre[0] * 4.0 / bar.metre[1]
+                bar_qn = bar.length_qn(meter.bar_qn)
                 for sym in bar.symbols:
                     try:
                         builder.add(None if sym in NO_CHORD else sym, bar_qn / len(bar.symbols))

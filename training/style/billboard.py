@@ -37,7 +37,7 @@ def _line_events(
     for bar in line.bars:
         if not bar.symbols:
             continue
-        beats = bar_qn if bar.metre is None else bar.metre[0] * 4.0 / bar.metre[1]
+        beats = bar.length_qn(bar_qn)
         share = beats / len(bar.symbols)
         for sym in bar.symbols:
             if sym == "." and events and abs(events[-1].end - t) < 1e-9:
