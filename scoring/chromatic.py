@@ -210,9 +210,11 @@ class ChromaticScorer:
         path: Path | None = None,
         *,
         threads: int = 1,
+        providers: tuple[str, ...] = ("CPUExecutionProvider",),
         text_encoder: TextEncoder | None = None,
     ) -> ChromaticScorer:
-        """Open the model at ``path`` (default: the shipped artifact) and its sidecar.
+        """Open the model at ``path`` (default: the shipped artifact) and its sidecar, on the
+        first of ``providers`` that onnxruntime offers (the CPU provider otherwise).
 
         Raises ModelFileError naming the file when the model or its sidecar is missing,
         unreadable or of another format."""
@@ -220,7 +222,7 @@ class ChromaticScorer:
         side = path.with_suffix(".json")
         if path.is_file() and not side.is_file():
             raise ModelFileError(f"{side}: sidecar not found -- export writes it next to {path}")
-        model = OnnxModel.load(path, threads=threads)
+        model = OnnxModel.load(path, threads=threads, providers=providers)
         sidecar = model.sidecar
         missing = [k for k in _REQUIRED_SIDECAR if k not in sidecar]
         if missing:

@@ -33,7 +33,9 @@ logger = logging.getLogger(__name__)
 
 @functools.cache
 def _load(path: str | None, providers: tuple[str, ...], threads: int) -> ChromaticScorer:
-    scorer = ChromaticScorer.load(Path(path) if path else None, threads=threads)
+    scorer = ChromaticScorer.load(
+        Path(path) if path else None, threads=threads, providers=providers
+    )
     logger.info("scorer %s on %s", scorer.model.path, scorer.model.providers)
     return scorer
 

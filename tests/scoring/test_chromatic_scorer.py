@@ -175,3 +175,21 @@ def test_audio_of_the_wrong_shape_is_rejected(scorer: ChromaticScorer) -> None:
     )
     with pytest.raises(InputError, match="audio"):
         scorer.score(cand, DARK_CONCEPT, color="Red")
+
+
+def test_scorer_opens_on_the_providers_it_is_given() -> None:
+    """A Ray actor with a GPU hands its ONNX providers to the scorer it loads; the session
+    must open on them (in order), not silently on the CPU provider alone. This machine offers
+    the Azure provider beside the CPU one, which tells the two apart without a GPU."""
+    import onnxruntime as ort
+
+    from evolution.fitness.chromatic import load_scorer
+    from evolution.lazy import OnnxSettings
+
+    wanted = ("AzureExecutionProvider", "CPUExecutionProvider")
+    if not set(wanted) <= set(ort.get_available_providers()):
+        pytest.skip("this onnxruntime build offers no second provider")
+    assert ChromaticScorer.load().model.providers == ("CPUExecutionProvider",)
+    scorer = load_scorer(onnx=OnnxSettings(providers=wanted))
+    assert scorer.model.providers == wanted
+    assert scorer.model._session.get_providers()[0] == "AzureExecutionProvider"
