@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -175,3 +176,25 @@ def test_audio_of_the_wrong_shape_is_rejected(scorer: ChromaticScorer) -> None:
     )
     with pytest.raises(InputError, match="audio"):
         scorer.score(cand, DARK_CONCEPT, color="Red")
+
+
+def test_each_axis_is_its_own_prediction(
+    scorer: ChromaticScorer, population: list[ScorerInput]
+) -> None:
+    """Across a population, spatial is not temporal relabelled (as it was when the axes came
+    from one color mixture) nor a function of it: no spatial mode moves in step with any
+    temporal mode, and the sidecar says every axis is predicted."""
+    from scipy.stats import spearmanr
+
+    b = scorer.analyse_batch(population, "A lamp left burning in an empty house.", color="Blue")
+    for perm in itertools.permutations(range(3)):
+        assert np.abs(b.spatial - b.temporal[:, list(perm)]).max() > 0.05
+    for spatial_mode in range(3):
+        for temporal_mode in range(3):
+            rho = spearmanr(b.spatial[:, spatial_mode], b.temporal[:, temporal_mode])[0]
+            assert abs(rho) < 0.9, (spatial_mode, temporal_mode, rho)
+    assert scorer.sidecar["heads"]["axes"] == {
+        "temporal": "predicted",
+        "spatial": "predicted",
+        "ontological": "predicted",
+    }

@@ -120,7 +120,7 @@ class ScorerGraph(nn.Module):
         """A graph of the right shapes, to load a saved state into."""
         heads = ChromaticHeads(
             torch.zeros(len(COLOR_NAMES), config.text_dim),
-            torch.full((len(COLOR_NAMES), 9), 1.0 / 3.0),
+            torch.zeros(9, config.text_dim),
             temperature=0.1,
             embed_dim=config.text_dim,
         )
@@ -132,13 +132,27 @@ def load_graph(path: Path) -> tuple[ScorerGraph, dict[str, Any]]:
     state, meta = load_state(path)
     if meta.get("kind") != "chromatic-scorer-graph" or "reference" not in state:
         raise ModelFileError(f"{path}: not a scorer graph checkpoint (kind {meta.get('kind')!r})")
+    if "heads.modes" not in state:
+        raise ModelFileError(
+            f"{path}: heads of the color-mixture construction (its spatial axis is its temporal "
+            "one relabelled) -- rebuild it with `python -m training.scorer.export --rehead "
+            f"{path} --out NEW.onnx`"
+        )
+    return graph_from_state(path, state, meta), meta
+
+
+def graph_from_state(path: Path, state: dict[str, Tensor], meta: dict[str, Any]) -> ScorerGraph:
+    """The graph (eval mode) of a saved state; one saved before the taste head existed gets
+    none (zero), centred on its reference bank."""
     graph = ScorerGraph.empty(ScorerConfig.from_dict(meta["config"]), len(state["reference"]))
-    # A graph exported before the taste head existed: no taste (zero), centred on its bank.
     state.setdefault("taste_centre", state["reference"].float().mean(0))
     state.setdefault("taste.net.weight", torch.zeros_like(graph.taste.net.weight))
-    graph.load_state_dict(state)
+    try:
+        graph.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ModelFileError(f"{path}: does not fit the scorer graph ({exc})") from None
     graph.eval()
-    return graph, meta
+    return graph
 
 
-__all__ = ["INPUTS", "OUTPUTS", "ScorerGraph", "TasteHead", "load_graph"]
+__all__ = ["INPUTS", "OUTPUTS", "ScorerGraph", "TasteHead", "graph_from_state", "load_graph"]
