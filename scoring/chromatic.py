@@ -50,7 +50,7 @@ from music.errors import InputError, MidiFileError
 from music.meter import Meter
 from music.notes import Part
 from scoring.audio_features import N_AUDIO, audio_features
-from scoring.colors import COLOR_NAMES, ColorTarget, parse_color, target_vector
+from scoring.colors import AXES, COLOR_NAMES, ColorTarget, parse_color, target_vector
 from scoring.composite import ChromaticScore
 from scoring.midi_features import MidiFeatures, midi_features, stack
 from scoring.text_encoder import EMBED_DIM, TextEncoder, validate_concept
@@ -244,17 +244,37 @@ class ChromaticScorer:
                 f"{sidecar['input_names']} -- re-export the model"
             )
         modalities = sidecar["modalities"]
-        return cls(
+        scorer = cls(
             model=model,
             calibration=sidecar["calibration"],
             use_audio=bool(modalities.get("audio", 0)),
             use_lyrics=bool(modalities.get("lyrics", 0)),
             _text=text_encoder,
         )
+        derived = [a for a, how in scorer.axis_sources.items() if how != "predicted"]
+        if derived:
+            logger.warning(
+                "%s: its %s axes are derived from one color mixture (spatial is temporal "
+                "relabelled), not separate predictions -- rebuild it with `python -m "
+                "training.scorer.export --rehead`",
+                path,
+                ", ".join(derived),
+            )
+        return scorer
 
     @property
     def sidecar(self) -> dict[str, Any]:
         return self.model.sidecar
+
+    @property
+    def axis_sources(self) -> dict[str, str]:
+        """How the model makes each axis: ``predicted`` (its own prediction from the music) or
+        ``derived`` (a model exported with the old heads, whose axes all mix the colors'
+        targets by one color distribution)."""
+        axes = self.sidecar.get("heads", {}).get("axes")
+        if isinstance(axes, dict):
+            return {axis: str(axes.get(axis, "derived")) for axis in AXES}
+        return dict.fromkeys(AXES, "derived")
 
     # ------------------------------------------------------------------ text
     def text_encoder(self) -> TextEncoder:

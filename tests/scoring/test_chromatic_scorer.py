@@ -198,3 +198,23 @@ def test_each_axis_is_its_own_prediction(
         "spatial": "predicted",
         "ontological": "predicted",
     }
+
+
+def test_a_model_with_derived_axes_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A model exported with the old color-mixture heads (no ``heads.axes`` in its sidecar)
+    reports its axes as derived, with a warning naming the fix."""
+    import json
+    import shutil
+
+    path = tmp_path / "old.onnx"
+    shutil.copy(default_model_path(), path)
+    side = json.loads(default_model_path().with_suffix(".json").read_text())
+    del side["heads"]["axes"]
+    path.with_suffix(".json").write_text(json.dumps(side))
+    with caplog.at_level("WARNING", logger="scoring.chromatic"):
+        old = ChromaticScorer.load(path)
+    assert old.axis_sources == dict.fromkeys(("temporal", "spatial", "ontological"), "derived")
+    assert "--rehead" in caplog.text
+    assert set(ChromaticScorer.load().axis_sources.values()) == {"predicted"}
