@@ -34,6 +34,7 @@ from cli.groups import eval_app, train_app
 if TYPE_CHECKING:
     from scoring.preferences import ReviewedCandidate
     from training.scorer.export import ExportResult
+    from training.scorer.preference import PreferenceConfig
 
 DEFAULT_CORPUS = Path("build/scorer_corpus.npz")
 
@@ -49,6 +50,7 @@ ReviewsOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--from-reviews",
+        metavar="RUN",
         help="A run folder whose gate verdicts (decisions.jsonl, review.yml) to learn from or "
         "evaluate on; repeat for several runs.",
     ),
@@ -112,7 +114,9 @@ def train_scorer(
         ),
     ] = None,
     from_reviews: ReviewsOpt = None,
-    steps: Annotated[int, typer.Option("--steps", min=1, help="Catalogue fit steps.")] = 300,
+    steps: Annotated[
+        int, typer.Option("--steps", min=1, help="Catalogue or review fit steps.")
+    ] = 300,
     data: DataOpt = None,
     corpus: CorpusOpt = DEFAULT_CORPUS,
     epochs: Annotated[
@@ -142,9 +146,12 @@ def train_scorer(
 
     try:
         if from_reviews:
+            from training.scorer.preference import PreferenceConfig
+
             if out_path is None:
                 raise ValueError("--out: missing -- a folder for the new model (--from-reviews)")
-            _train_reviews(from_reviews, out_path, base=base, seed=seed, threads=threads)
+            config = PreferenceConfig(steps=steps, seed=seed)
+            _train_reviews(from_reviews, out_path, base=base, config=config, threads=threads)
         elif dataset is not None:
             _train_catalogue(dataset, out_path, base=base, steps=steps, seed=seed, threads=threads)
         else:
@@ -203,9 +210,14 @@ def _reviewed(runs: list[Path]) -> list[ReviewedCandidate]:
 
 
 def _train_reviews(
-    runs: list[Path], out_path: Path, *, base: Path | None, seed: int, threads: int
+    runs: list[Path],
+    out_path: Path,
+    *,
+    base: Path | None,
+    config: PreferenceConfig,
+    threads: int,
 ) -> None:
-    from training.scorer.preference import PreferenceConfig, train_from_reviews
+    from training.scorer.preference import train_from_reviews
 
     candidates = _reviewed(runs)
     with _progress(f"learning from the verdicts of {len(runs)} runs"):
@@ -213,7 +225,7 @@ def _train_reviews(
             candidates,
             out=out_path,
             base=base,
-            config=PreferenceConfig(seed=seed),
+            config=config,
             threads=threads,
         )
     held = (
@@ -306,7 +318,12 @@ def eval_scorer(
     corpus: CorpusOpt = DEFAULT_CORPUS,
     data: DataOpt = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for scorer_eval.json and scorer_eval.md.")
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for scorer_eval.json and scorer_eval.md (scorer_preferences.json "
+            "with --from-reviews).",
+        ),
     ] = Path("bench/results"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     from_reviews: ReviewsOpt = None,
