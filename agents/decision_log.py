@@ -4,9 +4,11 @@ for the scorer to learn the person's taste from (preference pairs: approved over
 over lower-ranked candidates left pending).
 
 Each record holds what the person saw when deciding: the phase, candidate, its section, rank
-and scores as review.yml showed them, and the verdict (status, label, notes), with the time
-(UTC) and where it was made (``cli`` or ``web``). A later verdict on the same candidate is a
-new line; the last one counts.
+and scores as review.yml showed them, a pointer to the candidate's MIDI (its path in the run and
+the SHA-256 of its bytes then, so a file edited later is noticed), and the verdict (status,
+label, notes), with the time (UTC) and where it was made (``cli`` or ``web``). A later verdict
+on the same candidate is a new line; the last one counts. ``chromatic train scorer
+--from-reviews`` reads it (:func:`latest_verdicts`).
 
 Lines are appended with one ``write`` under the run lock (the caller holds it) and synced; a
 line a crash cut short is skipped when the file is read, so every whole record stays readable.
@@ -14,10 +16,11 @@ line a crash cut short is skipped when the file is read, so every whole record s
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,7 +34,10 @@ SOURCES: Final = ("cli", "web")
 @dataclass(frozen=True, slots=True)
 class DecisionRecord:
     """One verdict as it was made. ``scores``: the candidate's ``scores`` mapping from
-    review.yml (composite, theory, chromatic); ``time``: ISO 8601 UTC."""
+    review.yml (composite, theory, chromatic); ``time``: ISO 8601 UTC; ``midi_file``: the
+    candidate's MIDI, relative to the run folder; ``midi_sha256``: its bytes' hash when the
+    verdict was given (None when the file was missing). Records written before these two
+    fields existed read back with None."""
 
     time: str
     source: str
@@ -43,6 +49,8 @@ class DecisionRecord:
     section: str | None = None
     rank: int | None = None
     scores: dict[str, Any] = field(default_factory=dict)
+    midi_file: str | None = None
+    midi_sha256: str | None = None
 
     def __post_init__(self) -> None:
         if self.source not in SOURCES:
@@ -86,11 +94,15 @@ def make_record(
     status: str,
     label: str | None,
     notes: str,
+    run_root: Path | None = None,
     now: datetime | None = None,
 ) -> DecisionRecord:
-    """The record of a verdict on the candidate whose review.yml ``entry`` is given."""
+    """The record of a verdict on the candidate whose review.yml ``entry`` is given; with
+    ``run_root``, the hash of its ``midi_file`` (relative to the run) is kept too."""
     rank = entry.get("rank")
     section = entry.get("section")
+    midi = entry.get("midi_file")
+    midi_file = str(midi) if midi is not None else None
     return DecisionRecord(
         time=(now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
         source=source,
@@ -102,7 +114,21 @@ def make_record(
         section=str(section) if section is not None else None,
         rank=rank if isinstance(rank, int) and not isinstance(rank, bool) else None,
         scores=_plain(entry.get("scores") or {}),
+        midi_file=midi_file,
+        midi_sha256=(
+            file_sha256(run_root / midi_file)
+            if run_root is not None and midi_file is not None
+            else None
+        ),
     )
+
+
+def file_sha256(path: Path) -> str | None:
+    """The SHA-256 (hex) of the file's bytes, None when there is no such file."""
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except FileNotFoundError:
+        return None
 
 
 def append_record(path: Path, record: DecisionRecord) -> None:
@@ -136,3 +162,8 @@ def read_records(path: Path) -> list[DecisionRecord]:
         except ValueError as exc:
             logger.warning("%s: line %d skipped (%s)", path, number, exc)
     return records
+
+
+def latest_verdicts(records: Sequence[DecisionRecord]) -> dict[tuple[str, str], DecisionRecord]:
+    """The verdict that counts for each ``(phase, candidate_id)``: its last record."""
+    return {(r.phase, r.candidate_id): r for r in records}

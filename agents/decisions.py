@@ -104,6 +104,7 @@ def record_decision(
             status=decision.status,
             label=decision.label,
             notes=decision.notes,
+            run_root=run.root,
         )
         append_record(run.decision_log, record)
         return decision

@@ -6,7 +6,12 @@
 * ``chromatic train scorer [--data DIR]`` is the default, real-music training: it builds the
   corpus from the shared data folder and music21's corpus (unless ``--corpus`` exists),
   trains the contrastive MIDI encoder, and exports the ONNX model with zero-shot heads.
-* ``chromatic eval scorer`` writes ``scorer_eval.json`` and ``scorer_eval.md``.
+* ``chromatic train scorer --from-reviews RUN... --out DIR`` fits the scorer's taste head on
+  the verdicts given at the runs' gates (approved over rejected and over lower-ranked pending
+  candidates, Bradley-Terry) and writes a new model to DIR, never over the shipped one.
+* ``chromatic eval scorer`` writes ``scorer_eval.json`` and ``scorer_eval.md``; with
+  ``--from-reviews RUN...`` it reports the preference accuracy of the shipped model and of
+  ``--model`` on those runs' verdicts instead.
 
 Use a model trained here with ``CHROMATIC_SCORER=PATH chromatic run ...``. Every error a person
 can fix prints one line (file, field, value, allowed) and exits with code 2.
@@ -19,12 +24,17 @@ import dataclasses
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cli.common import err, fail, out, plain, setup
 from cli.groups import eval_app, train_app
+
+if TYPE_CHECKING:
+    from scoring.preferences import ReviewedCandidate
+    from training.scorer.export import ExportResult
+    from training.scorer.preference import PreferenceConfig
 
 DEFAULT_CORPUS = Path("build/scorer_corpus.npz")
 
@@ -34,6 +44,15 @@ DataOpt = Annotated[
         "--data",
         help="The shared data folder (billboard/, groove-midi/, nottingham/, openewld/ ...) to "
         "build the corpus from when --corpus does not exist yet.",
+    ),
+]
+ReviewsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--from-reviews",
+        metavar="RUN",
+        help="A run folder whose gate verdicts (decisions.jsonl, review.yml) to learn from or "
+        "evaluate on; repeat for several runs.",
     ),
 ]
 CorpusOpt = Annotated[
@@ -83,15 +102,21 @@ def train_scorer(
         Path | None,
         typer.Option(
             "--out",
-            help="The .onnx to write (its .json and .npz go beside it). Default: "
+            help="The .onnx to write (its .json and .npz go beside it), or with "
+            "--from-reviews a folder for chromatic_scorer.onnx (required there). Default: "
             "DATASET/model/chromatic_scorer.onnx, or build/scorer/chromatic_scorer.onnx.",
         ),
     ] = None,
     base: Annotated[
         Path | None,
-        typer.Option("--base", help="Scorer weights (.npz) to start a catalogue fit from."),
+        typer.Option(
+            "--base", help="Scorer weights (.npz) to start a catalogue or review fit from."
+        ),
     ] = None,
-    steps: Annotated[int, typer.Option("--steps", min=1, help="Catalogue fit steps.")] = 300,
+    from_reviews: ReviewsOpt = None,
+    steps: Annotated[
+        int, typer.Option("--steps", min=1, help="Catalogue or review fit steps.")
+    ] = 300,
     data: DataOpt = None,
     corpus: CorpusOpt = DEFAULT_CORPUS,
     epochs: Annotated[
@@ -114,12 +139,20 @@ def train_scorer(
     threads: Annotated[int, typer.Option("--threads", min=1, help="torch threads.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
 ) -> None:
-    """Train the ChromaticScorer: on a labelled catalogue (--dataset), else on real music."""
+    """Train the ChromaticScorer: on gate verdicts (--from-reviews), a labelled catalogue
+    (--dataset), else on real music."""
     setup()
     from music.errors import ChromaticError
 
     try:
-        if dataset is not None:
+        if from_reviews:
+            from training.scorer.preference import PreferenceConfig
+
+            if out_path is None:
+                raise ValueError("--out: missing -- a folder for the new model (--from-reviews)")
+            config = PreferenceConfig(steps=steps, seed=seed)
+            _train_reviews(from_reviews, out_path, base=base, config=config, threads=threads)
+        elif dataset is not None:
             _train_catalogue(dataset, out_path, base=base, steps=steps, seed=seed, threads=threads)
         else:
             _train_contrastive(
@@ -152,11 +185,81 @@ def _train_catalogue(
         if result.heldout_initial_loss is not None and result.heldout_final_loss is not None
         else ""
     )
-    out.print(
+    _print_model(
         f"catalogue: {result.tracks} tracks, {result.windows} windows; color loss "
-        f"{result.initial_loss:.3f} -> {result.final_loss:.3f}{held}\n"
-        f"model: {result.export.onnx} (parity {result.export.parity_max_abs_diff:.1e})\n"
-        f"use it: CHROMATIC_SCORER={result.export.onnx} chromatic run PROPOSAL",
+        f"{result.initial_loss:.3f} -> {result.final_loss:.3f}{held}",
+        result.export,
+    )
+
+
+def _print_model(summary: str, exported: ExportResult) -> None:
+    """What a fit did, where its model went and how to use it."""
+    out.print(
+        f"{summary}\n"
+        f"model: {exported.onnx} (parity {exported.parity_max_abs_diff:.1e})\n"
+        f"use it: CHROMATIC_SCORER={exported.onnx} chromatic run PROPOSAL",
+        markup=False,
+    )
+
+
+def _reviewed(runs: list[Path]) -> list[ReviewedCandidate]:
+    """Every reviewed candidate of the runs (agents/preferences.py)."""
+    from agents.preferences import reviewed_candidates
+
+    return [c for run in runs for c in reviewed_candidates(run)]
+
+
+def _train_reviews(
+    runs: list[Path],
+    out_path: Path,
+    *,
+    base: Path | None,
+    config: PreferenceConfig,
+    threads: int,
+) -> None:
+    from training.scorer.preference import train_from_reviews
+
+    candidates = _reviewed(runs)
+    with _progress(f"learning from the verdicts of {len(runs)} runs"):
+        result = train_from_reviews(
+            candidates,
+            out=out_path,
+            base=base,
+            config=config,
+            threads=threads,
+        )
+    held = (
+        f"; held-out pairs ({result.heldout_pairs}): {result.heldout_accuracy_before:.3f} -> "
+        f"{result.heldout_accuracy_after:.3f}"
+        if result.heldout_accuracy_before is not None and result.heldout_accuracy_after is not None
+        else ""
+    )
+    _print_model(
+        f"reviews: {result.candidates} candidates, {result.pairs} preference pairs; accuracy "
+        f"{result.train_accuracy_before:.3f} -> {result.train_accuracy_after:.3f}{held}",
+        result.export,
+    )
+
+
+def _eval_reviews(runs: list[Path], model: Path | None, out_dir: Path) -> None:
+    import json
+
+    from music.files import write_text_atomic
+    from training.scorer.preference_eval import evaluate_preferences
+
+    candidates = _reviewed(runs)
+    models: dict[str, Path | None] = {"shipped": None}
+    if model is not None:
+        models[str(model)] = model
+    with _progress("scoring the reviewed candidates"):
+        report = evaluate_preferences(candidates, models)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / "scorer_preferences.json"
+    write_text_atomic(path, json.dumps(report, indent=2) + "\n")
+    lines = [f"{name}: {acc:.3f}" for name, acc in report["accuracy"].items()]
+    out.print(
+        f"preference accuracy on {report['pairs']} pairs of {report['candidates']} reviewed "
+        f"candidates (chance 0.5):\n  " + "\n  ".join(lines) + f"\nreport: {path}",
         markup=False,
     )
 
@@ -215,14 +318,28 @@ def eval_scorer(
     corpus: CorpusOpt = DEFAULT_CORPUS,
     data: DataOpt = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", help="Folder for scorer_eval.json and scorer_eval.md.")
+        Path,
+        typer.Option(
+            "--out",
+            help="Folder for scorer_eval.json and scorer_eval.md (scorer_preferences.json "
+            "with --from-reviews).",
+        ),
     ] = Path("bench/results"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    from_reviews: ReviewsOpt = None,
 ) -> None:
-    """Evaluate the scorer: held-out retrieval, match spread, concept sensitivity, directions."""
+    """Evaluate the scorer: held-out retrieval, match spread, concept sensitivity, directions;
+    with --from-reviews, the preference accuracy of the shipped model and --model on the runs'
+    verdicts."""
     setup()
     from music.errors import ChromaticError
 
+    if from_reviews:
+        try:
+            _eval_reviews(from_reviews, model, out_dir)
+        except (ChromaticError, ValueError) as exc:
+            raise fail(exc) from None
+        return
     try:
         _ensure_corpus(corpus, data, max_clips=None, seed=0)
         from training.scorer.evaluate import main as evaluate

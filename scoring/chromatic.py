@@ -15,6 +15,7 @@ standardised against the cosines of a bank of real held-out clips with the same 
     agreement  = mean over the 3 axes of  sum_m sqrt(q_m * target_m)    (Bhattacharyya, in [0, 1])
     z_color    = (agreement - mu_color) / sigma_color                   (reference-clip stats)
     z          = (w_concept * concept_z + w_color * z_color) / sqrt(w_concept^2 + w_color^2)
+                 + taste
     match      = Phi(z / scale)                                          (standard normal CDF)
 
 ``mu_color``/``sigma_color`` are the mean and standard deviation of ``agreement`` with that
@@ -26,6 +27,9 @@ is often far in the tail (z of 2-3 for a fitting concept); with ``scale = 1`` th
 such a population differed by only 0.005, with 2 by 0.03-0.09. ``match`` lies in (0, 1) and
 spreads across candidates in proportion to real differences in how they sound, instead of the
 near-constant values of a raw cosine. Weights and scale are in the sidecar's ``calibration``.
+``taste`` is the graph's taste head: 0 for the shipped model (and for models exported before it
+existed), a person's learned taste for a model fit on their verdicts
+(``chromatic train scorer --from-reviews``).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from music.errors import InputError, MidiFileError
 from music.meter import Meter
 from music.notes import Part
 from scoring.audio_features import N_AUDIO, audio_features
-from scoring.colors import COLOR_NAMES, ColorTarget, parse_color, target_vector
+from scoring.colors import AXES, COLOR_NAMES, ColorTarget, parse_color, target_vector
 from scoring.composite import ChromaticScore
 from scoring.midi_features import MidiFeatures, midi_features, stack
 from scoring.text_encoder import EMBED_DIM, TextEncoder, validate_concept
@@ -112,6 +116,7 @@ class BatchScores:
     agreement: NDArray[np.float64]  # [B]
     color_z: NDArray[np.float64]  # [B]
     confidence: NDArray[np.float32]  # [B]
+    taste: NDArray[np.float64]  # [B]
     match: NDArray[np.float64]  # [B]
 
     def __len__(self) -> int:
@@ -155,24 +160,29 @@ def normal_cdf(z: NDArray[np.float64]) -> NDArray[np.float64]:
     return out
 
 
-def combine_match(
+def match_probit(
     concept_z: NDArray[Any],
     color_z: NDArray[Any],
     *,
     w_concept: float,
     w_color: float,
     scale: float = 1.0,
+    taste: NDArray[Any] | None = None,
 ) -> NDArray[np.float64]:
-    """``Phi((w_concept * concept_z + w_color * color_z) / sqrt(w_concept^2 + w_color^2)
-    / scale)``."""
-    norm = math.hypot(w_concept, w_color) * scale
-    if not norm > 0:
+    """``((w_concept * concept_z + w_color * color_z) / sqrt(w_concept^2 + w_color^2) + taste)
+    / scale``: the match's probit (``match = normal_cdf(probit)``, a monotone function of it)."""
+    norm = math.hypot(w_concept, w_color)
+    if not (norm > 0 and scale > 0):
         raise ValueError(
             f"match weights: concept {w_concept}, color {w_color}, scale {scale} -- the weights "
             "not both zero and a positive scale"
         )
     z = w_concept * np.asarray(concept_z, np.float64) + w_color * np.asarray(color_z, np.float64)
-    return normal_cdf(z / norm)
+    z = z / norm
+    if taste is not None:
+        z = z + np.asarray(taste, np.float64)
+    out: NDArray[np.float64] = z / scale
+    return out
 
 
 def default_model_path() -> Path:
@@ -236,17 +246,37 @@ class ChromaticScorer:
                 f"{sidecar['input_names']} -- re-export the model"
             )
         modalities = sidecar["modalities"]
-        return cls(
+        scorer = cls(
             model=model,
             calibration=sidecar["calibration"],
             use_audio=bool(modalities.get("audio", 0)),
             use_lyrics=bool(modalities.get("lyrics", 0)),
             _text=text_encoder,
         )
+        derived = [a for a, how in scorer.axis_sources.items() if how != "predicted"]
+        if derived:
+            logger.warning(
+                "%s: its %s axes are derived from one color mixture (spatial is temporal "
+                "relabelled), not separate predictions -- rebuild it with `python -m "
+                "training.scorer.export --rehead`",
+                path,
+                ", ".join(derived),
+            )
+        return scorer
 
     @property
     def sidecar(self) -> dict[str, Any]:
         return self.model.sidecar
+
+    @property
+    def axis_sources(self) -> dict[str, str]:
+        """How the model makes each axis: ``predicted`` (its own prediction from the music) or
+        ``derived`` (a model exported with the old heads, whose axes all mix the colors'
+        targets by one color distribution)."""
+        axes = self.sidecar.get("heads", {}).get("axes")
+        if isinstance(axes, dict):
+            return {axis: str(axes.get(axis, "derived")) for axis in AXES}
+        return dict.fromkeys(AXES, "derived")
 
     # ------------------------------------------------------------------ text
     def text_encoder(self) -> TextEncoder:
@@ -404,12 +434,17 @@ class ChromaticScorer:
         stats = self.calibration["color_agreement"][name]
         color_z = (agreement - stats["mean"]) / max(stats["std"], 1e-6)
         weights = self.calibration["weights"]
-        match = combine_match(
-            concept_z,
-            color_z,
-            w_concept=weights["concept"],
-            w_color=weights["color"],
-            scale=float(self.calibration.get("scale", 1.0)),
+        taste = out["taste"] if "taste" in out else np.zeros(len(candidates))
+        taste = taste.astype(np.float64)
+        match = normal_cdf(
+            match_probit(
+                concept_z,
+                color_z,
+                w_concept=weights["concept"],
+                w_color=weights["color"],
+                scale=float(self.calibration.get("scale", 1.0)),
+                taste=taste,
+            )
         )
         return BatchScores(
             embedding=out["embedding"],
@@ -422,6 +457,7 @@ class ChromaticScorer:
             agreement=agreement,
             color_z=color_z,
             confidence=out["confidence"],
+            taste=taste,
             match=match,
         )
 
@@ -464,7 +500,7 @@ __all__ = [
     "ChromaticScorer",
     "ScorerInput",
     "color_agreement",
-    "combine_match",
     "default_model_path",
+    "match_probit",
     "normal_cdf",
 ]

@@ -4,6 +4,7 @@ not hide the records around it."""
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from agents.decision_log import DecisionRecord, append_record, make_record, read_records
 from agents.decisions import record_decision
 from agents.errors import ReviewError
+from agents.preferences import reviewed_candidates
 from agents.review import load_review_document
 from agents.rundir import RunDir
 from tests.agents.run_fixtures import copy_run, make_gated_run
@@ -120,3 +122,35 @@ def test_a_line_cut_short_by_a_crash_hides_no_other_record(tmp_path: Path) -> No
     append_record(log, second)
     assert read_records(log) == [first, second]
     assert len(log.read_text(encoding="utf-8").splitlines()) == 3
+
+
+def test_a_record_points_to_the_candidates_midi_and_feeds_the_preferences(run: RunDir) -> None:
+    """The record keeps the candidate's MIDI (path and hash); the run's reviewed candidates
+    carry the verdict; a MIDI changed after its verdict is left out of what the scorer
+    learns."""
+    for cid, status, label in (("chord_002", "approved", "verse"), ("chord_003", "rejected", None)):
+        record_decision(
+            run_dir=run.root,
+            phase="chords",
+            candidate_id=cid,
+            status=status,
+            label=label,
+            notes=None,
+        )
+    first = read_records(run.decision_log)[0]
+    midi = run.candidate_midi("chords", "chord_002")
+    assert first.midi_file == run.relative(midi)
+    assert first.midi_sha256 == hashlib.sha256(midi.read_bytes()).hexdigest()
+    verdicts = {c.key.rsplit("/", 1)[1]: c.verdict for c in reviewed_candidates(run.root)}
+    assert verdicts == {"chord_001": "pending", "chord_002": "approved", "chord_003": "rejected"}
+    midi.write_bytes(run.candidate_midi("chords", "chord_001").read_bytes())
+    assert "chord_002" not in {c.key.rsplit("/", 1)[1] for c in reviewed_candidates(run.root)}
+
+
+def test_records_from_before_the_midi_pointer_still_read() -> None:
+    old = (
+        '{"time": "2026-01-02T03:04:05Z", "source": "cli", "phase": "chords", '
+        '"candidate_id": "chord_001", "status": "approved", "label": "verse", "notes": ""}'
+    )
+    record = DecisionRecord.from_json(old)
+    assert (record.midi_file, record.midi_sha256) == (None, None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -193,3 +194,45 @@ def test_scorer_opens_on_the_providers_it_is_given() -> None:
     scorer = load_scorer(onnx=OnnxSettings(providers=wanted))
     assert scorer.model.providers == wanted
     assert scorer.model._session.get_providers()[0] == "AzureExecutionProvider"
+
+
+def test_each_axis_is_its_own_prediction(
+    scorer: ChromaticScorer, population: list[ScorerInput]
+) -> None:
+    """Across a population, spatial is not temporal relabelled (as it was when the axes came
+    from one color mixture) nor a function of it: no spatial mode moves in step with any
+    temporal mode, and the sidecar says every axis is predicted."""
+    from scipy.stats import spearmanr
+
+    b = scorer.analyse_batch(population, "A lamp left burning in an empty house.", color="Blue")
+    for perm in itertools.permutations(range(3)):
+        assert np.abs(b.spatial - b.temporal[:, list(perm)]).max() > 0.05
+    for spatial_mode in range(3):
+        for temporal_mode in range(3):
+            rho = spearmanr(b.spatial[:, spatial_mode], b.temporal[:, temporal_mode])[0]
+            assert abs(rho) < 0.9, (spatial_mode, temporal_mode, rho)
+    assert scorer.sidecar["heads"]["axes"] == {
+        "temporal": "predicted",
+        "spatial": "predicted",
+        "ontological": "predicted",
+    }
+
+
+def test_a_model_with_derived_axes_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A model exported with the old color-mixture heads (no ``heads.axes`` in its sidecar)
+    reports its axes as derived, with a warning naming the fix."""
+    import json
+    import shutil
+
+    path = tmp_path / "old.onnx"
+    shutil.copy(default_model_path(), path)
+    side = json.loads(default_model_path().with_suffix(".json").read_text())
+    del side["heads"]["axes"]
+    path.with_suffix(".json").write_text(json.dumps(side))
+    with caplog.at_level("WARNING", logger="scoring.chromatic"):
+        old = ChromaticScorer.load(path)
+    assert old.axis_sources == dict.fromkeys(("temporal", "spatial", "ontological"), "derived")
+    assert "--rehead" in caplog.text
+    assert set(ChromaticScorer.load().axis_sources.values()) == {"predicted"}

@@ -21,7 +21,7 @@ from scoring.colors import target_vector
 from scoring.text_encoder import TextEncoder
 from training.scorer.catalogue import CatalogueError, load_catalogue, window_offsets
 from training.scorer.graph import ScorerGraph, load_graph
-from training.scorer.heads import ChromaticHeads, target_matrix
+from training.scorer.heads import ChromaticHeads, mode_embeddings
 from training.scorer.model import ScorerConfig, save_state
 from training.scorer.supervised import shipped_weights, train_catalogue
 
@@ -79,12 +79,12 @@ def write_yaml(path: Path, data: object) -> None:
         YAML(typ="safe", pure=True).dump(data, fh)
 
 
-def debug_base(path: Path) -> Path:
-    """A debug-sized scorer graph saved the way export saves weights."""
+def debug_base(path: Path, text: TextEncoder) -> Path:
+    """A debug-sized scorer graph saved the way export saves weights (zero-shot mode heads)."""
     torch.manual_seed(0)
     config = ScorerConfig.debug()
     desc = torch.nn.functional.normalize(torch.randn(9, 384), dim=1)
-    heads = ChromaticHeads(desc, torch.from_numpy(target_matrix()), temperature=0.1)
+    heads = ChromaticHeads(desc, torch.from_numpy(mode_embeddings(text)), temperature=0.1)
     reference = torch.nn.functional.normalize(torch.randn(16, 384), dim=1)
     graph = ScorerGraph(config, heads, reference)
     sidecar = {
@@ -108,7 +108,7 @@ def text() -> TextEncoder:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory, text: TextEncoder) -> tuple[Path, object]:
     root = build_catalogue(tmp_path_factory.mktemp("catalogue"))
-    base = debug_base(tmp_path_factory.mktemp("base") / "base.npz")
+    base = debug_base(tmp_path_factory.mktemp("base") / "base.npz", text)
     out = tmp_path_factory.mktemp("model") / "supervised.onnx"
     result = train_catalogue(root, out=out, base=base, steps=150, text_encoder=text, threads=1)
     return root, result
@@ -232,7 +232,7 @@ def test_a_note_less_midi_file_is_reported_at_training(tmp_path: Path, text: Tex
             ]
         },
     )
-    base = debug_base(tmp_path / "base.npz")
+    base = debug_base(tmp_path / "base.npz", text)
     with pytest.raises(MidiFileError) as info:
         train_catalogue(tmp_path, out=tmp_path / "m.onnx", base=base, text_encoder=text, steps=1)
     assert "empty.mid" in str(info.value)
@@ -253,7 +253,7 @@ def test_cli_train_scorer_on_a_catalogue(tmp_path: Path, text: TextEncoder) -> N
     from cli.app import app
 
     root = build_catalogue(tmp_path / "catalogue")
-    base = debug_base(tmp_path / "base.npz")
+    base = debug_base(tmp_path / "base.npz", text)
     out = tmp_path / "model" / "mine.onnx"
     args = ["train", "scorer", "--dataset", str(root), "--base", str(base), "--out", str(out)]
     result = CliRunner().invoke(app, [*args, "--steps", "60"])

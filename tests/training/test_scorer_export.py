@@ -9,18 +9,20 @@ import numpy as np
 import pytest
 import torch
 
-from inference.onnx import OnnxModel
+from inference.onnx import ModelFileError, OnnxModel
 from scoring.colors import COLOR_NAMES
+from scoring.text_encoder import TextEncoder
 from training.scorer.export import (
     PARITY_TOLERANCE,
     ExportResult,
     calibrate,
     example_inputs,
     export,
+    rehead,
     torch_outputs,
 )
 from training.scorer.graph import INPUTS, OUTPUTS, ScorerGraph, load_graph
-from training.scorer.heads import ChromaticHeads, target_matrix
+from training.scorer.heads import ChromaticHeads
 from training.scorer.model import ScorerConfig
 
 
@@ -28,7 +30,8 @@ def debug_graph(seed: int = 0) -> ScorerGraph:
     torch.manual_seed(seed)
     config = ScorerConfig.debug()
     desc = torch.nn.functional.normalize(torch.randn(9, 384), dim=1)
-    heads = ChromaticHeads(desc, torch.from_numpy(target_matrix()), temperature=0.05)
+    modes = torch.nn.functional.normalize(torch.randn(9, 384), dim=1)
+    heads = ChromaticHeads(desc, modes, temperature=0.05)
     reference = torch.nn.functional.normalize(torch.randn(32, 384), dim=1)
     graph = ScorerGraph(config, heads, reference)
     with torch.no_grad():  # non-zero optional branches, so the masks matter in the graph
@@ -124,15 +127,46 @@ def test_weights_round_trip(exported: tuple[ScorerGraph, ExportResult]) -> None:
     assert meta["sidecar"]["input_names"] == list(INPUTS)
 
 
-def test_heads_are_distributions_and_mix_color_targets() -> None:
+def test_heads_are_distributions_each_predicted_from_its_own_modes() -> None:
     graph = debug_graph(1)
-    outs = torch_outputs(graph, example_inputs(5, np.random.default_rng(3)))
+    inputs = example_inputs(5, np.random.default_rng(3))
+    outs = torch_outputs(graph, inputs)
     for axis in ("temporal", "spatial", "ontological"):
         np.testing.assert_allclose(outs[axis].sum(axis=1), 1.0, atol=1e-5)
-    # Zero-shot: each axis is the color-probability-weighted mixture of the color targets.
-    mixture = outs["color_probs"] @ target_matrix()
-    np.testing.assert_allclose(outs["temporal"], mixture[:, 0:3], atol=1e-5)
-    np.testing.assert_allclose(outs["ontological"], mixture[:, 6:9], atol=1e-5)
+    # Zero-shot: each axis is a softmax over its own modes' prompt embeddings.
+    scale = 1.0 / graph.heads.temperature
+    sims = scale * outs["embedding"] @ graph.heads.modes.numpy().T
+    for i, axis in enumerate(("temporal", "spatial", "ontological")):
+        block = np.exp(
+            sims[:, 3 * i : 3 * i + 3] - sims[:, 3 * i : 3 * i + 3].max(1, keepdims=True)
+        )
+        np.testing.assert_allclose(outs[axis], block / block.sum(1, keepdims=True), atol=1e-5)
+    # Changing the place prompt moves the spatial axis and nothing else.
+    with torch.no_grad():
+        graph.heads.modes[4] = torch.nn.functional.normalize(torch.randn(384), dim=0)
+    moved = torch_outputs(graph, inputs)
+    assert np.abs(moved["spatial"] - outs["spatial"]).max() > 1e-3
+    for axis in ("temporal", "ontological"):
+        np.testing.assert_array_equal(moved[axis], outs[axis])
+
+
+def test_a_graph_with_the_old_mixture_heads_is_refused_with_the_fix(tmp_path: Path) -> None:
+    graph = debug_graph(3)
+    state = dict(graph.state_dict())
+    state.pop("heads.modes")
+    state["heads.targets"] = torch.zeros(9, 9)
+    path = tmp_path / "old.npz"
+    arrays = {k: v.numpy() for k, v in state.items()}
+    meta = {"kind": "chromatic-scorer-graph", "config": graph.config.to_dict()}
+    arrays["__meta__"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+    np.savez(path, **arrays)
+    with pytest.raises(ModelFileError, match="--rehead"):
+        load_graph(path)
+    fixed, side = rehead(path, text_encoder=TextEncoder.load())
+    assert side["heads"]["axes"] == {a: "predicted" for a in ("temporal", "spatial", "ontological")}
+    assert set(side["calibration"]["color_agreement"]) == set(COLOR_NAMES)
+    outs = torch_outputs(fixed, example_inputs(6, np.random.default_rng(5)))
+    np.testing.assert_allclose(outs["temporal"].sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_dynamo_exporter_gives_the_same_outputs(tmp_path: Path) -> None:

@@ -34,9 +34,9 @@ from music.files import atomic_path, write_text_atomic
 from scoring.chromatic import color_agreement
 from scoring.colors import AXES, COLOR_NAMES, target_vector
 from scoring.text_encoder import TextEncoder
-from training.scorer.graph import INPUTS, OUTPUTS, ScorerGraph
-from training.scorer.heads import color_prompts, zero_shot_heads
-from training.scorer.model import count_parameters, load_contrastive, save_state
+from training.scorer.graph import INPUTS, OUTPUTS, ScorerGraph, graph_from_state
+from training.scorer.heads import MODE_PROMPTS, color_prompts, mode_embeddings, zero_shot_heads
+from training.scorer.model import count_parameters, load_contrastive, load_state, save_state
 from training.scorer.train import Corpus, batch_tensors, corpus_summary, encode
 
 logger = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ FORMAT: Final = "chromatic-scorer"
 FORMAT_VERSION: Final = 1
 PARITY_TOLERANCE: Final = 1e-4
 MAX_ARTIFACT_BYTES: Final = 20 * 1024 * 1024
-MODEL_VERSION: Final = "1.0.0"
+MODEL_VERSION: Final = "1.1.0"
 
 
 class ExportError(ChromaticError):
@@ -299,6 +299,55 @@ def reference_indices(
     return np.sort(np.asarray(chosen, dtype=np.int64))
 
 
+#: How each axis is made, as the sidecar says (every axis is its own prediction).
+AXIS_SOURCES: Final = {axis: "predicted" for axis in AXES}
+
+
+def zero_shot_heads_sidecar(temperature: float) -> dict[str, Any]:
+    """The sidecar's ``heads`` entry of zero-shot heads."""
+    return {
+        "mode": "zero-shot",
+        "temperature": temperature,
+        "axes": dict(AXIS_SOURCES),
+        "construction": (
+            "each axis = softmax over its 3 modes of <z, e_mode> / temperature, e_mode the "
+            "mode's prompt embedding (training.scorer.heads.MODE_PROMPTS); p(color|z) = "
+            "softmax(<z, d_color> / temperature) over the 9 colors' prompt embeddings, reported "
+            "but not used by the axes"
+        ),
+        "mode_prompts": {m: list(p) for m, p in MODE_PROMPTS.items()},
+    }
+
+
+def rehead(
+    path: Path, *, text_encoder: TextEncoder | None = None
+) -> tuple[ScorerGraph, dict[str, Any]]:
+    """A graph exported with the old color-mixture heads, given the per-axis zero-shot heads
+    (same encoder, reference bank and temperature; a residual fit on the old heads is dropped),
+    and its sidecar fields with the heads and calibration redone."""
+    state, meta = load_state(path)
+    text = text_encoder or TextEncoder.load()
+    state.pop("heads.targets", None)
+    state["heads.modes"] = torch.from_numpy(mode_embeddings(text))
+    if float(state["heads.residual.weight"].abs().sum()) > 0:
+        logger.warning("%s: its supervised residual was fit on the old heads; dropped", path)
+    state["heads.residual.weight"] = torch.zeros_like(state["heads.residual.weight"])
+    state["heads.residual.bias"] = torch.zeros_like(state["heads.residual.bias"])
+    graph = graph_from_state(path, state, meta)
+    old = dict(meta.get("sidecar", {}))
+    keep = ("modalities", "training_data", "training", "text_encoder")
+    sidecar = {k: old[k] for k in keep if k in old}
+    sidecar["version"] = MODEL_VERSION
+    sidecar["heads"] = zero_shot_heads_sidecar(graph.heads.temperature)
+    calibration = old.get("calibration", {})
+    sidecar["calibration"] = calibrate(
+        graph,
+        weights=calibration.get("weights"),
+        scale=calibration.get("scale", DEFAULT_MATCH_SCALE),
+    )
+    return graph, sidecar
+
+
 def build_graph(
     checkpoint: Path,
     corpus: Corpus,
@@ -326,14 +375,7 @@ def build_graph(
     best = history[meta["epoch"]] if history else {}
     sidecar = {
         "version": MODEL_VERSION,
-        "heads": {
-            "mode": "zero-shot",
-            "temperature": temp,
-            "construction": (
-                "p(color|z) = softmax(<z, d_color> / temperature) over the 9 colors' prompt "
-                "embeddings; each axis = sum_color p(color|z) * target_color (scoring.colors)"
-            ),
-        },
+        "heads": zero_shot_heads_sidecar(temp),
         "calibration": calibrate(graph),
         "modalities": {
             "audio": meta["data"].get("with_audio", 0),
@@ -361,9 +403,21 @@ def _cli() -> None:
     parser.add_argument("--corpus", type=Path, default=Path("build/scorer_corpus.npz"))
     parser.add_argument("--out", type=Path, default=Path("scoring/data/chromatic_scorer.onnx"))
     parser.add_argument("--temperature", type=float, default=None)
+    parser.add_argument(
+        "--rehead",
+        type=Path,
+        default=None,
+        help="An exported model's .npz with the old color-mixture heads: give it the per-axis "
+        "heads and export it to --out (no corpus needed).",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(2)
+    if args.rehead is not None:
+        graph, sidecar = rehead(args.rehead)
+        result = export(graph, args.out, sidecar=sidecar)
+        print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
+        return
     from training.scorer.corpus import load_corpus
 
     graph, sidecar = build_graph(

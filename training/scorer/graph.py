@@ -1,5 +1,10 @@
-"""The exported graph: the MIDI encoder, the pair-confidence head, the chromatic heads and the
-reference bank that standardises concept similarity, in one forward pass.
+"""The exported graph: the MIDI encoder, the pair-confidence head, the chromatic heads, the
+reference bank that standardises concept similarity and the taste head, in one forward pass.
+
+The **taste head** is a linear function of the music embedding (centred on the reference
+clips' mean) and the standardised symbolic features; it starts at zero and is fit on a
+person's verdicts at the gates (:mod:`training.scorer.preference`); the runtime adds it to
+the match's z (``scoring.chromatic``).
 
 Inputs and outputs are in :data:`INPUTS` and :data:`OUTPUTS` (``B`` is the dynamic batch axis).
 """
@@ -37,13 +42,28 @@ OUTPUTS: Final[dict[str, tuple[tuple[str | int, ...], str]]] = {
     "concept_ref_mean": (("B",), "mean cosine of the reference clips with the concept"),
     "concept_ref_std": (("B",), "standard deviation of those reference cosines"),
     "confidence": (("B",), "P(music and concept belong together) from the pair head"),
+    "taste": (("B",), "the learned taste term added to match's z (0 until fit on reviews)"),
 }
+
+
+class TasteHead(nn.Module):
+    """``w . [z - centre, standardised symbolic]``: one number per candidate, zero until fit."""
+
+    def __init__(self, config: ScorerConfig) -> None:
+        super().__init__()
+        self.net = nn.Linear(config.text_dim + config.n_symbolic, 1, bias=False)
+        nn.init.zeros_(self.net.weight)
+
+    def forward(self, z: Tensor, symbolic: Tensor) -> Tensor:
+        """``z [B, D]`` (centred), ``symbolic [B, S]`` (standardised) -> ``[B]``."""
+        return self.net(torch.cat([z, symbolic], dim=-1)).squeeze(-1)
 
 
 class ScorerGraph(nn.Module):
     """Everything the runtime needs in one forward pass (see :data:`INPUTS`, :data:`OUTPUTS`)."""
 
     reference: Tensor  # [R, D] buffer: embeddings of real held-out clips
+    taste_centre: Tensor  # [D] buffer: their mean, what the taste head centres z on
 
     def __init__(
         self,
@@ -64,6 +84,15 @@ class ScorerGraph(nn.Module):
         self.confidence = confidence if confidence is not None else PairConfidence(config)
         self.heads = heads
         self.register_buffer("reference", reference.float())
+        self.register_buffer("taste_centre", reference.float().mean(0))
+        self.taste = TasteHead(config)
+
+    def taste_inputs(self, z: Tensor, symbolic: Tensor) -> tuple[Tensor, Tensor]:
+        """What the taste head reads: ``z`` centred, ``symbolic`` standardised."""
+        centre: Tensor = self.taste_centre
+        mean: Tensor = self.encoder.sym_mean
+        std: Tensor = self.encoder.sym_std
+        return z - centre, (symbolic - mean) / std
 
     def forward(
         self,
@@ -74,7 +103,7 @@ class ScorerGraph(nn.Module):
         lyrics: Tensor,
         lyrics_mask: Tensor,
         concept: Tensor,
-    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         z = self.encoder(roll, symbolic, audio, audio_mask, lyrics, lyrics_mask)
         probs, temporal, spatial, ontological = self.heads(z)
         sim = (z * concept).sum(-1)
@@ -83,14 +112,15 @@ class ScorerGraph(nn.Module):
         mean = ref_sims.mean(-1)
         std = (ref_sims - mean.unsqueeze(-1)).pow(2).mean(-1).sqrt()  # the runtime floors it
         confidence = torch.sigmoid(self.confidence(z, concept))
-        return z, probs, temporal, spatial, ontological, sim, mean, std, confidence
+        taste = self.taste(*self.taste_inputs(z, symbolic))
+        return z, probs, temporal, spatial, ontological, sim, mean, std, confidence, taste
 
     @classmethod
     def empty(cls, config: ScorerConfig, n_reference: int) -> ScorerGraph:
         """A graph of the right shapes, to load a saved state into."""
         heads = ChromaticHeads(
             torch.zeros(len(COLOR_NAMES), config.text_dim),
-            torch.full((len(COLOR_NAMES), 9), 1.0 / 3.0),
+            torch.zeros(9, config.text_dim),
             temperature=0.1,
             embed_dim=config.text_dim,
         )
@@ -102,10 +132,27 @@ def load_graph(path: Path) -> tuple[ScorerGraph, dict[str, Any]]:
     state, meta = load_state(path)
     if meta.get("kind") != "chromatic-scorer-graph" or "reference" not in state:
         raise ModelFileError(f"{path}: not a scorer graph checkpoint (kind {meta.get('kind')!r})")
+    if "heads.modes" not in state:
+        raise ModelFileError(
+            f"{path}: heads of the color-mixture construction (its spatial axis is its temporal "
+            "one relabelled) -- rebuild it with `python -m training.scorer.export --rehead "
+            f"{path} --out NEW.onnx`"
+        )
+    return graph_from_state(path, state, meta), meta
+
+
+def graph_from_state(path: Path, state: dict[str, Tensor], meta: dict[str, Any]) -> ScorerGraph:
+    """The graph (eval mode) of a saved state; one saved before the taste head existed gets
+    none (zero), centred on its reference bank."""
     graph = ScorerGraph.empty(ScorerConfig.from_dict(meta["config"]), len(state["reference"]))
-    graph.load_state_dict(state)
+    state.setdefault("taste_centre", state["reference"].float().mean(0))
+    state.setdefault("taste.net.weight", torch.zeros_like(graph.taste.net.weight))
+    try:
+        graph.load_state_dict(state)
+    except RuntimeError as exc:
+        raise ModelFileError(f"{path}: does not fit the scorer graph ({exc})") from None
     graph.eval()
-    return graph, meta
+    return graph
 
 
-__all__ = ["INPUTS", "OUTPUTS", "ScorerGraph", "load_graph"]
+__all__ = ["INPUTS", "OUTPUTS", "ScorerGraph", "TasteHead", "graph_from_state", "load_graph"]

@@ -1,16 +1,23 @@
-"""The three chromatic heads (temporal, spatial, ontological), zero-shot or supervised.
+"""The three chromatic heads (temporal, spatial, ontological), zero-shot or supervised, and the
+color probabilities.
 
-**Zero-shot** (the default; no color labels needed). Each of the nine colors (DESIGN §3) is
-described in text -- :func:`scoring.colors.descriptor` plus a mood prompt and a genre prompt,
-embedded with MiniLM and averaged (prompt ensembling as in CLIP) into a unit vector ``d_k``. For
-a MIDI embedding ``z`` (a unit vector in the same space)::
+**Zero-shot** (the default; no color labels needed). Each axis is its own prediction. Every
+mode of every axis (past, present, future; thing, place, person; imagined, forgotten, known) is
+described in its own words (:data:`MODE_PROMPTS`: never a color's description, so no axis can
+be another axis relabelled), embedded with MiniLM and averaged (prompt ensembling as in CLIP)
+into a unit vector ``e_m``. For a MIDI embedding ``z`` (a unit vector in the same space)::
 
-    p(color k | z)  = softmax_k( s * <z, d_k> )                  s = 1 / temperature
-    q_axis(z)       = sum_k p(color k | z) * target_k,axis       (3 modes per axis)
+    q_axis(z)       = softmax over the axis's 3 modes of  s * <z, e_m>     s = 1 / temperature
 
-i.e. the mode distribution of each axis is the probability-weighted mixture of the colors'
-target vectors (:func:`scoring.colors.target_vector`). Every ``q_axis`` is a proper distribution
-because every target is.
+The color probabilities come from the colors' descriptions (:func:`scoring.colors.descriptor`
+plus a mood and a genre prompt, averaged into ``d_k``)::
+
+    p(color k | z)  = softmax_k( s * <z, d_k> )
+
+They are reported, but the axes do not come from them. (An earlier construction mixed the
+colors' target vectors by ``p(color | z)``; because Red and Orange are both past and thing,
+Yellow and Green future and place, Blue and Violet present and person, its spatial distribution
+was its temporal one relabelled for every candidate.)
 
 **Supervised** (when a person's labelled catalogue exists). Per axis a linear residual on the
 zero-shot log-distribution::
@@ -28,19 +35,69 @@ from __future__ import annotations
 
 import logging
 import math
+from typing import Final
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
 from torch import Tensor, nn
 
-from scoring.colors import AXES, COLOR_NAMES, color_spec, descriptor, target_vector
+from scoring.colors import AXES, COLOR_NAMES, color_spec, descriptor
 from scoring.text_encoder import TextEncoder
 
 logger = logging.getLogger(__name__)
 
 N_COLORS = len(COLOR_NAMES)
 N_MODES = sum(len(m) for m in AXES.values())  # 9: three axes of three modes
+
+#: The words each mode is described in, for its zero-shot embedding (AXES order).
+MODE_PROMPTS: Final[dict[str, tuple[str, ...]]] = {
+    "past": (
+        "music of the past: old, nostalgic, remembered, vintage, traditional",
+        "a song about memories and times gone by",
+        "an old folk tune or a worn retro record",
+    ),
+    "present": (
+        "music of the present moment: here and now, immediate, current",
+        "a song about what is happening right now",
+        "contemporary music of today",
+    ),
+    "future": (
+        "music of the future: futuristic, forward-looking, new and unknown",
+        "a song about what is still to come",
+        "synthetic sounds from a time not yet here",
+    ),
+    "thing": (
+        "music about things and objects: machines, tools, possessions",
+        "a song about an object",
+        "mechanical, material, concrete music",
+    ),
+    "place": (
+        "music about a place: landscapes, cities, rooms, open spaces",
+        "a song about where we are",
+        "spacious, wide music of open spaces",
+    ),
+    "person": (
+        "music about a person: a voice, a face, someone loved",
+        "a song about someone",
+        "intimate, personal, human music",
+    ),
+    "imagined": (
+        "music of the imagined: dreams, fantasy, invention, the unreal",
+        "a song about something that never happened",
+        "surreal, whimsical, fantastical music",
+    ),
+    "forgotten": (
+        "music of the forgotten: lost, faded, erased, half-remembered",
+        "a song about what nobody remembers any more",
+        "faded, distant, hazy music",
+    ),
+    "known": (
+        "music of the known: familiar, certain, plain, true",
+        "a song about what everyone knows",
+        "familiar, clear, straightforward music",
+    ),
+}
 
 
 def color_prompts(color: str) -> tuple[str, ...]:
@@ -52,41 +109,47 @@ def color_prompts(color: str) -> tuple[str, ...]:
     return tuple(prompts)
 
 
-def descriptor_embeddings(encoder: TextEncoder) -> NDArray[np.float32]:
-    """``[9, 384]`` unit vectors, one per color in :data:`COLOR_NAMES` order."""
+def _ensembles(encoder: TextEncoder, prompts: list[tuple[str, ...]]) -> NDArray[np.float32]:
+    """One unit vector per prompt group: the normalised mean of its embeddings."""
     rows = []
-    for name in COLOR_NAMES:
-        vecs = encoder.encode(list(color_prompts(name)))
-        mean = vecs.mean(axis=0)
+    for group in prompts:
+        mean = encoder.encode(list(group)).mean(axis=0)
         rows.append(mean / np.linalg.norm(mean))
     return np.stack(rows).astype(np.float32)
 
 
-def target_matrix() -> NDArray[np.float32]:
-    """``[9 colors, 9 modes]``: each color's target vector (temporal, spatial, ontological)."""
-    return np.array([target_vector(c).flat() for c in COLOR_NAMES], dtype=np.float32)
+def descriptor_embeddings(encoder: TextEncoder) -> NDArray[np.float32]:
+    """``[9, 384]`` unit vectors, one per color in :data:`COLOR_NAMES` order."""
+    return _ensembles(encoder, [color_prompts(name) for name in COLOR_NAMES])
+
+
+def mode_embeddings(encoder: TextEncoder) -> NDArray[np.float32]:
+    """``[9, 384]`` unit vectors, one per mode (temporal, spatial, ontological; AXES order)."""
+    modes = [m for axis_modes in AXES.values() for m in axis_modes]
+    return _ensembles(encoder, [MODE_PROMPTS[m] for m in modes])
 
 
 class ChromaticHeads(nn.Module):
-    """Color probabilities and the three mode distributions from a MIDI embedding."""
+    """Color probabilities and the three mode distributions (each its own prediction) from a
+    MIDI embedding."""
 
     descriptors: Tensor  # [9, D] buffer: the colors' prompt embeddings
-    targets: Tensor  # [9, 9] buffer: the colors' target vectors
+    modes: Tensor  # [9, D] buffer: the modes' prompt embeddings, three per axis
 
     def __init__(
-        self, descriptors: Tensor, targets: Tensor, *, temperature: float, embed_dim: int = 384
+        self, descriptors: Tensor, modes: Tensor, *, temperature: float, embed_dim: int = 384
     ) -> None:
         super().__init__()
         if descriptors.shape != (N_COLORS, embed_dim):
             raise ValueError(
                 f"descriptors: shape {tuple(descriptors.shape)} -- ({N_COLORS}, {embed_dim})"
             )
-        if targets.shape != (N_COLORS, N_MODES):
-            raise ValueError(f"targets: shape {tuple(targets.shape)} -- ({N_COLORS}, {N_MODES})")
+        if modes.shape != (N_MODES, embed_dim):
+            raise ValueError(f"modes: shape {tuple(modes.shape)} -- ({N_MODES}, {embed_dim})")
         if not 0.0 < temperature < 10.0:
             raise ValueError(f"temperature: {temperature!r} -- in (0, 10)")
         self.register_buffer("descriptors", descriptors.float())
-        self.register_buffer("targets", targets.float())
+        self.register_buffer("modes", modes.float())
         self.log_scale = nn.Parameter(torch.tensor(math.log(1.0 / temperature)))
         self.residual = nn.Linear(embed_dim, N_MODES)
         nn.init.zeros_(self.residual.weight)
@@ -100,11 +163,19 @@ class ChromaticHeads(nn.Module):
         """``z [B, D]`` unit vectors -> ``(color_probs [B, 9], temporal [B, 3],
         spatial [B, 3], ontological [B, 3])``."""
         descriptors: Tensor = self.descriptors
-        targets: Tensor = self.targets
-        probs = torch.softmax(self.log_scale.exp() * (z @ descriptors.T), dim=-1)
-        mixture = probs @ targets  # [B, 9]: three axes of three modes
-        logits = torch.log(mixture.clamp_min(1e-8)) + self.residual(z)
-        axes = [torch.softmax(logits[:, 3 * i : 3 * i + 3], dim=-1) for i in range(3)]
+        modes: Tensor = self.modes
+        scale = self.log_scale.exp()
+        probs = torch.softmax(scale * (z @ descriptors.T), dim=-1)
+        sims = scale * (z @ modes.T)  # [B, 9]: three axes of three modes
+        residual = self.residual(z)
+        axes = [
+            torch.softmax(
+                torch.log_softmax(sims[:, 3 * i : 3 * i + 3], dim=-1)
+                + residual[:, 3 * i : 3 * i + 3],
+                dim=-1,
+            )
+            for i in range(3)
+        ]
         return probs, axes[0], axes[1], axes[2]
 
     def is_supervised(self) -> bool:
@@ -115,10 +186,10 @@ class ChromaticHeads(nn.Module):
 def zero_shot_heads(
     encoder: TextEncoder, *, temperature: float, embed_dim: int = 384
 ) -> ChromaticHeads:
-    """Heads built from the colors' descriptor embeddings; nothing is trained."""
+    """Heads built from the colors' and the modes' prompt embeddings; nothing is trained."""
     return ChromaticHeads(
         torch.from_numpy(descriptor_embeddings(encoder)),
-        torch.from_numpy(target_matrix()),
+        torch.from_numpy(mode_embeddings(encoder)),
         temperature=temperature,
         embed_dim=embed_dim,
     )
@@ -135,12 +206,13 @@ def soft_cross_entropy(heads_out: tuple[Tensor, Tensor, Tensor, Tensor], targets
 
 
 __all__ = [
+    "MODE_PROMPTS",
     "N_COLORS",
     "N_MODES",
     "ChromaticHeads",
     "color_prompts",
     "descriptor_embeddings",
+    "mode_embeddings",
     "soft_cross_entropy",
-    "target_matrix",
     "zero_shot_heads",
 ]
