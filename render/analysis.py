@@ -242,12 +242,22 @@ def analyze_stems(
         labels = ["song"] * max(1, math.ceil(total / bar_s - 1e-9))
     if seconds is not None:
         labels = labels[: max(1, math.ceil(seconds / bar_s - 1e-9))]
-    specs = {n: _spectrum(a) for n, a in mono.items()}
-    curves = {n: _frames(a, specs[n], sample_rate) for n, a in mono.items()}
-    # The STFT is linear: the mix's spectrum is the sum of the stems' (equal-length stems).
-    lengths = {a.shape[0] for a in mono.values()}
-    mix_spec = sum(specs.values()) if len(lengths) == 1 else _spectrum(mix)
-    mix_curves = _frames(mix.astype(np.float32), np.asarray(mix_spec), sample_rate)
+    # The STFT is linear: the mix's spectrum is the sum of the stems' (equal-length stems),
+    # added up as each stem's curves are read, so one stem's spectrum is held at a time.
+    same_length = len({a.shape[0] for a in mono.values()}) == 1
+    curves = {}
+    mix_spec: np.ndarray | None = None
+    for n, a in mono.items():
+        spec = _spectrum(a)
+        curves[n] = _frames(a, spec, sample_rate)
+        if same_length:
+            if mix_spec is None:
+                mix_spec = np.zeros_like(spec)
+            mix_spec += spec
+        del spec
+    if mix_spec is None:
+        mix_spec = _spectrum(mix)
+    mix_curves = _frames(mix.astype(np.float32), mix_spec, sample_rate)
     windows = []
     for i, label in enumerate(labels):
         start, end = i * bar_s, (i + 1) * bar_s
