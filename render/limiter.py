@@ -59,7 +59,11 @@ def limiter_gain(envelope: np.ndarray, ceiling: float, sample_rate: int) -> np.n
             g[j] = ahead
     knots = np.arange(n_blocks + 1) * BLOCK
     values = np.concatenate([g, [g[-1]]])
-    return np.interp(np.arange(frames), knots, values)
+    out = np.empty(frames)
+    for a in range(0, frames, _CHUNK):  # no song-long index arrays beside the result
+        b = min(frames, a + _CHUNK)
+        out[a:b] = np.interp(np.arange(a, b), knots, values)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,3 +189,11 @@ def test_mix_curves_and_sends_equal_the_whole_song_arithmetic(
     assert np.array_equal(out, whole) and np.array_equal(send, whole_send)
     no_kit, _ = mix.process_stem("drums", x, SR, plan)
     assert not np.array_equal(out, no_kit)  # the kit was blended in
+
+
+def test_limiter_gain_per_chunk_equals_one_interpolation(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = np.abs(_signal(SR * 2 + 3, 1, hits=True, dtype=np.float64, seed=11)[:, 0]) * 3.0
+    chunked = limiter_gain(env, 0.8, SR)
+    monkeypatch.setattr(limiter, "_CHUNK", env.size)  # one np.interp over every frame
+    whole = limiter_gain(env, 0.8, SR)
+    assert chunked.min() < 1.0 and np.array_equal(chunked, whole)
