@@ -229,11 +229,7 @@ def analyze_stems(
     length to analyse (default: the form's length, else the longest stem)."""
     if not stems:
         raise ValueError("stems: {} -- at least one stem to analyse")
-    mono = {n: (a.mean(axis=1) if a.ndim == 2 else a) for n, a in stems.items()}
-    longest = max(a.shape[0] for a in mono.values())
-    mix = np.zeros(longest, dtype=np.float64)
-    for a in mono.values():
-        mix[: a.shape[0]] += a
+    longest = max(a.shape[0] for a in stems.values())
     bar_s = bars_to_seconds(meter, 1, bpm)
     if sections:
         labels = [name for name, bars in sections for _ in range(bars)]
@@ -242,12 +238,26 @@ def analyze_stems(
         labels = ["song"] * max(1, math.ceil(total / bar_s - 1e-9))
     if seconds is not None:
         labels = labels[: max(1, math.ceil(seconds / bar_s - 1e-9))]
-    specs = {n: _spectrum(a) for n, a in mono.items()}
-    curves = {n: _frames(a, specs[n], sample_rate) for n, a in mono.items()}
-    # The STFT is linear: the mix's spectrum is the sum of the stems' (equal-length stems).
-    lengths = {a.shape[0] for a in mono.values()}
-    mix_spec = sum(specs.values()) if len(lengths) == 1 else _spectrum(mix)
-    mix_curves = _frames(mix.astype(np.float32), np.asarray(mix_spec), sample_rate)
+    # One stem at a time: its mono signal goes into the mix and its curves are read, then both
+    # are dropped. The STFT is linear: the mix's spectrum is the sum of the stems' (equal-length
+    # stems), added up as it goes, so one stem's spectrum is held at a time.
+    mix = np.zeros(longest, dtype=np.float64)
+    same_length = len({a.shape[0] for a in stems.values()}) == 1
+    curves = {}
+    mix_spec: np.ndarray | None = None
+    for n, stem in stems.items():
+        a = stem.mean(axis=1) if stem.ndim == 2 else stem
+        mix[: a.shape[0]] += a
+        spec = _spectrum(a)
+        curves[n] = _frames(a, spec, sample_rate)
+        if same_length:
+            if mix_spec is None:
+                mix_spec = np.zeros_like(spec)
+            mix_spec += spec
+        del spec, a
+    if mix_spec is None:
+        mix_spec = _spectrum(mix)
+    mix_curves = _frames(mix.astype(np.float32), mix_spec, sample_rate)
     windows = []
     for i, label in enumerate(labels):
         start, end = i * bar_s, (i + 1) * bar_s

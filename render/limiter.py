@@ -17,7 +17,13 @@ from typing import Final
 import numpy as np
 
 from render.errors import RenderError
-from render.loudness import db_to_gain, integrated_loudness, peak_envelope
+from render.loudness import (
+    ChunkReader,
+    chunked_integrated_loudness,
+    db_to_gain,
+    integrated_loudness,
+    peak_envelope,
+)
 
 BLOCK: Final = 32
 RELEASE_S: Final = 0.080
@@ -26,6 +32,7 @@ ATTACK_S: Final = 0.003
 CEILING_MARGIN_DB: Final = 0.3
 MAX_ITERATIONS: Final = 14
 TOLERANCE_LU: Final = 0.05
+_CHUNK: Final = 1 << 18
 
 
 def limiter_gain(envelope: np.ndarray, ceiling: float, sample_rate: int) -> np.ndarray:
@@ -52,7 +59,11 @@ def limiter_gain(envelope: np.ndarray, ceiling: float, sample_rate: int) -> np.n
             g[j] = ahead
     knots = np.arange(n_blocks + 1) * BLOCK
     values = np.concatenate([g, [g[-1]]])
-    return np.interp(np.arange(frames), knots, values)
+    out = np.empty(frames)
+    for a in range(0, frames, _CHUNK):  # no song-long index arrays beside the result
+        b = min(frames, a + _CHUNK)
+        out[a:b] = np.interp(np.arange(a, b), knots, values)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +81,7 @@ class MasterStats:
 def _envelope(x: np.ndarray, oversample: int) -> np.ndarray:
     """Per-frame peak: the ``oversample``-times true-peak estimate, or the sample peak for 1."""
     if oversample == 1:
-        return np.asarray(np.abs(x).max(axis=1))
+        return np.asarray(np.abs(np.asarray(x, dtype=np.float64)).max(axis=1))
     return peak_envelope(x, oversample)
 
 
@@ -93,17 +104,24 @@ def normalize(
         raise ValueError(f"tolerance_lu: {tolerance_lu!r} -- 0 < tolerance <= 3 LU")
     if oversample not in (1, 2, 4, 8):
         raise ValueError(f"oversample: {oversample!r} -- 1 (sample peak), 2, 4 or 8")
-    x = np.asarray(audio, dtype=np.float64)
+    # The arithmetic is float64 as before, but chunk by chunk (_CHUNK frames): a master minutes
+    # long is never held whole in float64, gained or not; the samples are the same.
+    x = np.asarray(audio)
     if x.ndim == 1:
         x = x[:, None]
+    frames, channels = x.shape
+
+    def gained(curve: np.ndarray) -> ChunkReader:
+        return lambda a, b: np.asarray(x[a:b], dtype=np.float64) * curve[a:b, None]
+
     loud = integrated_loudness(x, sample_rate)
     if not math.isfinite(loud):
         raise RenderError("mix: silent or shorter than 400 ms -- nothing to master")
     ceiling = db_to_gain(ceiling_dbtp - CEILING_MARGIN_DB)
     env = _envelope(x, oversample)
     gain_db = target_lufs - loud
-    y = x
-    reduction = np.ones(x.shape[0])
+    curve = np.ones(frames)
+    reduction = np.ones(frames)
     iterations = 0
     # Loudness rises with the input gain, more slowly once the limiter works: bracket the
     # target (the first try, with no limiting assumed, is at or below it), then regula falsi.
@@ -113,8 +131,8 @@ def normalize(
     for iterations in range(1, MAX_ITERATIONS + 1):  # noqa: B007 - reported in the stats
         g = db_to_gain(gain_db)
         reduction = limiter_gain(env * g, ceiling, sample_rate)
-        y = x * (g * reduction)[:, None]
-        measured = integrated_loudness(y, sample_rate)
+        curve = g * reduction
+        measured = chunked_integrated_loudness(gained(curve), frames, channels, sample_rate)
         err = target_lufs - measured
         if abs(err) < tolerance_lu:
             break
@@ -129,10 +147,18 @@ def normalize(
         gain_db = low[0] + step
         if not low[0] < gain_db < high[0]:
             gain_db = (low[0] + high[0]) / 2
-    tp = 20.0 * math.log10(max(float(_envelope(y, oversample).max()), 1e-12))
+    out = _write_chunks(gained(curve), frames, channels)
+    peak = (
+        _chunked_sample_peak(gained(curve), frames)
+        if oversample == 1
+        else float(peak_envelope(out, oversample).max())  # float32 samples: as read before
+    )
+    tp = 20.0 * math.log10(max(peak, 1e-12))
     trim = min(0.0, ceiling_dbtp - CEILING_MARGIN_DB / 2 - tp)
     if trim < 0:
-        y = y * db_to_gain(trim)
+        t = db_to_gain(trim)
+        read = gained(curve)
+        out = _write_chunks(lambda a, b: read(a, b) * t, frames, channels)
     stats = MasterStats(
         integrated_lufs=measured + trim,
         true_peak_dbtp=tp + trim,
@@ -140,7 +166,24 @@ def normalize(
         max_reduction_db=float(-20.0 * np.log10(max(float(reduction.min()), 1e-12))),
         iterations=iterations,
     )
-    return y.astype(np.float32), stats
+    return out, stats
+
+
+def _write_chunks(read: ChunkReader, frames: int, channels: int) -> np.ndarray:
+    """The float32 ``[frames, channels]`` of a signal read chunk by chunk."""
+    out = np.empty((frames, channels), dtype=np.float32)
+    for a in range(0, frames, _CHUNK):
+        b = min(frames, a + _CHUNK)
+        out[a:b] = read(a, b)
+    return out
+
+
+def _chunked_sample_peak(read: ChunkReader, frames: int) -> float:
+    """The largest absolute sample of a signal read chunk by chunk."""
+    peak = 0.0
+    for a in range(0, frames, _CHUNK):
+        peak = max(peak, float(np.abs(read(a, min(frames, a + _CHUNK))).max()))
+    return peak
 
 
 #: How close a preview's loudness must come to its target (LU), and the passes it may take.

@@ -40,6 +40,7 @@ HOP_S: Final = 0.100
 _OFFSET: Final = -0.691
 _SILENCE: Final = -math.inf
 _PEAK_CHUNK: Final = 1 << 16
+_LOUDNESS_CHUNK: Final = 1 << 18
 
 
 def k_weighting(sample_rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -92,17 +93,32 @@ def _iir() -> Callable[..., Any]:
     except (ImportError, OSError, AttributeError):
         from scipy import signal
 
-        return lambda b, a, x, axis: signal.lfilter(b, a, x, axis=axis)
+        return lambda b, a, x, axis, zi: signal.lfilter(b, a, x, axis=axis, zi=zi)
     return routine
 
 
 def k_weighted(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """``audio`` (``[channels, frames]`` float64) through both stages of the K filter, as
     ``scipy.signal.lfilter`` gives them."""
-    b1, a1, b2, a2 = k_weighting(sample_rate)
-    iir = _iir()
-    out: np.ndarray = iir(b2, a2, iir(b1, a1, np.asarray(audio, dtype=np.float64), 1), 1)
-    return out
+    return KFilter(sample_rate, np.shape(audio)[0])(audio)
+
+
+class KFilter:
+    """Both stages of the K filter, run chunk after chunk of one signal: the filters' state
+    carries from one call to the next, so the chunks' outputs joined are the samples
+    :func:`k_weighted` gives for the whole signal (the same recurrence in the same order)."""
+
+    def __init__(self, sample_rate: int, channels: int) -> None:
+        self._coefs = k_weighting(sample_rate)
+        self._state = [np.zeros((channels, 2)), np.zeros((channels, 2))]
+
+    def __call__(self, chunk: np.ndarray) -> np.ndarray:
+        """The next ``[channels, frames]`` chunk filtered (float64)."""
+        b1, a1, b2, a2 = self._coefs
+        iir = _iir()
+        shelf, self._state[0] = iir(b1, a1, np.asarray(chunk, dtype=np.float64), 1, self._state[0])
+        out, self._state[1] = iir(b2, a2, shelf, 1, self._state[1])
+        return np.asarray(out)
 
 
 def _channels_first(audio: np.ndarray) -> np.ndarray:
@@ -115,22 +131,54 @@ def _channels_first(audio: np.ndarray) -> np.ndarray:
     raise ValueError(f"audio: shape {x.shape} -- [frames] or [frames, channels]")
 
 
+#: Reads frames ``a:b`` of a signal as ``[frames, channels]`` (or ``[frames]`` for mono).
+ChunkReader = Callable[[int, int], np.ndarray]
+
+
 def block_loudness(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     """Loudness (LUFS) of every 400 ms block with a 100 ms hop; -inf for digital silence.
 
     ``audio``: ``[frames]`` or ``[frames, channels]`` (up to 3 channels: L, R, C)."""
-    x = _channels_first(audio)
-    if x.shape[0] > 3:
-        raise ValueError(f"audio: {x.shape[0]} channels -- 1 to 3 (L, R, C); no surround weights")
-    y = k_weighted(x, sample_rate)
+    x = np.asarray(audio)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"audio: shape {x.shape} -- [frames] or [frames, channels]")
+    channels = 1 if x.ndim == 1 else x.shape[1]
+    return chunked_block_loudness(lambda a, b: x[a:b], x.shape[0], channels, sample_rate)
+
+
+def chunked_block_loudness(
+    read: ChunkReader, frames: int, channels: int, sample_rate: int
+) -> np.ndarray:
+    """:func:`block_loudness` of a signal of ``frames`` frames read chunk by chunk with
+    ``read(a, b)`` (a signal computed as it is read never needs to exist whole). Chunks of
+    :data:`_LOUDNESS_CHUNK` frames are filtered and summed in turn (a master minutes long
+    needs a few MB, not several float64 copies of itself); the running sum of squares goes on
+    from one chunk to the next in the order a whole-signal ``cumsum`` takes, so every block
+    reads the same power to the last bit."""
+    if channels > 3:
+        raise ValueError(f"audio: {channels} channels -- 1 to 3 (L, R, C); no surround weights")
     block = round(BLOCK_S * sample_rate)
     hop = round(HOP_S * sample_rate)
-    n = y.shape[1]
-    if n < block:
+    if frames < block:
         return np.empty(0)
-    starts = np.arange(0, n - block + 1, hop)
-    power = np.concatenate([np.zeros((y.shape[0], 1)), np.cumsum(y * y, axis=1)], axis=1)
-    z = (power[:, starts + block] - power[:, starts]) / block  # [channels, blocks]
+    starts = np.arange(0, frames - block + 1, hop)
+    # The running sum of squares is read at these frame counts only.
+    marks = np.union1d(starts, starts + block)
+    power = np.zeros((channels, marks.size))
+    carry = np.zeros(channels)
+    k_filter = KFilter(sample_rate, channels)
+    for a in range(0, frames, _LOUDNESS_CHUNK):
+        b = min(frames, a + _LOUDNESS_CHUNK)
+        y = k_filter(_channels_first(read(a, b)))
+        squares = y * y
+        squares[:, 0] += carry
+        sums = np.cumsum(squares, axis=1)
+        carry = sums[:, -1]
+        lo, hi = np.searchsorted(marks, [a + 1, b + 1])
+        power[:, lo:hi] = sums[:, marks[lo:hi] - 1 - a]
+    ends = np.searchsorted(marks, starts + block)
+    z = power[:, ends] - power[:, np.searchsorted(marks, starts)]
+    z /= block  # [channels, blocks]
     total = z.sum(axis=0)
     with np.errstate(divide="ignore"):
         return np.where(total > 0, _OFFSET + 10.0 * np.log10(total), _SILENCE)
@@ -138,7 +186,19 @@ def block_loudness(audio: np.ndarray, sample_rate: int) -> np.ndarray:
 
 def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     """Gated integrated loudness in LUFS (-inf for silence or audio shorter than 400 ms)."""
-    lk = block_loudness(audio, sample_rate)
+    return gated_loudness(block_loudness(audio, sample_rate))
+
+
+def chunked_integrated_loudness(
+    read: ChunkReader, frames: int, channels: int, sample_rate: int
+) -> float:
+    """:func:`integrated_loudness` of a signal read chunk by chunk (see
+    :func:`chunked_block_loudness`)."""
+    return gated_loudness(chunked_block_loudness(read, frames, channels, sample_rate))
+
+
+def gated_loudness(lk: np.ndarray) -> float:
+    """The integrated loudness of block loudnesses ``lk`` (both gates applied)."""
     lk = lk[lk > ABSOLUTE_GATE_LUFS]
     if lk.size == 0:
         return _SILENCE
@@ -164,7 +224,10 @@ def peak_envelope(audio: np.ndarray, oversample: int = 4) -> np.ndarray:
     long master needs little memory."""
     from scipy import signal  # here: previews never need it (see _iir)
 
-    x = _channels_first(audio).astype(np.float32)
+    x = np.asarray(audio, dtype=np.float32)  # no float64 copy of a long master on the way
+    if x.ndim not in (1, 2):
+        raise ValueError(f"audio: shape {x.shape} -- [frames] or [frames, channels]")
+    x = x[None, :] if x.ndim == 1 else x.T
     channels, frames = x.shape
     taps = _interpolator(oversample)
     half = (taps.size - 1) // 2  # filter delay, in oversampled samples

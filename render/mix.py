@@ -50,6 +50,8 @@ RAMP_S: Final = 0.020
 FADE_OUT_S: Final = 0.020
 _ACTIVE_DB: Final = -50.0
 _RMS_BLOCK: Final = 2048
+#: Frames per chunk where a per-frame curve meets the audio (no song-long float64 buffers).
+_CHUNK: Final = 1 << 18
 
 
 def active_rms_db(audio: np.ndarray) -> float:
@@ -82,18 +84,41 @@ def envelope(
     plan: RenderPlan, value: Callable[[WindowPlan], float], frames: int, sr: int
 ) -> np.ndarray:
     """Per-frame curve of a per-window value, ramped over :data:`RAMP_S` at window edges."""
-    spans = _spans(plan, frames, sr)
-    if not spans:
-        return np.zeros(frames)
-    half = RAMP_S * sr / 2
-    xs: list[float] = [0.0]
-    ys: list[float] = [value(spans[0][2])]
-    for (_, _, prev), (a, _, cur) in itertools.pairwise(spans):
-        xs += [a - half, a + half]
-        ys += [value(prev), value(cur)]
-    xs.append(float(frames))
-    ys.append(value(spans[-1][2]))
-    return np.interp(np.arange(frames), xs, ys)
+    return _Curve.of(plan, value, frames, sr)(0, frames)
+
+
+@dataclass(frozen=True, slots=True)
+class _Curve:
+    """An :func:`envelope` read a span of frames at a time (the same values, without a
+    float64 curve as long as the song)."""
+
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+    @classmethod
+    def of(
+        cls, plan: RenderPlan, value: Callable[[WindowPlan], float], frames: int, sr: int
+    ) -> _Curve:
+        spans = _spans(plan, frames, sr)
+        if not spans:
+            return cls((0.0, float(max(frames, 1))), (0.0, 0.0))
+        half = RAMP_S * sr / 2
+        xs: list[float] = [0.0]
+        ys: list[float] = [value(spans[0][2])]
+        for (_, _, prev), (a, _, cur) in itertools.pairwise(spans):
+            xs += [a - half, a + half]
+            ys += [value(prev), value(cur)]
+        xs.append(float(frames))
+        ys.append(value(spans[-1][2]))
+        return cls(tuple(xs), tuple(ys))
+
+    def __call__(self, a: int, b: int) -> np.ndarray:
+        """The curve at frames ``a:b`` (float64)."""
+        return np.interp(np.arange(a, b), self.xs, self.ys)
+
+
+def _chunks(frames: int) -> range:
+    return range(0, frames, _CHUNK)
 
 
 @dataclass(slots=True)
@@ -157,8 +182,13 @@ def process_stem(
         kit_level = active_rms_db(kit_track)
         if np.isfinite(kit_level):
             kit = kit_track[:frames] * db_to_gain(target - kit_level)
-            share = envelope(plan, lambda w: w.sample_influence, frames, sample_rate)[:, None]
-            x = ((1.0 - share) * x + share * kit).astype(np.float32)
+            share = _Curve.of(plan, lambda w: w.sample_influence, frames, sample_rate)
+            blend = np.empty((frames, x.shape[1]), dtype=np.float32)
+            for a in _chunks(frames):
+                b = min(frames, a + _CHUNK)
+                s = share(a, b)[:, None]
+                blend[a:b] = (1.0 - s) * x[a:b] + s * kit[a:b]
+            x = blend
     inserts = _Inserts.for_part(part, plan)
     board = inserts.board()
     if board is not None:
@@ -172,8 +202,12 @@ def process_stem(
     processed_level = active_rms_db(out)
     if np.isfinite(processed_level):
         out *= db_to_gain(target - processed_level)
-    send = envelope(plan, lambda w: w.fx_for(part).reverb_send, frames, sample_rate)
-    return out, (out * send[:, None]).astype(np.float32)
+    send = _Curve.of(plan, lambda w: w.fx_for(part).reverb_send, frames, sample_rate)
+    sent = np.empty_like(out)
+    for a in _chunks(frames):
+        b = min(frames, a + _CHUNK)
+        sent[a:b] = out[a:b] * send(a, b)[:, None]
+    return out, sent
 
 
 def _tilt(bus: np.ndarray, sample_rate: int, plan: RenderPlan) -> np.ndarray:

@@ -12,7 +12,6 @@ pretty_midi.fluidsynth + TimGM6mb 174-389x (it reloads the SoundFont on every ca
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,9 +167,28 @@ class Synthesizer:
         return total
 
 
-@functools.lru_cache(maxsize=2)
+#: The per-process synthesizers of :func:`shared_synthesizer`, oldest first (at most two).
+_SHARED: dict[tuple[Path, str | None, int], Synthesizer] = {}
+_SHARED_MAX: Final = 2
+
+
 def _cached(soundfont: Path, backend: str | None, sample_rate: int) -> Synthesizer:
-    return Synthesizer(soundfont, backend=backend, sample_rate=sample_rate)
+    key = (soundfont, backend, sample_rate)
+    synth = _SHARED.pop(key, None)
+    if synth is None:
+        synth = Synthesizer(soundfont, backend=backend, sample_rate=sample_rate)
+        while len(_SHARED) >= _SHARED_MAX:
+            del _SHARED[next(iter(_SHARED))]
+    _SHARED[key] = synth  # now the most recently used
+    return synth
+
+
+def release_shared_synthesizers() -> None:
+    """Close and forget the synthesizers :func:`shared_synthesizer` keeps (its next call loads
+    anew). A whole-song render calls it first: the previews' TinySoundFont holds FluidR3's
+    samples as floats, about 300 MB the render can use."""
+    while _SHARED:
+        _SHARED.popitem()[1].close()
 
 
 def shared_synthesizer(

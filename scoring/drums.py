@@ -139,6 +139,27 @@ class PatternHit:
     velocity: int
 
 
+#: What :meth:`DrumPattern.of` reads, kept per grid and per hit (a phase reads thousands of
+#: genomes on one grid that share most of their hits; all of it is immutable).
+_GRID_FACTS: dict[
+    object, tuple[int, float, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]]
+] = {}
+_PATTERN_HITS: dict[object, PatternHit] = {}
+
+
+def _immutable(thing: object) -> bool:
+    """A frozen dataclass (a key that cannot change under the cache)."""
+    cls = type(thing)
+    frozen = _FROZEN.get(cls)
+    if frozen is None:
+        params = getattr(cls, "__dataclass_params__", None)
+        frozen = _FROZEN[cls] = bool(params is not None and params.frozen)
+    return frozen
+
+
+_FROZEN: dict[type, bool] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class DrumPattern:
     """What the drum scores read: bars of a grid and the hits on it.
@@ -178,15 +199,41 @@ class DrumPattern:
     def of(cls, genome: _GenomeLike) -> DrumPattern:
         """Read a genome (``generators.drums.genome.DrumGenome`` or anything shaped like it)."""
         g = genome.grid
+        facts = _GRID_FACTS.get(g) if _immutable(g) else None
+        if facts is None:
+            facts = (
+                g.steps_per_bar,
+                g.steps_per_qn,
+                tuple(g.beat_steps),
+                tuple(g.strong_steps),
+                tuple(g.pulse_steps),
+                tuple(g.weight(s) for s in range(g.steps_per_bar)),
+            )
+            if _immutable(g):
+                if len(_GRID_FACTS) > 64:
+                    _GRID_FACTS.clear()
+                _GRID_FACTS[g] = facts
+        if len(_PATTERN_HITS) > 100_000:
+            _PATTERN_HITS.clear()
+        hits = []
+        for h in genome.hits:
+            keep = _immutable(h)
+            ph = _PATTERN_HITS.get(h) if keep else None
+            if ph is None:
+                ph = PatternHit(h.step, h.voice, h.role, h.velocity)
+                if keep:
+                    _PATTERN_HITS[h] = ph
+            hits.append(ph)
+        spb, spq, beats, strong, pulse, weights = facts
         return cls(
             bars=genome.bars,
-            steps_per_bar=g.steps_per_bar,
-            steps_per_qn=g.steps_per_qn,
-            beat_steps=tuple(g.beat_steps),
-            strong_steps=tuple(g.strong_steps),
-            pulse_steps=tuple(g.pulse_steps),
-            step_weights=tuple(g.weight(s) for s in range(g.steps_per_bar)),
-            hits=tuple(PatternHit(h.step, h.voice, h.role, h.velocity) for h in genome.hits),
+            steps_per_bar=spb,
+            steps_per_qn=spq,
+            beat_steps=beats,
+            strong_steps=strong,
+            pulse_steps=pulse,
+            step_weights=weights,
+            hits=tuple(hits),
         )
 
     @property

@@ -35,7 +35,7 @@ from render.kit.manifest import load_kit
 from render.kit.play import KitPlayer
 from render.pipeline import RenderStep, render_song
 from render.settings import RenderSettings
-from render.synth import Synthesizer
+from render.synth import Synthesizer, release_shared_synthesizers
 
 logger = logging.getLogger(__name__)
 
@@ -130,6 +130,7 @@ def render_run(
         if kit is not None
         else None
     )
+    release_shared_synthesizers()  # the previews' SoundFont copy: memory the render can use
     # Opening the synthesizer checks the SoundFont before anything is written.
     with Synthesizer(soundfont, backend=backend, sample_rate=settings.sample_rate) as synth:
         ensure_writable_dir(run.root)

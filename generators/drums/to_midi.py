@@ -4,6 +4,7 @@ applied) and back, and the kick onsets the bass locks to."""
 from __future__ import annotations
 
 import logging
+from typing import Final
 
 from generators.drums.genome import MAX_OFFSET, DrumGenome, Hit
 from generators.drums.grid import VOICE_ROLES, Grid
@@ -40,12 +41,33 @@ def drums_part(
         raise ValueError(f"repeats: {repeats!r} -- at least 1")
     length = genome.bars * meter.bar_qn
     notes = []
+    known = _known_notes(genome.grid)
     for r in range(repeats):
         base = start_qn + r * length
         for h in genome.hits:
-            t = max(0.0, base + genome.grid.step_qn_at(h.step, h.offset))
-            notes.append(Note(start=t, end=t + DRUM_NOTE_QN, pitch=h.voice, velocity=h.velocity))
+            note = known.get((h, base))
+            if note is None:
+                t = max(0.0, base + genome.grid.step_qn_at(h.step, h.offset))
+                note = Note(start=t, end=t + DRUM_NOTE_QN, pitch=h.voice, velocity=h.velocity)
+                known[(h, base)] = note
+            notes.append(note)
     return Part(name=name, notes=tuple(notes), program=0, is_drum=True)
+
+
+#: Notes already made, per grid, by (hit, start of its repeat): a phase turns thousands of
+#: genomes that share most of their hits into parts, and a Note is immutable, so each is made
+#: once. Cleared past :data:`_KNOWN_LIMIT` notes.
+_KNOWN: dict[Grid, dict[tuple[Hit, float], Note]] = {}
+_KNOWN_LIMIT: Final = 100_000
+
+
+def _known_notes(grid: Grid) -> dict[tuple[Hit, float], Note]:
+    known = _KNOWN.get(grid)
+    if known is None or len(known) > _KNOWN_LIMIT:
+        if len(_KNOWN) > 8:
+            _KNOWN.clear()
+        known = _KNOWN[grid] = {}
+    return known
 
 
 def kick_onsets(part: Part) -> tuple[float, ...]:
