@@ -16,11 +16,24 @@ Every feature is a plain number with a physical meaning, in a fixed order (:data
   4 kHz: a kick's boom outlasts its click, a hat's hiss is all there is;
 * ``zcr``: zero crossings per sample over the first 100 ms;
 * ``bursts``: attack peaks in the first 60 ms (a clap is several hands, a snap one);
+* ``bdecay_<lo>``: the decay (20 dB) of each band's energy from its own peak, 0 for a band
+  40 dB or more under the hit's loudest frame (a tom's body rings, a snare's wires hiss);
+* ``mfcc<s>_<i>``, ``centroid<s>_oct``, ``flatness<s>``: cepstrum (8 coefficients), centroid
+  and flatness of three segments after the peak (:data:`SEGMENTS`: the attack, the early
+  body, the late decay), the way a hit's timbre moves (a kick's click then boom);
+* ``pitch_strength``, ``pitch_oct``: the height and place (octaves above 20 Hz) of the
+  highest normalised autocorrelation peak 10..100 ms after the peak, lags 0.5..25 ms past
+  its first dip below zero (a tom, a bell or a synth blip is periodic, a snare or hat is not);
+* ``flux``: the mean rise of the log spectrum per frame over 100 ms from the peak (a clap's
+  bursts, a roll); ``zcr_decay``: zero crossings per sample 50..200 ms after the peak;
+  ``length_s``: the hit's length; ``mid_peak_db``: the strongest 200..2000 Hz bin of the
+  body over the median of that range (a tuned drum's fundamental);
 * ``energy_db``: the hit's RMS over its first 150 ms before normalisation (dBFS).
 """
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 import numpy as np
@@ -40,6 +53,11 @@ BANDS: Final[tuple[tuple[int, int], ...]] = (
 )
 ENV_MS: Final = (25, 50, 100, 200, 400)
 N_MFCC: Final = 12
+#: Segments (seconds after the peak) whose timbre is measured apart.
+SEGMENTS: Final[tuple[tuple[float, float], ...]] = ((0.0, 0.020), (0.020, 0.080), (0.080, 0.250))
+N_SEGMENT_MFCC: Final = 8
+BAND_DECAY_DB: Final = 20.0
+BAND_FLOOR_DB: Final = 40.0
 FEATURE_NAMES: Final[tuple[str, ...]] = (
     "attack_s",
     "decay_s",
@@ -59,6 +77,16 @@ FEATURE_NAMES: Final[tuple[str, ...]] = (
     "glide_oct",
     *(f"env_{ms}ms" for ms in ENV_MS),
     *(f"mfcc_{i}" for i in range(1, N_MFCC + 1)),
+    *(f"bdecay_{lo}" for lo, _ in BANDS),
+    *(f"mfcc{s}_{i}" for s in range(len(SEGMENTS)) for i in range(1, N_SEGMENT_MFCC + 1)),
+    *(f"centroid{s}_oct" for s in range(len(SEGMENTS))),
+    *(f"flatness{s}" for s in range(len(SEGMENTS))),
+    "pitch_strength",
+    "pitch_oct",
+    "flux",
+    "zcr_decay",
+    "length_s",
+    "mid_peak_db",
     "energy_db",
 )
 _FLOOR: Final = 1e-12
@@ -163,9 +191,93 @@ def hit_features(
         glide,
         *env,
         *mfcc,
+        *_band_decays(spec, freqs, peak, hop_s),
+        *_segments(spec, freqs, peak, sr),
+        *_periodicity(x, peak * HOP, sr),
+        *_motion(x, spec, freqs, peak, sr),
         max(float(energy), -120.0),
     )
     return dict(zip(FEATURE_NAMES, (float(v) for v in values), strict=True))
+
+
+def _band_decays(spec: np.ndarray, freqs: np.ndarray, peak: int, hop_s: float) -> list[float]:
+    """Each band's :data:`BAND_DECAY_DB` decay from its own peak (seconds; 0 for a band
+    :data:`BAND_FLOOR_DB` under the loudest frame)."""
+    loudest = float(_frames_db(spec[peak : peak + 1].sum(axis=1))[0])
+    out = []
+    for lo, hi in BANDS:
+        level = _frames_db(spec[:, (freqs >= lo) & (freqs < hi)].sum(axis=1))
+        top = int(np.argmax(level))
+        if level[top] < loudest - BAND_FLOOR_DB:
+            out.append(0.0)
+            continue
+        above = np.nonzero(level[top:] > level[top] - BAND_DECAY_DB)[0]
+        out.append(float((above[-1] + 1) * hop_s))
+    return out
+
+
+def _segments(spec: np.ndarray, freqs: np.ndarray, peak: int, sr: float) -> list[float]:
+    """Cepstrum, centroid (octaves) and flatness of each of :data:`SEGMENTS` (a segment past
+    the hit's end is silence: zeros)."""
+    hop_s = HOP / sr
+    audible = (freqs >= 20.0) & (freqs <= min(16000.0, sr / 2))
+    cepstra: list[float] = []
+    centroids, flatness = [], []
+    for a, b in SEGMENTS:
+        lo = peak + round(a / hop_s)
+        hi = max(lo + 1, peak + round(b / hop_s))
+        power = spec[lo:hi].sum(axis=0) if lo < spec.shape[0] else np.zeros(freqs.size)
+        if power.sum() <= _FLOOR:
+            cepstra += [0.0] * N_SEGMENT_MFCC
+            centroids.append(0.0)
+            flatness.append(0.0)
+            continue
+        power = power + _FLOOR
+        cepstra += _mfcc(power, freqs, sr)[:N_SEGMENT_MFCC]
+        centroids.append(_octaves(float((power * freqs).sum() / power.sum())))
+        band = power[audible]
+        flatness.append(float(np.exp(np.mean(np.log(band))) / np.mean(band)))
+    return [*cepstra, *centroids, *flatness]
+
+
+def _periodicity(x: np.ndarray, at: int, sr: float) -> list[float]:
+    """``pitch_strength`` and ``pitch_oct`` (module docstring) of ``x`` from sample ``at``."""
+    seg = x[at + round(0.010 * sr) : at + round(0.100 * sr)]
+    lo, hi = round(sr / 2000), round(sr / 40)
+    if seg.size < hi + round(0.010 * sr):
+        return [0.0, 0.0]
+    seg = seg - seg.mean()
+    spectrum = np.fft.rfft(seg, 2 * seg.size)
+    ac = np.fft.irfft(np.abs(spectrum) ** 2)[: seg.size]
+    if ac[0] <= 0:
+        return [0.0, 0.0]
+    # Unbiased: each lag's sum over the samples that overlap, so long lags are not favoured less.
+    ac = ac / ac[0] * seg.size / (seg.size - np.arange(seg.size))
+    # The first peak after the autocorrelation first dips below zero (a low tone's neighbouring
+    # samples are alike, which is no period).
+    below = np.nonzero(ac[:hi] < 0.0)[0]
+    first = max(lo, int(below[0])) if below.size else hi - 1
+    lag = first + int(np.argmax(ac[first:hi]))
+    return [float(min(ac[lag], 1.5)), _octaves(sr / lag)]
+
+
+def _motion(
+    x: np.ndarray, spec: np.ndarray, freqs: np.ndarray, peak: int, sr: float
+) -> list[float]:
+    """``flux``, ``zcr_decay``, ``length_s`` and ``mid_peak_db`` (module docstring)."""
+    hop_s = HOP / sr
+    body = slice(peak, peak + max(1, round(0.100 / hop_s)))
+    rise = np.maximum(np.diff(np.log(spec + 1e-10), axis=0), 0.0).mean(axis=1)
+    flux = float(rise[body].mean()) if rise[body].size else 0.0
+    start = peak * HOP
+    tail = x[start + round(0.050 * sr) : start + round(0.200 * sr)]
+    zcr = (
+        float(np.mean(np.abs(np.diff(np.signbit(tail).astype(np.int8))))) if tail.size > 2 else 0.0
+    )
+    mid = (freqs >= 200.0) & (freqs < 2000.0)
+    power = spec[peak : peak + max(1, round(BODY_S / hop_s)), :][:, mid].sum(axis=0) + _FLOOR
+    mid_peak = float(10 * np.log10(power.max() / np.median(power)))
+    return [flux, zcr, x.size / sr, mid_peak]
 
 
 def _bursts(x: np.ndarray, sr: int) -> int:
@@ -192,10 +304,7 @@ def _bursts(x: np.ndarray, sr: int) -> int:
 def _mfcc(power: np.ndarray, freqs: np.ndarray, sr: float) -> list[float]:
     """Cepstral coefficients 1..N_MFCC of a power spectrum (40 mel bands, 20 Hz..16 kHz, dB,
     orthonormal DCT-II): the spectrum's coarse shape, independent of level."""
-    import librosa
-
-    n_fft = 2 * (freqs.size - 1)
-    mel = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=40, fmin=20.0, fmax=min(16000.0, sr / 2))
+    mel = _mel(float(sr), 2 * (freqs.size - 1))
     bands = 10 * np.log10(np.maximum(mel @ power, _FLOOR))
     bands -= bands.max()
     bands = np.maximum(bands, -80.0)
@@ -205,6 +314,15 @@ def _mfcc(power: np.ndarray, freqs: np.ndarray, sr: float) -> list[float]:
         basis = np.cos(np.pi * i * (2 * k + 1) / (2 * bands.size)) * np.sqrt(2.0 / bands.size)
         out.append(float(basis @ bands) / 10.0)
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _mel(sr: float, n_fft: int) -> np.ndarray:
+    import librosa
+
+    return np.asarray(
+        librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=40, fmin=20.0, fmax=min(16000.0, sr / 2))
+    )
 
 
 def feature_vector(features: dict[str, float]) -> np.ndarray:

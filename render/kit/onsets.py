@@ -1,7 +1,14 @@
 """Finding the hits in drum audio and cutting them out (seed 001, step 1).
 
-Onsets: librosa's spectral-flux onset strength (hop 256, ~5.8 ms at 44.1 kHz) and its peak
-picker, each onset then moved back to where its attack starts (the first sample within 2 ms
+Onsets: spectral flux (librosa's onset strength of a log-mel spectrogram, hop 256, ~5.8 ms
+at 44.1 kHz, against the frame two hops back) in three sub-bands (:data:`FLUX_BANDS`: the
+kick's boom, the drums' bodies, the hats' and cymbals' hiss), each scaled to its own peak and
+averaged, then librosa's peak picker (:data:`DELTA` above the local mean). One flux over the
+whole spectrum misses a kick under a ringing crash or open hat: the kick changes a few low
+bands out of 128 and the average over all of them hides it, more often the faster the hits
+come (at 160 bpm it lost 11 % of the hits). The mean of the bands, not their largest, keeps a
+band's noise in a decaying tail (a cymbal's low band 30 dB under its hiss) from passing for a
+hit. Each onset is then moved back to where its attack starts (the first sample within 2 ms
 of the onset frame that reaches a tenth of the attack's peak). Two hits closer than
 :data:`MIN_GAP_S` are one (a flam is one hit).
 
@@ -22,6 +29,13 @@ import numpy as np
 HOP: Final = 256
 LEAD_S: Final = 0.1
 MIN_GAP_S: Final = 0.030
+#: Sub-bands (Hz) of the onset flux; a band's flux is scaled to its peak, but never by more
+#: than :data:`BAND_BOOST` times the loudest band's, so a band with nothing in it stays quiet.
+FLUX_BANDS: Final[tuple[tuple[float, float], ...]] = ((0.0, 200.0), (200.0, 2000.0), (2000.0, 1e9))
+BAND_BOOST: Final = 4.0
+FLUX_LAG: Final = 2
+DELTA: Final = 0.06
+N_MELS: Final = 128
 PRE_ROLL_S: Final = 0.002
 MAX_HIT_S: Final = 2.0
 MIN_HIT_S: Final = 0.010
@@ -60,10 +74,10 @@ def detect_onsets(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     # Silence before the start, so a hit on the very first sample is an onset like any other.
     pad = round(LEAD_S * sample_rate)
     y = np.concatenate([np.zeros(pad, dtype=np.float32), y])
-    env = librosa.onset.onset_strength(y=y, sr=sample_rate, hop_length=HOP)
+    env = _band_flux(y, sample_rate)
     wait = max(1, round(MIN_GAP_S * sample_rate / HOP))
     frames = librosa.onset.onset_detect(
-        onset_envelope=env, sr=sample_rate, hop_length=HOP, units="frames", wait=wait
+        onset_envelope=env, sr=sample_rate, hop_length=HOP, units="frames", wait=wait, delta=DELTA
     )
     starts = [max(0, _attack_start(y, int(f) * HOP, sample_rate) - pad) for f in frames]
     out: list[int] = []
@@ -71,6 +85,27 @@ def detect_onsets(mono: np.ndarray, sample_rate: int) -> np.ndarray:
         if not out or s - out[-1] >= MIN_GAP_S * sample_rate:
             out.append(s)
     return np.asarray(out, dtype=np.float64) / sample_rate
+
+
+def _band_flux(y: np.ndarray, sr: int) -> np.ndarray:
+    """The onset strength per frame: the mean of the :data:`FLUX_BANDS` fluxes, each scaled to
+    its peak (module docstring)."""
+    import librosa
+
+    mel = librosa.feature.melspectrogram(y=y, sr=sr, hop_length=HOP, n_mels=N_MELS)
+    db = librosa.power_to_db(mel, ref=np.max)
+    centres = librosa.mel_frequencies(n_mels=N_MELS, fmax=sr / 2)
+    fluxes = []
+    for lo, hi in FLUX_BANDS:
+        rows = (centres >= lo) & (centres < hi)
+        if rows.any():
+            fluxes.append(
+                librosa.onset.onset_strength(S=db[rows], sr=sr, hop_length=HOP, lag=FLUX_LAG)
+            )
+    flux = np.stack(fluxes)
+    peaks = flux.max(axis=1)
+    scale = np.maximum(peaks, peaks.max() / BAND_BOOST)
+    return np.asarray((flux / np.maximum(scale, 1e-12)[:, None]).mean(axis=0))
 
 
 def _attack_start(y: np.ndarray, frame_sample: int, sr: int) -> int:

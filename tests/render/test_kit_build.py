@@ -35,8 +35,10 @@ NONE = KitSettings(separation=SeparationSettings(method="none"))
 
 
 def groove(bars: int, bpm: float, seed: int) -> tuple[Part, np.ndarray]:
-    """Kick, snare, hat and tom hits at least an eighth apart, velocities 70..120, and the
-    distinct onset times (seconds)."""
+    """Kick, snare, closed and open hat, tom and crash hits an eighth apart, velocities 60..120,
+    and the distinct onset times (seconds). One note per onset, so every note is a hit a
+    detector can tell apart (the crash and open hat still ring when the next hit comes: a kick
+    under them is the hit a whole-spectrum flux missed)."""
     rng = np.random.default_rng(seed)
     notes = []
     for e in range(bars * 8):
@@ -44,19 +46,19 @@ def groove(bars: int, bpm: float, seed: int) -> tuple[Part, np.ndarray]:
         if e % 4 == 0:
             pitch = 36
         elif rng.random() < 0.75:
-            pitch = int(rng.choice([38, 42, 45]))
+            pitch = int(rng.choice([38, 42, 45, 46, 49]))
         else:
             continue
-        notes.append(Note(q, q + 0.1, pitch, int(rng.integers(70, 121))))
+        notes.append(Note(q, q + 0.1, pitch, int(rng.integers(60, 121))))
     part = Part("drums", tuple(notes), is_drum=True)
     return part, np.unique([n.start * 60.0 / bpm for n in notes])
 
 
-@pytest.mark.parametrize(("bpm", "seed"), [(100.0, 1), (150.0, 2)])
+@pytest.mark.parametrize(("bpm", "seed"), [(90.0, 1), (120.0, 2), (160.0, 3)])
 def test_onsets_of_rendered_drums_match_the_midi_and_slices_count_the_hits(
     bpm: float, seed: int
 ) -> None:
-    part, reference = groove(8, bpm, seed)
+    part, reference = groove(16, bpm, seed)
     audio = shared_synthesizer().render_part(part, bpm)
     onsets = detect_onsets(audio.mean(axis=1), SAMPLE_RATE)
     f, precision, recall = mir_eval.onset.f_measure(reference, onsets, window=0.05)

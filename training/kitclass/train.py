@@ -8,13 +8,17 @@ as plain arrays that numpy walks at run time (no scikit-learn needed to classify
 export is checked against scikit-learn's own probabilities.
 
 With two or more SoundFonts the report gives the balanced accuracy of a model trained on all
-but one and tested on the one left out, for each.
+but one and tested on the one left out, for each. With labelled one-shots (the ``dev`` half of
+Sonic Pi's, :mod:`training.kitclass.labels`) the model trains on them too, and the report (and
+the model's ``meta``) holds each one's class as predicted by a model trained without its group
+(``dev_out_of_fold``): the dev accuracy ``bench/kit_build.py`` reports, never measured on a
+model that saw the file or a variant of it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -39,9 +43,13 @@ class TrainConfig:
     trees: int = 200
     min_leaf: int = 1
     seed: int = 0
+    #: How much one labelled one-shot row counts against one SoundFont row.
+    labelled_weight: float = 3.0
 
 
-def _fit(x: np.ndarray, y: Sequence[str], config: TrainConfig) -> Any:
+def _fit(
+    x: np.ndarray, y: Sequence[str], config: TrainConfig, weight: np.ndarray | None = None
+) -> Any:
     from sklearn.ensemble import ExtraTreesClassifier
 
     cols = [FEATURE_NAMES.index(f) for f in MODEL_FEATURES]
@@ -51,7 +59,7 @@ def _fit(x: np.ndarray, y: Sequence[str], config: TrainConfig) -> Any:
         random_state=config.seed,
         n_jobs=1,
     )
-    return model.fit(x[:, cols], np.asarray(y))
+    return model.fit(x[:, cols], np.asarray(y), sample_weight=weight)
 
 
 def export(model: Any, meta: dict[str, Any]) -> DrumClassifier:
@@ -98,6 +106,41 @@ def balanced_accuracy(truth: Sequence[str], predicted: Sequence[str]) -> float:
     return float(np.mean(recalls)) if recalls else 0.0
 
 
+def _stack(sets: Sequence[OneShots]) -> tuple[np.ndarray, list[str]]:
+    return np.vstack([s.x for s in sets]), [label for s in sets for label in s.y]
+
+
+def out_of_fold(
+    base: Sequence[OneShots],
+    labelled: Mapping[str, OneShots],
+    groups: Mapping[str, str],
+    config: TrainConfig,
+) -> dict[str, str]:
+    """Each labelled one-shot's class as predicted (from its unaltered first row) by a model
+    trained on ``base`` and every labelled one-shot outside its group (``groups``: name ->
+    group)."""
+    cols = [FEATURE_NAMES.index(f) for f in MODEL_FEATURES]
+    predicted = {}
+    for g in sorted(set(groups[n] for n in labelled)):
+        inside = [n for n in sorted(labelled) if groups[n] == g]
+        x, y, w = _training_rows(base, [labelled[n] for n in labelled if groups[n] != g], config)
+        model = _fit(x, y, config, w)
+        rows = np.stack([labelled[n].x[0] for n in inside])[:, cols]
+        for n, p in zip(inside, model.predict(rows), strict=True):
+            predicted[n] = str(p)
+    return predicted
+
+
+def _training_rows(
+    base: Sequence[OneShots], labelled: Sequence[OneShots], config: TrainConfig
+) -> tuple[np.ndarray, list[str], np.ndarray]:
+    x, y = _stack([*base, *labelled])
+    n_base = sum(len(s.y) for s in base)
+    weight = np.ones(len(y))
+    weight[n_base:] = config.labelled_weight
+    return x, y, weight
+
+
 def train_classifier(
     soundfonts: Sequence[Path | str | None],
     out: Path,
@@ -105,18 +148,22 @@ def train_classifier(
     config: TrainConfig | None = None,
     backend: str | None = None,
     data: Sequence[OneShots] | None = None,
+    labelled: Mapping[str, OneShots] | None = None,
+    groups: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Render one-shots from every SoundFont (or use ``data``, one set per SoundFont), train,
-    check the export against scikit-learn, write ``out`` (.npz) and return the report."""
+    """Render one-shots from every SoundFont (or use ``data``, one set per SoundFont), add the
+    ``labelled`` one-shots (name -> rows; ``groups``: name -> group, for the out-of-fold
+    report), train, check the export against scikit-learn, write ``out`` (.npz) and return the
+    report."""
     config = config or TrainConfig()
+    labelled = dict(labelled or {})
     sets = (
         list(data)
         if data is not None
         else [render_one_shots(soundfont=sf, backend=backend) for sf in soundfonts]
     )
     names = [str(sf) for sf in soundfonts]
-    x = np.vstack([s.x for s in sets])
-    y = [label for s in sets for label in s.y]
+    x, y, weight = _training_rows(sets, list(labelled.values()), config)
     held_out = {}
     if len(sets) > 1:
         for i, left_out in enumerate(sets):
@@ -126,10 +173,16 @@ def train_classifier(
             held_out[names[i]] = round(
                 balanced_accuracy(left_out.y, m.predict(left_out.x[:, cols])), 4
             )
-    model = _fit(x, y, config)
+    model = _fit(x, y, config, weight)
     counts = {c: int(sum(1 for v in y if v == c)) for c in CLASSES}
+    fold = (
+        out_of_fold(sets, labelled, groups or {n: n for n in labelled}, config) if labelled else {}
+    )
     meta = {
         "trained_on": names,
+        "labelled_one_shots": sorted(labelled),
+        "labelled_weight": config.labelled_weight,
+        "dev_out_of_fold": fold,
         "hits": len(y),
         "per_class": counts,
         "trees": config.trees,

@@ -1,9 +1,14 @@
 """The true class of each Sonic Pi one-shot (../shared/data/sonic-pi-samples, CC0), from its name,
-for the kit classifier's evaluation (``python -m bench.kit_build``).
+and the split of those files into a ``dev`` half (trained on, with augmentation) and a
+``held_out`` half (never trained or tuned on; ``python -m bench.kit_build`` reports it).
 
 Written down before the classifier was first run on these files, so the labels are not bent to
-its answers. Every file of the folder is either labelled or excluded with a reason. The
-classifier is trained on General MIDI SoundFont drums (training/kitclass), never on these files.
+its answers. Every file of the folder is either labelled or excluded with a reason.
+
+The split is by *group*, not by file (:func:`group`): velocity layers (``_hard`` / ``_soft``),
+numbered takes (``perc_snap`` / ``perc_snap2``) and pitch variants (``_hi`` / ``_mid`` / ``_lo``)
+of one sound are one group, so no near-identical copy of a held-out sound is trained on. Within
+each class the groups, sorted by the CRC-32 of their names, alternate dev / held-out.
 
 Labelling rules: ``bd_*``, ``drum_bass_*`` and ``*_kick`` are kicks; ``sn_*`` and ``*_snare``
 snares; ``drum_cymbal_closed`` and ``drum_cymbal_pedal`` (a foot-closed hat) closed hats;
@@ -14,9 +19,15 @@ of those is other percussion (cowbell, triangle, wood, bells, chimes, ticks and 
 
 from __future__ import annotations
 
-from typing import Final
+import re
+import zlib
+from typing import Final, Literal
 
-LABELS: Final[dict[str, str]] = {
+from render.kit.classes import DrumClass
+
+Half = Literal["dev", "held_out"]
+
+LABELS: Final[dict[str, DrumClass]] = {
     # kick (17)
     "bd_808": "kick",
     "bd_ada": "kick",
@@ -114,3 +125,25 @@ EXCLUDED: Final[dict[str, str]] = {
         )
     },
 }
+
+
+def group(name: str) -> str:
+    """The sound a file is a variant of: ``name`` without a velocity suffix (``_hard``,
+    ``_soft``), a take number after letters (``snap2``) or a pitch word (``_hi``, ``_mid``,
+    ``_lo``). ``drum_tom_hi_hard`` -> ``drum_tom``, ``elec_blip2`` -> ``elec_blip``,
+    ``bd_808`` -> ``bd_808``."""
+    out = re.sub(r"_(hard|soft)$", "", name)
+    out = re.sub(r"(?<=[a-z])\d$", "", out)
+    return re.sub(r"_(hi|mid|lo)(?=_|$)", "", out)
+
+
+def split() -> dict[str, Half]:
+    """File name (of :data:`LABELS`) -> ``dev`` or ``held_out`` (module docstring)."""
+    groups: dict[str, set[str]] = {}
+    for name, cls in LABELS.items():
+        groups.setdefault(cls, set()).add(group(name))
+    half: dict[str, Half] = {}
+    for names in groups.values():
+        for i, g in enumerate(sorted(names, key=lambda n: zlib.crc32(n.encode()))):
+            half[g] = "dev" if i % 2 == 0 else "held_out"
+    return {name: half[group(name)] for name in LABELS}
