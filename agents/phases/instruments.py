@@ -5,6 +5,7 @@ melody's range and program, the drum kit."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 
 from agents.proposal import Proposal
 from generators.chords.voicing import ChordRegister, register_for
@@ -18,13 +19,21 @@ BASS_SPAN = 27
 
 
 def orchestration_of(proposal: Proposal) -> Orchestration:
-    """The proposal's instruments assigned to the parts (genre and color fill the rest)."""
-    return orchestrate(
-        proposal.instruments,
-        genres=proposal.genres,
-        color=proposal.color,
-        has_lyrics=bool(lyric_lines(proposal.lyrics)),
+    """The proposal's instruments assigned to the parts (genre and color fill the rest); the
+    same words give the same (shared) answer, so an unknown word is warned about once."""
+    return _orchestrate(
+        tuple(proposal.instruments),
+        tuple(proposal.genres),
+        proposal.color,
+        bool(lyric_lines(proposal.lyrics)),
     )
+
+
+@lru_cache(maxsize=64)
+def _orchestrate(
+    instruments: tuple[str, ...], genres: tuple[str, ...], color: str, has_lyrics: bool
+) -> Orchestration:
+    return orchestrate(instruments, genres=genres, color=color, has_lyrics=has_lyrics)
 
 
 def chord_register(orch: Orchestration) -> ChordRegister:

@@ -175,3 +175,9 @@ def test_a_malformed_table_is_refused_with_the_field(tmp_path: Path) -> None:
     bad.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ValueError, match=r"colors\.Red\.chords: 'kazoo'"):
         load_table(bad)
+
+
+def test_unknown_words_are_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="music.orchestration"):
+        orchestrate(["kazoo", "piano"], genres=[], color="Red")
+    assert any("kazoo" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
