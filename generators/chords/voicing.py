@@ -209,12 +209,14 @@ def chords_part(
             struck = {v.bass: 80, **{p: register.velocity for p in v.upper}}
             now: dict[int, Note] = {}
             for pitch, velocity in struck.items():
-                before = held.get(pitch)
+                before = held.pop(pitch, None)
                 if register.sustain and before is not None and abs(before.end - t) < 1e-9:
                     now[pitch] = Note(before.start, end, pitch, before.velocity)
                 else:
                     now[pitch] = Note(start=t, end=end, pitch=pitch, velocity=velocity)
-            notes.extend(n for p, n in held.items() if p not in now)
+                    if before is not None:
+                        notes.append(before)
+            notes.extend(held.values())  # the tones this chord lets go
             held = now
             t = end
     notes.extend(held.values())

@@ -87,6 +87,27 @@ def _starts(genome: ChordGenome) -> Iterator[tuple[float, ChordGene]]:
         t += gene.beats
 
 
+@pytest.mark.parametrize("name", ["piano", "nylon guitar", "accordion", None])
+def test_a_struck_register_sounds_every_voice_of_every_chord(name: str | None) -> None:
+    reg = (
+        DEFAULT_REGISTER
+        if name is None
+        else register_for(load_table().instrument(name), ceiling=61)
+    )
+    for genome in workhorse_genomes(KEY, Meter(4, 4), 4):
+        part = chords_part(genome, KEY, register=reg, repeats=2)
+        genes = flatten(genome)
+        voicings = voice_chords(genes, KEY, reg) * 2
+        t = 0.0
+        for gene, v in zip(genes * 2, voicings, strict=True):
+            struck = sorted(n.pitch for n in part.notes if abs(n.start - t) < 1e-9)
+            assert struck == sorted(set(v.pitches))
+            assert all(
+                abs(n.end - (t + gene.beats)) < 1e-9 for n in part.notes if abs(n.start - t) < 1e-9
+            )
+            t += gene.beats
+
+
 def test_the_default_register_is_unchanged() -> None:
     genes = flatten(workhorse_genomes(KEY, Meter(4, 4), 4)[0])
     assert voice_chords(genes, KEY) == voice_chords(genes, KEY, DEFAULT_REGISTER)
