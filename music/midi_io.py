@@ -116,7 +116,8 @@ def song_to_midi(song: Song, *, instrument_names: bool = False) -> mido.MidiFile
             track.append(mido.MetaMessage("instrument_name", name=instrument, time=0))
         else:
             track.append(mido.MetaMessage("track_name", name=part.name, time=0))
-        if not part.is_drum:
+        if not part.is_drum or part.program:
+            # On channel 10 the program chooses the drum kit (0, the standard kit, is implied).
             track.append(mido.Message("program_change", program=part.program, channel=channel))
         # (tick, order, pitch, message): at one tick, note-offs, then lyrics, then note-ons.
         events: list[tuple[int, int, int, mido.Message | mido.MetaMessage]] = []

@@ -17,8 +17,9 @@ Rules (documented here, tested in tests/render/test_assemble.py):
   substitution is logged and recorded in arrangement.json (``substituted: true``).
 * A part name with no approved label at all is left out of the song.
 * Tracks: one per part, named by the part name, ordered chords, drums, bass, melody, then any
-  others by name; each track's GM program is that of the first Part it plays (the generators
-  set ``music.gm.PART_PROGRAMS``); drums are on MIDI channel 10.
+  others by name; each track's GM program is that of the first Part it plays (the phases
+  set the orchestration's programs, see ``music.orchestration``); drums are on MIDI channel 10,
+  their program choosing the GM kit.
 * song.mid (DAW-ready): the key as a key-signature event, a marker at each section start
   named after the section (a repeat numbered: ``verse``, ``chorus``, ``verse 2``), and each
   track named ``"<part> - <GM instrument>"`` (``"drums - drum kit"``); tempo and meter in the

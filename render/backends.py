@@ -32,6 +32,8 @@ _FLUID_GAIN: Final = 0.5  # linear; a 4-note chord peaks near 0.2
 _TSF_GAIN_DB: Final = -6.0  # TinySoundFont applies less attenuation than FluidSynth
 _CHUNK: Final = 65536  # frames per write call
 _FLUID_BLOCK: Final = 64  # FluidSynth renders in blocks of this many frames; events land on them
+#: Frames TinySoundFont renders after all-sounds-off, beyond its quick release (~5 ms).
+_TSF_SETTLE_FRAMES: Final = 2048
 
 
 class Engine(Protocol):
@@ -126,7 +128,9 @@ class FluidSynthEngine:
 
     def reset(self) -> None:
         """Silence everything and realign to FluidSynth's 64-frame block, so the same part
-        renders to the same samples whatever was rendered before."""
+        renders to the same samples whatever was rendered before (libfluidsynth 2.3 keeps a
+        little of a voice's filter state from its last note, so on some presets a part differs
+        slightly after others; renders keep their parts in a fixed order)."""
         self._synth.system_reset()
         pad = -self._rendered % _FLUID_BLOCK
         if pad:
@@ -176,7 +180,12 @@ class TinySoundFontEngine:
         self._synth.noteoff(channel, pitch)
 
     def reset(self) -> None:
+        """Silence everything, so the same part renders to the same samples whatever was
+        rendered before. TinySoundFont's all-sounds-off is a quick release, not a cut: the
+        voices of the last part still sound for a few milliseconds, so that tail is rendered
+        away here instead of into the next part."""
         self._synth.sounds_off()
+        self.render_into(np.zeros((_TSF_SETTLE_FRAMES, 2), dtype=np.float32))
 
     def render_into(self, out: np.ndarray) -> None:
         view = memoryview(out.data).cast("B")

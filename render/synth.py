@@ -122,7 +122,7 @@ class Synthesizer:
         engine = self._engine
         channel = DRUM_CHANNEL if part.is_drum else _MELODIC_CHANNEL
         engine.reset()
-        engine.select(channel, 0 if part.is_drum else part.program, is_drum=part.is_drum)
+        engine.select(channel, part.program, is_drum=part.is_drum)
         frames = out.shape[0]
         pos = 0
         for ev in _events(part, bpm, self.sample_rate):

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from agents.errors import RunStateError
 from agents.form import SongForm
 from agents.phases.chords import PHASE as CHORDS
+from agents.phases.instruments import bass_register, chord_register, orchestration_of
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from generators.bass import genome as bass_genome
@@ -32,7 +33,6 @@ from generators.drums.genome import DrumGenome
 from generators.drums.grid import KICK
 from generators.drums.to_midi import drums_part
 from generators.harmony import Harmony, chord_timeline
-from music.gm import PART_PROGRAMS
 from music.notes import Note, Part
 
 G = TypeVar("G")
@@ -104,7 +104,14 @@ def section_chords(*, run: RunDir, proposal: Proposal, label: str, bars: int) ->
         raise RunStateError(f"{path}: no approved chords for {label!r} -- approve chords for it")
     harmony = chord_timeline(genome, proposal.key, proposal.meter, bars=bars)
     repeats = math.ceil(bars / len(genome))
-    full = chords_part(genome, proposal.key, program=PART_PROGRAMS["chords"], repeats=repeats)
+    orch = orchestration_of(proposal)
+    full = chords_part(
+        genome,
+        proposal.key,
+        program=orch.chords.program,
+        repeats=repeats,
+        register=chord_register(orch),
+    )
     return SectionChords(
         label=label,
         bars=bars,
@@ -169,4 +176,13 @@ def approved_bass(run: RunDir, proposal: Proposal, chords: SectionChords) -> Par
     genome = approved_genome(run, "bass", chords.label, bass_genome.from_data)
     if genome is None:
         return None
-    return bass_part(genome, chords.genome, proposal.key, proposal.meter, bars=chords.bars)
+    orch = orchestration_of(proposal)
+    return bass_part(
+        genome,
+        chords.genome,
+        proposal.key,
+        proposal.meter,
+        bars=chords.bars,
+        program=orch.bass.program,
+        register=bass_register(orch),
+    )

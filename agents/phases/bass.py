@@ -24,6 +24,11 @@ from agents.phases.approved import (
 )
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
+from agents.phases.instruments import (
+    bass_register,
+    orchestration_of,
+    with_program,
+)
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -54,6 +59,8 @@ def run_bass_phase(
     style = style_of(proposal, PHASE)
     meter, key = proposal.meter, proposal.key
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
+    orch = orchestration_of(proposal)
+    register = bass_register(orch)
 
     def setup(label: str) -> Population[BassGenome]:
         bars = section_bars(form, label)
@@ -72,13 +79,18 @@ def run_bass_phase(
             underneath=underneath,
             chromatic_scorer=scorer,
             style=style,
+            register=register,
         )
         return Population(
             prefix=label,
             section=label,
             ops=ops,
             evaluate=evaluator,
-            to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
+            to_song=lambda g: Song(
+                parts=(with_program(evaluator.part(g), orch.bass.program),),
+                bpm=proposal.bpm,
+                meter=meter,
+            ),
             describe=evaluator.describe,
             to_data=to_data,
             underneath=underneath,
@@ -91,4 +103,5 @@ def run_bass_phase(
         populations=(setup(label) for label in approved_sections(run, form)),
         executor=executor,
         on_generation=on_generation,
+        header_extra={"instruments": orch.describe()},
     )

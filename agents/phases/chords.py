@@ -10,6 +10,7 @@ from typing import Any, Literal
 from agents.form import SongForm
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
+from agents.phases.instruments import chord_register, orchestration_of
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -24,7 +25,6 @@ from generators.chords.genome import (
 )
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import chords_part
-from music.gm import PART_PROGRAMS
 from music.midi_io import Song
 
 logger = logging.getLogger(__name__)
@@ -61,6 +61,8 @@ def run_chords_phase(
     Returns the phase's state: the review path and the candidate ids in rank order."""
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
     key, meter = proposal.key, proposal.meter
+    orch = orchestration_of(proposal)
+    register = chord_register(orch)
     ops = ChordOps(key=key, meter=meter, bars=form.phrase_bars, model=model)
     evaluator = ChordEvaluator(
         ops=ops,
@@ -74,7 +76,7 @@ def run_chords_phase(
         ops=ops,
         evaluate=evaluator,
         to_song=lambda g: Song(
-            parts=(chords_part(g, key, program=PART_PROGRAMS["chords"]),),
+            parts=(chords_part(g, key, program=orch.chords.program, register=register),),
             bpm=proposal.bpm,
             meter=meter,
         ),
@@ -90,4 +92,5 @@ def run_chords_phase(
         populations=[population],
         executor=executor,
         on_generation=on_generation,
+        header_extra={"instruments": orch.describe()},
     )

@@ -27,6 +27,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, phase_rng, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
+from agents.phases.instruments import orchestration_of, with_program
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -120,6 +121,7 @@ def run_drums_phase(
     weights = weights_of(proposal)
     style = style_of(proposal, PHASE)
     meter = proposal.meter
+    orch = orchestration_of(proposal)
     transformer = DrumTransformer.load()
 
     def setup(label: str) -> Population[DrumGenome]:
@@ -164,7 +166,11 @@ def run_drums_phase(
             section=label,
             ops=ops,
             evaluate=evaluator,
-            to_song=lambda g: Song(parts=(drums_part(g, meter),), bpm=proposal.bpm, meter=meter),
+            to_song=lambda g: Song(
+                parts=(with_program(drums_part(g, meter), orch.drum_program),),
+                bpm=proposal.bpm,
+                meter=meter,
+            ),
             describe=describe,
             to_data=to_data,
             seeds=seeds,
@@ -178,5 +184,5 @@ def run_drums_phase(
         populations=(setup(label) for label in approved_sections(run, form)),
         executor=executor,
         on_generation=on_generation,
-        header_extra={"styles": list(styles)},
+        header_extra={"styles": list(styles), "instruments": orch.describe()},
     )

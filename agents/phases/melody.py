@@ -1,8 +1,10 @@
 """The melody phase: one population of melodies per section with approved chords, each a
 section long in phrases of the chord phrase's length, over the approved chords and bass.
 
-The range is the carrier's (a voice named in the proposal's instruments, or with lyrics a
-singer, else the first lead or solo instrument; see ``generators.melody.ranges``). With lyrics,
+The carrier is the instrument the orchestration gives the melody (a voice named in the
+proposal's instruments, or with lyrics a singer, else a lead or solo instrument, else the
+genre's; see ``music.orchestration``); its range starts at the melody's floor, above the
+chord voicing. With lyrics,
 each section gets its lines (a ``[Verse]``/``Chorus:`` block named like the section, else the
 lines shared out in section order) and every phrase carries one note per syllable. Sections are
 evolved in playing order and each starts near where the previous section's best melody ended,
@@ -29,6 +31,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
 from agents.phases.generate import Population, generate_phase
+from agents.phases.instruments import melody_voice, orchestration_of
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -38,7 +41,7 @@ from evolution.fitness.melody import MelodyEvaluator
 from generators.melody.genome import MelodyGenome, from_data, to_data
 from generators.melody.lyrics import lyric_lines, phrase_syllables
 from generators.melody.operators import MelodyOps
-from generators.melody.ranges import VoiceRange, voice_for
+from generators.melody.ranges import VoiceRange
 from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
 from music.midi_io import Song
 from music.notes import lyric_events
@@ -103,7 +106,8 @@ def run_melody_phase(
     style = style_of(proposal, PHASE)
     meter, key = proposal.meter, proposal.key
     sections = approved_sections(run, form)
-    voice = voice_for(proposal.instruments, has_lyrics=bool(lyric_lines(proposal.lyrics)))
+    orch = orchestration_of(proposal)
+    voice = melody_voice(orch)
     done: list[str] = []
     sung: dict[str, tuple[tuple[str, ...], ...]] = {}
 
@@ -174,7 +178,7 @@ def run_melody_phase(
         populations=(setup(label) for label in sections),
         executor=executor,
         on_generation=on_generation,
-        header_extra={"carrier": f"{voice.name} ({_range(voice)})"},
+        header_extra={"carrier": f"{voice.name} ({_range(voice)})", "instruments": orch.describe()},
     )
     _write_lyric_events(run=run, proposal=proposal, state=state, sung=sung, program=voice.program)
     return state

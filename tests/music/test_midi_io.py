@@ -429,3 +429,18 @@ def test_drum_reader_refuses_smpte_timing_too(tmp_path: Path) -> None:
     path.write_bytes(_smf_with_division(0))
     with pytest.raises(MidiFileError, match=r"groove\.mid: ticks per beat: 0"):
         read_performance(path)
+
+
+@pytest.mark.parametrize("kit", [0, 8, 16, 24, 25, 32, 40, 48])
+def test_a_drum_parts_program_chooses_the_kit(tmp_path: Path, kit: int) -> None:
+    drums = Part(
+        "drums", (Note(0.0, 0.5, 36, 100), Note(1.0, 1.5, 38, 90)), program=kit, is_drum=True
+    )
+    path = write_midi(Song(parts=(drums,), bpm=100, meter=Meter(4, 4)), tmp_path / "kit.mid")
+    changes = [m for t in mido.MidiFile(path).tracks for m in t if m.type == "program_change"]
+    # The standard kit is implied; any other kit is a program change on channel 10.
+    assert [(m.channel, m.program) for m in changes] == ([] if kit == 0 else [(DRUM_CHANNEL, kit)])
+    (inst,) = pretty_midi.PrettyMIDI(str(path)).instruments
+    assert inst.is_drum and inst.program == kit
+    back = read_midi(path).parts[0]
+    assert back.is_drum and back.program == kit

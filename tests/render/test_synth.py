@@ -3,6 +3,7 @@ channel 10, SoundFont choice. Both engines (FluidSynth and TinySoundFont) are ch
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import librosa
@@ -13,6 +14,7 @@ from music.meter import Meter
 from music.midi_io import Song
 from music.notes import Note, Part
 from render import soundfont as sf_module
+from render.backends import available_backends
 from render.loudness import rms_db
 from render.soundfont import SOUNDFONT_ENV, bundled_soundfont, resolve_soundfont
 from render.synth import SAMPLE_RATE, Synthesizer, shared_synthesizer, synthesize
@@ -108,3 +110,22 @@ def test_the_bundled_fallback_soundfont_makes_sound(backend: str) -> None:
     with Synthesizer(bundled, backend=backend) as synth:
         audio = synth.render_part(Part("m", (Note(0, 2, 72, 100),), program=73), 120.0)
     assert rms_db(audio[: SAMPLE_RATE // 2]) > -40
+
+
+def test_a_part_renders_the_same_after_other_parts_on_the_previews_engine() -> None:
+    """Previews share one TinySoundFont across candidates, phases and runs in a process: a
+    part must sound the same whatever was rendered before it (a guitar's tail used to ring
+    into the next part, so a Ray run's previews differed from an in-process run's)."""
+    if "tinysoundfont" not in available_backends():
+        pytest.skip("tinysoundfont is not installed")
+    chord = (52, 55, 59, 64)
+    guitar = Part("chords", tuple(Note(i, i + 0.9, p, 90) for i in range(4) for p in chord), 25)
+    kit = Part("drums", tuple(Note(i / 2, i / 2 + 0.1, 36 + i % 7, 110) for i in range(8)), 0)
+    with Synthesizer(backend="tinysoundfont") as synth:
+        first = synth.render_part(guitar, 120.0)
+        synth.render_part(replace(kit, is_drum=True), 120.0)
+        after_drums = synth.render_part(guitar, 120.0)
+        after_itself = synth.render_part(guitar, 120.0)
+    assert np.abs(first).max() > 0.01
+    np.testing.assert_array_equal(after_drums, first)
+    np.testing.assert_array_equal(after_itself, first)
