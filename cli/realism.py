@@ -108,7 +108,7 @@ def train_realism(
         summary = main(config, step=step)
     for part, entry in summary.items():
         out.print(f"{part}: L2 {entry['l2']} -> {plain(entry['file'])}")
-        out.print(f"  {_line('held-out', entry['heldout'])}")
+        out.print(plain(_line(part, entry["heldout"])))
         _groups(entry["heldout"])
 
 
