@@ -28,6 +28,7 @@ from scipy.stats import spearmanr
 from bench.common import write_result
 from bench.corpus_fit import reference_for, reference_profiles
 from bench.song_parts import SongParts
+from cli.realism import phase_parts
 from scoring.realism import PARTS, shipped_critic
 from scoring.style.fit import metric_fits
 from scoring.style.profile import ProfileSet
@@ -138,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> Path:
     for part in args.part or PARTS:
         real = part_rows(part, args.data, cache=args.cache or DEFAULT_CACHE)
         reference = reference_profiles(real, part, SHIPPED[part][0])
-        result[part] = part_effect(part, generated_rows(part, gen), reference)
+        result[part] = part_effect(part, generated_rows(part, gen, phase_parts()), reference)
         e = result[part]
         print(
             f"{part:7s} held-out acc {e['heldout']['accuracy']:.1%} AUC {e['heldout']['auc']:.3f}"

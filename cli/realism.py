@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from cli.common import fail, out, plain, setup, status_steps
 from cli.groups import eval_app, train_app
+
+if TYPE_CHECKING:
+    from training.realism.generated import PhaseParts
 
 PACKAGE_DATA = Path(__file__).resolve().parents[1] / "scoring" / "data"
 ALL_PARTS = ("drums", "melody", "chords", "bass")
@@ -48,6 +51,17 @@ def _check(data: Path, parts: list[str] | None) -> tuple[str, ...]:
         if p not in ALL_PARTS:
             raise fail(f"--part: {p!r} -- one of {', '.join(ALL_PARTS)}")
     return chosen
+
+
+def phase_parts() -> PhaseParts:
+    """What the generator runs reuse of the phases (see :class:`PhaseParts`)."""
+    from agents.phases.chords import source_blend
+    from agents.phases.drums import section_seeds, transformer_bank
+    from training.realism.generated import PhaseParts
+
+    return PhaseParts(
+        chord_blend=source_blend, drum_bank=transformer_bank, drum_seeds=section_seeds
+    )
 
 
 def _errors() -> tuple[type[BaseException], ...]:
@@ -100,6 +114,7 @@ def train_realism(
     config = RealismConfig(
         data=data,
         out=out_dir,
+        phase=phase_parts(),
         cache=cache or DEFAULT_CACHE,
         parts=chosen,
         gen=GenConfig(runs=runs, seed=seed),
@@ -138,6 +153,7 @@ def eval_realism(
     chosen = _check(data, parts)
     config = EvalConfig(
         data=data,
+        phase=phase_parts(),
         models=models,
         cache=cache or DEFAULT_CACHE,
         parts=chosen,

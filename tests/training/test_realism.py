@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from cli.realism import phase_parts
 from scoring.realism import RealismCritic, feature_matrix
 from tests.training.test_style_train import billboard_folder, groove_folder
 from training.realism.generated import GenConfig, generated_rows
@@ -54,8 +55,8 @@ def test_auc_counts_ties_half() -> None:
 
 
 def test_generated_rows_are_the_same_for_the_same_seed() -> None:
-    a = generated_rows("chords", TINY)
-    b = generated_rows("chords", TINY)
+    a = generated_rows("chords", TINY, phase_parts())
+    b = generated_rows("chords", TINY, phase_parts())
     assert [r.to_dict() for r in a] == [r.to_dict() for r in b]
     assert {r.corpus for r in a} == {"ours-random", "ours-evolved"}
     assert len(a) == TINY.runs * 2 * TINY.keep
@@ -70,7 +71,14 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[
     billboard_folder(root, 30)
     out = root / "out"
     summary = main(
-        RealismConfig(data=root, out=out, cache=root / "cache", parts=("drums", "chords"), gen=TINY)
+        RealismConfig(
+            data=root,
+            out=out,
+            phase=phase_parts(),
+            cache=root / "cache",
+            parts=("drums", "chords"),
+            gen=TINY,
+        )
     )
     return root, out, summary
 
@@ -91,7 +99,7 @@ def test_training_writes_a_model_that_tells_the_corpus_from_ours(
     assert held["auc"] > 0.9 and held["balanced_accuracy"] > 0.8
     critic = RealismCritic(part="chords", path=str(out / "realism_chords.onnx"))
     real = billboard_rows(root / "billboard" / "salami_chords")
-    ours = generated_rows("chords", TINY)
+    ours = generated_rows("chords", TINY, phase_parts())
     p_real = critic.p_real([r.values for r in real])
     p_ours = critic.p_real([r.values for r in ours])
     assert min(p_real) > max(p_ours)  # identical charts against ours: no overlap

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from scoring.realism import PARTS, RealismCritic, artifact_name, feature_matrix, shipped_path
-from training.realism.generated import GenConfig, generated_rows
+from training.realism.generated import GenConfig, PhaseParts, generated_rows
 from training.realism.measure import separation
 from training.realism.train import GENERATED
 from training.style.rows import MetricRow
@@ -26,6 +26,7 @@ EVAL_SEED: Final = 1
 @dataclass(frozen=True, slots=True)
 class EvalConfig:
     data: Path
+    phase: PhaseParts
     models: Path | None = None
     cache: Path | None = DEFAULT_CACHE
     parts: tuple[str, ...] = PARTS
@@ -65,6 +66,6 @@ def evaluate(config: EvalConfig, *, step: Callable[[str], None] | None = None) -
         if not critic.features:  # opens the model now: a missing one fails before any work
             raise ValueError(f"{critic.path}: no features -- rebuild with chromatic train realism")
         real = part_rows(part, config.data, cache=config.cache, step=step)
-        ours = generated_rows(part, config.gen, step=step)
+        ours = generated_rows(part, config.gen, config.phase, step=step)
         report[part] = part_report(critic, real, ours)
     return report

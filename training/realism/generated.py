@@ -45,6 +45,18 @@ class GenConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class PhaseParts:
+    """What the phases decide and the runs reuse, handed in by the caller (training stands
+    below the agents layer): the chord model's corpus blend for the words
+    (``agents.phases.chords.source_blend``), the drum-transformer bank and the drum seeds
+    (``agents.phases.drums.transformer_bank`` and ``section_seeds``)."""
+
+    chord_blend: Callable[..., dict[str, float]]
+    drum_bank: Callable[..., tuple[Any, ...]]
+    drum_seeds: Callable[..., tuple[Any, ...]]
+
+
+@dataclass(frozen=True, slots=True)
 class Setting:
     """What one run is asked for."""
 
@@ -65,8 +77,10 @@ def draw_setting(rng: np.random.Generator) -> Setting:
     )
 
 
-#: A part's run: (setting, rng, config) -> (random genomes' values, evolved genomes' values).
-RunFn = Callable[[Setting, np.random.Generator, GenConfig], tuple[list[dict[str, float]], ...]]
+#: A part's run: (setting, rng, config, phase) -> (random genomes' values, evolved ones').
+RunFn = Callable[
+    [Setting, np.random.Generator, GenConfig, PhaseParts], tuple[list[dict[str, float]], ...]
+]
 
 
 def _evolve_values(
@@ -99,9 +113,8 @@ def _profile(part: str, s: Setting) -> Any:
 
 
 def drums_run(
-    s: Setting, rng: np.random.Generator, config: GenConfig
+    s: Setting, rng: np.random.Generator, config: GenConfig, phase: PhaseParts
 ) -> tuple[list[dict[str, float]], ...]:
-    from agents.phases.drums import section_seeds, transformer_bank
     from evolution.fitness.drums import DrumEvaluator
     from generators.drums.operators import DrumOps
     from generators.drums.styles import choose_styles
@@ -110,7 +123,7 @@ def drums_run(
 
     bars = 4
     styles = choose_styles(s.genres, (), s.bpm)
-    bank = transformer_bank(
+    bank = phase.drum_bank(
         transformer=DrumTransformer.load(), styles=styles, meter=s.meter, bars=bars, rng=rng
     )
     ops = DrumOps(meter=s.meter, bars=bars, styles=tuple(styles), bank=bank)
@@ -121,7 +134,7 @@ def drums_run(
         bpm=s.bpm,
         style=_profile("drums", s),
     )
-    seeds = section_seeds(
+    seeds = phase.drum_seeds(
         meter=s.meter, bars=bars, styles=styles, bank=bank, transition=True, rng=rng
     )
     return _evolve_values(ops, evaluate, lambda g: genome_metrics(g, bpm=s.bpm), rng, config, seeds)
@@ -136,7 +149,7 @@ def _harmony(s: Setting, rng: np.random.Generator, bars: int) -> Any:
 
 
 def melody_run(
-    s: Setting, rng: np.random.Generator, config: GenConfig
+    s: Setting, rng: np.random.Generator, config: GenConfig, phase: PhaseParts
 ) -> tuple[list[dict[str, float]], ...]:
     from evolution.fitness.melody import MelodyEvaluator
     from generators.melody.operators import MelodyOps
@@ -166,16 +179,15 @@ def melody_run(
 
 
 def chords_run(
-    s: Setting, rng: np.random.Generator, config: GenConfig
+    s: Setting, rng: np.random.Generator, config: GenConfig, phase: PhaseParts
 ) -> tuple[list[dict[str, float]], ...]:
-    from agents.phases.chords import source_blend
     from evolution.fitness.chords import ChordEvaluator
     from generators.chord_model import ChordTransitionModel
     from generators.chords.genome import workhorse_genomes
     from generators.chords.operators import ChordOps
     from scoring.style.chords import progression_values
 
-    model = ChordTransitionModel.load().with_blend(source_blend(s.genres, ()))
+    model = ChordTransitionModel.load().with_blend(phase.chord_blend(s.genres, ()))
     ops = ChordOps(key=s.key, meter=s.meter, bars=4, model=model)
     evaluate = ChordEvaluator(ops=ops, weights=Weights(), style=_profile("chords", s))
 
@@ -187,7 +199,7 @@ def chords_run(
 
 
 def bass_run(
-    s: Setting, rng: np.random.Generator, config: GenConfig
+    s: Setting, rng: np.random.Generator, config: GenConfig, phase: PhaseParts
 ) -> tuple[list[dict[str, float]], ...]:
     from evolution.fitness.bass import BassEvaluator
     from generators.bass.operators import BassOps
@@ -222,7 +234,11 @@ RUNS: Final[dict[str, RunFn]] = {
 
 
 def generated_rows(
-    part: str, config: GenConfig, *, step: Callable[[str], None] | None = None
+    part: str,
+    config: GenConfig,
+    phase: PhaseParts,
+    *,
+    step: Callable[[str], None] | None = None,
 ) -> list[MetricRow]:
     """The rows of ``config.runs`` runs of ``part``'s generator (see the module docstring)."""
     rng = np.random.default_rng([config.seed, sorted(RUNS).index(part)])
@@ -232,7 +248,7 @@ def generated_rows(
             step(f"generating {part}: run {i + 1}/{config.runs}")
         s = draw_setting(rng)
         song = f"{part}-{config.seed}-{i}"
-        randoms, evolved = RUNS[part](s, rng, config)
+        randoms, evolved = RUNS[part](s, rng, config, phase)
         for corpus, batch in (("ours-random", randoms), ("ours-evolved", evolved)):
             rows += [
                 MetricRow(

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from music.files import write_bytes_atomic
 from scoring.realism import PARTS, artifact_name, feature_matrix
-from training.realism.generated import GenConfig, generated_rows
+from training.realism.generated import GenConfig, PhaseParts, generated_rows
 from training.realism.measure import separation
 from training.realism.model import CLIP, RealismModel, fit, onnx_bytes
 from training.style.build import METRICS, SHIPPED
@@ -44,6 +44,7 @@ class RealismConfig:
 
     data: Path
     out: Path
+    phase: PhaseParts
     cache: Path | None = DEFAULT_CACHE
     parts: tuple[str, ...] = PARTS
     gen: GenConfig = field(default_factory=GenConfig)
@@ -155,7 +156,7 @@ def part_all_rows(
 ) -> list[MetricRow]:
     """Real rows of every corpus of ``part`` and the generated rows of ``config.gen``."""
     real = part_rows(part, config.data, cache=config.cache, limit=config.limit, step=step)
-    return real + generated_rows(part, config.gen, step=step)
+    return real + generated_rows(part, config.gen, config.phase, step=step)
 
 
 def main(config: RealismConfig, *, step: Callable[[str], None] | None = None) -> dict[str, Any]:
