@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -37,6 +40,30 @@ def fail(exc: BaseException | str, *, code: int = EXIT_USAGE) -> typer.Exit:
     """Print ``error: <exc>`` on stderr (the text as it is) and return the Exit to raise."""
     err.print(f"[bold red]error:[/] {plain(exc)}")
     return typer.Exit(code=code)
+
+
+@contextmanager
+def status_steps(
+    errors: tuple[type[BaseException], ...],
+) -> Iterator[Callable[[str], None]]:
+    """A status line on stderr that ``step(message)`` updates while long work runs on a
+    terminal (nothing when piped); an exception of ``errors`` becomes one ``error:`` line and
+    exit code 2."""
+    status = err.status("") if sys.stderr.isatty() else None
+
+    def step(message: str) -> None:
+        if status is not None:
+            status.update(plain(message))
+
+    try:
+        if status is not None:
+            status.start()
+        yield step
+    except errors as exc:
+        raise fail(exc) from None
+    finally:
+        if status is not None:
+            status.stop()
 
 
 def setup() -> None:

@@ -4,13 +4,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cli.common import err, fail, out, plain, setup
+from cli.common import fail, out, plain, setup, status_steps
 from cli.groups import train_app
 
 PACKAGE_DATA = Path(__file__).resolve().parents[1] / "scoring" / "data"
@@ -51,21 +50,8 @@ def train_style(
         raise fail(f"--data: {str(data)!r} -- no such folder; the shared data folder")
     chosen = tuple(parts or ("drums", "melody", "chords", "bass"))
     config = StyleConfig(data=data, out=out_dir, cache=cache or DEFAULT_CACHE, parts=chosen)
-    status = err.status("") if sys.stderr.isatty() else None
-
-    def step(message: str) -> None:
-        if status is not None:
-            status.update(plain(message))
-
-    try:
-        if status is not None:
-            status.start()
+    with status_steps((InputError, MissingCorpusError, ValueError)) as step:
         summary = main(config, step=step)
-    except (InputError, MissingCorpusError, ValueError) as exc:
-        raise fail(exc) from None
-    finally:
-        if status is not None:
-            status.stop()
     for part, entry in summary.items():
         out.print(
             f"{part}: {entry['profiles']} profiles (per {entry['unit']}) -> {plain(entry['file'])}"

@@ -22,7 +22,13 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
+from agents.phases.common import (
+    SHIPPED,
+    phase_chromatic_scorer,
+    realism_for,
+    style_of,
+    weights_of,
+)
 from agents.phases.generate import Population, generate_phase
 from agents.phases.instruments import (
     bass_register,
@@ -57,6 +63,7 @@ def run_bass_phase(
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     style = style_of(proposal, PHASE)
+    realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
     styles = tuple(style_weights(proposal.genres, proposal.mood).items())
     orch = orchestration_of(proposal)
@@ -80,6 +87,7 @@ def run_bass_phase(
             chromatic_scorer=scorer,
             style=style,
             register=register,
+            realism=realism,
         )
         return Population(
             prefix=label,

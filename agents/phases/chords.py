@@ -8,7 +8,13 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from agents.form import SongForm
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
+from agents.phases.common import (
+    SHIPPED,
+    phase_chromatic_scorer,
+    realism_for,
+    style_of,
+    weights_of,
+)
 from agents.phases.generate import Population, generate_phase
 from agents.phases.instruments import chord_register, orchestration_of
 from agents.proposal import Proposal
@@ -64,11 +70,13 @@ def run_chords_phase(
     orch = orchestration_of(proposal)
     register = chord_register(orch)
     ops = ChordOps(key=key, meter=meter, bars=form.phrase_bars, model=model)
+    style = style_of(proposal, PHASE)
     evaluator = ChordEvaluator(
         ops=ops,
         weights=weights_of(proposal),
         chromatic_scorer=phase_chromatic_scorer(chromatic_scorer, proposal),
-        style=style_of(proposal, PHASE),
+        style=style,
+        realism=realism_for(style, PHASE),
     )
     population = Population(
         prefix="chord",

@@ -19,6 +19,7 @@ from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
+from scoring.realism import RealismCritic, shipped_critic
 from scoring.style.profile import StyleProfile
 from scoring.style.select import song_profile
 
@@ -55,6 +56,12 @@ def style_of(proposal: Proposal, part: str) -> StyleProfile | None:
         bpm=proposal.bpm,
         meter=str(proposal.meter),
     )
+
+
+def realism_for(style: StyleProfile | None, part: str) -> RealismCritic | None:
+    """The shipped realism critic of ``part`` where the part is held to a corpus profile (the
+    critic speaks for the same corpora as the style fit); None elsewhere or when none ships."""
+    return None if style is None else shipped_critic(part)
 
 
 def song_chromatic_scorer(proposal: Proposal, *, model: str | None = None) -> SongChromaticScorer:

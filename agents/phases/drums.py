@@ -25,7 +25,14 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, phase_rng, style_of, weights_of
+from agents.phases.common import (
+    SHIPPED,
+    phase_chromatic_scorer,
+    phase_rng,
+    realism_for,
+    style_of,
+    weights_of,
+)
 from agents.phases.generate import Population, generate_phase
 from agents.phases.instruments import orchestration_of, with_program
 from agents.proposal import Proposal
@@ -120,6 +127,7 @@ def run_drums_phase(
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     style = style_of(proposal, PHASE)
+    realism = realism_for(style, PHASE)
     meter = proposal.meter
     orch = orchestration_of(proposal)
     transformer = DrumTransformer.load()
@@ -151,6 +159,7 @@ def run_drums_phase(
             underneath=(chords.part,),
             chromatic_scorer=scorer,
             style=style,
+            realism=realism,
         )
         seeds = section_seeds(
             meter=meter,

@@ -29,7 +29,13 @@ from agents.phases.approved import (
     section_bars,
     section_chords,
 )
-from agents.phases.common import SHIPPED, phase_chromatic_scorer, style_of, weights_of
+from agents.phases.common import (
+    SHIPPED,
+    phase_chromatic_scorer,
+    realism_for,
+    style_of,
+    weights_of,
+)
 from agents.phases.generate import Population, generate_phase
 from agents.phases.instruments import melody_voice, orchestration_of
 from agents.proposal import Proposal
@@ -104,6 +110,7 @@ def run_melody_phase(
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     style = style_of(proposal, PHASE)
+    realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
     sections = approved_sections(run, form)
     orch = orchestration_of(proposal)
@@ -151,6 +158,7 @@ def run_melody_phase(
             underneath=underneath,
             chromatic_scorer=scorer,
             style=style,
+            realism=realism,
         )
 
         def words(g: MelodyGenome) -> dict[str, Any]:

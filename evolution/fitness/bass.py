@@ -19,7 +19,9 @@ from music.meter import Meter
 from music.notes import Note, Part
 from scoring.bass import kick_hit_rate, score_bass, strong_beat_tone_rate
 from scoring.composite import ScoreCard, with_key
-from scoring.style.bass import bass_style
+from scoring.realism import RealismCritic, judged
+from scoring.style.bass import BASS_GROUPS, bass_values
+from scoring.style.fit import style_components
 from scoring.style.profile import StyleProfile
 
 
@@ -43,6 +45,8 @@ class BassEvaluator(PartEvaluator):
     register: tuple[int, int] = DEFAULT_REGISTER
     #: The corpus profile the style fit holds the line to (None: no style fit).
     style: StyleProfile | None = None
+    #: The realism critic whose ``P(real)`` joins the theory total (None: not joined).
+    realism: RealismCritic | None = None
 
     def notes(self, genome: BassGenome) -> tuple[Note, ...]:
         return realise(
@@ -54,6 +58,13 @@ class BassEvaluator(PartEvaluator):
 
     def __call__(self, genomes: Sequence[BassGenome]) -> list[ScoreCard]:
         lines = [self.notes(g) for g in genomes]
+        measured = self.style is not None or self.realism is not None
+        values = [
+            bass_values(n, self.harmony.chords, meter=self.meter, bars=self.bars)
+            if measured
+            else {}
+            for n in lines
+        ]
         theories = [
             score_bass(
                 notes,
@@ -61,14 +72,11 @@ class BassEvaluator(PartEvaluator):
                 meter=self.meter,
                 kicks=self.kicks,
                 register=self.register,
-                style=None
-                if self.style is None
-                else bass_style(
-                    notes, self.harmony.chords, meter=self.meter, bars=self.bars, profile=self.style
-                ),
+                style=None if self.style is None else style_components(v, self.style, BASS_GROUPS),
             )
-            for notes in lines
+            for notes, v in zip(lines, values, strict=True)
         ]
+        theories = judged(theories, values, self.realism)
         cards = self.cards(
             theories,
             lambda: [[Part(name="bass", notes=n, program=PART_PROGRAMS["bass"])] for n in lines],

@@ -14,7 +14,9 @@ from generators.chords.voicing import chords_part, voice_chords
 from music.gm import PART_PROGRAMS
 from scoring.chords import SoundedChord, score_progression
 from scoring.composite import ScoreCard, TheoryScores, with_key
-from scoring.style.chords import chord_style
+from scoring.realism import RealismCritic, judged
+from scoring.style.chords import CHORD_GROUPS, progression_values
+from scoring.style.fit import style_components
 from scoring.style.profile import StyleProfile
 
 
@@ -26,6 +28,8 @@ class ChordEvaluator(PartEvaluator):
     ops: ChordOps
     #: The corpus profile the style fit holds the progression to (None: no style fit).
     style: StyleProfile | None = None
+    #: The realism critic whose ``P(real)`` joins the theory total (None: not joined).
+    realism: RealismCritic | None = None
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
         genes = flatten(genome)
@@ -40,20 +44,25 @@ class ChordEvaluator(PartEvaluator):
             for g, v in zip(genes, voicings, strict=True)
         ]
 
-    def theory(self, genome: ChordGenome) -> TheoryScores:
+    def measured(self, genome: ChordGenome) -> tuple[TheoryScores, dict[str, float]]:
+        """The theory scores and, where the style fit or realism reads them, the chord metrics
+        (empty otherwise)."""
         like = self.ops.model.normalized_likelihood(list(tokens(genome)), self.ops.key.family)
         sounded = self.sounded(genome)
-        style = None
-        if self.style is not None:
-            style = chord_style(
-                sounded, key=self.ops.key, bar_qn=self.ops.meter.bar_qn, profile=self.style
-            )
-        return score_progression(
+        values: dict[str, float] = {}
+        if self.style is not None or self.realism is not None:
+            values = progression_values(sounded, key=self.ops.key, bar_qn=self.ops.meter.bar_qn)
+        style = None if self.style is None else style_components(values, self.style, CHORD_GROUPS)
+        theory = score_progression(
             sounded, key=self.ops.key, bars=self.ops.bars, likelihood=like, style=style
         )
+        return theory, values
 
     def __call__(self, genomes: Sequence[ChordGenome]) -> list[ScoreCard]:
-        theories = [self.theory(g) for g in genomes]
+        scored = [self.measured(g) for g in genomes]
+        theories = [t for t, _ in scored]
+        values = [v for _, v in scored]
+        theories = judged(theories, values, self.realism)
         program = PART_PROGRAMS["chords"]
         cards = self.cards(
             theories, lambda: [[chords_part(g, self.ops.key, program=program)] for g in genomes]

@@ -12,7 +12,9 @@ from generators.drums.to_midi import drums_part
 from music.meter import Meter
 from scoring.composite import ScoreCard
 from scoring.drums import DrumPattern, score_drums
-from scoring.style.drums import drum_style
+from scoring.realism import RealismCritic, judged
+from scoring.style.drums import DRUM_GROUPS, genome_metrics
+from scoring.style.fit import style_components
 from scoring.style.profile import StyleProfile
 
 
@@ -36,8 +38,12 @@ class DrumEvaluator(PartEvaluator):
     wants_fill: bool = True
     #: The corpus profile the style fit holds the pattern to (None: no style fit).
     style: StyleProfile | None = None
+    #: The realism critic whose ``P(real)`` joins the theory total (None: not joined).
+    realism: RealismCritic | None = None
 
     def __call__(self, genomes: Sequence[DrumGenome]) -> list[ScoreCard]:
+        measured = self.style is not None or self.realism is not None
+        values = [genome_metrics(g, bpm=self.bpm) if measured else {} for g in genomes]
         theories = [
             score_drums(
                 DrumPattern.of(g),
@@ -46,10 +52,9 @@ class DrumEvaluator(PartEvaluator):
                 bpm=self.bpm,
                 phrase_bars=self.phrase_bars,
                 wants_fill=self.wants_fill,
-                style=None
-                if self.style is None
-                else drum_style(g, bpm=self.bpm, profile=self.style),
+                style=None if self.style is None else style_components(v, self.style, DRUM_GROUPS),
             )
-            for g in genomes
+            for g, v in zip(genomes, values, strict=True)
         ]
+        theories = judged(theories, values, self.realism)
         return self.cards(theories, lambda: [[drums_part(g, self.meter)] for g in genomes])

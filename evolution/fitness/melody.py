@@ -18,7 +18,9 @@ from music.meter import Meter
 from music.notes import Note, Part
 from scoring.composite import ScoreCard, with_key
 from scoring.melody import score_melody
-from scoring.style.melody import melody_style
+from scoring.realism import RealismCritic, judged
+from scoring.style.fit import style_components
+from scoring.style.melody import MELODY_GROUPS, melody_values
 from scoring.style.profile import StyleProfile
 
 
@@ -44,12 +46,21 @@ class MelodyEvaluator(PartEvaluator):
     syllables: tuple[int, ...] = ()
     #: The corpus profile the style fit holds the melody to (None: no style fit).
     style: StyleProfile | None = None
+    #: The realism critic whose ``P(real)`` joins the theory total (None: not joined).
+    realism: RealismCritic | None = None
 
     def part(self, genome: MelodyGenome) -> Part:
         return melody_part(genome, self.key, self.meter, program=self.voice.program)
 
     def __call__(self, genomes: Sequence[MelodyGenome]) -> list[ScoreCard]:
         lines = [melody_notes(g, self.key, self.meter) for g in genomes]
+        measured = self.style is not None or self.realism is not None
+        values = [
+            melody_values(n, self.harmony.chords, meter=self.meter, bars=self.harmony.bars)
+            if measured
+            else {}
+            for n in lines
+        ]
         theories = [
             score_melody(
                 notes,
@@ -63,16 +74,11 @@ class MelodyEvaluator(PartEvaluator):
                 syllables=self.syllables,
                 style=None
                 if self.style is None
-                else melody_style(
-                    notes,
-                    self.harmony.chords,
-                    meter=self.meter,
-                    bars=self.harmony.bars,
-                    profile=self.style,
-                ),
+                else style_components(v, self.style, MELODY_GROUPS),
             )
-            for notes in lines
+            for notes, v in zip(lines, values, strict=True)
         ]
+        theories = judged(theories, values, self.realism)
         cards = self.cards(
             theories,
             lambda: [[Part(name="melody", notes=n, program=self.voice.program)] for n in lines],

@@ -99,3 +99,12 @@ def group_fits(
         if got:
             out[name] = sum(got) / len(got)
     return out
+
+
+def style_components(
+    values: Mapping[str, float],
+    profile: StyleProfile,
+    groups: Sequence[tuple[str, tuple[str, ...]]],
+) -> dict[str, float]:
+    """The named components of already-measured ``values`` against ``profile``."""
+    return group_fits(metric_fits(values, profile), groups)

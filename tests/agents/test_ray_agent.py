@@ -24,6 +24,7 @@ from agents.runner import Hooks, start_run
 from cli.app import app
 from evolution.fitness import chromatic as chromatic_module
 from evolution.ray_executor import RayExecutor
+from scoring import realism as realism_module
 
 SMALL = {"population_size": 16, "generations": 3, "top_n": 4}
 
@@ -43,11 +44,15 @@ def shipped_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def onnx_state(genomes: Sequence[object]) -> list[dict[str, int]]:
-    """Per genome: this process's id, how many ChromaticScorers it built, and how many ONNX
-    sessions are alive in it (run inside an actor after the phase)."""
+    """Per genome: this process's id, how many ChromaticScorers and realism critics it opened,
+    and how many ONNX sessions are alive in it (run inside an actor after the phase)."""
     sessions = sum(type(o).__name__ == "InferenceSession" for o in gc.get_objects())
     built = chromatic_module._load.cache_info().misses
-    return [{"pid": os.getpid(), "scorers": built, "sessions": sessions} for _ in genomes]
+    critics = realism_module._open.cache_info().misses
+    return [
+        {"pid": os.getpid(), "scorers": built, "critics": critics, "sessions": sessions}
+        for _ in genomes
+    ]
 
 
 def _phase_files(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -100,7 +105,8 @@ def test_chromatic_scorer_session_loads_once_per_actor(
     assert [info["loads"] for info in infos] == [1, 1]  # the evaluator travelled once per actor
     assert all(info["batches"] >= 4 for info in infos)  # ... and scored every generation
     assert sorted(s["pid"] for s in state) == sorted(info["pid"] for info in infos)
-    assert [(s["scorers"], s["sessions"]) for s in state] == [(1, 1), (1, 1)]
+    # one ChromaticScorer and one chords realism critic per actor, each opened once
+    assert [(s["scorers"], s["critics"], s["sessions"]) for s in state] == [(1, 1, 2)] * 2
 
 
 def test_bad_scoring_settings_are_one_error_and_write_nothing(
