@@ -70,10 +70,7 @@ class EvolutionConfig:
             for this many generations (>= 1).
         min_improvement: improvement of the best fitness that resets ``patience`` (>= 0).
         min_distance: diversity guard in [0, 1]; survivors and the top N closer than this to a
-            better member are ranked below distinct ones. 0.35 keeps distinct candidates: at
-            0.15 a converged population filled with variants the scores could not tell apart
-            (a drums section's 32 survivors within 0.004 of each other, its top ten within
-            0.002); at 0.35 they spread 0.021 and 0.009 with the same best (docs/scoring.md).
+            better member are ranked below distinct ones.
         top_n: size of the diverse top list in the result (>= 1).
         duplicate_retries: re-mutations of a child that duplicates a member before it is
             replaced by a random genome; also bounds attempts to fill a tiny genome space.
@@ -88,7 +85,7 @@ class EvolutionConfig:
     immigrant_rate: float = 0.1
     patience: int = 10
     min_improvement: float = 1e-4
-    min_distance: float = 0.35
+    min_distance: float = 0.15
     top_n: int = 10
     duplicate_retries: int = 8
 
