@@ -269,6 +269,22 @@ def check_shown_values(path: Path, cid: str, entry: Mapping[str, Any], *, count:
             _number(path, f"{where}.scores.chromatic.{axis}.{mode}", value, low=0, high=1)
 
 
+def ranking_notes(doc: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(section, note)`` for each section of the header's ``ranking`` whose scores do not
+    tell its candidates apart (``distinguishable: false``), in file order: what ``chromatic
+    review`` and the review page say beside the ranks. A file without the field (written
+    before it existed, or edited away) has none."""
+    ranking = doc.get("ranking")
+    if not isinstance(ranking, Mapping):
+        return []
+    out = []
+    for section, entry in ranking.items():
+        if isinstance(entry, Mapping) and entry.get("distinguishable") is False:
+            note = entry.get("note")
+            out.append((str(section), str(note) if note else "the scores barely differ"))
+    return out
+
+
 def read_decisions(path: Path, *, known_ids: Sequence[str]) -> list[Decision]:
     return validate_decisions(path, load_review_document(path), known_ids=known_ids)
 

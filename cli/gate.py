@@ -129,7 +129,7 @@ def review(
         return
     from rich.table import Table
 
-    from agents.review import load_review_document, validate_decisions
+    from agents.review import load_review_document, ranking_notes, validate_decisions
     from agents.rundir import RunDir
     from music.errors import ChromaticError
 
@@ -159,6 +159,8 @@ def review(
             plain(c.get("label") or ""),
         )
     out.print(table)
+    for section, note in ranking_notes(doc):
+        out.print(plain(f"ranks of {section}: {note}"))
 
 
 def _decide(

@@ -14,7 +14,7 @@ from typing import Any
 from agents.candidate_check import candidate_bars
 from agents.decisions import check_review_ready
 from agents.proposal import load_proposal
-from agents.review import load_review_document, validate_decisions
+from agents.review import load_review_document, ranking_notes, validate_decisions
 from agents.run_state import read_status
 from agents.rundir import PHASES, RunDir
 from music.errors import ChromaticError
@@ -70,7 +70,9 @@ class ApprovedPart:
 class GateView:
     """The page's content. ``status``: ``awaiting_review`` (then ``phase`` is the gate),
     ``done``, ``interrupted`` or ``not started``. ``error``: review.yml's validation error
-    (as the CLI prints it), ``not_ready``: why ``continue`` would be refused (None: ready)."""
+    (as the CLI prints it), ``not_ready``: why ``continue`` would be refused (None: ready).
+    ``ranking``: ``(section, note)`` where review.yml says the scores do not tell the
+    section's candidates apart (the ranks there are noise)."""
 
     run_name: str
     title: str
@@ -79,6 +81,7 @@ class GateView:
     status: str
     phase: str | None
     candidates: tuple[Candidate, ...]
+    ranking: tuple[tuple[str, str], ...]
     labels: tuple[str, ...]
     error: str | None
     not_ready: str | None
@@ -216,6 +219,7 @@ class Gate:
     candidates: tuple[Candidate, ...]
     error: str | None
     not_ready: str | None
+    ranking: tuple[tuple[str, str], ...] = ()
 
 
 def read_gate(run: RunDir, phase: str, info: Mapping[str, Any], plan: Mapping[str, Any]) -> Gate:
@@ -234,15 +238,16 @@ def read_gate(run: RunDir, phase: str, info: Mapping[str, Any], plan: Mapping[st
         bars = candidate_bars(plan, info, str(entry["id"])) if plan else None
         seconds = bars_to_seconds(meter, bars, bpm) if bars else None
         candidates.append(_candidate(entry, seconds=seconds))
+    ranking = tuple(ranking_notes(doc))
     try:
         decisions = validate_decisions(path, doc, known_ids=ids)
     except ChromaticError as exc:
-        return Gate(candidates=tuple(candidates), error=str(exc), not_ready=str(exc))
+        return Gate(tuple(candidates), error=str(exc), not_ready=str(exc), ranking=ranking)
     try:
         check_review_ready(run, phase, ids, decisions)
     except ChromaticError as exc:
-        return Gate(candidates=tuple(candidates), error=None, not_ready=str(exc))
-    return Gate(candidates=tuple(candidates), error=None, not_ready=None)
+        return Gate(tuple(candidates), error=None, not_ready=str(exc), ranking=ranking)
+    return Gate(tuple(candidates), error=None, not_ready=None, ranking=ranking)
 
 
 class GateCache:
@@ -288,6 +293,7 @@ def gate_view(run_dir: Path, *, cache: GateCache | None = None) -> GateView:
         status=outcome.status,
         phase=phase,
         candidates=gate.candidates,
+        ranking=gate.ranking,
         labels=tuple(str(x) for x in plan.get("labels", [])),
         error=gate.error,
         not_ready=gate.not_ready,

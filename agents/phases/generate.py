@@ -1,5 +1,7 @@
 """The one contract every phase runs through: evolve its populations, write the candidates
 (MIDI, genome JSON, preview), ``review.yml`` and ``evolution.json``, and return the phase state.
+review.yml's header says per section whether the scores tell the candidates apart
+(:mod:`agents.phases.ranking`).
 
 A phase is one or more :class:`Population` objects. The chords phase evolves one population
 whose candidates get their section label at the gate (``chord_NNN``); drums, bass and melody
@@ -23,6 +25,7 @@ from agents.phases.common import (
     write_history,
 )
 from agents.phases.preview_writer import PreviewWriter
+from agents.phases.ranking import ranking_summary
 from agents.proposal import Proposal
 from agents.review import build_review, write_review
 from agents.rundir import RunDir
@@ -109,8 +112,9 @@ def generate_phase(
         ids += [entry["id"] for entry in written]
         if population.section is not None:
             by_section[population.section] = [entry["id"] for entry in written]
+    extra = {"ranking": ranking_summary(results), **(header_extra or {})}
     header = review_header(
-        phase=phase, proposal=proposal, config=config, results=results, extra=header_extra
+        phase=phase, proposal=proposal, config=config, results=results, extra=extra
     )
     write_review(run.review(phase), build_review(header=header, candidates=entries))
     write_history(run=run, phase=phase, results=results)

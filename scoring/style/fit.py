@@ -1,7 +1,10 @@
-"""Fit of a metric value to a style's band: 1 across the typical range (25th-75th percentile),
-falling through 0.75 at the 10th/90th to 0.5 at the 5th/95th, then decaying towards 0 outside
-the 5-95 range. Never highest at an extreme: a value beyond the band always scores less than
-one inside it.
+"""Fit of a metric value to a style's band: 1 at the median, 0.9 at the 25th/75th percentile,
+0.75 at the 10th/90th and 0.5 at the 5th/95th (linear between them, so about 0.4% per
+percentile inside the typical range, 1% from there to the 10th/90th, 5% beyond), then decaying
+towards 0 outside the 5-95 range. Never highest at an extreme: a value beyond the band always
+scores less than one inside it. No plateau: two candidates whose values sit at different places
+of the typical range score differently, so a population whose every value is typical can still
+be ranked (a flat top scored them all 1.0; issue 12).
 
 Bands of real music can be degenerate (most Billboard songs never leave the key, so the 5th to
 75th percentiles of ``non_diatonic_share`` are all 0): every step of the curve is at least the
@@ -37,15 +40,16 @@ RESOLUTION: Final[dict[str, float]] = {
     "polyphony": 0.05,
 }
 DEFAULT_RESOLUTION: Final = 0.05
-#: Fit at the knots (5th, 10th, 25th, 75th, 90th, 95th percentile).
-_KNOT_FIT: Final = (0.5, 0.75, 1.0, 1.0, 0.75, 0.5)
+#: Fit at the knots (5th, 10th, 25th, 50th, 75th, 90th, 95th percentile).
+_KNOT_FIT: Final = (0.5, 0.75, 0.9, 1.0, 0.9, 0.75, 0.5)
 
 
 @functools.lru_cache(maxsize=4096)
 def _knots(values: tuple[float, ...], resolution: float) -> tuple[float, ...]:
-    """A band's 5/10/25/75/90/95th percentiles pushed apart to at least ``resolution`` per
-    step, outwards from the middle of the 25-75 range (remembered per band)."""
-    p5, p10, p25, _, p75, p90, p95 = values
+    """A band's 5/10/25/50/75/90/95th percentiles pushed apart to at least ``resolution`` per
+    step, outwards from the middle of the 25-75 range (remembered per band); the median stays
+    where it is (it lies inside the widened 25-75 range)."""
+    p5, p10, p25, p50, p75, p90, p95 = values
     lo25, hi75 = p25, p75
     if p75 - p25 < resolution:
         mid = 0.5 * (p25 + p75)
@@ -54,7 +58,7 @@ def _knots(values: tuple[float, ...], resolution: float) -> tuple[float, ...]:
     lo5 = min(p5, lo10 - resolution)
     hi90 = max(p90, hi75 + resolution)
     hi95 = max(p95, hi90 + resolution)
-    return (lo5, lo10, lo25, hi75, hi90, hi95)
+    return (lo5, lo10, lo25, p50, hi75, hi90, hi95)
 
 
 def band_fit(value: float, band: Band, *, resolution: float = DEFAULT_RESOLUTION) -> float:
@@ -66,15 +70,18 @@ def band_fit(value: float, band: Band, *, resolution: float = DEFAULT_RESOLUTION
     if value < k[0]:
         scale = 0.5 * (k[2] - k[0]) / math.log(2.0)
         return 0.5 * math.exp(-(k[0] - value) / scale)
-    if value > k[5]:
-        scale = 0.5 * (k[5] - k[3]) / math.log(2.0)
-        return 0.5 * math.exp(-(value - k[5]) / scale)
-    for i in range(5):
+    if value > k[6]:
+        scale = 0.5 * (k[6] - k[4]) / math.log(2.0)
+        return 0.5 * math.exp(-(value - k[6]) / scale)
+    # Knots can coincide (a median equal to the 25th percentile): a value on several takes
+    # the best fit among them.
+    best = 0.0
+    for i in range(6):
         a, b = k[i], k[i + 1]
-        if value <= b:
+        if a <= value <= b:
             t = (value - a) / (b - a) if b > a else 1.0
-            return _KNOT_FIT[i] + t * (_KNOT_FIT[i + 1] - _KNOT_FIT[i])
-    return 0.5  # pragma: no cover - value <= k[5] here
+            best = max(best, _KNOT_FIT[i] + t * (_KNOT_FIT[i + 1] - _KNOT_FIT[i]))
+    return best
 
 
 def metric_fits(values: Mapping[str, float], profile: StyleProfile) -> dict[str, float]:

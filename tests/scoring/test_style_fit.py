@@ -26,8 +26,12 @@ from scoring.style.select import SongStyle, lookup_order, song_profile, style_ra
 BAND = Band((1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0))
 
 
-def test_the_curve_is_flat_on_the_typical_range_and_falls_outside() -> None:
-    assert band_fit(3.0, BAND) == band_fit(4.0, BAND) == band_fit(5.0, BAND) == 1.0
+def test_the_curve_peaks_at_the_median_and_falls_outside() -> None:
+    assert band_fit(4.0, BAND) == 1.0
+    assert band_fit(3.0, BAND) == pytest.approx(0.9) and band_fit(5.0, BAND) == pytest.approx(0.9)
+    # no plateau: two typical values at different places of the range score differently
+    assert band_fit(3.5, BAND) == pytest.approx(0.95) and band_fit(4.5, BAND) == pytest.approx(0.95)
+    assert band_fit(3.2, BAND) < band_fit(3.5, BAND) < band_fit(4.0, BAND)
     assert band_fit(2.0, BAND) == pytest.approx(0.75) and band_fit(6.0, BAND) == pytest.approx(0.75)
     assert band_fit(1.0, BAND) == pytest.approx(0.5) and band_fit(7.0, BAND) == pytest.approx(0.5)
     # beyond the 5th/95th percentile the fit halves every (p25 - p5) / 2

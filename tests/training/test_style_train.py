@@ -153,7 +153,8 @@ def test_main_writes_profiles_the_scores_read(tmp_path: Path) -> None:
     rock = drums.get("rock|4/4|mid")
     assert rock is not None and drums.styles == ("rock",)
     real = groove_rows(tmp_path / "groove-midi")[0].values
-    assert min(metric_fits(real, rock).values()) == 1.0  # the corpus is typical of itself
+    # the corpus is typical of itself: its values sit at the stored medians (as rounded there)
+    assert min(metric_fits(real, rock).values()) == pytest.approx(1.0, abs=1e-4)
     chords = read_profiles(out / "style_chords.json")
     assert chords.get("pop|4/4|any") is not None
     assert (tmp_path / "cache" / "groove.json").is_file()

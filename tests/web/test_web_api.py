@@ -306,3 +306,18 @@ def test_clients_deciding_at_once_leave_a_valid_review(served: Served) -> None:
     assert "two approved candidates may not share a label" in loser.json()["error"]
     final = read_decisions(RunDir(served.run_dir).review("chords"), known_ids=ids)
     assert [d.label for d in final if d.status == "approved"].count("bridge") == 1
+
+
+def test_the_page_says_where_review_yml_calls_the_ranks_noise(
+    client: TestClient, run_dir: Path
+) -> None:
+    _login(client)
+    path = RunDir(run_dir).review("chords")
+    doc = load_review_document(path)
+    entry = doc["ranking"]["all"]  # written by the phase from its real final population
+    shown = "Ranks of all:" in client.get("/").text
+    assert shown is (entry["distinguishable"] is False)
+    entry.update(distinguishable=False, note="the top 4 lie within 0.0030: noise")
+    with path.open("w", encoding="utf-8") as fh:
+        YAML(typ="rt").dump(doc, fh)
+    assert "Ranks of all: the top 4 lie within 0.0030: noise" in client.get("/").text
