@@ -10,7 +10,9 @@ the parts approved underneath. Those fixed populations are then re-scored by the
 each setting of :data:`training.scorer.probes.COLOR_PAIRS` and ``CONCEPT_PAIRS``; the "winner"
 is the candidate with the highest chromatic match (theory scores do not change between
 settings, so this is the part of the pick the critic decides). ``spread`` is the max - min
-match across the population (its minimum and median over the 20 settings).
+match across the population (its minimum and median over the 20 settings). The chords phase
+evolves a 4-bar progression (looped over the section), so hearing every bar cannot change its
+figures; its "after" differs from "before" only by the words.
 
 ``before`` scores the same candidates as the critic did before it heard every bar and the
 proposal's words: only the first window (8 bars) of each candidate and of the parts underneath,
@@ -37,6 +39,7 @@ from music.meter import Meter
 from music.notes import Part
 from scoring.composite import ChromaticScore
 from scoring.section_windows import slice_parts, window_qn
+from scoring.text_encoder import proposal_words
 from training.scorer.probes import (
     COLOR_PAIRS,
     CONCEPT_PAIRS,
@@ -60,6 +63,10 @@ PROPOSAL: dict[str, Any] = {
     "evolution": {"population_size": POPULATION, "generations": 3, "top_n": 4},
     "seed": 11,
 }
+
+#: The bench song's words, heard with every setting's concept in ``after`` (both settings of a
+#: pair share them, so a pair still differs in color or concept alone).
+WORDS = proposal_words(genres=PROPOSAL["genres"], mood=PROPOSAL["mood"])
 
 #: Every batch the critic scored during the run: (phase, candidates' parts, parts underneath).
 _SEEN: list[tuple[str, list[tuple[Part, ...]], tuple[Part, ...]]] = []
@@ -90,7 +97,6 @@ def populations() -> dict[str, Population]:
     from agents.phases.melody import run_melody_phase
     from agents.proposal import proposal_from_dict
     from agents.rundir import RunDir
-    from scoring.text_encoder import proposal_words
 
     proposal = proposal_from_dict(PROPOSAL)
     sections = [(s["name"], s["bars"]) for s in PROPOSAL["sections"]]
@@ -100,7 +106,7 @@ def populations() -> dict[str, Population]:
         color=proposal.color,
         bpm=proposal.bpm,
         meter=proposal.meter,
-        words=proposal_words(genres=proposal.genres, mood=proposal.mood),
+        words=WORDS,
     )
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp) / "song")
@@ -147,7 +153,7 @@ def matches(pop: Population, setting: Setting, *, before: bool) -> np.ndarray:
         color=setting.color,
         bpm=float(PROPOSAL["bpm"]),
         meter=meter,
-        words="" if before else setting.words,
+        words="" if before else setting.words or WORDS,
     )
     return np.array([s.match for s in scorer.chromatic(cands, underneath=under)])
 
