@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
@@ -53,6 +53,7 @@ from scoring.audio_features import N_AUDIO, audio_features
 from scoring.colors import AXES, COLOR_NAMES, ColorTarget, parse_color, target_vector
 from scoring.composite import ChromaticScore
 from scoring.midi_features import MidiFeatures, midi_features, stack
+from scoring.section_windows import pool_outputs, slice_parts, window_qn, window_starts
 from scoring.text_encoder import EMBED_DIM, TextEncoder, validate_concept
 
 logger = logging.getLogger(__name__)
@@ -284,14 +285,23 @@ class ChromaticScorer:
             self._text = TextEncoder.load()
         return self._text
 
-    def prepare_concept(self, text: str) -> NDArray[np.float32]:
-        """The concept's unit embedding ``[384]`` (cached). Raises InputError (field
-        ``concept``) for anything shorter than three words."""
+    def prepare_concept(self, text: str, words: str = "") -> NDArray[np.float32]:
+        """The concept's unit embedding ``[384]`` (cached); with the proposal's ``words``
+        (genres, mood, instruments, what it sounds like:
+        :func:`scoring.text_encoder.proposal_words`), the unit
+        mean of the concept's and the words' unit embeddings, so the words weigh as much as
+        the concept. Raises InputError (field ``concept``) for anything shorter than three
+        words."""
         cleaned = validate_concept(text)
-        cached = self._concepts.get(cleaned)
+        words = words.strip()
+        key = f"{cleaned}\n{words}" if words else cleaned
+        cached = self._concepts.get(key)
         if cached is None:
             cached = self.text_encoder().encode([cleaned])[0]
-            self._concepts[cleaned] = cached
+            if words:
+                both = cached + self.text_encoder().encode([words])[0]
+                cached = (both / np.float32(np.linalg.norm(both))).astype(np.float32)
+            self._concepts[key] = cached
         return cached
 
     def _concept_vector(self, concept: str | NDArray[np.float32]) -> NDArray[np.float32]:
@@ -422,10 +432,61 @@ class ChromaticScorer:
         *,
         color: object,
     ) -> BatchScores:
-        """Every number for a population, in one onnxruntime call (see the module docstring)."""
+        """Every number for a population, in one onnxruntime call (see the module docstring).
+        A candidate longer than the model's window is heard window by window over its whole
+        length and its outputs pooled (:mod:`scoring.section_windows`)."""
+        rows, owners = self._windows(candidates)
+        return self.analyse_windows(rows, owners, concept, color=color)
+
+    def analyse_windows(
+        self,
+        rows: Sequence[Candidate],
+        owners: Sequence[int],
+        concept: str | NDArray[np.float32],
+        *,
+        color: object,
+    ) -> BatchScores:
+        """The numbers of candidates ``0..max(owners)`` heard as windows: ``rows[r]`` is one
+        window of candidate ``owners[r]``; each candidate's outputs are pooled over its windows
+        (:func:`scoring.section_windows.pool_outputs`), in one onnxruntime call."""
         name = parse_color(color)
         vec = self._concept_vector(concept)
-        out = self._run(self._inputs(candidates, vec), len(candidates))
+        if len(rows) != len(owners):
+            raise ValueError(f"owners: {len(owners)} for {len(rows)} rows -- one per row")
+        return self._scores(self._pooled(rows, owners, vec), name)
+
+    def _pooled(
+        self, rows: Sequence[Candidate], owners: Sequence[int], concept: NDArray[np.float32]
+    ) -> dict[str, NDArray[np.float32]]:
+        """The model's outputs for the windows ``rows``, pooled per owner."""
+        out = self._run(self._inputs(rows, concept), len(rows))
+        if list(owners) != list(range(len(rows))):
+            out = pool_outputs(out, owners, max(owners) + 1)
+        return out
+
+    def _windows(self, candidates: Sequence[Candidate]) -> tuple[list[Candidate], list[int]]:
+        """Each candidate as the windows the model hears (one row, or one per window of a
+        :class:`ScorerInput` longer than the window), and the candidate of each row."""
+        rows: list[Candidate] = []
+        owners: list[int] = []
+        for i, cand in enumerate(candidates):
+            starts = None
+            if isinstance(cand, ScorerInput):
+                starts = window_starts(cand.parts, (), meter=cand.meter)
+                if starts == []:
+                    raise _empty_input_error(cand, i)
+            if starts is None or not isinstance(cand, ScorerInput):
+                rows.append(cand)
+                owners.append(i)
+                continue
+            length = window_qn(cand.meter)
+            for start in starts:
+                rows.append(replace(cand, parts=slice_parts(cand.parts, start, length)))
+                owners.append(i)
+        return rows, owners
+
+    def _scores(self, out: dict[str, NDArray[np.float32]], name: str) -> BatchScores:
+        """The domain numbers of the model's (pooled) outputs for the color ``name``."""
         concept_z = (out["concept_sim"].astype(np.float64) - out["concept_ref_mean"]) / np.maximum(
             out["concept_ref_std"].astype(np.float64), 1e-6
         )
@@ -434,7 +495,7 @@ class ChromaticScorer:
         stats = self.calibration["color_agreement"][name]
         color_z = (agreement - stats["mean"]) / max(stats["std"], 1e-6)
         weights = self.calibration["weights"]
-        taste = out["taste"] if "taste" in out else np.zeros(len(candidates))
+        taste = out["taste"] if "taste" in out else np.zeros(len(out["concept_sim"]))
         taste = taste.astype(np.float64)
         match = normal_cdf(
             match_probit(
@@ -465,7 +526,7 @@ class ChromaticScorer:
         """The music embeddings ``[B, 384]`` (unit vectors in the MiniLM text space)."""
         neutral = np.zeros(EMBED_DIM, dtype=np.float32)
         neutral[0] = 1.0  # any unit concept: the embedding does not depend on it
-        return self._run(self._inputs(candidates, neutral), len(candidates))["embedding"]
+        return self._pooled(*self._windows(candidates), neutral)["embedding"]
 
     def pair_confidence(
         self, candidates: Sequence[Candidate], texts: NDArray[np.float32]

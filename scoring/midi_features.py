@@ -104,9 +104,15 @@ def features_batch(
 
     Raises MidiFileError(field="notes") when a candidate has no notes over an empty backdrop,
     ValueError for a bad bpm."""
+    return table_features(NoteTable.of(candidates), backdrop, bpm=bpm, meter=meter)
+
+
+def table_features(
+    table: NoteTable, backdrop: Backdrop, *, bpm: float, meter: Meter
+) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
+    """:func:`features_batch` of candidates given as one :class:`NoteTable`."""
     if not (math.isfinite(bpm) and bpm > 0):
         raise ValueError(f"bpm: {bpm!r} -- a positive, finite tempo (qn per minute)")
-    table = NoteTable.of(candidates)
     first, last = table.bounds()
     first = np.minimum(first, backdrop.first_start)
     last = np.maximum(last, backdrop.last_end)
@@ -190,4 +196,5 @@ __all__ = [
     "midi_features",
     "stack",
     "syncopation",
+    "table_features",
 ]

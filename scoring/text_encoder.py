@@ -281,3 +281,23 @@ class TextEncoder:
     def cache_size(self) -> int:
         """Number of distinct texts embedded so far."""
         return len(self._cache)
+
+
+def proposal_words(
+    *,
+    genres: Sequence[str] = (),
+    mood: Sequence[str] = (),
+    instruments: Sequence[str] = (),
+    sounds_like: Sequence[str] = (),
+) -> str:
+    """A proposal's words as one tag list, in the shape of the captions the scorer was
+    trained on (``"ambient, sparse, calm, for piano and strings, sounds like Brian Eno"``);
+    empty when there are none."""
+    tags = [w.strip() for w in (*genres, *mood) if w.strip()]
+    names = [w.strip() for w in instruments if w.strip()]
+    if names:
+        tags.append("for " + " and ".join(names))
+    likes = [w.strip() for w in sounds_like if w.strip()]
+    if likes:
+        tags.append("sounds like " + " and ".join(likes))
+    return ", ".join(tags)

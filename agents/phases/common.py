@@ -22,6 +22,7 @@ from scoring.composite import ScoreCard, Weights, effective_weights
 from scoring.realism import RealismCritic, shipped_critic
 from scoring.style.profile import StyleProfile
 from scoring.style.select import song_profile
+from scoring.text_encoder import proposal_words
 
 
 def phase_rng(seed: int, phase: str, section: str = "") -> np.random.Generator:
@@ -73,11 +74,17 @@ def song_chromatic_scorer(proposal: Proposal, *, model: str | None = None) -> So
         color=proposal.color,
         bpm=proposal.bpm,
         meter=proposal.meter,
+        words=proposal_words(
+            genres=proposal.genres,
+            mood=proposal.mood,
+            instruments=proposal.instruments,
+            sounds_like=proposal.sounds_like,
+        ),
         model=model,
     )
     # Fail now, naming the model file, rather than in the first generation (the proposal
     # loader has already checked the concept).
-    scorer.scorer.get().prepare_concept(proposal.concept)
+    scorer.scorer.get().prepare_concept(proposal.concept, scorer.words)
     return scorer
 
 

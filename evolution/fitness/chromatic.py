@@ -25,8 +25,9 @@ from music.meter import Meter
 from music.notes import Part
 from scoring.chromatic import Candidate, ChromaticScorer, ScorerInput
 from scoring.composite import ChromaticScore, ScoreCard, TheoryScores, Weights, composite
-from scoring.midi_features import MidiFeatures, features_batch
-from scoring.note_arrays import Backdrop
+from scoring.midi_features import MidiFeatures, table_features
+from scoring.note_arrays import Backdrop, NoteTable
+from scoring.section_windows import slice_parts, slice_table, window_qn, window_starts
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ class SongChromaticScorer:
     concept and color.
 
     Attributes:
+        words: the proposal's genres, mood, instruments and what it sounds like, as one tag
+            list (:func:`scoring.text_encoder.proposal_words`), heard with the concept.
         model: the exported scorer to load (a path; None: the shipped model).
         onnx: the settings its ONNX session opens with (set by the executor that scores).
     """
@@ -61,6 +64,7 @@ class SongChromaticScorer:
     color: str
     bpm: float
     meter: Meter
+    words: str = ""
     model: str | None = None
     onnx: OnnxSettings = field(default_factory=OnnxSettings)
     scorer: Lazy[ChromaticScorer] = field(init=False, repr=False, compare=False)
@@ -77,26 +81,45 @@ class SongChromaticScorer:
         self, candidates: Sequence[Sequence[Part]], *, underneath: Sequence[Part] = ()
     ) -> list[ChromaticScore]:
         """One score per candidate (its parts, times in quarter notes, heard over the parts
-        ``underneath``, the same for every candidate), in one ONNX call. The parts underneath
-        are windowed and rolled once per section, and the candidates' features are computed for
-        the whole batch at once."""
-        backdrop = _backdrop(tuple(underneath))
-        heard = [
-            i for i, own in enumerate(candidates) if backdrop.parts or any(p.notes for p in own)
-        ]
-        features: dict[int, MidiFeatures] = {}
-        if heard:
-            rolls, symbolic = features_batch(
-                [candidates[i] for i in heard], backdrop, bpm=self.bpm, meter=self.meter
+        ``underneath``, the same for every candidate), in one ONNX call. Every bar is heard:
+        music longer than the model's window is scored window by window and pooled
+        (:mod:`scoring.section_windows`). The parts underneath are windowed and rolled once
+        per section window, and the candidates' features are computed a window at a time for
+        the whole batch."""
+        under = tuple(underneath)
+        length = window_qn(self.meter)
+        # Each window start (None: the candidate whole) -> its candidates' own parts.
+        groups: dict[float | None, list[tuple[int, Sequence[Part]]]] = {}
+        empty: dict[int, Candidate] = {}
+        for i, own in enumerate(candidates):
+            starts = window_starts(own, under, meter=self.meter)
+            if starts == []:  # nothing sounds: the scorer names the empty candidate
+                empty[i] = ScorerInput(parts=tuple(own), bpm=self.bpm, meter=self.meter)
+            elif starts is None:
+                groups.setdefault(None, []).append((i, own))
+            else:
+                for start in starts:
+                    groups.setdefault(start, []).append((i, own))
+        windows: list[tuple[int, float, Candidate]] = [(i, -1.0, c) for i, c in empty.items()]
+        for at, members in groups.items():
+            table = NoteTable.of([own for _, own in members])
+            if at is not None:
+                table = slice_table(table, at, length)
+            backdrop = _backdrop(under if at is None else slice_parts(under, at, length))
+            rolls, symbolic = table_features(table, backdrop, bpm=self.bpm, meter=self.meter)
+            windows.extend(
+                (i, -1.0 if at is None else at, MidiFeatures(rolls[r], symbolic[r]))
+                for r, (i, _) in enumerate(members)
             )
-            features = {i: MidiFeatures(rolls[r], symbolic[r]) for r, i in enumerate(heard)}
-        inputs: list[Candidate] = [
-            features[i]
-            if i in features
-            else ScorerInput(parts=tuple(own), bpm=self.bpm, meter=self.meter)  # named empty
-            for i, own in enumerate(candidates)
-        ]
-        return self.scorer.get().score_batch(inputs, self.concept, color=self.color)
+        windows.sort(key=lambda w: (w[0], w[1]))  # the same pooling order in any batch
+        scorer = self.scorer.get()
+        scores = scorer.analyse_windows(
+            [w[2] for w in windows],
+            [w[0] for w in windows],
+            scorer.prepare_concept(self.concept, self.words),
+            color=self.color,
+        )
+        return [scores.item(i) for i in range(len(scores))]
 
 
 @functools.lru_cache(maxsize=8)

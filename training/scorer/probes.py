@@ -65,6 +65,70 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
     ),
 )
 
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """What the critic compares music against: a concept, a color and the proposal's words
+    (genres, mood, instruments, sounds-like as one tag list)."""
+
+    concept: str
+    color: str
+    words: str = ""
+
+
+_BASE: Final = SCENARIOS[0]
+#: Ten pairs of settings that differ only in color (the concept and words of night_watch).
+COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
+    (Setting(_BASE.concept, a), Setting(_BASE.concept, b))
+    for a, b in (
+        ("Red", "Violet"),
+        ("Red", "Blue"),
+        ("Orange", "Indigo"),
+        ("Yellow", "Indigo"),
+        ("Green", "Red"),
+        ("Blue", "Yellow"),
+        ("Violet", "Orange"),
+        ("Indigo", "Green"),
+        ("Red", "Yellow"),
+        ("Blue", "Violet"),
+    )
+)
+_CONCEPTS: Final = (
+    "A lullaby for a child who cannot sleep: slow, soft, close and warm.",
+    "A street festival at noon: brass, drums and dancing crowds, loud and bright.",
+    "A funeral procession in the rain, heavy steps and a low lament.",
+    "A chase across rooftops at night, breathless, fast and sharp.",
+    "An empty cathedral at dawn, one held chord hanging in the stone.",
+    "A summer road trip with the windows down, carefree and sunny.",
+    "A machine that has run for a thousand years, relentless and cold.",
+    "Two old friends laughing in a kitchen, easy, warm and unhurried.",
+    "A storm rolling in over the sea, restless and building.",
+    "A music box in an attic plays a dance nobody remembers dancing.",
+)
+#: Ten pairs of settings that differ only in concept (contrasting ones, the same color).
+CONCEPT_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
+    (Setting(a, color), Setting(b, color))
+    for (a, b), color in zip(
+        (
+            (_CONCEPTS[0], _CONCEPTS[1]),
+            (_CONCEPTS[2], _CONCEPTS[5]),
+            (_CONCEPTS[3], _CONCEPTS[4]),
+            (_CONCEPTS[6], _CONCEPTS[7]),
+            (_CONCEPTS[8], _CONCEPTS[9]),
+            (_CONCEPTS[1], _CONCEPTS[2]),
+            (_CONCEPTS[4], _CONCEPTS[5]),
+            (_CONCEPTS[7], _CONCEPTS[3]),
+            (_CONCEPTS[9], _CONCEPTS[6]),
+            (_CONCEPTS[0], _CONCEPTS[8]),
+        ),
+        ("Red", "Orange", "Yellow", "Green", "Blue", "Indigo", "Violet", "Red", "Blue", "Green"),
+        strict=True,
+    )
+)
+#: Genre and mood words a musician reads as asking for few notes, and as asking for many.
+SPARSE_WORDS: Final = "ambient, sparse, calm, slow"
+DENSE_WORDS: Final = "driving, energetic, busy, fast"
+
 DARK_CONCEPT: Final = "dark, slow, ominous"
 BRIGHT_CONCEPT: Final = "bright, joyful, energetic"
 
@@ -142,9 +206,14 @@ def contrast_sets(
 
 __all__ = [
     "BRIGHT_CONCEPT",
+    "COLOR_PAIRS",
+    "CONCEPT_PAIRS",
     "DARK_CONCEPT",
+    "DENSE_WORDS",
     "SCENARIOS",
+    "SPARSE_WORDS",
     "Scenario",
+    "Setting",
     "bright_candidate",
     "chord_population",
     "contrast_sets",

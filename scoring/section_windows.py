@@ -1,0 +1,129 @@
+"""The whole section, window by window: how the scorer hears music longer than its window.
+
+The scorer's model sees one :data:`~scoring.note_arrays.WINDOW_QN`-quarter-note picture at a
+time. Music longer than that is cut into consecutive windows of whole bars (the most whole bars
+that fit in the picture: 8 bars of 4/4, 9 bars of 7/8), each window scored as a clip of its own
+(with the slice of the parts underneath that sounds in it), and the model's outputs are pooled
+over the windows of a candidate: the mean of each output (the axis distributions stay
+distributions, the concept cosine becomes the mean cosine over the section), the embedding's
+mean renormalised. Cost grows linearly with the number of bars.
+
+Windows start at the bar of the first note (of the candidate or of the parts underneath) and
+follow each other without overlap; a note belongs to the window its onset falls in and is
+shortened at that window's end. Windows in which nothing sounds are skipped. Music that fits in
+one window is passed through unchanged, so its score is exactly the single-window score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from music.meter import Meter
+from music.notes import Note, Part
+from scoring.note_arrays import WINDOW_QN, NoteTable
+
+_EPS = 1e-9
+
+
+def window_qn(meter: Meter) -> float:
+    """The length (qn) of one window in ``meter``: the most whole bars that fit in the
+    scorer's picture (at least one bar)."""
+    bar = meter.bar_qn
+    return max(1, math.floor(WINDOW_QN / bar + _EPS)) * bar
+
+
+def _span(parts: Sequence[Part]) -> tuple[float, float]:
+    """First onset and last end of ``parts`` (inf, -inf without notes)."""
+    first, last = math.inf, -math.inf
+    for part in parts:
+        if part.notes:
+            first = min(first, part.notes[0].start)
+            last = max(last, max(n.end for n in part.notes))
+    return first, last
+
+
+def window_starts(
+    own: Sequence[Part], underneath: Sequence[Part], *, meter: Meter
+) -> list[float] | None:
+    """Where the windows of a candidate (``own`` parts over ``underneath``) start, in qn:
+    ``None`` when it fits in one window (it is scored whole, as it is), ``[]`` when nothing
+    sounds at all."""
+    first_own, last_own = _span(own)
+    first_under, last_under = _span(underneath)
+    first, last = min(first_own, first_under), max(last_own, last_under)
+    if not math.isfinite(first):
+        return []
+    bar = meter.bar_qn
+    anchor = math.floor(first / bar + _EPS) * bar
+    length = window_qn(meter)
+    count = max(1, math.ceil((last - anchor) / length - _EPS))
+    if count == 1:
+        return None
+    onsets = [n.start for p in (*own, *underneath) for n in p.notes]
+    used = {min(count - 1, int((t - anchor) // length)) for t in onsets}
+    return [anchor + k * length for k in sorted(used)]
+
+
+def slice_parts(parts: Sequence[Part], start: float, length: float) -> tuple[Part, ...]:
+    """The notes of ``parts`` with onsets in ``[start, start + length)``, moved to start at 0
+    and shortened at ``length``; parts left without notes are dropped."""
+    stop = start + length
+    out = []
+    for part in parts:
+        notes = tuple(
+            Note(n.start - start, min(n.end, stop) - start, n.pitch, n.velocity)
+            for n in part.notes
+            if start <= n.start < stop
+        )
+        if notes:
+            out.append(replace(part, notes=notes))
+    return tuple(out)
+
+
+def slice_table(table: NoteTable, start: float, length: float) -> NoteTable:
+    """:func:`slice_parts` of every candidate of ``table`` at once (the same numbers), on the
+    arrays; candidates keep their parts, now possibly without notes."""
+    keep = (table.start >= start) & (table.start < start + length)
+    return NoteTable(
+        start=table.start[keep] - start,
+        end=np.minimum(table.end[keep], start + length) - start,
+        pitch=table.pitch[keep],
+        velocity=table.velocity[keep],
+        part=table.part[keep],
+        part_candidate=table.part_candidate,
+        part_drum=table.part_drum,
+        candidates=table.candidates,
+    )
+
+
+def pool_outputs(
+    outputs: dict[str, NDArray[np.float32]], owners: Sequence[int], n: int
+) -> dict[str, NDArray[np.float32]]:
+    """The model's per-window outputs (rows ``owners[r]`` belong to candidate ``owners[r]``)
+    pooled per candidate (``n`` rows): each output's mean over the candidate's windows, the
+    embedding's mean renormalised where there is more than one window. A candidate with one
+    window keeps its row's values exactly."""
+    who = np.asarray(owners, dtype=np.int64)
+    counts = np.bincount(who, minlength=n)
+    if len(who) == 0 or counts.min() < 1:
+        raise ValueError(f"owners: {list(owners)} -- every candidate 0..{n - 1} owns a window")
+    pooled: dict[str, NDArray[np.float32]] = {}
+    for key, rows in outputs.items():
+        total = np.zeros((n, *rows.shape[1:]), dtype=np.float64)
+        np.add.at(total, who, rows.astype(np.float64))
+        shape = (n,) + (1,) * (rows.ndim - 1)
+        pooled[key] = (total / counts.reshape(shape)).astype(rows.dtype)
+    if "embedding" in pooled:
+        many = counts > 1
+        emb = pooled["embedding"]
+        norms = np.linalg.norm(emb[many], axis=1, keepdims=True)
+        emb[many] = emb[many] / np.maximum(norms, 1e-12)
+    return pooled
+
+
+__all__ = ["pool_outputs", "slice_parts", "slice_table", "window_qn", "window_starts"]
