@@ -81,15 +81,14 @@ class DrumOps:
         per_style: int = 8,
         temperature: float = DEFAULT_TEMPERATURE,
     ) -> DrumOps:
-        """A copy holding ``per_style`` transformer patterns for each style (sampled in one
-        batch per style); unchanged when there is no transformer or it cannot play the meter."""
+        """A copy holding ``per_style`` transformer patterns for each style (all styles' rows
+        sampled in one batch); unchanged when there is no transformer or it cannot play the
+        meter."""
         if self.transformer is None or not self.transformer.supports(self.meter):
             return self
-        bank: list[DrumGenome] = []
-        for style in self.styles:
-            bank += self.transformer.sample_many(
-                per_style, style, self.meter, self.bars, rng, temperature
-            )
+        bank = self.transformer.sample_styles(
+            per_style, self.styles, self.meter, self.bars, rng, temperature
+        )
         return replace(self, bank=tuple(bank))
 
     # ------------------------------------------------------------------ helpers
