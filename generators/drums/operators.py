@@ -27,6 +27,7 @@ from generators.drums.grid import (
 )
 from generators.drums.styles import check_style, skeleton, style_bar, template_hits
 from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
+from generators.sampling import weighted_index
 from generators.signature_grid import distances_to
 from music.meter import Meter
 
@@ -100,7 +101,7 @@ class DrumOps:
 
     def _style(self, rng: np.random.Generator) -> str:
         weights = np.array([1.0 / (i + 1) for i in range(len(self.styles))])
-        return self.styles[int(rng.choice(len(self.styles), p=weights / weights.sum()))]
+        return self.styles[weighted_index(rng, weights / weights.sum())]
 
     def _from_transformer(self, rng: np.random.Generator) -> DrumGenome:
         if self.bank:
