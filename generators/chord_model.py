@@ -29,6 +29,8 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
+from generators.sampling import weighted_index
+
 log = logging.getLogger(__name__)
 
 MODES: Final = ("major", "minor")
@@ -415,7 +417,7 @@ class ChordTransitionModel:
             logp = np.log(p) / temperature
             p = np.exp(logp - logp.max())
             p /= p.sum()
-        return ALL_TOKENS[int(rng.choice(len(ALL_TOKENS), p=p))]
+        return ALL_TOKENS[weighted_index(rng, p)]
 
     def _row(self, prev: str | None, mode: str) -> FloatArray:
         start, transition = self._mixed[_check_mode(mode)]

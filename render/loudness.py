@@ -37,7 +37,9 @@ ABSOLUTE_GATE_LUFS: Final = -70.0
 RELATIVE_GATE_LU: Final = -10.0
 BLOCK_S: Final = 0.400
 HOP_S: Final = 0.100
-_OFFSET: Final = -0.691
+#: The constant of BS.1770's block loudness ``-0.691 + 10 log10(power)``.
+LOUDNESS_OFFSET: Final = -0.691
+_OFFSET: Final = LOUDNESS_OFFSET
 _SILENCE: Final = -math.inf
 _PEAK_CHUNK: Final = 1 << 16
 _LOUDNESS_CHUNK: Final = 1 << 18

@@ -2,12 +2,12 @@
 
 :func:`preview_song` builds that Song (the caller picks the parts underneath: a bass candidate
 over the approved chords and drums of its section); :func:`render_preview` renders it with
-the shared synthesizer, without RenderPlan effects, levelled to -16 LUFS within 1 LU (a gain, the
-limiter, and a pass or two more where the limiter took loudness away) with sample
-peaks under -1 dBFS (true peaks are not read: that costs ~4x the rest of a preview; the master
-holds -1 dBTP), the whole song and its release tail (or at most ``max_seconds``, when given: a
-cut preview fades out over its last second), to OGG or MP3 (by the suffix; WAV too) written
-atomically.
+the shared synthesizer, without RenderPlan effects, levelled to -16 LUFS within 0.5 LU (one
+pass of the K filter; the gains tried where the limiter takes loudness away are read from it)
+with sample peaks under -1 dBFS (true peaks are not read: that costs ~4x the rest of a preview;
+the master holds -1 dBTP), the whole song and its release tail (or at most ``max_seconds``,
+when given: a cut preview fades out over its last second), to OGG or MP3 (by the suffix; WAV
+too) written atomically.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 from music.keys import Key
 from music.meter import Meter
@@ -57,13 +58,15 @@ def interval_value(semitones: int) -> float:
     """How singable one melodic interval is: steps and thirds 1.0, a fourth 0.85, a fifth 0.75,
     a repeated note 0.7, sixths 0.5, an octave 0.4, the tritone 0.25, sevenths 0.2, beyond
     an octave 0."""
-    i = abs(semitones)
-    values = {0: 0.7, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0, 5: 0.85, 6: 0.25, 7: 0.75, 8: 0.5, 9: 0.5}
-    if i in values:
-        return values[i]
-    if i in (10, 11):
-        return 0.2
-    return 0.4 if i == 12 else 0.0
+    return _INTERVAL_VALUES.get(abs(semitones), 0.0)
+
+
+#: interval_value by absolute interval (semitones); wider than an octave is 0. A table built
+#: once: singability reads it for every interval of every candidate.
+_INTERVAL_VALUES: Final[dict[int, float]] = {
+    **{0: 0.7, 1: 1.0, 2: 1.0, 3: 1.0, 4: 1.0, 5: 0.85, 6: 0.25, 7: 0.75, 8: 0.5, 9: 0.5},
+    **{10: 0.2, 11: 0.2, 12: 0.4},
+}
 
 
 def leap_recovery(pitches: Sequence[int]) -> float:

@@ -22,6 +22,7 @@ from generators.bass.genome import (
 )
 from generators.bass.styles import STYLES, style_bar
 from generators.harmony import Harmony
+from generators.sampling import weighted_index
 from generators.signature_grid import bar_distances, bit_planes, distances_to, signature_grid
 from music.meter import Meter
 
@@ -106,7 +107,7 @@ class BassOps:
     def _style(self, rng: np.random.Generator) -> str:
         names = [s for s, _ in self.styles]
         p = np.array([w for _, w in self.styles], dtype=float)
-        return names[int(rng.choice(len(names), p=p / p.sum()))]
+        return names[weighted_index(rng, p / p.sum())]
 
     def _bar(self, style: str, b: int, rng: np.random.Generator) -> BassBar:
         return style_bar(
@@ -147,7 +148,7 @@ class BassOps:
     def mutate(self, genome: BassGenome, rng: np.random.Generator) -> BassGenome:
         names = [n for n, _ in _MUTATIONS]
         p = np.array([w for _, w in _MUTATIONS])
-        kind = names[int(rng.choice(len(names), p=p / p.sum()))]
+        kind = names[weighted_index(rng, p / p.sum())]
         bars = list(genome.bars)
         b = int(rng.integers(len(bars)))
         bar = list(bars[b])
@@ -174,7 +175,7 @@ class BassOps:
             i = int(rng.integers(len(bar)))
             e = bar[i]
             if kind == "degree":
-                degree = DEGREES[int(rng.choice(len(DEGREES), p=_DEGREE_WEIGHTS))]
+                degree = DEGREES[weighted_index(rng, _DEGREE_WEIGHTS)]
                 bar[i] = e.with_(degree=degree)
             elif kind == "shift":
                 onset = e.onset + GRID_QN * (1 if rng.random() < 0.5 else -1)

@@ -10,6 +10,7 @@ from typing import Final
 import numpy as np
 
 from generators.bass.genome import GRID_QN, BassBar, BassEvent, normalise_bar, on_grid
+from generators.sampling import weighted_index
 from music.meter import Meter
 
 STYLES: Final = (
@@ -97,7 +98,7 @@ def _subdivide(start: float, length: float, step: float) -> list[float]:
 
 def _choose(rng: np.random.Generator, options: Sequence[str], p: Sequence[float]) -> str:
     probs = np.asarray(p, dtype=float)
-    return options[int(rng.choice(len(options), p=probs / probs.sum()))]
+    return options[weighted_index(rng, probs / probs.sum())]
 
 
 def style_bar(

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from generators.bass.genome import DEFAULT_REGISTER, BassEvent, BassGenome
 from generators.chords.genome import ChordGenome
@@ -54,12 +54,21 @@ def _degree_pc(degree: str, chord: SoundingChord) -> int:
     return chord.fifth
 
 
-@dataclass(frozen=True, slots=True)
-class _Slot:
+class _Slot(NamedTuple):
+    """One event placed in time with the chord under its onset (a tuple: thousands are made
+    per generation)."""
+
     start: float
     end: float
     event: BassEvent
     chord: SoundingChord
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _note(start: float, end: float, pitch: int, velocity: int) -> Note:
+    """The Note of these values, made (and checked) once: bass lines of one phase share most
+    of their notes, and Notes are frozen, so one object serves every line that plays it."""
+    return Note(start=start, end=end, pitch=pitch, velocity=velocity)
 
 
 def _slots(genome: BassGenome, harmony: Harmony, meter: Meter, bars: int) -> list[_Slot]:
@@ -129,7 +138,7 @@ def realise(
             )
         resolved.append(known)
     return tuple(
-        Note(start=start_qn + s.start, end=start_qn + s.end, pitch=p, velocity=s.event.velocity)
+        _note(start_qn + s.start, start_qn + s.end, p, s.event.velocity)
         for s, p in zip(slots, resolved, strict=True)
     )
 

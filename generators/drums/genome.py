@@ -102,8 +102,13 @@ class DrumGenome:
                     f"DrumGenome hits: two {VOICE_NAMES[voice]} hits on step {step} -- one "
                     "hit per voice and step"
                 )
+        self._seal()
+
+    def _seal(self) -> None:
+        """Compute the signature and hash of the (sorted, checked) hits."""
         flat = array(
-            "i", [x for h in ordered for x in (h.step, h.voice, h.velocity, round(h.offset * 1000))]
+            "i",
+            [x for h in self.hits for x in (h.step, h.voice, h.velocity, round(h.offset * 1000))],
         )
         sig = flat.tobytes()
         object.__setattr__(self, "_sig", sig)
@@ -132,12 +137,15 @@ class DrumGenome:
         hits past the end are dropped."""
         limit = self.total_steps
         chosen = {(h.step, h.voice): h for h in hits if h.step < limit}
-        return DrumGenome(
-            grid=self.grid,
-            bars=self.bars,
-            hits=tuple(chosen.values()),
-            style=self.style if style is None else style,
-        )
+        # One hit per place, every step inside: what __post_init__ checks already holds, so
+        # the copy is only sorted and sealed (offspring are made thousands of times a phase).
+        out: DrumGenome = object.__new__(DrumGenome)
+        object.__setattr__(out, "grid", self.grid)
+        object.__setattr__(out, "bars", self.bars)
+        object.__setattr__(out, "hits", tuple(chosen[k] for k in sorted(chosen)))
+        object.__setattr__(out, "style", self.style if style is None else style)
+        out._seal()
+        return out
 
     def bar_of(self, hit: Hit) -> int:
         return hit.step // self.grid.steps_per_bar

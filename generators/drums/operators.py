@@ -27,6 +27,7 @@ from generators.drums.grid import (
 )
 from generators.drums.styles import check_style, skeleton, style_bar, template_hits
 from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
+from generators.sampling import weighted_index
 from generators.signature_grid import distances_to
 from music.meter import Meter
 
@@ -81,15 +82,14 @@ class DrumOps:
         per_style: int = 8,
         temperature: float = DEFAULT_TEMPERATURE,
     ) -> DrumOps:
-        """A copy holding ``per_style`` transformer patterns for each style (sampled in one
-        batch per style); unchanged when there is no transformer or it cannot play the meter."""
+        """A copy holding ``per_style`` transformer patterns for each style (all styles' rows
+        sampled in one batch); unchanged when there is no transformer or it cannot play the
+        meter."""
         if self.transformer is None or not self.transformer.supports(self.meter):
             return self
-        bank: list[DrumGenome] = []
-        for style in self.styles:
-            bank += self.transformer.sample_many(
-                per_style, style, self.meter, self.bars, rng, temperature
-            )
+        bank = self.transformer.sample_styles(
+            per_style, self.styles, self.meter, self.bars, rng, temperature
+        )
         return replace(self, bank=tuple(bank))
 
     # ------------------------------------------------------------------ helpers
@@ -101,7 +101,7 @@ class DrumOps:
 
     def _style(self, rng: np.random.Generator) -> str:
         weights = np.array([1.0 / (i + 1) for i in range(len(self.styles))])
-        return self.styles[int(rng.choice(len(self.styles), p=weights / weights.sum()))]
+        return self.styles[weighted_index(rng, weights / weights.sum())]
 
     def _from_transformer(self, rng: np.random.Generator) -> DrumGenome:
         if self.bank:

@@ -14,6 +14,7 @@ exported step graph with a key/value cache, one call per token for a whole batch
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Final
@@ -209,15 +210,41 @@ class DrumTransformer:
         kind: str = "beat",
     ) -> list[DrumGenome]:
         """``n`` patterns of ``bars`` bars sampled in one batch."""
+        return self.sample_styles(n, (style,), meter, bars, rng, temperature, kind=kind)
+
+    def sample_styles(
+        self,
+        n: int,
+        styles: Sequence[str],
+        meter: Meter,
+        bars: int,
+        rng: np.random.Generator,
+        temperature: float = DEFAULT_TEMPERATURE,
+        *,
+        kind: str = "beat",
+    ) -> list[DrumGenome]:
+        """``n`` patterns of ``bars`` bars for each of ``styles`` (in that order), every style's
+        rows decoded together in one batch: one model call per token for all of them."""
         self._check_meter(meter)
-        if n < 1 or bars < 1:
-            raise ValueError(f"n, bars: {n!r}, {bars!r} -- at least one pattern of one bar")
-        head = header(transformer_style(style), meter.numerator, meter.denominator, kind)
-        rows = [Row(tokens=list(head), header_len=len(head), bars_wanted=bars) for _ in range(n)]
+        if n < 1 or bars < 1 or not styles:
+            raise ValueError(
+                f"n, bars, styles: {n!r}, {bars!r}, {list(styles)!r} -- at least one pattern of "
+                "one bar for at least one style"
+            )
+        heads = [
+            header(transformer_style(style), meter.numerator, meter.denominator, kind)
+            for style in styles
+        ]
+        rows = [
+            Row(tokens=list(head), header_len=len(head), bars_wanted=bars)
+            for head in heads
+            for _ in range(n)
+        ]
         grid = Grid.for_meter(meter, "straight")
         out = []
-        for toks in self._decode(rows, grid.steps_per_bar, rng, temperature):
+        for i, toks in enumerate(self._decode(rows, grid.steps_per_bar, rng, temperature)):
             hits = self._to_hits(toks, grid, 0, rng)
+            style = styles[i // n]
             out.append(
                 DrumGenome(grid=grid, bars=bars, hits=(), style=f"{style} (transformer)").with_hits(
                     hits

@@ -24,6 +24,7 @@ from generators.melody.genome import (
 )
 from generators.melody.phrase import RhythmNote, felt_beats, phrase_rhythm, phrase_steps
 from generators.melody.ranges import DEFAULT_VOICE, VoiceRange
+from generators.sampling import weighted_index
 from generators.signature_grid import bar_distances, bit_planes, distances_to, signature_grid
 from music.keys import Key
 from music.meter import Meter
@@ -211,7 +212,7 @@ class MelodyOps:
     def _contour(self, rng: np.random.Generator) -> str:
         names = list(_CONTOUR_P)
         p = np.array([_CONTOUR_P[n] for n in names])
-        return names[int(rng.choice(len(names), p=p / p.sum()))]
+        return names[weighted_index(rng, p / p.sum())]
 
     def _assemble(self, placed: list[Placed], contour: tuple[str, ...]) -> MelodyGenome:
         bars: list[list[MelodyNote]] = [[] for _ in range(self.bars)]
@@ -255,7 +256,7 @@ class MelodyOps:
     def mutate(self, genome: MelodyGenome, rng: np.random.Generator) -> MelodyGenome:
         names = [n for n, _ in _MUTATIONS]
         w = np.array([x for _, x in _MUTATIONS])
-        kind = names[int(rng.choice(len(names), p=w / w.sum()))]
+        kind = names[weighted_index(rng, w / w.sum())]
         phrases = [genome.phrase_notes(p) for p in range(genome.phrases)]
         contour = list(genome.contour)
         p = int(rng.integers(len(phrases)))

@@ -12,6 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from generators.melody.genome import GRID_QN, on_grid
+from generators.sampling import weighted_index
 from music.meter import Meter
 
 _EPS = 1e-6
@@ -103,7 +104,7 @@ def phrase_rhythm(
                 notes[-1] = RhythmNote(last.bar, last.onset, last.duration + length)
                 continue
             cells, w = _cells_for(length, density)
-            cell = cells[int(rng.choice(len(cells), p=w / w.sum()))]
+            cell = cells[weighted_index(rng, w / w.sum())]
             t = s
             for f in cell:
                 piece = round(abs(f) * length / GRID_QN) * GRID_QN

@@ -335,3 +335,20 @@ def test_genome_save_load_round_trip() -> None:
         from_data({"bars": []})
     with pytest.raises(ValueError, match=r"\[onset, duration, degree, octave, velocity\]"):
         from_data({"style": "root", "bars": [[5]]})
+
+
+def test_lines_share_their_notes_and_keep_the_values_asked_for() -> None:
+    """realise makes each Note once and hands the same object to every line that plays it;
+    each note still equals the Note of its own values."""
+    from music.notes import Note
+
+    key, meter = Key(9, "minor"), Meter(4, 4)
+    harmony, ops = setup(key, meter)
+    rng = np.random.default_rng(3)
+    genome = ops.random(rng)
+    first = realise(genome, harmony, key, meter)
+    again = realise(genome, harmony, key, meter)
+    assert first == again and all(a is b for a, b in zip(first, again, strict=True))
+    shifted = realise(genome, harmony, key, meter, start_qn=8)
+    for n, m in zip(first, shifted, strict=True):
+        assert m == Note(start=8 + n.start, end=8 + n.end, pitch=n.pitch, velocity=n.velocity)

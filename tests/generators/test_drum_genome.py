@@ -25,6 +25,7 @@ from generators.drums.grid import (
     RIDE,
     SHAKER,
     SNARE,
+    VOICES,
     Grid,
     role_of,
 )
@@ -252,3 +253,28 @@ def test_seed_genomes_one_per_style() -> None:
     seeds = seed_genomes(Meter(5, 4), 2, ("rock", "sparse"), np.random.default_rng(0))
     assert [s.style for s in seeds] == ["rock", "sparse"]
     assert all(s.grid.steps_per_bar == 20 for s in seeds)
+
+
+def test_with_hits_gives_the_genome_the_constructor_gives() -> None:
+    """with_hits builds its copy without re-running the constructor's checks (they hold by
+    construction): the result equals, hashes and orders like the checked constructor's, with
+    the later of two hits on one place kept and hits past the end dropped."""
+    rng = np.random.default_rng(11)
+    base = DrumGenome(grid=Grid.for_meter(Meter(4, 4), "straight"), bars=2, hits=(), style="rock")
+    for _ in range(50):
+        hits = [
+            Hit(
+                step=int(rng.integers(0, 40)),
+                voice=int(rng.choice(VOICES)),
+                velocity=int(rng.integers(1, 128)),
+                offset=float(rng.uniform(-0.3, 0.3)),
+            )
+            for _ in range(int(rng.integers(0, 30)))
+        ]
+        made = base.with_hits(hits)
+        kept = {(h.step, h.voice): h for h in hits if h.step < base.total_steps}
+        checked = DrumGenome(grid=base.grid, bars=2, hits=tuple(kept.values()), style="rock")
+        assert made == checked and hash(made) == hash(checked) and made.key == checked.key
+        assert made.hits == checked.hits and made.style == "rock"
+        assert made.hit_table.tolist() == checked.hit_table.tolist()
+    assert base.with_hits([], style="funk").style == "funk"

@@ -118,3 +118,31 @@ def test_operators_seed_and_mutate_with_the_transformer() -> None:
         meter=Meter(7, 8), bars=2, styles=("rock",), transformer=MODEL, transformer_rate=1.0
     ).with_bank(rng)
     assert odd.bank == () and odd.random(rng).grid.meter == Meter(7, 8)
+
+
+def test_styles_sample_together_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bank's styles share one decode: every step runs the model once for all of their
+    rows (fewer model calls than a batch per style), each pattern carries its own style, and
+    the same seed gives the same patterns."""
+    assert MODEL.step is not None
+    calls: list[int] = []
+    run = MODEL.step.run
+
+    def counted(inputs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        calls.append(len(inputs["ids"]))
+        return run(inputs)
+
+    monkeypatch.setattr(MODEL.step, "run", counted)
+    styles = ("rock", "funk", "shuffle")
+    together = MODEL.sample_styles(3, styles, Meter(4, 4), 2, np.random.default_rng(1))
+    joint_calls = len(calls)
+    assert set(calls) == {9}  # every call carries all nine rows
+    calls.clear()
+    apart = [MODEL.sample_many(3, s, Meter(4, 4), 2, np.random.default_rng(1)) for s in styles]
+    assert joint_calls < len(calls)
+    assert [g.style for g in together] == [f"{s} (transformer)" for s in styles for _ in range(3)]
+    again = MODEL.sample_styles(3, styles, Meter(4, 4), 2, np.random.default_rng(1))
+    assert [g.key for g in again] == [g.key for g in together]
+    assert all(g.bars == 2 for batch in apart for g in batch)
+    with pytest.raises(ValueError, match="styles"):
+        MODEL.sample_styles(3, (), Meter(4, 4), 2, np.random.default_rng(1))

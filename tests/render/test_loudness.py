@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from render.errors import RenderError
-from render.limiter import gain_then_limit, normalize
+from render.limiter import fast_limiter_gain, gain_then_limit, limiter_gain, normalize
 from render.loudness import (
     integrated_loudness,
     k_weighting,
@@ -87,6 +87,36 @@ def test_normalize_hits_the_target_under_the_ceiling() -> None:
     assert stats.max_reduction_db > 3.0  # the clicks were limited, not the whole signal
 
 
+def test_preview_level_with_heavy_limiting_stays_within_half_an_lu_of_the_target() -> None:
+    """A preview-like mix (a soft pad, loud drum-like bursts) pushed to targets that make the
+    limiter work harder and harder: the one-pass estimate holds the loudness as measured
+    within 0.5 LU and the sample peak under the ceiling."""
+    rng = np.random.default_rng(4)
+    t = np.arange(12 * SR) / SR
+    x = 0.02 * np.sin(2 * np.pi * 110 * t) + 0.01 * np.sin(2 * np.pi * 330 * t)
+    for start in rng.integers(0, x.size - 2000, 30):
+        x[start : start + 2000] += 0.8 * np.exp(-np.arange(2000) / 300) * rng.uniform(-1, 1, 2000)
+    for target in (-20.0, -16.0, -12.0, -9.0):
+        y = gain_then_limit(x.astype(np.float32), SR, target_lufs=target, ceiling_db=-1.0)
+        assert integrated_loudness(y, SR) == pytest.approx(target, abs=0.5)
+        assert 20 * np.log10(np.abs(y).max()) < -1.0
+
+
+def test_fast_limiter_gain_gives_the_loops_gains() -> None:
+    """The numpy limiter of previews equals the per-block loops of the master to within float
+    rounding, and both hold the ceiling."""
+    rng = np.random.default_rng(5)
+    for frames in (10, 1000, 5 * SR + 17):
+        env = np.abs(rng.standard_normal(frames)) * 0.3
+        env[rng.integers(0, frames, 1 + frames // 5000)] = 3.0
+        loops = limiter_gain(env, 0.8, SR)
+        fast = fast_limiter_gain(env, 0.8, SR)
+        assert fast.shape == loops.shape
+        np.testing.assert_allclose(fast, loops, rtol=0, atol=1e-9)
+        assert (env * fast).max() <= 0.8 + 1e-9
+    assert np.array_equal(fast_limiter_gain(np.full(100, 0.1), 0.8, SR), np.ones(100))
+
+
 def test_preview_level_hits_the_target_within_1_lu_and_keeps_the_ceiling() -> None:
     t = np.arange(5 * SR) / SR
     quiet = stereo(0.01 * np.sin(2 * np.pi * 220 * t))  # -16 LUFS needs no limiting
@@ -98,8 +128,9 @@ def test_preview_level_hits_the_target_within_1_lu_and_keeps_the_ceiling() -> No
     clicks[rng.integers(0, clicks.size, 40)] = 0.9
     y = gain_then_limit(stereo(clicks), SR, target_lufs=-10.0, ceiling_db=-1.0)
     assert 20 * np.log10(np.abs(y).max()) < -1.0  # the clicks were limited
-    # the loudness the limiter took away is made up for by a pass or two more
-    assert integrated_loudness(y, SR) == pytest.approx(-10.0, abs=1.0)
+    # the loudness the limiter took away is made up for by a gain or two more, estimated from
+    # one pass of the K filter: the file as measured is within 0.5 LU of the target
+    assert integrated_loudness(y, SR) == pytest.approx(-10.0, abs=0.5)
     with pytest.raises(RenderError, match="silent"):
         gain_then_limit(np.zeros((SR, 2)), SR, target_lufs=-16.0)
 
