@@ -20,8 +20,8 @@ the relative major of a minor key, Aarden-Essen's to the subdominant's). The est
 with the highest *mean* correlation over :data:`ESTIMATE_PROFILES` (chosen on the Bach
 chorales, see there); :class:`KeyEstimate` also says which key each of the four profiles alone
 hears, and how far every key falls short of being heard best by each estimate profile.
-Everything is numpy over a batch: ``[N, 12]`` histograms in, one matrix product for all
-``N x 4 x 24`` correlations.
+Everything is numpy over a batch: ``[N, 12]`` histograms in, all ``N x 4 x 24`` correlations
+at once, each row's the same floats whatever batch it is in.
 """
 
 from __future__ import annotations
@@ -109,7 +109,14 @@ def correlations(histograms: NDArray[np.float64]) -> NDArray[np.float64]:
     centred = h - h.mean(axis=1, keepdims=True)
     norms = np.linalg.norm(centred, axis=1, keepdims=True)
     unit = np.divide(centred, norms, out=np.zeros_like(centred), where=norms > 0)
-    return (unit @ _MATRIX).reshape(len(h), len(PROFILES), 24)
+    # Summed pitch class by pitch class rather than by a matrix product: BLAS blocks the rows
+    # of a product by batch size (and by thread), so a row's r could change in its last bits
+    # with the batch it is scored in -- and the Ray executor cuts batches unlike in-process.
+    # This way each row's r is the same float whatever else is in the batch.
+    r = unit[:, :1] * _MATRIX[0]
+    for pc in range(1, 12):
+        r += unit[:, pc : pc + 1] * _MATRIX[pc]
+    return r.reshape(len(h), len(PROFILES), 24)
 
 
 @dataclass(frozen=True, slots=True)

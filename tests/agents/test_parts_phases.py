@@ -41,10 +41,13 @@ from agents.run_graph import run_status
 from agents.rundir import RunDir
 from agents.runner import resume_run, start_run
 from evolution.fitness.bass import BassEvaluator
+from evolution.fitness.chords import ChordEvaluator
 from evolution.fitness.drums import DrumEvaluator
 from generators.bass.operators import BassOps
+from generators.chord_model import ChordTransitionModel
 from generators.chords import genome as chord_genome
 from generators.chords.genome import workhorse_genomes
+from generators.chords.operators import ChordOps
 from generators.drums.genome import has_fill
 from generators.drums.grid import CRASH
 from generators.drums.styles import skeleton
@@ -292,31 +295,50 @@ def test_eval_parts_names_a_missing_data_folder(tmp_path: Path) -> None:
     assert "--groove" in result.output and "no-groove" in result.output
 
 
-def test_evaluators_survive_pickling_as_a_ray_executor_ships_them() -> None:
+def _evaluator_cases(count: int) -> list[tuple[Callable[[Any], list[Any]], list[Any]]]:
+    """Every part's evaluator (theory alone) with ``count`` random genomes to score."""
     key, meter = Key(9, "minor"), Meter(6, 8)
     harmony = chord_timeline(workhorse_genomes(key, meter, 4)[0], key, meter, bars=4)
     rng = np.random.default_rng(2)
-    drums = [skeleton("rock", meter, 4, rng), skeleton("sparse", meter, 4, rng)]
+    chord_ops = ChordOps(key=key, meter=meter, bars=4, model=ChordTransitionModel.load())
+    chords = [chord_ops.random(rng) for _ in range(count)]
+    styles = ("rock", "sparse")
+    drums = [skeleton(styles[i % 2], meter, 4, rng) for i in range(count)]
     kicks = kick_grid_onsets(drums[0])
     bass_eval = BassEvaluator(
         key=key, meter=meter, harmony=harmony, bars=4, weights=Weights(), kicks=kicks
     )
-    bass = [BassOps(harmony=harmony, meter=meter, bars=4, kicks=kicks).random(rng) for _ in "ab"]
+    bass_ops = BassOps(harmony=harmony, meter=meter, bars=4, kicks=kicks)
     voice = voice_for(["flute"])
     melody_eval = MelodyEvaluator(
         key=key, meter=meter, harmony=harmony, voice=voice, phrase_qn=12.0, weights=Weights()
     )
-    melodies = [MelodyOps(key=key, meter=meter, harmony=harmony, bars=4, voice=voice).random(rng)]
-    drum_eval = DrumEvaluator(meter=meter, weights=Weights(), bpm=90.0)
-    cases: list[tuple[Callable[[Any], list[Any]], Any]] = [
-        (drum_eval, drums),
-        (bass_eval, bass),
-        (melody_eval, melodies),
+    melody_ops = MelodyOps(key=key, meter=meter, harmony=harmony, bars=4, voice=voice)
+    return [
+        (ChordEvaluator(ops=chord_ops, weights=Weights()), chords),
+        (DrumEvaluator(meter=meter, weights=Weights(), bpm=90.0), drums),
+        (bass_eval, [bass_ops.random(rng) for _ in range(count)]),
+        (melody_eval, [melody_ops.random(rng) for _ in range(count)]),
     ]
-    for evaluator, genomes in cases:
+
+
+def test_evaluators_survive_pickling_as_a_ray_executor_ships_them() -> None:
+    for evaluator, genomes in _evaluator_cases(2):
         copy = pickle.loads(pickle.dumps(evaluator))
-        assert copy == evaluator
+        if not isinstance(evaluator, ChordEvaluator):  # its chord model compares by identity
+            assert copy == evaluator
         assert copy(genomes) == evaluator(genomes)
+
+
+def test_a_candidate_scores_the_same_floats_in_any_batch() -> None:
+    """In-process scoring takes a population in one batch, the Ray pool in batches of its
+    batch size: every card (fitness, key verdict, each theory score) must be the same to the
+    last bit, or near-ties rank differently and the runs part ways."""
+    for evaluator, genomes in _evaluator_cases(12):
+        whole = evaluator(genomes)
+        for size in (1, 3, 5):
+            cut = [card for i in range(0, 12, size) for card in evaluator(genomes[i : i + size])]
+            assert cut == whole, (type(evaluator).__name__, size)
 
 
 def test_transition_fills_and_entrance_crashes_follow_the_form() -> None:
