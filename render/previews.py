@@ -32,17 +32,21 @@ PREVIEW_LUFS: Final = -16.0
 PREVIEW_SUFFIXES: Final = (".ogg", ".mp3", ".wav")
 _FADE_CUT_S: Final = 1.0
 _FADE_END_S: Final = 0.02
+#: How far (quarter notes) a candidate's last note may ring past a bar line without a new bar.
+_OVERHANG_QN: Final = 0.25
 
 
 def preview_song(candidate: Part, underneath: Sequence[Part], bpm: float, meter: Meter) -> Song:
     """``underneath`` then ``candidate`` as one Song as long as the candidate rounded up to
-    whole bars; each part underneath loops (by its own length in whole bars) to fill it."""
+    whole bars; each part underneath loops (by its own length in whole bars) to fill it. A
+    note ringing less than a sixteenth past a bar line (a drum hit played late, a held last
+    note) does not add a bar of silence: it sounds in the preview's release tail."""
     names = [p.name for p in (*underneath, candidate)]
     if len(set(names)) != len(names):
         raise ValueError(
             f"parts: names {names!r} -- the candidate and each part underneath need distinct names"
         )
-    length = meter.bar_qn * max(1, math.ceil(candidate.end / meter.bar_qn - 1e-6))
+    length = meter.bar_qn * max(1, math.ceil((candidate.end - _OVERHANG_QN) / meter.bar_qn))
     parts = [
         Part(
             name=p.name,

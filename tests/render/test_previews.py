@@ -32,6 +32,19 @@ def test_preview_song_loops_the_parts_underneath_to_the_candidates_length() -> N
         preview_song(candidate, [candidate], 100.0, meter)
 
 
+def test_a_late_last_hit_adds_no_bar_of_silence() -> None:
+    """A drummer's last hit played a little late rings past the bar line: the preview stays
+    the candidate's bars long (the hit sounds in the release tail), not a bar longer."""
+    meter = Meter(4, 4)
+    late = Note(15.5 + 0.09, 16.09, 42, 90)
+    drums = drums_phrase(meter, bars=4)
+    candidate = Part("drums", (*drums.notes, late), is_drum=True)
+    song = preview_song(candidate, [chords_phrase(meter, bars=1)], 90.0, meter)
+    assert song.parts[0].end == pytest.approx(16.0)
+    held = Part("bass", (Note(0.0, 16.5, 40, 90),), program=33)  # half a beat past: a bar more
+    assert preview_song(held, [chords_phrase(meter, 1)], 90.0, meter).parts[0].end == 20.0
+
+
 @pytest.mark.parametrize("suffix", [".ogg", ".mp3"])
 def test_render_preview_writes_a_short_loudness_matched_file(tmp_path: Path, suffix: str) -> None:
     meter = Meter(4, 4)
