@@ -289,7 +289,7 @@ def progression_facts(chords: Sequence[HeardChord], key: Key, *, bar_qn: float) 
     borrowed: dict[str, int] = {}
     t = strayed = 0.0
     for chord, role in zip(chords, roles, strict=True):
-        for p in chord.pitches:
+        for p in set(chord.pitches):  # a bass doubled in unison sounds once (one MIDI note)
             hist[p % 12] += chord.beats
         words = f"{role.numeral} ({_symbol(chord.roman, key, role.numeral)})"
         if role.kind == "out_of_key":

@@ -77,6 +77,8 @@ def run_chords_phase(
         chromatic_scorer=phase_chromatic_scorer(chromatic_scorer, proposal),
         style=style,
         realism=realism_for(style, PHASE),
+        register=register,
+        program=orch.chords.program,
     )
     population = Population(
         prefix="chord",

@@ -10,7 +10,7 @@ from evolution.fitness.chromatic import PartEvaluator
 from evolution.fitness.key_verdicts import chord_verdicts
 from generators.chords.genome import ChordGenome, flatten, tokens
 from generators.chords.operators import ChordOps
-from generators.chords.voicing import chords_part, voice_chords
+from generators.chords.voicing import DEFAULT_REGISTER, ChordRegister, chords_part, voice_chords
 from music.gm import PART_PROGRAMS
 from scoring.chords import SoundedChord, score_progression
 from scoring.composite import ScoreCard, TheoryScores, with_key
@@ -30,10 +30,14 @@ class ChordEvaluator(PartEvaluator):
     style: StyleProfile | None = None
     #: The realism critic whose ``P(real)`` joins the theory total (None: not joined).
     realism: RealismCritic | None = None
+    #: How the phase voices and plays the chords (the instrument's register and GM program):
+    #: the theory scores, the critic and the key verdict hear what the candidate's MIDI plays.
+    register: ChordRegister = DEFAULT_REGISTER
+    program: int = PART_PROGRAMS["chords"]
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
         genes = flatten(genome)
-        voicings = voice_chords(genes, self.ops.key)
+        voicings = voice_chords(genes, self.ops.key, self.register)
         return [
             SoundedChord(
                 token=g.token,
@@ -63,8 +67,9 @@ class ChordEvaluator(PartEvaluator):
         theories = [t for t, _ in scored]
         values = [v for _, v in scored]
         theories = judged(theories, values, self.realism)
-        program = PART_PROGRAMS["chords"]
+        key, register, program = self.ops.key, self.register, self.program
         cards = self.cards(
-            theories, lambda: [[chords_part(g, self.ops.key, program=program)] for g in genomes]
+            theories,
+            lambda: [[chords_part(g, key, program=program, register=register)] for g in genomes],
         )
-        return with_key(cards, chord_verdicts(genomes, self.ops.key, self.ops.meter))
+        return with_key(cards, chord_verdicts(genomes, key, self.ops.meter, register))

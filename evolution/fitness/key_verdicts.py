@@ -9,7 +9,7 @@ from functools import lru_cache
 import numpy as np
 
 from generators.chords.genome import ChordGene, ChordGenome, flatten
-from generators.chords.voicing import voice_chords
+from generators.chords.voicing import DEFAULT_REGISTER, ChordRegister, voice_chords
 from generators.harmony import Harmony
 from music.chords import RomanChord
 from music.keys import Key
@@ -31,9 +31,12 @@ def _roman(offset: int, quality: str, inversion: int) -> RomanChord:
     return RomanChord(offset=offset, quality=quality, inversion=inversion)
 
 
-def heard_chords(genes: Sequence[ChordGene], key: Key) -> tuple[HeardChord, ...]:
-    """The chords as the phase voices them (the notes of its MIDI candidate)."""
-    voicings = voice_chords(tuple(genes), key)
+def heard_chords(
+    genes: Sequence[ChordGene], key: Key, register: ChordRegister = DEFAULT_REGISTER
+) -> tuple[HeardChord, ...]:
+    """The chords as the phase voices them in ``register`` (the notes of its MIDI candidate:
+    the instrument's voicing, whose doublings weigh in the key heard)."""
+    voicings = voice_chords(tuple(genes), key, register)
     return tuple(
         HeardChord(roman=_roman(g.offset, g.quality, g.inversion), pitches=v.pitches, beats=g.beats)
         for g, v in zip(genes, voicings, strict=True)
@@ -41,13 +44,21 @@ def heard_chords(genes: Sequence[ChordGene], key: Key) -> tuple[HeardChord, ...]
 
 
 @lru_cache(maxsize=16384)
-def _chord_facts(genes: tuple[ChordGene, ...], key: Key, bar_qn: float) -> Facts:
-    return progression_facts(heard_chords(genes, key), key, bar_qn=bar_qn)
+def _chord_facts(
+    genes: tuple[ChordGene, ...], key: Key, bar_qn: float, register: ChordRegister
+) -> Facts:
+    return progression_facts(heard_chords(genes, key, register), key, bar_qn=bar_qn)
 
 
-def chord_verdicts(genomes: Sequence[ChordGenome], key: Key, meter: Meter) -> list[KeyVerdict]:
-    """One verdict per chord genome (its chords loop), estimated in one batch."""
-    return verdicts([_chord_facts(flatten(g), key, meter.bar_qn) for g in genomes], key)
+def chord_verdicts(
+    genomes: Sequence[ChordGenome],
+    key: Key,
+    meter: Meter,
+    register: ChordRegister = DEFAULT_REGISTER,
+) -> list[KeyVerdict]:
+    """One verdict per chord genome (its chords loop, voiced in ``register``), estimated in
+    one batch."""
+    return verdicts([_chord_facts(flatten(g), key, meter.bar_qn, register) for g in genomes], key)
 
 
 def _stray_kind(pitches: Sequence[int], i: int, allowed: Sequence[bool]) -> str | None:

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from evolution.fitness.key_verdicts import chord_verdicts, line_facts, line_verdicts
-from generators.chords.genome import ChordGene, ChordGenome
+from evolution.fitness.key_verdicts import chord_verdicts, heard_chords, line_facts, line_verdicts
+from generators.chords.genome import ChordGene, ChordGenome, flatten
+from generators.chords.voicing import DEFAULT_REGISTER, ChordRegister, chords_part
 from generators.harmony import chord_timeline
 from music.chords import parse_roman
 from music.keys import Key
@@ -22,8 +23,10 @@ from scoring.key_constraint import (
     acceptable_keys,
     collection_shortfall,
     judge_heard,
+    progression_facts,
     relative_keys,
 )
+from scoring.key_estimate import estimate_keys
 
 FOUR = Meter(4, 4)
 
@@ -188,3 +191,37 @@ def test_weights_still_trade_theory_against_the_critic_in_key() -> None:
         assert max(range(2), key=lambda i: cards[i].fitness) == winner
     with pytest.raises(ValueError, match="one per card"):
         with_key([_card(0.5)], [])
+
+
+#: A pad under a high melody (its bass range overlaps its upper voices, so a bass can double
+#: an upper voice in unison) and a guitar with string-like gaps.
+_PAD = ChordRegister(
+    upper_low=47, upper_high=61, bass_low=43, bass_high=54, sustain=True, velocity=62
+)
+_GUITAR = ChordRegister(
+    upper_low=52, upper_high=67, bass_low=40, bass_high=52, min_gap=2, max_gap=9
+)
+
+
+@pytest.mark.parametrize("register", [DEFAULT_REGISTER, _PAD, _GUITAR])
+@pytest.mark.parametrize(
+    ("numerals", "key"),
+    [("i i6 V V6", "C# minor"), ("IV V Iadd6 V", "A major"), ("i9 VI iiø7 iiø7", "C minor")],
+)
+def test_the_verdict_hears_the_notes_the_candidate_plays(
+    register: ChordRegister, numerals: str, key: str
+) -> None:
+    """The key verdict weighs the pitch classes of the chords part as written (the
+    instrument's voicing, a unison doubling once), so the key it hears is the one a listener
+    of the MIDI hears: the key grid's stray winners came from the verdict hearing the default
+    piano voicing while the MIDI played a pad's, and a doubled bass twice."""
+    k = Key.parse(key)
+    genome = _genome(numerals, k)
+    facts = progression_facts(heard_chords(flatten(genome), k, register), k, bar_qn=4.0)
+    written = np.zeros(12)
+    for note in chords_part(genome, k, register=register).notes:
+        written[note.pitch % 12] += note.duration
+    np.testing.assert_allclose(np.asarray(facts.histogram), written)
+    verdict = chord_verdicts([genome], k, FOUR, register)[0]
+    heard = estimate_keys(written[None])[0]
+    assert Key.parse(verdict.heard) == Key(heard.tonic, heard.family)
