@@ -3,8 +3,10 @@
 Onsets: spectral flux (librosa's onset strength of a log-mel spectrogram, hop 256, ~5.8 ms
 at 44.1 kHz, against the frame two hops back) in three sub-bands (:data:`FLUX_BANDS`: the
 kick's boom, the drums' bodies, the hats' and cymbals' hiss), each scaled to its own peak and
-averaged, then librosa's peak picker (:data:`DELTA` above the local mean). One flux over the
-whole spectrum misses a kick under a ringing crash or open hat: the kick changes a few low
+averaged, then peaks picked :data:`DELTA` above the local median (:func:`_peaks`; a moving
+median, not librosa's moving mean: one loud hit raises the mean of the 100 ms around it by about
+:data:`DELTA`, which hid a kick 65 ms after a loud snare; the median barely moves). One flux over
+the whole spectrum misses a kick under a ringing crash or open hat: the kick changes a few low
 bands out of 128 and the average over all of them hides it, more often the faster the hits
 come (at 160 bpm it lost 11 % of the hits). The mean of the bands, not their largest, keeps a
 band's noise in a decaying tail (a cymbal's low band 30 dB under its hiss) from passing for a
@@ -38,6 +40,10 @@ FLUX_BANDS: Final[tuple[tuple[float, float], ...]] = ((0.0, 200.0), (200.0, 2000
 BAND_BOOST: Final = 4.0
 FLUX_LAG: Final = 2
 DELTA: Final = 0.06
+#: An onset frame is the largest of the last :data:`PEAK_SPAN_S` and :data:`DELTA` above the
+#: median flux of the :data:`MEDIAN_SPAN_S` either side (module docstring).
+PEAK_SPAN_S: Final = 0.03
+MEDIAN_SPAN_S: Final = 0.1
 N_MELS: Final = 128
 PRE_ROLL_S: Final = 0.002
 MAX_HIT_S: Final = 2.0
@@ -81,25 +87,38 @@ class Slice:
 
 def detect_onsets(mono: np.ndarray, sample_rate: int) -> np.ndarray:
     """Onset times (seconds, sorted) of the hits in ``mono`` (float32 ``[frames]``)."""
-    import librosa
-
     y = np.asarray(mono, dtype=np.float32)
     if y.size < 2 * HOP:
         return np.zeros(0)
     # Silence before the start, so a hit on the very first sample is an onset like any other.
     pad = round(LEAD_S * sample_rate)
     y = np.concatenate([np.zeros(pad, dtype=np.float32), y])
-    env = _band_flux(y, sample_rate)
-    wait = max(1, round(MIN_GAP_S * sample_rate / HOP))
-    frames = librosa.onset.onset_detect(
-        onset_envelope=env, sr=sample_rate, hop_length=HOP, units="frames", wait=wait, delta=DELTA
-    )
+    frames = _peaks(_band_flux(y, sample_rate), sample_rate)
     starts = [max(0, _attack_start(y, int(f) * HOP, sample_rate) - pad) for f in frames]
     out: list[int] = []
     for s in sorted(starts):
         if not out or s - out[-1] >= MIN_GAP_S * sample_rate:
             out.append(s)
     return np.asarray(out, dtype=np.float64) / sample_rate
+
+
+def _peaks(env: np.ndarray, sr: int) -> np.ndarray:
+    """The onset frames of ``env``: a frame is one when it is the largest of the last
+    :data:`PEAK_SPAN_S`, at least :data:`DELTA` above the median of the :data:`MEDIAN_SPAN_S`
+    around it, and :data:`MIN_GAP_S` after the one before."""
+    from scipy.ndimage import median_filter
+
+    span = max(1, int(PEAK_SPAN_S * sr // HOP))
+    before = np.lib.stride_tricks.sliding_window_view(
+        np.concatenate([np.full(span, -np.inf), env]), span + 1
+    ).max(axis=1)
+    median = median_filter(env, size=2 * int(MEDIAN_SPAN_S * sr // HOP) + 1, mode="nearest")
+    wait = max(1, round(MIN_GAP_S * sr / HOP))
+    out: list[int] = []
+    for f in np.nonzero((env >= before) & (env >= median + DELTA))[0]:
+        if not out or f - out[-1] > wait:
+            out.append(int(f))
+    return np.asarray(out, dtype=np.int64)
 
 
 def _band_flux(y: np.ndarray, sr: int) -> np.ndarray:
