@@ -15,6 +15,10 @@
 4. The demo: a kit built from the loops (the Amen-break loops left out, see SOURCE.txt), the demo
    song (proposals/night_watch.yml, --auto-approve) rendered with it, and the onsets of its
    ``stems/drums_kit.wav`` against the drum notes of its ``song.mid``.
+
+References are the MIDI notes, those under ``MIN_GAP_S`` (30 ms) after the one before merged into
+it (a flam is one attack, and the detector reports it as one); notes further apart are hits of
+their own, found or missed.
 """
 
 from __future__ import annotations

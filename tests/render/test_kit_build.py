@@ -70,6 +70,27 @@ def test_onsets_of_rendered_drums_match_the_midi_and_slices_count_the_hits(
         assert np.abs(h.audio[0]).max() < 1e-3 and np.abs(h.audio[-1]).max() < 1e-2
 
 
+def test_a_kick_65_ms_after_a_loud_snare_is_an_onset() -> None:
+    # The loud snare's flux peak raises the mean of the 100 ms around it by about the picking
+    # threshold; against that mean the kick under its tail was lost. Against the median it is
+    # found, and nothing else is.
+    def clip(name: str) -> np.ndarray:
+        return read_clip(FIXTURES / f"{name}.flac").audio.mean(axis=1)
+
+    mix = np.zeros(2 * KIT_SAMPLE_RATE, dtype=np.float32)
+    hits = [("drum_cymbal_closed", 0.2, 0.5), ("sn_dub", 0.5, 1.0), ("bd_haus", 0.565, 0.85)]
+    for name, start, gain in [*hits, ("drum_cymbal_closed", 1.0, 0.5)]:
+        x = clip(name)
+        a = round(start * KIT_SAMPLE_RATE)
+        n = min(x.size, mix.size - a)
+        mix[a : a + n] += gain * x[:n]
+    onsets = detect_onsets(mix, KIT_SAMPLE_RATE)
+    _, precision, recall = mir_eval.onset.f_measure(
+        np.array([0.2, 0.5, 0.565, 1.0]), onsets, window=0.05
+    )
+    assert (precision, recall) == (1.0, 1.0), onsets
+
+
 def test_classifier_names_the_fixture_one_shots() -> None:
     model = DrumClassifier.load()
     found = {}
