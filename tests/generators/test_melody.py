@@ -20,6 +20,7 @@ from generators.melody.genome import (
     MelodyGenome,
     MelodyNote,
     from_data,
+    normalise_bar,
     step_pitch,
     to_data,
     validate_genome,
@@ -370,3 +371,34 @@ def test_genome_save_load_round_trip() -> None:
         from_data({"bars": [], "phrase_bars": 4, "contour": []})
     with pytest.raises(ValueError, match=r"\[onset, duration, step, velocity\]"):
         from_data({"base": 60, "phrase_bars": 4, "contour": ["arch"], "bars": [[5]]})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    notes=st.lists(
+        st.tuples(st.integers(0, 16), st.integers(1, 20), st.integers(-7, 14)), max_size=8
+    ),
+    meter=st.sampled_from(METERS),
+    presorted=st.booleans(),
+)
+def test_normalise_bar_keeps_a_normal_bar_as_the_full_steps_would(
+    notes: list[tuple[int, int, int]], meter: Meter, presorted: bool
+) -> None:
+    """A bar that is already normal comes back as it is, without the sort and clip steps;
+    whatever the input, the result is what those steps give, and normalising is idempotent."""
+    import generators.melody.genome as genome_module
+
+    bar = [MelodyNote(o * 0.25, d * 0.25, s) for o, d, s in notes]
+    if presorted:
+        bar.sort(key=lambda n: n.onset)
+    got = normalise_bar(bar, meter)
+    real = genome_module._is_normal
+    genome_module._is_normal = lambda *_: False
+    try:
+        full = normalise_bar(bar, meter)
+        again_full = normalise_bar(got, meter)
+    finally:
+        genome_module._is_normal = real
+    assert got == full
+    assert normalise_bar(got, meter) == got == again_full
+    assert genome_module._is_normal(got, meter.bar_qn)
