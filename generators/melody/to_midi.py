@@ -62,7 +62,7 @@ def melody_notes(
 #: a phase turns thousands of genomes that share most of their notes into lines. Cleared past
 #: :data:`_MADE_LIMIT` entries.
 _MADE: dict[tuple[int, float, int, str], tuple[MelodyNote, Note]] = {}
-_MADE_LIMIT = 100_000
+_MADE_LIMIT = 30_000
 
 
 def melody_part(
