@@ -213,7 +213,7 @@ class DrumPattern:
                 if len(_GRID_FACTS) > 64:
                     _GRID_FACTS.clear()
                 _GRID_FACTS[g] = facts
-        if len(_PATTERN_HITS) > 100_000:
+        if len(_PATTERN_HITS) > 50_000:
             _PATTERN_HITS.clear()
         hits = []
         for h in genome.hits:

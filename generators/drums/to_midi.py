@@ -62,7 +62,7 @@ def drums_part(
 #: phase turns thousands of genomes that share most of their hits into parts, and a Note is
 #: immutable, so each is made once. Cleared past :data:`_KNOWN_LIMIT` notes.
 _KNOWN: dict[Grid, dict[tuple[int, float], tuple[Hit, Note]]] = {}
-_KNOWN_LIMIT: Final = 100_000
+_KNOWN_LIMIT: Final = 50_000
 
 
 def _known_notes(grid: Grid) -> dict[tuple[int, float], tuple[Hit, Note]]:
