@@ -22,6 +22,7 @@ from langgraph.types import interrupt
 
 from agents.builder import render_kit
 from agents.candidate_check import check_approved_candidates
+from agents.fileio import write_yaml_atomic
 from agents.form import make_form
 from agents.phases.bass import PHASE as BASS
 from agents.phases.bass import run_bass_phase
@@ -34,7 +35,13 @@ from agents.phases.melody import PHASE as MELODY
 from agents.phases.melody import run_melody_phase
 from agents.phases.render import render_run
 from agents.proposal import Proposal, load_proposal
-from agents.review import approved_labels, read_decisions, set_decision
+from agents.review import (
+    approved_labels,
+    edit_decision,
+    load_review_document,
+    read_decisions,
+    validate_decisions,
+)
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
@@ -145,24 +152,35 @@ def _generate(phase: str, runner: PhaseRun) -> Any:
     return generate
 
 
-def _auto_approve(run: RunDir, phase: str, info: dict[str, Any], labels: list[str]) -> None:
+def _auto_approve(
+    run: RunDir, phase: str, info: dict[str, Any], labels: list[str]
+) -> dict[str, str]:
     """Approve without stopping. Sectioned phases: the top candidate of each section, labelled
     with its section. Chords: the top candidates in rank order, one per section label.
-    Idempotent: a label or candidate already approved (by a person, or before a crash) stays."""
+    Idempotent: a label or candidate already approved (by a person, or before a crash) stays.
+    review.yml is read once and written once, with every approval; returns ``{label:
+    candidate_id}`` of the approvals it then holds."""
     path = run.review(phase)
     ids = list(info["candidates"])
-    taken = approved_labels(read_decisions(path, known_ids=ids))
+    doc = load_review_document(path)
+    decisions = validate_decisions(path, doc, known_ids=ids)
+    taken = approved_labels(decisions)
     if info.get("sections"):
         picks = [(sec_ids[0], sec) for sec, sec_ids in info["sections"].items() if sec_ids]
     else:
         free = [i for i in ids if i not in taken.values()]
         picks = list(zip(free, [lab for lab in labels if lab not in taken], strict=False))
+    edited = False
     for cid, label in picks:
         if label in taken or cid in taken.values():
             continue
-        set_decision(
-            path, candidate_id=cid, status="approved", label=label, notes=None, known_ids=ids
+        decisions = edit_decision(
+            path, doc, candidate_id=cid, status="approved", label=label, notes=None, known_ids=ids
         )
+        edited = True
+    if edited:
+        write_yaml_atomic(path, doc)
+    return approved_labels(decisions)
 
 
 def _gate(phase: str) -> Any:
@@ -174,8 +192,9 @@ def _gate(phase: str) -> Any:
         ids = list(info["candidates"])
         path = ctx.run.review(phase)
         if ctx.auto_approve:
-            _auto_approve(ctx.run, phase, info, list(state["plan"]["labels"]))
-        approvals = approved_labels(read_decisions(path, known_ids=ids))
+            approvals = _auto_approve(ctx.run, phase, info, list(state["plan"]["labels"]))
+        else:
+            approvals = approved_labels(read_decisions(path, known_ids=ids))
         if not approvals:
             raise ValueError(f"{path}: no candidate approved")  # the runner checks first
         return {"phases": {phase: {"approvals": approvals, "status": "approved"}}}

@@ -310,6 +310,32 @@ def set_decision(
     doc = load_review_document(path) if doc is None else doc
     # The file must be valid before the edit, so an earlier typo is reported, not buried.
     validate_decisions(path, doc, known_ids=known_ids)
+    decisions = edit_decision(
+        path,
+        doc,
+        candidate_id=candidate_id,
+        status=status,
+        label=label,
+        notes=notes,
+        known_ids=known_ids,
+    )
+    write_yaml_atomic(path, doc)
+    return next(d for d in decisions if d.candidate_id == candidate_id)
+
+
+def edit_decision(
+    path: Path,
+    doc: Any,
+    *,
+    candidate_id: str,
+    status: str,
+    label: str | None,
+    notes: str | None,
+    known_ids: Sequence[str],
+) -> list[Decision]:
+    """Change one candidate's human fields in ``doc`` (review.yml as
+    :func:`load_review_document` read it, already validated) and return the decisions of the
+    whole document as it then is; writes nothing (several edits, then one write)."""
     target = next((e for e in doc["candidates"] if e.get("id") == candidate_id), None)
     if target is None:
         raise ReviewError(
@@ -323,6 +349,4 @@ def set_decision(
         target["label"] = normalize_label(label)
     if notes is not None:
         target["notes"] = notes
-    decisions = validate_decisions(path, doc, known_ids=known_ids)
-    write_yaml_atomic(path, doc)
-    return next(d for d in decisions if d.candidate_id == candidate_id)
+    return validate_decisions(path, doc, known_ids=known_ids)

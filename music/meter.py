@@ -95,6 +95,11 @@ class Meter:
         """Start of each felt beat inside the bar, in quarter notes (computed once per meter)."""
         return _beat_offsets_qn(self.groups, self.unit_qn)
 
+    def felt_beats(self) -> tuple[tuple[float, float], ...]:
+        """``(start, length)`` of each felt beat of a bar, in quarter notes (computed once
+        per meter)."""
+        return _felt_beats(self.groups, self.unit_qn)
+
     def is_strong(self, position_qn: float, *, tolerance: float = 1e-6) -> bool:
         """True at the downbeat or the start of a felt beat group that counts as strong
         (the first beat, and in 4/4 and 12/8 the third group). Remembered per meter and
@@ -117,6 +122,12 @@ def _beat_offsets_qn(groups: tuple[int, ...], unit_qn: float) -> tuple[float, ..
         out.append(pos * unit_qn)
         pos += g
     return tuple(out)
+
+
+@functools.cache
+def _felt_beats(groups: tuple[int, ...], unit_qn: float) -> tuple[tuple[float, float], ...]:
+    offsets = _beat_offsets_qn(groups, unit_qn)
+    return tuple((start, g * unit_qn) for start, g in zip(offsets, groups, strict=True))
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -144,7 +144,7 @@ class PatternHit:
 _GRID_FACTS: dict[
     object, tuple[int, float, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]]
 ] = {}
-_PATTERN_HITS: dict[object, PatternHit] = {}
+_PATTERN_HITS: dict[int, tuple[object, PatternHit]] = {}
 
 
 def _immutable(thing: object) -> bool:
@@ -213,16 +213,19 @@ class DrumPattern:
                 if len(_GRID_FACTS) > 64:
                     _GRID_FACTS.clear()
                 _GRID_FACTS[g] = facts
-        if len(_PATTERN_HITS) > 100_000:
+        if len(_PATTERN_HITS) > 50_000:
             _PATTERN_HITS.clear()
         hits = []
         for h in genome.hits:
-            keep = _immutable(h)
-            ph = _PATTERN_HITS.get(h) if keep else None
-            if ph is None:
-                ph = PatternHit(h.step, h.voice, h.role, h.velocity)
-                if keep:
-                    _PATTERN_HITS[h] = ph
+            # By the hit object itself (held in the entry, so its id is not reused while
+            # kept): offspring share their parents' Hit objects, and an id is hashed in C.
+            known = _PATTERN_HITS.get(id(h))
+            if known is not None and known[0] is h:
+                hits.append(known[1])
+                continue
+            ph = PatternHit(h.step, h.voice, h.role, h.velocity)
+            if _immutable(h):
+                _PATTERN_HITS[id(h)] = (h, ph)
             hits.append(ph)
         spb, spq, beats, strong, pulse, weights = facts
         return cls(

@@ -54,8 +54,8 @@ def window_starts(
     ``None`` when it fits in one window (it is scored whole, as it is), ``[]`` when nothing
     sounds at all."""
     first_own, last_own = _span(own)
-    first_under, last_under = _span(underneath)
-    first, last = min(first_own, first_under), max(last_own, last_under)
+    under = _Underneath.of(underneath)
+    first, last = min(first_own, under.first), max(last_own, under.last)
     if not math.isfinite(first):
         return []
     bar = meter.bar_qn
@@ -64,9 +64,45 @@ def window_starts(
     count = max(1, math.ceil((last - anchor) / length - _EPS))
     if count == 1:
         return None
-    onsets = [n.start for p in (*own, *underneath) for n in p.notes]
-    used = {min(count - 1, int((t - anchor) // length)) for t in onsets}
-    return [anchor + k * length for k in sorted(used)]
+    used = _windows_used([n.start for p in own for n in p.notes], anchor, count, length)
+    return [anchor + k * length for k in sorted(used | under.used(anchor, count, length))]
+
+
+def _windows_used(onsets: Sequence[float], anchor: float, count: int, length: float) -> set[int]:
+    """The windows (``0..count - 1``) the ``onsets`` fall in."""
+    return {min(count - 1, int((t - anchor) // length)) for t in onsets}
+
+
+class _Underneath:
+    """The parts underneath a population, read once: their span and, per window layout, the
+    windows their onsets fall in. The last tuple of parts asked for is kept (held, so an
+    identity test is safe; Parts and Notes are frozen): every candidate of a section is heard
+    over the same tuple."""
+
+    _last: _Underneath | None = None
+
+    def __init__(self, parts: Sequence[Part]) -> None:
+        self.parts = parts
+        self.first, self.last = _span(parts)
+        self._onsets = [n.start for p in parts for n in p.notes]
+        self._used: dict[tuple[float, int, float], set[int]] = {}
+
+    @classmethod
+    def of(cls, parts: Sequence[Part]) -> _Underneath:
+        kept = cls._last
+        if kept is not None and kept.parts is parts:
+            return kept
+        made = cls(parts)
+        if isinstance(parts, tuple):
+            cls._last = made
+        return made
+
+    def used(self, anchor: float, count: int, length: float) -> set[int]:
+        key = (anchor, count, length)
+        got = self._used.get(key)
+        if got is None:
+            got = self._used[key] = _windows_used(self._onsets, anchor, count, length)
+        return got
 
 
 def slice_parts(parts: Sequence[Part], start: float, length: float) -> tuple[Part, ...]:

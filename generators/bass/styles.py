@@ -61,8 +61,7 @@ def style_weights(genres: Sequence[str], mood: Sequence[str]) -> dict[str, float
 
 def felt_beats(meter: Meter) -> tuple[tuple[float, float], ...]:
     """``(start, length)`` of each felt beat of a bar, in quarter notes."""
-    offsets = meter.beat_offsets_qn()
-    return tuple((start, g * meter.unit_qn) for start, g in zip(offsets, meter.groups, strict=True))
+    return meter.felt_beats()
 
 
 def _velocity(pos: float, meter: Meter, rng: np.random.Generator) -> int:

@@ -160,6 +160,8 @@ def validate_genome(genome: MelodyGenome, meter: Meter) -> None:
 def normalise_bar(notes: list[MelodyNote] | tuple[MelodyNote, ...], meter: Meter) -> MelodyBar:
     """Sort, keep the first note at each onset, drop notes starting past the bar and clip
     durations to the next onset and the bar line (at least one sixteenth)."""
+    if _is_normal(notes, meter.bar_qn):
+        return tuple(notes)  # what the steps below give for a bar they already made
     kept: list[MelodyNote] = []
     for n in sorted(notes, key=lambda x: x.onset):
         if n.onset > meter.bar_qn - GRID_QN + _EPS:
@@ -173,6 +175,27 @@ def normalise_bar(notes: list[MelodyNote] | tuple[MelodyNote, ...], meter: Meter
         duration = max(GRID_QN, min(n.duration, limit - n.onset))
         out.append(n if abs(duration - n.duration) < _EPS else n.with_(duration=duration))
     return tuple(out)
+
+
+def _is_normal(notes: list[MelodyNote] | tuple[MelodyNote, ...], bar_qn: float) -> bool:
+    """Whether :func:`normalise_bar` would keep every note as it is: onsets rising by at least
+    ``_EPS``, none past the bar's last sixteenth, each duration already clipped (operators
+    rebuild every bar of a genome, most of them unchanged)."""
+    last = bar_qn - GRID_QN + _EPS
+    for i, n in enumerate(notes):
+        onset = n.onset
+        if onset > last:
+            return False
+        if i + 1 < len(notes):
+            limit = notes[i + 1].onset
+            if limit - onset < _EPS:
+                return False
+        else:
+            limit = bar_qn
+        duration = n.duration
+        if abs(max(GRID_QN, min(duration, limit - onset)) - duration) >= _EPS:
+            return False
+    return True
 
 
 def to_data(genome: MelodyGenome) -> dict[str, Any]:

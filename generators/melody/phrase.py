@@ -49,8 +49,7 @@ class RhythmNote:
 
 def felt_beats(meter: Meter) -> tuple[tuple[float, float], ...]:
     """``(start, length)`` of each felt beat of a bar, in quarter notes."""
-    offsets = meter.beat_offsets_qn()
-    return tuple((start, g * meter.unit_qn) for start, g in zip(offsets, meter.groups, strict=True))
+    return meter.felt_beats()
 
 
 @lru_cache(maxsize=64)

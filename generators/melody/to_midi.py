@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from generators.melody.genome import MelodyGenome, step_pitch
+from generators.melody.genome import MelodyGenome, MelodyNote, step_pitch
 from generators.melody.lyrics import fit_syllables
 from music.errors import MidiFileError
 from music.keys import Key
@@ -35,19 +35,34 @@ def melody_notes(
     genome: MelodyGenome, key: Key, meter: Meter, *, start_qn: float = 0.0
 ) -> tuple[Note, ...]:
     """The melody's notes, qn from ``start_qn``, bars laid end to end."""
+    if len(_MADE) > _MADE_LIMIT:
+        _MADE.clear()
     out = []
+    base, mode = genome.base, key.mode
     for b, bar in enumerate(genome.bars):
         t0 = start_qn + b * meter.bar_qn
         for n in bar:
-            out.append(
-                Note(
+            # By the MelodyNote object (held in the entry, so its id is not reused while
+            # kept): offspring share their parents' unchanged bars, and a Note is frozen.
+            key_ = (id(n), t0, base, mode)
+            made = _MADE.get(key_)
+            if made is None or made[0] is not n:
+                note = Note(
                     start=t0 + n.onset,
                     end=t0 + n.end,
-                    pitch=step_pitch(n.step, genome.base, key.mode),
+                    pitch=step_pitch(n.step, base, mode),
                     velocity=n.velocity,
                 )
-            )
+                made = _MADE[key_] = (n, note)
+            out.append(made[1])
     return tuple(out)
+
+
+#: The Note made for each (melody note, bar start, base pitch, mode), with its melody note:
+#: a phase turns thousands of genomes that share most of their notes into lines. Cleared past
+#: :data:`_MADE_LIMIT` entries.
+_MADE: dict[tuple[int, float, int, str], tuple[MelodyNote, Note]] = {}
+_MADE_LIMIT = 30_000
 
 
 def melody_part(

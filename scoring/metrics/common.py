@@ -110,6 +110,22 @@ class ChordTrack:
             tones=tones,
         )
 
+    @classmethod
+    def shared(cls, chords: Sequence[ChordSpanLike]) -> ChordTrack:
+        """:meth:`of`, kept for the last tuple of frozen chords asked for: a phase measures
+        thousands of candidates over the same approved chords, the same tuple each time. The
+        arrays of a kept track are read-only."""
+        kept = _LAST_TRACK.get("chords")
+        if kept is not None and kept[0] is chords:
+            return kept[1]
+        if not isinstance(chords, tuple) or not all(_frozen(c) for c in chords):
+            return cls.of(chords)
+        track = cls.of(chords)
+        for array in (track.start, track.end, track.root, track.bass, track.tones):
+            array.flags.writeable = False
+        _LAST_TRACK["chords"] = (chords, track)
+        return track
+
     def __len__(self) -> int:
         return len(self.start)
 
@@ -121,6 +137,17 @@ class ChordTrack:
         ok = i >= 0
         ok[ok] = times[ok] < self.end[i[ok]] - EPS
         return np.where(ok, i, -1)
+
+
+#: The last chords :meth:`ChordTrack.shared` converted, held (so ``is`` is a safe test) with
+#: their track.
+_LAST_TRACK: dict[str, tuple[tuple[ChordSpanLike, ...], ChordTrack]] = {}
+
+
+def _frozen(thing: object) -> bool:
+    """A frozen dataclass: its fields cannot change while a track made from it is kept."""
+    params = getattr(type(thing), "__dataclass_params__", None)
+    return bool(params is not None and params.frozen)
 
 
 def checked_length(length_qn: float, name: str = "length_qn") -> float:

@@ -34,7 +34,7 @@ def line_values(
     """``measure`` of a line given as notes over chord spans (times in qn from its start)."""
     start, end, pitch = note_arrays(notes)
     arrays: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]] = (start, end, pitch)
-    return measure(*arrays, chords=ChordTrack.of(chords), meter=meter, length_qn=length_qn)
+    return measure(*arrays, chords=ChordTrack.shared(chords), meter=meter, length_qn=length_qn)
 
 
 def mean_values(rows: Sequence[Mapping[str, float]], names: Sequence[str]) -> dict[str, float]:

@@ -8,12 +8,15 @@ from typing import Any
 import pytest
 
 from agents.errors import ReviewError
-from agents.fileio import yaml_round_trip
+from agents.fileio import write_yaml_atomic, yaml_round_trip
 from agents.review import (
     approved_labels,
     build_review,
+    edit_decision,
+    load_review_document,
     read_decisions,
     set_decision,
+    validate_decisions,
     write_review,
 )
 from music.errors import StorageError
@@ -74,6 +77,53 @@ def test_set_decision_keeps_comments_and_validates(review: Path) -> None:
     decisions = read_decisions(review, known_ids=IDS)
     assert approved_labels(decisions) == {"verse": "chord_002"}
     assert decisions[1].notes == "warm"
+
+
+def test_edits_written_once_equal_one_write_per_edit(review: Path, tmp_path: Path) -> None:
+    """Auto-approval edits review.yml in memory and writes it once: the same file, comments
+    kept, as a read and a write per approval gives."""
+    review.write_text("# my listening notes\n" + review.read_text())
+    one_by_one = tmp_path / "one_by_one.yml"
+    one_by_one.write_bytes(review.read_bytes())
+    picks = [("chord_001", "verse"), ("chord_003", "chorus")]
+    for cid, label in picks:
+        set_decision(
+            one_by_one, candidate_id=cid, status="approved", label=label, notes=None, known_ids=IDS
+        )
+    doc = load_review_document(review)
+    validate_decisions(review, doc, known_ids=IDS)
+    for cid, label in picks:
+        decisions = edit_decision(
+            review, doc, candidate_id=cid, status="approved", label=label, notes=None, known_ids=IDS
+        )
+    assert approved_labels(decisions) == {"verse": "chord_001", "chorus": "chord_003"}
+    assert review.read_text().count("approved") == 0  # nothing written yet
+    write_yaml_atomic(review, doc)
+    assert review.read_bytes() == one_by_one.read_bytes()
+    assert review.read_text().startswith("# my listening notes")
+
+
+def test_an_edit_that_breaks_the_file_is_refused_in_memory(review: Path) -> None:
+    doc = load_review_document(review)
+    edit_decision(
+        review,
+        doc,
+        candidate_id="chord_001",
+        status="approved",
+        label="verse",
+        notes=None,
+        known_ids=IDS,
+    )
+    with pytest.raises(ReviewError):
+        edit_decision(
+            review,
+            doc,
+            candidate_id="chord_009",
+            status="approved",
+            label="verse",
+            notes=None,
+            known_ids=IDS,
+        )
 
 
 @pytest.mark.parametrize(

@@ -20,6 +20,7 @@ from generators.melody.genome import (
     MelodyGenome,
     MelodyNote,
     from_data,
+    normalise_bar,
     step_pitch,
     to_data,
     validate_genome,
@@ -39,7 +40,7 @@ from generators.melody.to_midi import describe, melody_notes, melody_part, write
 from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song, read_midi, write_midi
-from music.notes import lyric_events
+from music.notes import Note, lyric_events
 from scoring.composite import TheoryScores
 from scoring.melody import score_melody
 
@@ -370,3 +371,59 @@ def test_genome_save_load_round_trip() -> None:
         from_data({"bars": [], "phrase_bars": 4, "contour": []})
     with pytest.raises(ValueError, match=r"\[onset, duration, step, velocity\]"):
         from_data({"base": 60, "phrase_bars": 4, "contour": ["arch"], "bars": [[5]]})
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    notes=st.lists(
+        st.tuples(st.integers(0, 16), st.integers(1, 20), st.integers(-7, 14)), max_size=8
+    ),
+    meter=st.sampled_from(METERS),
+    presorted=st.booleans(),
+)
+def test_normalise_bar_keeps_a_normal_bar_as_the_full_steps_would(
+    notes: list[tuple[int, int, int]], meter: Meter, presorted: bool
+) -> None:
+    """A bar that is already normal comes back as it is, without the sort and clip steps;
+    whatever the input, the result is what those steps give, and normalising is idempotent."""
+    import generators.melody.genome as genome_module
+
+    bar = [MelodyNote(o * 0.25, d * 0.25, s) for o, d, s in notes]
+    if presorted:
+        bar.sort(key=lambda n: n.onset)
+    got = normalise_bar(bar, meter)
+    real = genome_module._is_normal
+    genome_module._is_normal = lambda *_: False
+    try:
+        full = normalise_bar(bar, meter)
+        again_full = normalise_bar(got, meter)
+    finally:
+        genome_module._is_normal = real
+    assert got == full
+    assert normalise_bar(got, meter) == got == again_full
+    assert genome_module._is_normal(got, meter.bar_qn)
+
+
+def test_melody_notes_reuse_the_notes_of_shared_bars_and_equal_a_fresh_build() -> None:
+    key, meter = Key(9, "minor"), Meter(4, 4)
+    ops = make_ops(key, meter)
+    rng = np.random.default_rng(2)
+    pop = [ops.random(rng) for _ in range(8)]
+    for i in range(60):
+        child = ops.mutate(ops.crossover(pop[i % 8], pop[(i * 3) % 8], rng), rng)
+        for start in (0.0, 16.0):
+            got = melody_notes(child, key, meter, start_qn=start)
+            fresh = [
+                Note(
+                    start + b * meter.bar_qn + n.onset,
+                    start + b * meter.bar_qn + n.end,
+                    step_pitch(n.step, child.base, key.mode),
+                    n.velocity,
+                )
+                for b, bar in enumerate(child.bars)
+                for n in bar
+            ]
+            assert list(got) == fresh
+        pop[i % 8] = child
+    first, again = melody_notes(pop[0], key, meter), melody_notes(pop[0], key, meter)
+    assert all(a is b for a, b in zip(first, again, strict=True))  # made once, reused

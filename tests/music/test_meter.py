@@ -187,3 +187,10 @@ def test_meter_is_frozen() -> None:
     m = Meter(4, 4)
     with pytest.raises(AttributeError):
         m.numerator = 3  # type: ignore[misc]
+
+
+def test_felt_beats_are_each_group_start_and_length() -> None:
+    assert Meter(4, 4).felt_beats() == ((0.0, 1.0), (1.0, 1.0), (2.0, 1.0), (3.0, 1.0))
+    assert Meter(7, 8).felt_beats() == ((0.0, 1.0), (1.0, 1.0), (2.0, 1.5))
+    assert Meter(6, 8).felt_beats() == ((0.0, 1.5), (1.5, 1.5))
+    assert Meter(4, 4).felt_beats() is Meter(4, 4).felt_beats()  # computed once per meter

@@ -94,3 +94,20 @@ def test_chord_track_lookup() -> None:
     track = ChordTrack.of(C_G)
     got = track.index_at(np.array([0.0, 1.99, 2.0, 3.5, 4.0, -1.0]))
     assert got.tolist() == [0, 0, 1, 1, -1, -1]
+
+
+def test_shared_chord_track_is_the_same_track_kept_for_the_same_tuple() -> None:
+    chords = tuple(C_G)
+    shared = ChordTrack.shared(chords)
+    made = ChordTrack.of(chords)
+    for name in ("start", "end", "root", "bass", "tones"):
+        assert np.array_equal(getattr(shared, name), getattr(made, name))
+        assert not getattr(shared, name).flags.writeable  # kept: nobody may change it
+    assert ChordTrack.shared(chords) is shared
+    other = (ChordSpan(0.0, 4.0, 5, (5, 9, 0)),)
+    assert ChordTrack.shared(other).root.tolist() == [5]  # a new tuple is read anew
+    listed = ChordTrack.shared(C_G)  # a list may change: converted each time
+    assert listed is not ChordTrack.shared(C_G) and listed.root.tolist() == [0, 7]
+    assert line_metrics(line([60, 64, 67, 71]), C_G, meter=M44, length_qn=4.0) == line_values(
+        melody_metrics, line([60, 64, 67, 71]), chords, meter=M44, length_qn=4.0
+    )

@@ -45,6 +45,23 @@ def _sixteen_bars(second_half: ScorerInput) -> ScorerInput:
     return ScorerInput(parts=(Part("chords", tuple(notes)),), bpm=84.0, meter=FOUR)
 
 
+def test_window_starts_over_the_same_parts_underneath_are_those_read_afresh() -> None:
+    """The parts underneath are read once per tuple (the windows their onsets use, kept per
+    window layout); each candidate's windows are the ones a fresh reading gives."""
+    rng = np.random.default_rng(3)
+    under = (
+        Part("chords", tuple(Note(b * 4.0 + 8.0, b * 4.0 + 12.0, 60, 80) for b in range(10))),
+        Part("bass", (Note(70.0, 71.0, 40, 80),)),
+    )
+    for _ in range(40):
+        start = float(rng.integers(0, 80))
+        lead = Part("lead", (Note(start, start + float(rng.integers(1, 40)), 72, 80),))
+        assert window_starts([lead], under, meter=FOUR) == window_starts(
+            [lead], list(under), meter=FOUR
+        )
+    assert window_starts([], under, meter=FOUR) == [8.0, 40.0]  # from the first bar heard
+
+
 def test_windows_are_whole_bars_over_the_whole_section() -> None:
     assert window_qn(FOUR) == 32.0
     assert window_qn(Meter(7, 8)) == 31.5  # nine bars of 7/8
