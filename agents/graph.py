@@ -36,6 +36,7 @@ from agents.phases.render import render_run
 from agents.proposal import Proposal, load_proposal
 from agents.review import approved_labels, read_decisions, set_decision
 from agents.rundir import RunDir
+from agents.steer_state import Steer
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.fitness.chromatic import SongChromaticScorer
@@ -60,6 +61,9 @@ class SongState(TypedDict, total=False):
     render: dict[str, Any]
     #: The render settings the run was started with (RenderSettings.to_dict()).
     render_settings: dict[str, Any]
+    #: A section a person regenerates or imported (agents.steer_state.Steer.to_state()), or
+    #: None.
+    steer: dict[str, Any] | None
     done: bool
 
 
@@ -107,12 +111,15 @@ def _form_of(state: SongState, proposal: Proposal) -> Any:
 PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
 
 
-def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
+def _runner(phase: str, run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
     """A graph phase runner around ``run_<part>_phase(*, proposal, form, run, executor,
-    on_generation, chromatic_scorer)``. The drums, bass and melody phases read what earlier
-    gates approved from the run directory (``<phase>/approved/``), which promotion wrote."""
+    on_generation, chromatic_scorer, sections, kept)``. The drums, bass and melody phases read
+    what earlier gates approved from the run directory (``<phase>/approved/``), which
+    promotion wrote. While a person steers a section (:mod:`agents.steer_state`), the phase
+    evolves what the steer says."""
 
     def run(ctx: AgentContext, state: SongState) -> dict[str, Any]:
+        steer = Steer.from_state(state.get("steer"))
         return run_phase(
             proposal=ctx.proposal,
             form=_form_of(state, ctx.proposal),
@@ -120,6 +127,8 @@ def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
             executor=ctx.executor,
             on_generation=ctx.on_generation,
             chromatic_scorer=ctx.chromatic_scorer,
+            sections=None if steer is None else steer.sections_for(phase),
+            kept=None if steer is None else steer.kept_for(phase),
         )
 
     return run
@@ -127,10 +136,10 @@ def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
 
 #: The phases in order: each generates, stops at its gate, and promotes what was approved.
 PHASE_RUNS: dict[str, PhaseRun] = {
-    CHORDS: _runner(run_chords_phase),
-    DRUMS: _runner(run_drums_phase),
-    BASS: _runner(run_bass_phase),
-    MELODY: _runner(run_melody_phase),
+    CHORDS: _runner(CHORDS, run_chords_phase),
+    DRUMS: _runner(DRUMS, run_drums_phase),
+    BASS: _runner(BASS, run_bass_phase),
+    MELODY: _runner(MELODY, run_melody_phase),
 }
 
 
@@ -200,6 +209,8 @@ def _promote(phase: str) -> Any:
             bpm=ctx.proposal.bpm,
         )
         promoted = promote(run=runtime.context.run, phase=phase, approvals=approvals)
+        # A steered section's gate approves that section alone; the others stay approved.
+        promoted = {**info.get("approved", {}), **promoted}
         return {"phases": {phase: {"approved": promoted, "status": "promoted"}}}
 
     promote_node.__name__ = f"promote_{phase}"
@@ -224,7 +235,7 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         on_step=ctx.on_render_step,
         kit=render_kit(ctx.proposal, settings, proposal_file=ctx.run.proposal),
     )
-    return {"render": manifest}
+    return {"render": manifest, "steer": None}
 
 
 def _done(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -1,0 +1,70 @@
+"""A person steering one section of a run, as the agent's state holds it (``steer``).
+
+``chromatic regenerate RUN PHASE SECTION [--bars A-B]`` and ``chromatic import RUN PHASE
+SECTION FILE.mid`` (:mod:`agents.steer`) record a :class:`Steer` in the run's checkpoint and
+send the graph back to the steered phase (regenerate) or on from it (import). While it is set:
+
+- the steered phase evolves only that section (only bars A-B of it with ``--bars``: the other
+  bars keep the approved part's notes in every candidate) and stops at its gate as usual;
+- every later phase that had approved a part for the run is *stale* for that section (its
+  approved part was built on the old one): it re-evolves that section alone, over the new
+  part, and stops at its gate again; a later phase not yet approved runs as usual;
+- the render then assembles every section's approved parts, and the steer is cleared.
+
+It is saved in the checkpoint, so a run killed anywhere in between resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from agents.phases.kept import KeptBars
+
+KINDS: Final = ("regenerate", "import")
+
+
+@dataclass(frozen=True, slots=True)
+class Steer:
+    """What a person asked for (``kind``) on ``section`` of ``phase``; ``kept``: the bars that
+    vary (regenerate ``--bars``); ``stale``: the later phases that re-evolve the section."""
+
+    kind: Literal["regenerate", "import"]
+    phase: str
+    section: str
+    kept: KeptBars | None = None
+    stale: tuple[str, ...] = ()
+
+    def sections_for(self, phase: str) -> list[str] | None:
+        """The sections ``phase`` evolves while this steer holds (None: all of them)."""
+        if (phase == self.phase and self.kind == "regenerate") or phase in self.stale:
+            return [self.section]
+        return None
+
+    def kept_for(self, phase: str) -> KeptBars | None:
+        return self.kept if phase == self.phase else None
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "phase": self.phase,
+            "section": self.section,
+            "kept": None if self.kept is None else self.kept.to_state(),
+            "stale": list(self.stale),
+        }
+
+    @classmethod
+    def from_state(cls, data: Mapping[str, Any] | None) -> Steer | None:
+        if not data:
+            return None
+        kind = str(data["kind"])
+        if kind not in KINDS:
+            raise ValueError(f"steer.kind: {kind!r} -- one of {', '.join(KINDS)}")
+        return cls(
+            kind="import" if kind == "import" else "regenerate",
+            phase=str(data["phase"]),
+            section=str(data["section"]),
+            kept=KeptBars.from_state(data.get("kept")),
+            stale=tuple(str(p) for p in data.get("stale") or ()),
+        )
