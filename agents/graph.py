@@ -34,7 +34,13 @@ from agents.phases.melody import PHASE as MELODY
 from agents.phases.melody import run_melody_phase
 from agents.phases.render import render_run
 from agents.proposal import Proposal, load_proposal
-from agents.review import approved_labels, read_decisions, set_decision
+from agents.review import (
+    approved_labels,
+    load_review_document,
+    read_decisions,
+    set_decision,
+    write_review,
+)
 from agents.rundir import RunDir
 from agents.steer_state import Steer
 from evolution.engine import GenerationStats
@@ -148,10 +154,22 @@ def _generate(phase: str, runner: PhaseRun) -> Any:
         ctx = runtime.context
         if ctx.on_phase_start is not None:
             ctx.on_phase_start(phase, ctx.proposal.evolution.generations)
-        return {"phases": {phase: runner(ctx, state)}}
+        info = runner(ctx, state)
+        steer = Steer.from_state(state.get("steer"))
+        note = None if steer is None else steer.note_for(phase)
+        if note is not None:
+            _add_to_header(ctx.run, phase, note)
+        return {"phases": {phase: info}}
 
     generate.__name__ = f"generate_{phase}"
     return generate
+
+
+def _add_to_header(run: RunDir, phase: str, note: str) -> None:
+    """Put ``steer: note`` in the phase's review.yml header, before the candidates."""
+    doc = load_review_document(run.review(phase))
+    doc.insert(list(doc).index("candidates"), "steer", note)
+    write_review(run.review(phase), doc)
 
 
 def _auto_approve(run: RunDir, phase: str, info: dict[str, Any], labels: list[str]) -> None:

@@ -45,6 +45,26 @@ class Steer:
     def kept_for(self, phase: str) -> KeptBars | None:
         return self.kept if phase == self.phase else None
 
+    def note_for(self, phase: str) -> str | None:
+        """What review.yml's header says about this steer at ``phase``'s gate (None: nothing)."""
+        done = "regenerated" if self.kind == "regenerate" else "imported"
+        if phase in self.stale:
+            return (
+                f"{self.section} only: the {phase} approved for it was built on the "
+                f"{self.phase} {done} since, so it is stale; approve a new one "
+                "(the other sections keep theirs)"
+            )
+        if phase != self.phase or self.kind != "regenerate":
+            return None
+        what = (
+            f"bars {self.kept.first}-{self.kept.last} of {self.section} (every candidate keeps "
+            f"the other bars of the approved {self.phase})"
+            if self.kept is not None
+            else f"{self.section} (all bars)"
+        )
+        after = f"; then {', '.join(self.stale)} re-evolve it" if self.stale else ""
+        return f"regenerating {what}{after}"
+
     def to_state(self) -> dict[str, Any]:
         return {
             "kind": self.kind,

@@ -118,6 +118,9 @@ def test_an_imported_drum_part_survives_a_crash_rebuilds_the_stale_phases_and_is
     # The stale phases were re-evolved for the verse alone, over the imported drums.
     assert _review_ids(run, "bass") == ["verse_001", "verse_002", "verse_003"]
     assert _review_ids(run, "melody") == ["verse_001", "verse_002", "verse_003"]
+    assert load_review_document(run.review("bass"))["steer"].startswith(
+        "verse only: the bass approved for it was built on the drums imported since"
+    )
     song = read_midi(run.song_mid)
     verse = _section_span(run, "verse")
     expected = sorted((n.start, {35: 36, 40: 38}.get(n.pitch, n.pitch)) for n in _drum_notes())
@@ -141,6 +144,10 @@ def test_a_regenerated_bar_range_keeps_the_other_bars_survives_a_crash_and_is_re
     assert outcome.status == "awaiting_review" and outcome.phase == "drums"
     ids = _review_ids(run, "drums")
     assert ids == ["verse_001", "verse_002", "verse_003"]
+    assert load_review_document(run.review("drums"))["steer"] == (
+        "regenerating bars 3-4 of verse (every candidate keeps the other bars of the "
+        "approved drums); then bass, melody re-evolve it"
+    )
     changed = []
     for cid in ids:
         hits = _genome(run.candidate_data("drums", cid))["hits"]
