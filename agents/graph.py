@@ -42,7 +42,7 @@ from agents.review import (
     write_review,
 )
 from agents.rundir import RunDir
-from agents.steer_state import Steer
+from agents.steer_state import Steer, apply_import
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.fitness.chromatic import SongChromaticScorer
@@ -154,12 +154,15 @@ def _generate(phase: str, runner: PhaseRun) -> Any:
         ctx = runtime.context
         if ctx.on_phase_start is not None:
             ctx.on_phase_start(phase, ctx.proposal.evolution.generations)
-        info = runner(ctx, state)
-        steer = Steer.from_state(state.get("steer"))
+        steer = apply_import(ctx.run, Steer.from_state(state.get("steer")))
+        info = runner(ctx, {**state, "steer": None if steer is None else steer.to_state()})
         note = None if steer is None else steer.note_for(phase)
         if note is not None:
             _add_to_header(ctx.run, phase, note)
-        return {"phases": {phase: info}}
+        update: dict[str, Any] = {"phases": {phase: info}}
+        if steer is not None:
+            update["steer"] = steer.to_state()
+        return update
 
     generate.__name__ = f"generate_{phase}"
     return generate
@@ -239,6 +242,7 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Assemble every phase's approved parts and render stems and the master (re-runs whole
     on resume; every file is written atomically)."""
     ctx = runtime.context
+    apply_import(ctx.run, Steer.from_state(state.get("steer")))
     phases = state.get("phases", {})
     approved = {p: list(phases.get(p, {}).get("approved", {})) for p in PHASE_RUNS}
     settings = ctx.render_settings or RenderSettings().with_values(

@@ -10,7 +10,8 @@ also after a kill, from the checkpoint:
   section (or only the given bars of it) over the approved parts beneath, and stops at the
   phase's gate for the person to approve again;
 - :func:`import_part` writes the person's part as the section's approved part
-  (:mod:`agents.part_import` checks it first) and sends the run on to the next phase.
+  (:mod:`agents.part_import` checks it first; staged, recorded, then copied: see
+  :mod:`agents.steer_state`) and sends the run on to the next phase.
 
 Either way every later phase that had approved a part is stale for the section (its part was
 built on the old one): it re-evolves the section alone and stops at its gate again, and the
@@ -36,7 +37,7 @@ from agents.proposal import Proposal, load_proposal
 from agents.run_graph import THREAD, open_graph
 from agents.rundir import PHASES, RunDir, check_phase, check_safe_name
 from agents.runlock import run_lock
-from agents.steer_state import Steer
+from agents.steer_state import Steer, apply_import, staged_files
 from music.errors import InputError
 from music.files import write_text_atomic
 from music.midi_io import Song, write_midi
@@ -192,12 +193,15 @@ def import_part(run_dir: Path, phase: str, section: str, midi: Path) -> SteerRes
             bars=section_bars(form, section),
             phrase_bars=form.phrase_bars,
         )
+        (data, _), (midi_file, _) = staged_files(run, phase, section)
         song = Song(parts=(imported.part,), bpm=proposal.bpm, meter=proposal.meter)
-        write_midi(song, run.approved_midi(phase, section))
-        write_text_atomic(run.approved_data(phase, section), json.dumps(imported.data) + "\n")
+        write_midi(song, midi_file)
+        write_text_atomic(data, json.dumps(imported.data) + "\n")
         approved = dict(values["phases"][phase]["approved"])
         approved[section] = run.relative(run.approved_midi(phase, section))
-        steer = Steer(kind="import", phase=phase, section=section, stale=_stale(values, phase))
+        steer = Steer(
+            kind="import", phase=phase, section=section, stale=_stale(values, phase), staged=True
+        )
         graph.update_state(
             THREAD,
             {
@@ -207,4 +211,5 @@ def import_part(run_dir: Path, phase: str, section: str, midi: Path) -> SteerRes
             },
             as_node=f"promote_{phase}",
         )
+        apply_import(run, steer)  # again by the next node, should this process die first
     return SteerResult(steer=steer, imported=imported)

@@ -12,15 +12,22 @@ send the graph back to the steered phase (regenerate) or on from it (import). Wh
 - the render then assembles every section's approved parts, and the steer is cleared.
 
 It is saved in the checkpoint, so a run killed anywhere in between resumes where it stopped.
+An imported part is first written to ``<phase>/imported/<section>.json`` and ``.mid``, then
+the steer recorded (``staged``), then copied into ``<phase>/approved/``; the first node to run
+after the import copies it again (:func:`apply_import`) and clears ``staged``, so a kill
+before the record leaves the approved part as it was, and one after it cannot lose the import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Final, Literal
 
 from agents.phases.kept import KeptBars
+from agents.rundir import RunDir, check_safe_name
+from music.files import write_bytes_atomic
 
 KINDS: Final = ("regenerate", "import")
 
@@ -35,6 +42,8 @@ class Steer:
     section: str
     kept: KeptBars | None = None
     stale: tuple[str, ...] = ()
+    #: An imported part waits in ``<phase>/imported/`` to be copied into ``approved/``.
+    staged: bool = False
 
     def sections_for(self, phase: str) -> list[str] | None:
         """The sections ``phase`` evolves while this steer holds (None: all of them)."""
@@ -72,6 +81,7 @@ class Steer:
             "section": self.section,
             "kept": None if self.kept is None else self.kept.to_state(),
             "stale": list(self.stale),
+            "staged": self.staged,
         }
 
     @classmethod
@@ -87,4 +97,27 @@ class Steer:
             section=str(data["section"]),
             kept=KeptBars.from_state(data.get("kept")),
             stale=tuple(str(p) for p in data.get("stale") or ()),
+            staged=bool(data.get("staged", False)),
         )
+
+
+def staged_files(run: RunDir, phase: str, section: str) -> tuple[tuple[Path, Path], ...]:
+    """``(staged, approved)`` paths of an imported part's JSON and MIDI."""
+    folder = run.phase(phase) / "imported"
+    return (
+        (
+            folder / f"{check_safe_name(section, what='section')}.json",
+            run.approved_data(phase, section),
+        ),
+        (folder / f"{section}.mid", run.approved_midi(phase, section)),
+    )
+
+
+def apply_import(run: RunDir, steer: Steer | None) -> Steer | None:
+    """Copy a staged import into ``<phase>/approved/`` (idempotent); the steer without
+    ``staged``, or ``steer`` itself when nothing is staged."""
+    if steer is None or not steer.staged:
+        return steer
+    for staged, approved in staged_files(run, steer.phase, steer.section):
+        write_bytes_atomic(approved, staged.read_bytes())
+    return replace(steer, staged=False)

@@ -101,6 +101,10 @@ def test_an_imported_drum_part_survives_a_crash_rebuilds_the_stale_phases_and_is
 ) -> None:
     before = read_midi(run.song_mid)
     chorus = _section_span(run, "chorus")
+    old_files = {
+        p: p.read_bytes()
+        for p in (run.approved_data("drums", "verse"), run.approved_midi("drums", "verse"))
+    }
     result = import_part(
         run.root, "drums", "verse", _midi(tmp_path / "mine.mid", _drum_notes(), drums=True)
     )
@@ -110,9 +114,13 @@ def test_an_imported_drum_part_survives_a_crash_rebuilds_the_stale_phases_and_is
     assert {(0, 36), (4, 38), (8, 36), (12, 38), (2, 42)} <= hits and len(hits) == BARS * 12
     # Recorded in the checkpoint: the run goes on from the bass.
     assert read_status(run.root)[0].phase == "generate_bass"
+    # A process killed after the record, before its copy into approved/: the run copies it.
+    for path, data in old_files.items():
+        path.write_bytes(data)
     with pytest.raises(Crash):
         resume_run(run_dir=run.root, auto_approve=True, hooks=Hooks(on_generation=_crash))
     assert read_status(run.root)[0].status == "interrupted"
+    assert {(h[0], h[1]) for h in _genome(run.approved_data("drums", "verse"))["hits"]} == hits
     outcome = resume_run(run_dir=run.root, auto_approve=True)
     assert outcome.status == "done"
     # The stale phases were re-evolved for the verse alone, over the imported drums.
