@@ -66,8 +66,7 @@ class Steer:
         if phase != self.phase or self.kind != "regenerate":
             return None
         what = (
-            f"bars {self.kept.first}-{self.kept.last} of {self.section} (every candidate keeps "
-            f"the other bars of the approved {self.phase})"
+            f"{self.kept} (every candidate keeps the other bars of the approved {self.phase})"
             if self.kept is not None
             else f"{self.section} (all bars)"
         )

@@ -41,7 +41,8 @@ class KeptBars:
         return cls(section=str(data["section"]), first=int(data["first"]), last=int(data["last"]))
 
     def __str__(self) -> str:
-        return f"bars {self.first}-{self.last} of {self.section}"
+        bars = f"bar {self.first}" if self.first == self.last else f"bars {self.first}-{self.last}"
+        return f"{bars} of {self.section}"
 
 
 class KeepOps(Generic[G]):

@@ -52,6 +52,7 @@ def test_a_steer_saved_in_the_state_loads_back_equal() -> None:
     assert Steer.from_state(imported.to_state()) == imported
     assert imported.sections_for("bass") is None and imported.sections_for("melody") == ["chorus"]
     assert Steer.from_state(None) is None
+    assert str(KeptBars(section="verse", first=2, last=2)) == "bar 2 of verse"
 
 
 @pytest.mark.parametrize(("text", "bars"), [("5-8", (5, 8)), ("3", (3, 3)), (None, None)])

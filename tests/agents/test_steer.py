@@ -156,6 +156,9 @@ def test_a_regenerated_bar_range_keeps_the_other_bars_survives_a_crash_and_is_re
         "regenerating bars 3-4 of verse (every candidate keeps the other bars of the "
         "approved drums); then bass, melody re-evolve it"
     )
+    # status shows the steered gate, and the section approved before it.
+    shown = cli("status", str(run.root), cwd=run.root.parent).stdout
+    assert any("drums" in line and "chorus (earlier gate)" in line for line in shown.splitlines())
     changed = []
     for cid in ids:
         hits = _genome(run.candidate_data("drums", cid))["hits"]
