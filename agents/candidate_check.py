@@ -41,10 +41,8 @@ def candidate_bars(form: Mapping[str, Any], info: Mapping[str, Any], candidate_i
     return int(form["phrase_bars"])
 
 
-def check_candidate_midi(path: Path, *, meter: Meter, bpm: float, bars: int) -> Song:
-    """Read ``path`` and check it fits a section of ``bars`` bars of ``meter`` at ``bpm``.
-    Returns the song; raises MidiFileError naming the file and what is wrong."""
-    song = read_midi(path)
+def check_meter(path: Path, song: Song, meter: Meter) -> Song:
+    """``song`` (read from ``path``) if it is in ``meter``; else MidiFileError."""
     if (song.meter.numerator, song.meter.denominator) != (meter.numerator, meter.denominator):
         raise MidiFileError(
             file=path,
@@ -52,6 +50,13 @@ def check_candidate_midi(path: Path, *, meter: Meter, bpm: float, bars: int) -> 
             value=str(song.meter),
             allowed=f"the song's meter {meter} (a time signature event at the start)",
         )
+    return song
+
+
+def check_candidate_midi(path: Path, *, meter: Meter, bpm: float, bars: int) -> Song:
+    """Read ``path`` and check it fits a section of ``bars`` bars of ``meter`` at ``bpm``.
+    Returns the song; raises MidiFileError naming the file and what is wrong."""
+    song = check_meter(path, read_midi(path), meter)
     if abs(song.bpm - bpm) > BPM_TOLERANCE:
         raise MidiFileError(
             file=path, field="tempo", value=f"{song.bpm:g} bpm", allowed=f"the song's {bpm:g} bpm"

@@ -41,8 +41,10 @@ from agents.review import (
     load_review_document,
     read_decisions,
     validate_decisions,
+    write_review,
 )
 from agents.rundir import RunDir
+from agents.steer_state import Steer, apply_import
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.fitness.chromatic import SongChromaticScorer
@@ -67,6 +69,9 @@ class SongState(TypedDict, total=False):
     render: dict[str, Any]
     #: The render settings the run was started with (RenderSettings.to_dict()).
     render_settings: dict[str, Any]
+    #: A section a person regenerates or imported (agents.steer_state.Steer.to_state()), or
+    #: None.
+    steer: dict[str, Any] | None
     done: bool
 
 
@@ -114,12 +119,15 @@ def _form_of(state: SongState, proposal: Proposal) -> Any:
 PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
 
 
-def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
+def _runner(phase: str, run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
     """A graph phase runner around ``run_<part>_phase(*, proposal, form, run, executor,
-    on_generation, chromatic_scorer)``. The drums, bass and melody phases read what earlier
-    gates approved from the run directory (``<phase>/approved/``), which promotion wrote."""
+    on_generation, chromatic_scorer, sections, kept)``. The drums, bass and melody phases read
+    what earlier gates approved from the run directory (``<phase>/approved/``), which
+    promotion wrote. While a person steers a section (:mod:`agents.steer_state`), the phase
+    evolves what the steer says."""
 
     def run(ctx: AgentContext, state: SongState) -> dict[str, Any]:
+        steer = Steer.from_state(state.get("steer"))
         return run_phase(
             proposal=ctx.proposal,
             form=_form_of(state, ctx.proposal),
@@ -127,6 +135,8 @@ def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
             executor=ctx.executor,
             on_generation=ctx.on_generation,
             chromatic_scorer=ctx.chromatic_scorer,
+            sections=None if steer is None else steer.sections_for(phase),
+            kept=None if steer is None else steer.kept_for(phase),
         )
 
     return run
@@ -134,10 +144,10 @@ def _runner(run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
 
 #: The phases in order: each generates, stops at its gate, and promotes what was approved.
 PHASE_RUNS: dict[str, PhaseRun] = {
-    CHORDS: _runner(run_chords_phase),
-    DRUMS: _runner(run_drums_phase),
-    BASS: _runner(run_bass_phase),
-    MELODY: _runner(run_melody_phase),
+    CHORDS: _runner(CHORDS, run_chords_phase),
+    DRUMS: _runner(DRUMS, run_drums_phase),
+    BASS: _runner(BASS, run_bass_phase),
+    MELODY: _runner(MELODY, run_melody_phase),
 }
 
 
@@ -146,10 +156,25 @@ def _generate(phase: str, runner: PhaseRun) -> Any:
         ctx = runtime.context
         if ctx.on_phase_start is not None:
             ctx.on_phase_start(phase, ctx.proposal.evolution.generations)
-        return {"phases": {phase: runner(ctx, state)}}
+        steer = apply_import(ctx.run, Steer.from_state(state.get("steer")))
+        info = runner(ctx, {**state, "steer": None if steer is None else steer.to_state()})
+        note = None if steer is None else steer.note_for(phase)
+        if note is not None:
+            _add_to_header(ctx.run, phase, note)
+        update: dict[str, Any] = {"phases": {phase: info}}
+        if steer is not None:
+            update["steer"] = steer.to_state()
+        return update
 
     generate.__name__ = f"generate_{phase}"
     return generate
+
+
+def _add_to_header(run: RunDir, phase: str, note: str) -> None:
+    """Put ``steer: note`` in the phase's review.yml header, before the candidates."""
+    doc = load_review_document(run.review(phase))
+    doc.insert(list(doc).index("candidates"), "steer", note)
+    write_review(run.review(phase), doc)
 
 
 def _auto_approve(
@@ -219,6 +244,8 @@ def _promote(phase: str) -> Any:
             bpm=ctx.proposal.bpm,
         )
         promoted = promote(run=runtime.context.run, phase=phase, approvals=approvals)
+        # A steered section's gate approves that section alone; the others stay approved.
+        promoted = {**info.get("approved", {}), **promoted}
         return {"phases": {phase: {"approved": promoted, "status": "promoted"}}}
 
     promote_node.__name__ = f"promote_{phase}"
@@ -229,6 +256,7 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     """Assemble every phase's approved parts and render stems and the master (re-runs whole
     on resume; every file is written atomically)."""
     ctx = runtime.context
+    apply_import(ctx.run, Steer.from_state(state.get("steer")))
     phases = state.get("phases", {})
     approved = {p: list(phases.get(p, {}).get("approved", {})) for p in PHASE_RUNS}
     settings = ctx.render_settings or RenderSettings().with_values(
@@ -243,7 +271,7 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         on_step=ctx.on_render_step,
         kit=render_kit(ctx.proposal, settings, proposal_file=ctx.run.proposal),
     )
-    return {"render": manifest}
+    return {"render": manifest, "steer": None}
 
 
 def _done(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:

@@ -33,8 +33,10 @@ def status(run_dir: RunDirArg) -> None:
         table.add_column(column)
     problems: list[str] = []
     for phase, info in values.get("phases", {}).items():
-        approvals = [f"{k}={v}" for k, v in info.get("approvals", {}).items()]
-        if not approvals and outcome.status == "awaiting_review" and outcome.phase == phase:
+        at_gate = outcome.status == "awaiting_review" and outcome.phase == phase
+        gated = {} if at_gate else dict(info.get("approvals", {}))
+        approvals = [f"{k}={v}" for k, v in gated.items()]
+        if at_gate:
             try:
                 pending = pending_approvals(run_dir, phase, list(info.get("candidates", [])))
             except (ChromaticError, ValueError) as exc:
@@ -42,12 +44,36 @@ def status(run_dir: RunDirArg) -> None:
                 approvals = ["review.yml has an error (below)"]
             else:
                 approvals = [f"{k}={v} (pending resume)" for k, v in pending.items()]
+        # Sections approved at an earlier gate, or imported (chromatic regenerate / import).
+        approvals += [
+            earlier_approval(run_dir, phase, label)
+            for label in info.get("approved", {})
+            if label not in gated and not (at_gate and label in info.get("sections", {}))
+        ]
         status_ = str(info.get("status", ""))
         table.add_row(plain(phase), plain(status_), plain(", ".join(approvals) or "-"))
     out.print(table)
     for problem in problems:
         out.print(f"[yellow]review.yml:[/] {plain(problem)}")
     report(outcome)
+
+
+def earlier_approval(run_dir: Path, phase: str, label: str) -> str:
+    """How ``status`` shows a section approved before the last gate: ``verse=imported`` for a
+    part a person imported, else ``verse (earlier gate)``."""
+    import json
+
+    from agents.rundir import RunDir
+
+    try:
+        data = json.loads(RunDir(run_dir).approved_data(phase, label).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    return (
+        f"{label}=imported"
+        if isinstance(data, dict) and "imported" in data
+        else f"{label} (earlier gate)"
+    )
 
 
 def pending_approvals(run_dir: Path, phase: str, ids: list[str]) -> dict[str, str]:

@@ -13,13 +13,12 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from agents.errors import RunStateError
 from agents.form import SongForm
-from agents.phases.chords import PHASE as CHORDS
 from agents.phases.instruments import bass_register, chord_register, orchestration_of
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -36,6 +35,9 @@ from generators.harmony import Harmony, chord_timeline
 from music.notes import Note, Part
 
 G = TypeVar("G")
+#: The phase every later one builds on (agents.phases.chords.PHASE; named here, since the
+#: chords phase reads approved progressions through this module too).
+CHORDS: Final = "chords"
 
 
 def approved_sections(run: RunDir, form: SongForm) -> list[str]:
@@ -51,6 +53,22 @@ def approved_sections(run: RunDir, form: SongForm) -> list[str]:
             f"{run.review(CHORDS)} and resume"
         )
     return labels
+
+
+def steered_sections(run: RunDir, form: SongForm, only: Sequence[str] | None) -> list[str]:
+    """The sections a phase evolves: every one with approved chords, or only those of
+    ``only`` (a section regenerated, or rebuilt on a part regenerated or imported beneath it).
+    Raises RunStateError when one of ``only`` has no approved chords."""
+    labels = approved_sections(run, form)
+    if only is None:
+        return labels
+    missing = [s for s in only if s not in labels]
+    if missing:
+        raise RunStateError(
+            f"{run.approved(CHORDS)}: no approved chords for {missing[0]!r} -- sections with "
+            f"approved chords: {', '.join(labels)}"
+        )
+    return [s for s in labels if s in only]
 
 
 def section_bars(form: SongForm, label: str) -> int:
@@ -139,15 +157,48 @@ def approved_genome(
     """The genome promotion saved for section ``label`` in ``<phase>/approved/<label>.json``,
     read by the part's ``from_data``; None when nothing was approved for it. Raises
     RunStateError naming the file when it cannot be read."""
+    data = _approved_data(run, phase, label)
+    if data is None or ("genome" not in data and "notes" in data):
+        return None  # nothing approved, or a part a person imported as notes
+    try:
+        return from_data(data["genome"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise RunStateError(
+            f"{run.approved_data(phase, label)}: approved {phase} for {label!r} are "
+            f"unreadable ({exc})"
+        ) from exc
+
+
+def _approved_data(run: RunDir, phase: str, label: str) -> dict[str, Any] | None:
     path = run.approved_data(phase, label)
     if not path.is_file():
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return from_data(data["genome"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise RunStateError(
             f"{path}: approved {phase} for {label!r} are unreadable ({exc})"
+        ) from exc
+    if not isinstance(data, dict):
+        raise RunStateError(f"{path}: approved {phase} for {label!r} -- a JSON object")
+    return data
+
+
+def imported_notes(run: RunDir, phase: str, label: str) -> tuple[Note, ...] | None:
+    """The notes of a part a person imported for ``label`` (``chromatic import``: saved as
+    ``notes``, ``[start_qn, end_qn, pitch, velocity]`` each, without a genome), or None."""
+    data = _approved_data(run, phase, label)
+    if data is None or "genome" in data or "notes" not in data:
+        return None
+    try:
+        return tuple(
+            Note(start=float(s), end=float(e), pitch=int(p), velocity=int(v))
+            for s, e, p, v in data["notes"]
+        )
+    except (ValueError, TypeError) as exc:
+        raise RunStateError(
+            f"{run.approved_data(phase, label)}: imported {phase} notes for {label!r} are "
+            f"unreadable ({exc})"
         ) from exc
 
 
@@ -171,12 +222,15 @@ def kick_grid_onsets(genome: DrumGenome | None) -> tuple[float, ...]:
 
 
 def approved_bass(run: RunDir, proposal: Proposal, chords: SectionChords) -> Part | None:
-    """The approved bass line of ``chords``' section over its approved progression, or None
-    when no bass was approved for it."""
+    """The approved bass line of ``chords``' section over its approved progression (or the
+    notes a person imported for it), or None when no bass was approved for it."""
+    orch = orchestration_of(proposal)
+    notes = imported_notes(run, "bass", chords.label)
+    if notes is not None:
+        return Part(name="bass", notes=notes, program=orch.bass.program)
     genome = approved_genome(run, "bass", chords.label, bass_genome.from_data)
     if genome is None:
         return None
-    orch = orchestration_of(proposal)
     return bass_part(
         genome,
         chords.genome,

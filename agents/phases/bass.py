@@ -10,17 +10,17 @@ and drums.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from agents.form import SongForm
 from agents.phases.approved import (
     approved_drums,
-    approved_sections,
     drums_under,
     kick_grid_onsets,
     section_bars,
     section_chords,
+    steered_sections,
 )
 from agents.phases.common import (
     SHIPPED,
@@ -35,13 +35,14 @@ from agents.phases.instruments import (
     orchestration_of,
     with_program,
 )
+from agents.phases.kept import KeptBars, kept_population
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.fitness.bass import BassEvaluator
 from evolution.fitness.chromatic import SongChromaticScorer
-from generators.bass.genome import BassGenome, to_data
+from generators.bass.genome import BassGenome, from_data, splice_bars, to_data
 from generators.bass.operators import BassOps
 from generators.bass.styles import style_weights
 from music.midi_io import Song
@@ -57,9 +58,12 @@ def run_bass_phase(
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
+    sections: Sequence[str] | None = None,
+    kept: KeptBars | None = None,
 ) -> dict[str, Any]:
-    """Evolve a bass line for every section with approved chords, over those chords and the
-    section's approved kick (when drums were approved for it); write candidates and review.yml."""
+    """Evolve a bass line for every section with approved chords (or only ``sections``;
+    ``kept``: only those bars of its section vary), over those chords and the section's
+    approved kick (when drums were approved for it); write candidates and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     style = style_of(proposal, PHASE)
@@ -75,7 +79,16 @@ def run_bass_phase(
         drums = approved_drums(run, label)
         kicks = kick_grid_onsets(drums)
         underneath = (chords.part, *drums_under(drums))
-        ops = BassOps(harmony=chords.harmony, meter=meter, bars=bars, kicks=kicks, styles=styles)
+        ops, seeds = kept_population(
+            run=run,
+            phase=PHASE,
+            kept=kept,
+            label=label,
+            ops=BassOps(harmony=chords.harmony, meter=meter, bars=bars, kicks=kicks, styles=styles),
+            seeds=(),
+            from_data=from_data,
+            splice=splice_bars,
+        )
         evaluator = BassEvaluator(
             key=key,
             meter=meter,
@@ -101,6 +114,7 @@ def run_bass_phase(
             ),
             describe=evaluator.describe,
             to_data=to_data,
+            seeds=seeds,
             underneath=underneath,
         )
 
@@ -108,7 +122,7 @@ def run_bass_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        populations=(setup(label) for label in approved_sections(run, form)),
+        populations=(setup(label) for label in steered_sections(run, form, sections)),
         executor=executor,
         on_generation=on_generation,
         header_extra={"instruments": orch.describe()},

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from agents.form import SongForm
+from agents.phases.approved import approved_genome
 from agents.phases.common import (
     SHIPPED,
     phase_chromatic_scorer,
@@ -17,6 +18,7 @@ from agents.phases.common import (
 )
 from agents.phases.generate import Population, generate_phase
 from agents.phases.instruments import chord_register, orchestration_of
+from agents.phases.kept import KeptBars, kept_population
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -25,7 +27,10 @@ from evolution.fitness.chords import ChordEvaluator
 from evolution.fitness.chromatic import SongChromaticScorer
 from generators.chord_model import ChordTransitionModel
 from generators.chords.genome import (
+    ChordGenome,
     describe,
+    from_data,
+    splice_bars,
     to_data,
     workhorse_genomes,
 )
@@ -61,45 +66,67 @@ def run_chords_phase(
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
+    sections: Sequence[str] | None = None,
+    kept: KeptBars | None = None,
 ) -> dict[str, Any]:
     """Evolve one population of progressions (chords alone: nothing is approved under them
     yet); write ``chords/candidates/chord_NNN.*``, ``evolution.json`` and ``review.yml``.
-    Returns the phase's state: the review path and the candidate ids in rank order."""
+    Returns the phase's state: the review path and the candidate ids in rank order.
+
+    With ``sections`` (a section regenerated), one population per section instead, its
+    candidates ``<section>_NNN`` made for that section; ``kept``: only those bars of the
+    approved progression vary."""
     model = ChordTransitionModel.load().with_blend(source_blend(proposal.genres, proposal.mood))
     key, meter = proposal.key, proposal.meter
     orch = orchestration_of(proposal)
     register = chord_register(orch)
-    ops = ChordOps(key=key, meter=meter, bars=form.phrase_bars, model=model)
     style = style_of(proposal, PHASE)
-    evaluator = ChordEvaluator(
-        ops=ops,
-        weights=weights_of(proposal),
-        chromatic_scorer=phase_chromatic_scorer(chromatic_scorer, proposal),
-        style=style,
-        realism=realism_for(style, PHASE),
-        register=register,
-        program=orch.chords.program,
-    )
-    population = Population(
-        prefix="chord",
-        section=None,
-        ops=ops,
-        evaluate=evaluator,
-        to_song=lambda g: Song(
-            parts=(chords_part(g, key, program=orch.chords.program, register=register),),
-            bpm=proposal.bpm,
-            meter=meter,
-        ),
-        describe=lambda g: describe(g, key),
-        to_data=to_data,
-        seeds=workhorse_genomes(key, meter, form.phrase_bars),
-        saved={"key": key.name, "meter": str(meter)},
-    )
+    scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
+
+    def population(label: str | None) -> Population[ChordGenome]:
+        approved = None if label is None else approved_genome(run, PHASE, label, from_data)
+        bars = form.phrase_bars if approved is None else len(approved)
+        chord_ops = ChordOps(key=key, meter=meter, bars=bars, model=model)
+        evaluator = ChordEvaluator(
+            ops=chord_ops,
+            weights=weights_of(proposal),
+            chromatic_scorer=scorer,
+            style=style,
+            realism=realism_for(style, PHASE),
+            register=register,
+            program=orch.chords.program,
+        )
+        ops, seeds = kept_population(
+            run=run,
+            phase=PHASE,
+            kept=kept,
+            label=label or "",
+            ops=chord_ops,
+            seeds=workhorse_genomes(key, meter, bars),
+            from_data=from_data,
+            splice=splice_bars,
+        )
+        return Population(
+            prefix=label or "chord",
+            section=label,
+            ops=ops,
+            evaluate=evaluator,
+            to_song=lambda g: Song(
+                parts=(chords_part(g, key, program=orch.chords.program, register=register),),
+                bpm=proposal.bpm,
+                meter=meter,
+            ),
+            describe=lambda g: describe(g, key),
+            to_data=to_data,
+            seeds=seeds,
+            saved={"key": key.name, "meter": str(meter)},
+        )
+
     return generate_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        populations=[population],
+        populations=[population(None)] if sections is None else map(population, sections),
         executor=executor,
         on_generation=on_generation,
         header_extra={"instruments": orch.describe()},

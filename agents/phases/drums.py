@@ -19,11 +19,11 @@ import numpy as np
 
 from agents.form import SongForm
 from agents.phases.approved import (
-    approved_sections,
     follows_another,
     leads_into_another,
     section_bars,
     section_chords,
+    steered_sections,
 )
 from agents.phases.common import (
     SHIPPED,
@@ -35,6 +35,7 @@ from agents.phases.common import (
 )
 from agents.phases.generate import Population, generate_phase
 from agents.phases.instruments import orchestration_of, with_program
+from agents.phases.kept import KeptBars, kept_population
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
@@ -42,7 +43,7 @@ from evolution.executor import Executor
 from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.fitness.drums import DrumEvaluator
 from generators.drums.fills import add_fill, crash_on_downbeat
-from generators.drums.genome import DrumGenome, describe, to_data
+from generators.drums.genome import DrumGenome, describe, from_data, splice_bars, to_data
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import choose_styles
 from generators.drums.to_midi import drums_part
@@ -120,9 +121,12 @@ def run_drums_phase(
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
+    sections: Sequence[str] | None = None,
+    kept: KeptBars | None = None,
 ) -> dict[str, Any]:
-    """Evolve drums for every section with approved chords; write candidates and review.yml.
-    Returns the phase state (review path, candidate ids, ids per section)."""
+    """Evolve drums for every section with approved chords (or only ``sections``; ``kept``:
+    only those bars of its section vary); write candidates and review.yml. Returns the phase
+    state (review path, candidate ids, ids per section)."""
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
@@ -141,7 +145,7 @@ def run_drums_phase(
             transformer=transformer, styles=styles, meter=meter, bars=bars, rng=rng
         )
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
-        ops = DrumOps(
+        drum_ops = DrumOps(
             meter=meter,
             bars=bars,
             styles=tuple(styles),
@@ -170,6 +174,16 @@ def run_drums_phase(
             entrance=entrance,
             rng=rng,
         )
+        ops, seeds = kept_population(
+            run=run,
+            phase=PHASE,
+            kept=kept,
+            label=label,
+            ops=drum_ops,
+            seeds=seeds,
+            from_data=from_data,
+            splice=splice_bars,
+        )
         return Population(
             prefix=label,
             section=label,
@@ -190,7 +204,7 @@ def run_drums_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        populations=(setup(label) for label in approved_sections(run, form)),
+        populations=(setup(label) for label in steered_sections(run, form, sections)),
         executor=executor,
         on_generation=on_generation,
         header_extra={"styles": list(styles), "instruments": orch.describe()},

@@ -28,6 +28,7 @@ from agents.phases.approved import (
     previous_label,
     section_bars,
     section_chords,
+    steered_sections,
 )
 from agents.phases.common import (
     SHIPPED,
@@ -38,13 +39,14 @@ from agents.phases.common import (
 )
 from agents.phases.generate import Population, generate_phase
 from agents.phases.instruments import melody_voice, orchestration_of
+from agents.phases.kept import KeptBars, kept_population
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.fitness.melody import MelodyEvaluator
-from generators.melody.genome import MelodyGenome, from_data, to_data
+from generators.melody.genome import MelodyGenome, from_data, splice_bars, to_data
 from generators.melody.lyrics import lyric_lines, phrase_syllables
 from generators.melody.operators import MelodyOps
 from generators.melody.ranges import VoiceRange
@@ -104,15 +106,18 @@ def run_melody_phase(
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
+    sections: Sequence[str] | None = None,
+    kept: KeptBars | None = None,
 ) -> dict[str, Any]:
-    """Evolve a melody for every section with approved chords, over those chords and the
-    section's approved drums and bass; write candidates (with lyric events) and review.yml."""
+    """Evolve a melody for every section with approved chords (or only ``sections``;
+    ``kept``: only those bars of its section vary), over those chords and the section's
+    approved drums and bass; write candidates (with lyric events) and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     style = style_of(proposal, PHASE)
     realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
-    sections = approved_sections(run, form)
+    labels = approved_sections(run, form)
     orch = orchestration_of(proposal)
     voice = melody_voice(orch)
     done: list[str] = []
@@ -131,10 +136,10 @@ def run_melody_phase(
             *(() if bass is None else (bass,)),
         )
         phrases = -(-bars // form.phrase_bars)
-        lines = section_lyrics(proposal.lyrics, label, sections)
+        lines = section_lyrics(proposal.lyrics, label, labels)
         syllables = phrase_syllables(lines, phrases) if lines else ()
         sung[label] = syllables
-        ops = MelodyOps(
+        melody_ops = MelodyOps(
             key=key,
             meter=meter,
             harmony=chords.harmony,
@@ -144,7 +149,17 @@ def run_melody_phase(
             previous_pitch=previous,
             syllables=tuple(len(s) for s in syllables),
         )
-        targets = tuple(ops.target(p) or 0 for p in range(phrases)) if syllables else ()
+        targets = tuple(melody_ops.target(p) or 0 for p in range(phrases)) if syllables else ()
+        ops, seeds = kept_population(
+            run=run,
+            phase=PHASE,
+            kept=kept,
+            label=label,
+            ops=melody_ops,
+            seeds=(),
+            from_data=from_data,
+            splice=splice_bars,
+        )
         evaluator = MelodyEvaluator(
             key=key,
             meter=meter,
@@ -176,6 +191,7 @@ def run_melody_phase(
             to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
             describe=words,
             to_data=to_data,
+            seeds=seeds,
             underneath=underneath,
         )
 
@@ -183,7 +199,7 @@ def run_melody_phase(
         phase=PHASE,
         proposal=proposal,
         run=run,
-        populations=(setup(label) for label in sections),
+        populations=(setup(label) for label in steered_sections(run, form, sections)),
         executor=executor,
         on_generation=on_generation,
         header_extra={"carrier": f"{voice.name} ({_range(voice)})", "instruments": orch.describe()},

@@ -140,6 +140,14 @@ def normalise_bar(events: list[BassEvent] | tuple[BassEvent, ...], meter: Meter)
     return tuple(out)
 
 
+def splice_bars(inside: BassGenome, outside: BassGenome, first: int, last: int) -> BassGenome:
+    """``outside``'s bars with bars ``first``..``last`` (0-based, inclusive) from ``inside``."""
+    bars = tuple(
+        inside.bars[i] if first <= i <= last else bar for i, bar in enumerate(outside.bars)
+    )
+    return BassGenome(style=inside.style, bars=bars)
+
+
 def onset_steps(bar: BassBar) -> frozenset[int]:
     """The bar's onsets as sixteenth-grid indices."""
     return frozenset(round(e.onset / GRID_QN) for e in bar)

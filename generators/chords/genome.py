@@ -141,6 +141,11 @@ def workhorse_genomes(key: Key, meter: Meter, bars: int) -> tuple[ChordGenome, .
     return tuple(out)
 
 
+def splice_bars(inside: ChordGenome, outside: ChordGenome, first: int, last: int) -> ChordGenome:
+    """``outside``'s bars with bars ``first``..``last`` (0-based, inclusive) from ``inside``."""
+    return tuple(inside[i] if first <= i <= last else bar for i, bar in enumerate(outside))
+
+
 def quality_options(triad: str) -> tuple[str, ...]:
     """Qualities with the given triad family (the extensions a chord may take)."""
     return tuple(q for q in QUALITIES if TRIAD_OF[q] == triad)

@@ -170,6 +170,15 @@ def has_fill(genome: DrumGenome, bar: int) -> bool:
     return len(loud) >= 4
 
 
+def splice_bars(inside: DrumGenome, outside: DrumGenome, first: int, last: int) -> DrumGenome:
+    """``outside``'s hits with bars ``first``..``last`` (0-based, inclusive) taken from
+    ``inside`` (same grid and length): a pattern changed in those bars only."""
+    spb = outside.grid.steps_per_bar
+    lo, hi = first * spb, (last + 1) * spb
+    kept = [h for h in outside.hits if not lo <= h.step < hi]
+    return outside.with_hits([*kept, *(h for h in inside.hits if lo <= h.step < hi)])
+
+
 def empty_genome(grid: Grid, bars: int, style: str = "custom") -> DrumGenome:
     return DrumGenome(grid=grid, bars=bars, hits=(), style=style)
 

@@ -198,6 +198,17 @@ def _is_normal(notes: list[MelodyNote] | tuple[MelodyNote, ...], bar_qn: float) 
     return True
 
 
+def splice_bars(inside: MelodyGenome, outside: MelodyGenome, first: int, last: int) -> MelodyGenome:
+    """``outside``'s bars with bars ``first``..``last`` (0-based, inclusive) from ``inside``,
+    on ``outside``'s base and phrases (so the kept bars sound the same); ``inside``'s contour."""
+    bars = tuple(
+        inside.bars[i] if first <= i <= last else bar for i, bar in enumerate(outside.bars)
+    )
+    return MelodyGenome(
+        bars=bars, phrase_bars=outside.phrase_bars, base=outside.base, contour=inside.contour
+    )
+
+
 def to_data(genome: MelodyGenome) -> dict[str, Any]:
     """A JSON-ready dict: base pitch, phrase length, contours and, per bar,
     ``[onset, duration, step, velocity]``."""
