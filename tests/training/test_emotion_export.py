@@ -129,3 +129,17 @@ def test_cli_export_writes_both(model: EmotionNet, tmp_path: Path) -> None:
     assert doc["in_shape"][-1] == 128 and (tmp_path / "e.onnx").stat().st_size > 100_000
     bad = CliRunner().invoke(app, ["export", "emotion", "--model", str(tmp_path)])
     assert bad.exit_code == 2
+
+
+def test_shipped_model_exports_within_tolerance(tmp_path: Path) -> None:
+    from training.emotion.run import PACKAGE_DATA, WEIGHTS, read_meta
+    from training.emotion.train import load_weights
+
+    shipped = load_weights(PACKAGE_DATA / WEIGHTS)
+    assert read_meta(PACKAGE_DATA)["held_out"]["clips"] > 0
+    doc = json.loads(export_rtneural(shipped, tmp_path / "e.json").read_text(encoding="utf-8"))
+    features = np.random.default_rng(2).normal(size=(6, 128)).astype(np.float32)
+    want, _ = torch_outputs(shipped, features)
+    reader = RTNeuralReader(doc)
+    got = np.stack([reader.forward(row) for row in features])
+    assert np.max(np.abs(got - want)) <= 1e-5
