@@ -311,15 +311,20 @@ def proposal_to_dict(proposal: Proposal) -> dict[str, Any]:
     return data
 
 
-def dump_proposal(proposal: Proposal, path: Path) -> Path:
+def dump_proposal(
+    proposal: Proposal, path: Path, *, shown: Mapping[str, Any] | None = None
+) -> Path:
     """Write the normalised proposal as YAML, atomically (temp file + rename); multi-line
-    text (concept, lyrics) as literal blocks unless it holds characters a block cannot escape."""
+    text (concept, lyrics) as literal blocks unless it holds characters a block cannot escape.
+    ``shown``: derived fields written after the proposal's own for a person to read (the run's
+    copy shows ``mood_target``); reading the file back ignores them."""
 
     def block(v: Any) -> Any:
         lines = v.split("\n") if isinstance(v, str) else []
         return LiteralScalarString(v) if len(lines) > 1 and all(map(str.isprintable, lines)) else v
 
     data = {k: block(v) for k, v in proposal_to_dict(proposal).items()}
+    data.update(shown or {})
     return write_yaml_atomic(Path(path), data)
 
 

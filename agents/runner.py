@@ -48,6 +48,7 @@ from evolution.ray_executor import PoolStartError
 from music.errors import ChromaticError
 from render.pipeline import RenderStep
 from render.settings import RenderSettings
+from scoring.emotion.mood import mood_target_summary
 
 logger = logging.getLogger(__name__)
 
@@ -179,7 +180,8 @@ def _first_invoke(
     settings, options = scoring
     with scoring_hooks(hooks or Hooks(), settings, options) as scored:
         chromatic_scorer = build_chromatic_scorer(proposal, options)
-        dump_proposal(proposal, run.proposal)
+        target = mood_target_summary(proposal.mood)
+        dump_proposal(proposal, run.proposal, shown={"mood_target": target} if target else None)
         with open_graph(run) as graph:
             start: dict[str, Any] = {"run_dir": str(run.root), "phases": {}}
             if rendering is not None:

@@ -222,14 +222,28 @@ def resume(
 
 def _register_commands() -> None:
     """Add the command groups and the commands that live in their own modules."""
-    from cli import batch, edit, gate, kit, parts, realism, render, scorer, steer, style, web
-    from cli.groups import eval_app, train_app
+    from cli import (
+        batch,
+        edit,
+        emotion,
+        gate,
+        kit,
+        parts,
+        realism,
+        render,
+        scorer,
+        steer,
+        style,
+        web,
+    )
+    from cli.groups import eval_app, export_app, train_app
 
-    for module in (gate, web, scorer, parts, render, kit, edit, steer, style, realism):
+    for module in (gate, web, scorer, parts, render, kit, edit, steer, style, realism, emotion):
         module.register(app)
     batch.register(app)
     app.add_typer(eval_app)
     app.add_typer(train_app)
+    app.add_typer(export_app)
 
 
 _register_commands()

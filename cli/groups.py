@@ -11,3 +11,6 @@ eval_app = typer.Typer(
 train_app = typer.Typer(
     name="train", help="Train the models the agent uses, on real data.", no_args_is_help=True
 )
+export_app = typer.Typer(
+    name="export", help="Export the models for other runtimes.", no_args_is_help=True
+)

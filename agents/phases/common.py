@@ -19,6 +19,7 @@ from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
+from scoring.emotion.mood import mood_target_summary
 from scoring.realism import RealismCritic, shipped_critic
 from scoring.style.profile import StyleProfile
 from scoring.style.select import song_profile
@@ -156,6 +157,9 @@ def review_header(
         "population": config.population_size,
         "evolution": evolution,
     }
+    target = mood_target_summary(proposal.mood)
+    if target:
+        header["mood_target"] = target
     keys = key_summary(results)
     if keys:
         header["key_constraint"] = keys
