@@ -26,7 +26,7 @@ from generators.drums.grid import (
     role_of,
 )
 from generators.drums.styles import check_style, skeleton, style_bar, template_hits
-from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
+from generators.drums.transformer import BANK_STYLES, DEFAULT_TEMPERATURE, DrumTransformer
 from generators.sampling import weighted_index
 from generators.signature_grid import distances_to
 from music.meter import Meter
@@ -82,13 +82,15 @@ class DrumOps:
         per_style: int = 8,
         temperature: float = DEFAULT_TEMPERATURE,
     ) -> DrumOps:
-        """A copy holding ``per_style`` transformer patterns for each style (all styles' rows
-        sampled in one batch); unchanged when there is no transformer or it cannot play the
+        """A copy holding ``per_style`` transformer patterns for each style of
+        :data:`~generators.drums.transformer.BANK_STYLES` (all styles' rows sampled in one
+        batch); unchanged when there is no transformer, no such style or it cannot play the
         meter."""
-        if self.transformer is None or not self.transformer.supports(self.meter):
+        styles = tuple(s for s in self.styles if s in BANK_STYLES)
+        if self.transformer is None or not styles or not self.transformer.supports(self.meter):
             return self
         bank = self.transformer.sample_styles(
-            per_style, self.styles, self.meter, self.bars, rng, temperature
+            per_style, styles, self.meter, self.bars, rng, temperature
         )
         return replace(self, bank=tuple(bank))
 
@@ -107,7 +109,10 @@ class DrumOps:
         if self.bank:
             return self.bank[int(rng.integers(len(self.bank)))]
         assert self.transformer is not None
-        return self.transformer.sample_bars(self._style(rng), self.meter, self.bars, rng)
+        style = self._style(rng)
+        if style not in BANK_STYLES:
+            return skeleton(style, self.meter, self.bars, rng)
+        return self.transformer.sample_bars(style, self.meter, self.bars, rng)
 
     def _regenerate_bar(self, genome: DrumGenome, bar: int, rng: np.random.Generator) -> DrumGenome:
         same_grid = [g for g in self.bank if g.grid == genome.grid]
@@ -124,7 +129,7 @@ class DrumOps:
         style = base if base in self.styles else self._style(rng)
         lo, hi = _bar_range(genome, bar)
         kept = [h for h in genome.hits if not lo <= h.step < hi]
-        new = template_hits(style_bar(style, genome.grid, rng), genome.grid, bar, rng)
+        new = template_hits(style_bar(style, genome.grid, rng), genome.grid, bar, rng, style)
         return genome.with_hits([*kept, *new])
 
     # ------------------------------------------------------------------ GenomeOps protocol
