@@ -114,11 +114,10 @@ def run_case(case: GenreCase, root: Path, evolution: dict[str, int], bars: int =
     song = read_midi(run.candidate_midi("drums", best))
     notes = sorted((n for p in song.parts if p.is_drum for n in p.notes), key=lambda n: n.start)
     review = YAML(typ="safe").load(run.review("drums").read_text(encoding="utf-8"))
-    header = review.get("header", review)
     return DrumResult(
         case=case,
-        styles=tuple(header.get("styles", ())),
-        profile=header.get("style_profile"),
+        styles=tuple(review.get("styles", ())),
+        profile=review.get("style_profile"),
         best_style=json.loads(run.candidate_data("drums", best).read_text(encoding="utf-8"))[
             "genome"
         ]["style"],

@@ -40,6 +40,9 @@ from generators.drums.feel import (
 from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, RIM, SNARE, Grid
 
 GENRE_STYLES: Final = ("swing", "brushes", "bossa", "reggae", "hip-hop", "four-on-the-floor")
+#: Styles whose time-keeper is part of the idiom (the jazz ride, the hi-hats of hip-hop, reggae
+#: and four-on-the-floor, brushes on the snare): variation does not swap hats and ride.
+KEPT_TIME: Final = frozenset({"swing", "brushes", "reggae", "hip-hop", "four-on-the-floor"})
 #: Onsets played in fewer of a style's bars than this are left out (a stray hit of a few bars).
 RARE: Final = 0.12
 #: Least share of a style's hits a voice needs to be offered as its time-keeper.

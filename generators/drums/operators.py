@@ -17,6 +17,7 @@ import numpy as np
 
 from generators.drums.fills import add_fill, has_fill
 from generators.drums.genome import DrumGenome, Hit
+from generators.drums.genres import KEPT_TIME
 from generators.drums.grid import (
     CLOSED_HH,
     KICK,
@@ -205,8 +206,9 @@ class DrumOps:
             if has_fill(genome, last):
                 return _replace_bar(genome, last, genome, int(rng.integers(last)))
             return add_fill(genome, last, rng)
-        # kind 7 (and fallbacks): hats <-> ride, or thin/thicken the motion voice
-        if rng.random() < 0.5:
+        # kind 7 (and fallbacks): hats <-> ride (not where the style's idiom fixes the voice
+        # that keeps time), or thin/thicken the motion voice
+        if rng.random() < 0.5 and genome.style.split(" ")[0] not in KEPT_TIME:
             swap = {CLOSED_HH: RIDE, RIDE: CLOSED_HH}
             return genome.with_hits(
                 Hit(h.step, swap.get(h.voice, h.voice), h.velocity, h.offset) for h in genome.hits

@@ -172,3 +172,25 @@ def test_hip_hop_and_brushes_keep_their_backbeat(meter: Meter) -> None:
     taps = [(t, v) for t, p, v in brushes if p == SNARE]
     assert len(taps) >= len(pulses) and max(v for _, v in taps) < 90
     assert not any(p == RIDE for _, p, _ in brushes)
+
+
+def test_variation_keeps_the_time_keeper_of_an_idiom() -> None:
+    from generators.drums.operators import DrumOps
+
+    meter = Meter(4, 4)
+    rng = np.random.default_rng(9)
+    for style, absent in (("four-on-the-floor", RIDE), ("swing", CLOSED_HH)):
+        ops = DrumOps(meter=meter, bars=2, styles=(style,))
+        genome = skeleton(style, meter, 2, rng)
+        for _ in range(300):
+            genome = ops.mutate(genome, rng)
+            assert not any(h.voice == absent for h in genome.hits), style
+    rock = DrumOps(meter=meter, bars=2, styles=("rock",))
+    hats = [
+        g
+        for g in (skeleton("rock", meter, 2, rng) for _ in range(20))
+        if all(h.voice != RIDE for h in g.hits)
+    ]
+    assert hats
+    genomes = [rock.mutate(g, rng) for g in hats for _ in range(20)]
+    assert any(h.voice == RIDE for g in genomes for h in g.hits)  # rock may move to the ride
