@@ -1,11 +1,12 @@
 """The drums phase: one population of drum patterns per section with approved chords, each a
-section long, in styles chosen from the proposal's genres, mood and tempo.
+section long, in styles chosen from the proposal's genres, mood, instruments and tempo.
 
 Populations are seeded with the style skeletons (plain, and with a transition fill where the
 section leads into another) and with a bank of drum-transformer grooves (sampled once, in
-batches, where the transformer plays the meter; 4-bar grooves repeated to the section's
-length). Every candidate is scored by the drum theory scores and by the ChromaticScorer hearing
-it over the section's approved chords.
+batches, where the transformer plays the meter and has learned the style well enough; 4-bar
+grooves repeated to the section's length). Every candidate is scored by the drum theory scores
+(the style fit holding it to the Groove MIDI profile of the leading drum style) and by the
+ChromaticScorer hearing it over the section's approved chords.
 """
 
 from __future__ import annotations
@@ -45,11 +46,13 @@ from evolution.fitness.drums import DrumEvaluator
 from generators.drums.fills import add_fill, crash_on_downbeat
 from generators.drums.genome import DrumGenome, describe, from_data, splice_bars, to_data
 from generators.drums.operators import DrumOps, seed_genomes
-from generators.drums.styles import choose_styles
+from generators.drums.styles import GROOVE_PROFILES, choose_styles
 from generators.drums.to_midi import drums_part
 from generators.drums.transformer import DrumTransformer
 from music.meter import Meter
 from music.midi_io import Song
+from scoring.style.profile import StyleProfile, shipped_profiles
+from scoring.style.select import style_profile
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +116,21 @@ def section_seeds(
     return (*out, *bank)
 
 
+def drum_profile(proposal: Proposal, drum_style: str) -> StyleProfile | None:
+    """The Groove profile the song's drums are held to: that of its leading drum style
+    (:data:`generators.drums.styles.GROOVE_PROFILES`), none for a style Groove has no playing
+    of (sparse), and the one the proposal's words name for a style of several Groove styles.
+    The style comes before the meter: a jazz waltz is held to Groove's jazz over every meter
+    rather than to its few 3/4 beats of other styles."""
+    if drum_style not in GROOVE_PROFILES:
+        return style_of(proposal, PHASE)
+    groove = GROOVE_PROFILES[drum_style]
+    if groove is None:
+        return None
+    profiles = shipped_profiles(PHASE)
+    return style_profile(profiles, groove, proposal.bpm, str(proposal.meter), style_first=True)
+
+
 def run_drums_phase(
     *,
     proposal: Proposal,
@@ -127,10 +145,10 @@ def run_drums_phase(
     """Evolve drums for every section with approved chords (or only ``sections``; ``kept``:
     only those bars of its section vary); write candidates and review.yml. Returns the phase
     state (review path, candidate ids, ids per section)."""
-    styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm)
+    styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm, proposal.instruments)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
-    style = style_of(proposal, PHASE)
+    style = drum_profile(proposal, styles[0])
     realism = realism_for(style, PHASE)
     meter = proposal.meter
     orch = orchestration_of(proposal)
@@ -207,5 +225,9 @@ def run_drums_phase(
         populations=(setup(label) for label in steered_sections(run, form, sections)),
         executor=executor,
         on_generation=on_generation,
-        header_extra={"styles": list(styles), "instruments": orch.describe()},
+        header_extra={
+            "styles": list(styles),
+            "style_profile": None if style is None else style.key,
+            "instruments": orch.describe(),
+        },
     )

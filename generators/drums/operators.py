@@ -17,6 +17,7 @@ import numpy as np
 
 from generators.drums.fills import add_fill, has_fill
 from generators.drums.genome import DrumGenome, Hit
+from generators.drums.genres import KEPT_TIME
 from generators.drums.grid import (
     CLOSED_HH,
     KICK,
@@ -26,7 +27,7 @@ from generators.drums.grid import (
     role_of,
 )
 from generators.drums.styles import check_style, skeleton, style_bar, template_hits
-from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
+from generators.drums.transformer import BANK_STYLES, DEFAULT_TEMPERATURE, DrumTransformer
 from generators.sampling import weighted_index
 from generators.signature_grid import distances_to
 from music.meter import Meter
@@ -82,13 +83,15 @@ class DrumOps:
         per_style: int = 8,
         temperature: float = DEFAULT_TEMPERATURE,
     ) -> DrumOps:
-        """A copy holding ``per_style`` transformer patterns for each style (all styles' rows
-        sampled in one batch); unchanged when there is no transformer or it cannot play the
+        """A copy holding ``per_style`` transformer patterns for each style of
+        :data:`~generators.drums.transformer.BANK_STYLES` (all styles' rows sampled in one
+        batch); unchanged when there is no transformer, no such style or it cannot play the
         meter."""
-        if self.transformer is None or not self.transformer.supports(self.meter):
+        styles = tuple(s for s in self.styles if s in BANK_STYLES)
+        if self.transformer is None or not styles or not self.transformer.supports(self.meter):
             return self
         bank = self.transformer.sample_styles(
-            per_style, self.styles, self.meter, self.bars, rng, temperature
+            per_style, styles, self.meter, self.bars, rng, temperature
         )
         return replace(self, bank=tuple(bank))
 
@@ -107,7 +110,10 @@ class DrumOps:
         if self.bank:
             return self.bank[int(rng.integers(len(self.bank)))]
         assert self.transformer is not None
-        return self.transformer.sample_bars(self._style(rng), self.meter, self.bars, rng)
+        style = self._style(rng)
+        if style not in BANK_STYLES:
+            return skeleton(style, self.meter, self.bars, rng)
+        return self.transformer.sample_bars(style, self.meter, self.bars, rng)
 
     def _regenerate_bar(self, genome: DrumGenome, bar: int, rng: np.random.Generator) -> DrumGenome:
         same_grid = [g for g in self.bank if g.grid == genome.grid]
@@ -124,7 +130,7 @@ class DrumOps:
         style = base if base in self.styles else self._style(rng)
         lo, hi = _bar_range(genome, bar)
         kept = [h for h in genome.hits if not lo <= h.step < hi]
-        new = template_hits(style_bar(style, genome.grid, rng), genome.grid, bar, rng)
+        new = template_hits(style_bar(style, genome.grid, rng), genome.grid, bar, rng, style)
         return genome.with_hits([*kept, *new])
 
     # ------------------------------------------------------------------ GenomeOps protocol
@@ -200,8 +206,9 @@ class DrumOps:
             if has_fill(genome, last):
                 return _replace_bar(genome, last, genome, int(rng.integers(last)))
             return add_fill(genome, last, rng)
-        # kind 7 (and fallbacks): hats <-> ride, or thin/thicken the motion voice
-        if rng.random() < 0.5:
+        # kind 7 (and fallbacks): hats <-> ride (not where the style's idiom fixes the voice
+        # that keeps time), or thin/thicken the motion voice
+        if rng.random() < 0.5 and genome.style.split(" ")[0] not in KEPT_TIME:
             swap = {CLOSED_HH: RIDE, RIDE: CLOSED_HH}
             return genome.with_hits(
                 Hit(h.step, swap.get(h.voice, h.voice), h.velocity, h.offset) for h in genome.hits

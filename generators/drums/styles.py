@@ -1,6 +1,8 @@
-"""Skeleton generators for drum styles (rock, funk, half-time, shuffle, breakbeat, sparse), each
-built on the meter's counted pulses so it works in 3/4, 4/4, 5/4, 6/8, 7/8, 12/8 and the rest,
-and :func:`choose_styles`, which picks styles from a proposal's genre and mood words and tempo.
+"""Skeleton generators for drum styles (rock, funk, half-time, shuffle, breakbeat, sparse here;
+swing, brushes, bossa, reggae, hip-hop and four-on-the-floor in :mod:`generators.drums.genres`),
+each built on the meter's counted pulses so it works in 3/4, 4/4, 5/4, 6/8, 7/8, 12/8 and the
+rest, and :func:`choose_styles`, which picks styles from a proposal's genre, mood and instrument
+words and tempo.
 
 Pulses (:attr:`Grid.pulse_steps`): every quarter in /4 meters, every felt beat in /8 meters. The
 kick takes the even pulses and the snare the odd ones (backbeat); an odd number of pulses ends
@@ -14,7 +16,9 @@ from typing import Final
 
 import numpy as np
 
+from generators.drums.feel import Template, feel_of, kick_snare_pulses
 from generators.drums.genome import DrumGenome, Hit
+from generators.drums.genres import BUILDERS, GENRE_STYLES, SWUNG
 from generators.drums.grid import (
     CLOSED_HH,
     CRASH,
@@ -28,10 +32,33 @@ from generators.drums.grid import (
 )
 from music.meter import Meter
 
-STYLES: Final[tuple[str, ...]] = ("rock", "funk", "half-time", "shuffle", "breakbeat", "sparse")
-
-# A template hit: step inside the bar, voice, base velocity.
-Template = list[tuple[int, int, int]]
+STYLES: Final[tuple[str, ...]] = (
+    "rock",
+    "funk",
+    "half-time",
+    "shuffle",
+    "breakbeat",
+    "sparse",
+    *GENRE_STYLES,
+)
+#: Drum style -> the Groove MIDI style its patterns are held to by the style fit (None: no
+#: corpus profile -- Groove has no ambient playing). Shuffle, whose Groove beats are spread over
+#: funk, blues and rock, is held to the profile the song's words name.
+GROOVE_PROFILES: Final[dict[str, str | None]] = {
+    "rock": "rock",
+    "funk": "funk",
+    "half-time": "rock",
+    "breakbeat": "hiphop",
+    "sparse": None,
+    "swing": "jazz",
+    "brushes": "jazz",
+    "bossa": "latin",
+    "reggae": "reggae",
+    "hip-hop": "hiphop",
+    "four-on-the-floor": "dance",
+}
+#: Styles that rarely open with a crash.
+_QUIET: Final = frozenset({"sparse", "brushes"})
 
 # Humanising micro-timing, in steps: a little early on average with a spread of ~0.12 step
 # (real drummers sit ~20 ms off the 16th grid, slightly early: Groove MIDI validation beats
@@ -46,10 +73,13 @@ _BAR_VARIATION: Final = 0.35
 
 def grid_for(style: str, meter: Meter) -> Grid:
     """The grid a style plays on: shuffle is triplet in /4 meters and swung in /8 meters;
-    everything else is straight 16ths."""
+    swing and brushes are triplet in /4 meters (their learned micro-timing sets the swing
+    ratio); everything else is straight 16ths."""
     check_style(style)
     if style == "shuffle":
         return Grid.for_meter(meter, "triplet" if meter.denominator <= 4 else "swing")
+    if style in SWUNG and meter.denominator <= 4:
+        return Grid.for_meter(meter, "triplet")
     return Grid.for_meter(meter, "straight")
 
 
@@ -57,18 +87,6 @@ def check_style(style: str) -> str:
     if style not in STYLES:
         raise ValueError(f"drum style: {style!r} -- one of {', '.join(STYLES)}")
     return style
-
-
-def kick_snare_pulses(n: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Indices of the pulses the kick and the snare take in a bar of ``n`` pulses."""
-    if n <= 1:
-        return (0,), ()
-    kicks = [i for i in range(0, n, 2)]
-    snares = [i for i in range(1, n, 2)]
-    if n % 2 and n > 1:
-        kicks.remove(n - 1)
-        snares.append(n - 1)
-    return tuple(kicks), tuple(snares)
 
 
 def _offbeats(grid: Grid, *, sixteenths: bool) -> list[int]:
@@ -204,6 +222,7 @@ _BUILDERS: Final[dict[str, Callable[[Grid, np.random.Generator], Template]]] = {
     "shuffle": _shuffle,
     "breakbeat": _breakbeat,
     "sparse": _sparse,
+    **BUILDERS,
 }
 
 
@@ -216,11 +235,17 @@ def humanize(
     return vel, offset
 
 
-def template_hits(template: Template, grid: Grid, bar: int, rng: np.random.Generator) -> list[Hit]:
-    """Place a one-bar template in bar ``bar`` with humanised velocities and micro-timing."""
+def template_hits(
+    template: Template, grid: Grid, bar: int, rng: np.random.Generator, style: str = ""
+) -> list[Hit]:
+    """Place a one-bar template in bar ``bar`` with humanised velocities and micro-timing (a
+    style with a learned feel takes its micro-timing from it)."""
+    feel = feel_of(style) if style in GENRE_STYLES else None
     out = []
     for s, voice, vel in template:
         v, off = humanize(vel, rng)
+        if feel is not None:
+            off = feel.offset(grid, s, rng, swung=style in SWUNG)
         out.append(Hit(step=bar * grid.steps_per_bar + s, voice=voice, velocity=v, offset=off))
     return out
 
@@ -233,16 +258,16 @@ def style_bar(style: str, grid: Grid, rng: np.random.Generator) -> Template:
 def skeleton(style: str, meter: Meter, bars: int, rng: np.random.Generator) -> DrumGenome:
     """``bars`` bars of ``style`` in ``meter``: one template bar repeated, humanised, with a
     variation (another template bar of the style) in about one bar of three, a crash on
-    the first downbeat (except sparse, where it is rare)."""
+    the first downbeat (except sparse and brushes, where it is rare)."""
     grid = grid_for(style, meter)
     main = style_bar(style, grid, rng)
     hits: list[Hit] = []
     for bar in range(bars):
         vary = bar > 0 and rng.random() < _BAR_VARIATION
         template = style_bar(style, grid, rng) if vary else main
-        hits.extend(template_hits(template, grid, bar, rng))
-    if style != "sparse" or rng.random() < 0.3:
-        vel, _ = humanize(100 if style != "sparse" else 60, rng)
+        hits.extend(template_hits(template, grid, bar, rng, style))
+    if style not in _QUIET or rng.random() < 0.3:
+        vel, _ = humanize(100 if style not in _QUIET else 60, rng)
         hits.append(Hit(step=0, voice=CRASH, velocity=vel))
     return DrumGenome(grid=grid, bars=bars, hits=(), style=style).with_hits(hits)
 
@@ -250,96 +275,94 @@ def skeleton(style: str, meter: Meter, bars: int, rng: np.random.Generator) -> D
 # ---------------------------------------------------------------------- choosing styles
 _STYLE_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "rock": ("rock", "punk", "post-punk", "grunge", "indie", "pop", "garage", "metal", "new wave"),
-    "funk": ("funk", "soul", "disco", "r&b", "rnb", "motown", "groovy", "gospel", "dance"),
+    "funk": ("funk", "soul", "r&b", "rnb", "motown", "groovy", "gospel"),
     "half-time": (
-        "post-rock",
-        "doom",
-        "sludge",
-        "trap",
-        "dub",
-        "shoegaze",
-        "epic",
-        "heavy",
-        "dark",
-        "cinematic",
-        "melancholic",
-        "dirge",
+        "post-rock", "doom", "sludge", "shoegaze", "epic", "heavy", "dark", "cinematic",
+        "melancholic", "dirge",
     ),
     "shuffle": (
-        "blues",
-        "shuffle",
-        "swing",
-        "jazz",
-        "country",
-        "americana",
-        "folk",
-        "rockabilly",
-        "boogie",
-        "nostalgic",
-        "retro",
-        "whimsical",
+        "blues", "shuffle", "country", "americana", "folk", "rockabilly", "boogie", "nostalgic",
+        "retro", "whimsical",
     ),
     "breakbeat": (
-        "hip hop",
-        "hip-hop",
-        "hiphop",
-        "breakbeat",
-        "break",
-        "jungle",
-        "drum and bass",
-        "electronic",
-        "electro",
-        "trip hop",
-        "big beat",
-        "chaotic",
-        "intense",
+        "breakbeat", "break", "jungle", "drum and bass", "big beat", "chaotic", "intense",
         "experimental",
     ),
     "sparse": (
-        "ambient",
-        "kosmische",
-        "modern classical",
-        "drone",
-        "minimal",
-        "sparse",
-        "dreamy",
-        "ethereal",
-        "ominous",
-        "eerie",
-        "calm",
-        "mysterious",
-        "cosmic",
-        "hypnotic",
-        "noise",
-        "creepy",
-        "meditative",
+        "ambient", "kosmische", "modern classical", "drone", "minimal", "sparse", "dreamy",
+        "ethereal", "ominous", "eerie", "calm", "mysterious", "cosmic", "hypnotic", "noise",
+        "creepy", "meditative",
     ),
+    "swing": ("jazz", "swing", "bebop", "big band", "cool jazz", "lounge", "smoky", "jazzy"),
+    "brushes": ("brush", "brushes", "brushed", "brush kit", "brushed drums"),
+    "bossa": ("bossa", "bossa nova", "samba", "latin", "brazilian", "tropicalia"),
+    "reggae": ("reggae", "dub", "ska", "dancehall", "rocksteady"),
+    "hip-hop": (
+        "hip hop", "hip-hop", "hiphop", "rap", "trap", "boom bap", "lo-fi", "lofi", "trip hop",
+        "downtempo",
+    ),
+    "four-on-the-floor": (
+        "electronic", "electro", "house", "techno", "disco", "dance", "edm", "trance", "club",
+        "synthwave", "synth-pop", "synthpop", "electropop",
+    ),
+}  # fmt: skip
+
+
+#: A style scoring this much is named by a genre word (or several mood words).
+_NAMED: Final = 1.9
+#: The style a lone style is paired with (others get rock, then half-time).
+_COMPANIONS: Final[dict[str, str]] = {
+    "swing": "shuffle",
+    "brushes": "swing",
+    "hip-hop": "breakbeat",
+    "breakbeat": "hip-hop",
+    "four-on-the-floor": "breakbeat",
+    "reggae": "half-time",
 }
 
 
-def choose_styles(genres: Sequence[str], mood: Sequence[str], bpm: float) -> list[str]:
-    """Styles for a song, best first (2 to 4 of :data:`STYLES`).
+def _word_score(word: str, keys: Sequence[str]) -> float:
+    """1 when a key is the word or a whole word of it, 0.5 when a long key is inside it."""
+    w = word.lower().strip()
+    if any(k == w or (" " not in k and k in w.replace("-", " ").split()) for k in keys):
+        return 1.0
+    return 0.5 if any(k in w for k in keys if len(k) > 4) else 0.0
 
-    Genre words count twice as much as mood words; a slow tempo (< 75 bpm) favours sparse and
-    half-time, a fast one (> 150 bpm) half-time feels. With no matching word the result is
-    rock, half-time and funk."""
+
+def choose_styles(
+    genres: Sequence[str],
+    mood: Sequence[str],
+    bpm: float,
+    instruments: Sequence[str] = (),
+) -> list[str]:
+    """Styles for a song, best first (1 to 4 of :data:`STYLES`).
+
+    Genre words count twice as much as mood words (an earlier word wins a tie); an instrument
+    that names brushes puts brushes first. A slow tempo (< 75 bpm) favours sparse and
+    half-time, a fast one (> 150 bpm) half-time feels. Where a genre word names a style, the
+    song gets that style and those scoring at least half as much; otherwise every style a word
+    names, a lone one paired with a kindred style (swing with shuffle, hip-hop with breakbeat,
+    ...) or rock, and with no matching word rock and half-time."""
     scores = dict.fromkeys(STYLES, 0.0)
     for weight, words in ((2.0, genres), (1.0, mood)):
-        for word in words:
-            w = word.lower().strip()
+        for i, word in enumerate(words):
             for style, keys in _STYLE_WORDS.items():
-                if any(k == w or (" " not in k and k in w.replace("-", " ").split()) for k in keys):
-                    scores[style] += weight
-                elif any(k in w for k in keys if len(k) > 4):
-                    scores[style] += weight * 0.5
+                # An earlier word wins a tie (the proposal's first genre leads).
+                scores[style] += (weight - 0.01 * min(i, 10)) * _word_score(word, keys)
+    if any(_word_score(word, _STYLE_WORDS["brushes"]) for word in instruments):
+        scores["brushes"] += 5.0
     if bpm < 75:
         scores["sparse"] += 0.75
         scores["half-time"] += 0.5
     elif bpm > 150:
         scores["half-time"] += 0.75
     ranked = sorted(STYLES, key=lambda s: (-scores[s], STYLES.index(s)))
+    top = scores[ranked[0]]
+    if top >= _NAMED:  # a genre names a style: it and those close to it, nothing else
+        return [s for s in ranked if scores[s] >= 0.5 * top][:4]
     chosen = [s for s in ranked if scores[s] > 0][:4]
-    for fallback in ("rock", "half-time", "funk"):
+    companion = _COMPANIONS.get(chosen[0]) if chosen else None
+    for fallback in (companion or "rock", "rock", "half-time", "funk"):
         if len(chosen) >= 2:
             break
         if fallback not in chosen:

@@ -110,12 +110,25 @@ class SongStyle:
     def profile(self, profiles: ProfileSet) -> StyleProfile:
         """The profile of ``profiles`` this song is held to (see the module docstring)."""
         ranked = self.styles_in(profiles)
-        style = ranked[0] if ranked else ANY
-        for key in lookup_order(style, self.meter, tempo_band(self.bpm)):
-            found = profiles.get(key)
-            if found is not None:
-                return found
-        raise AssertionError("a ProfileSet always holds the pooled profile")  # pragma: no cover
+        return style_profile(profiles, ranked[0] if ranked else ANY, self.bpm, self.meter)
+
+
+def style_profile(
+    profiles: ProfileSet, style: str, bpm: float, meter: str, *, style_first: bool = False
+) -> StyleProfile:
+    """The profile of ``profiles`` for a corpus ``style`` (the pooled one where the corpus has
+    no such style) at this tempo and meter, falling back as the module docstring says; with
+    ``style_first``, the style over every meter comes before other styles in the meter (a jazz
+    waltz is held to jazz, not to the few 3/4 beats of other styles)."""
+    chosen = style if style in profiles.styles else ANY
+    order = lookup_order(chosen, meter, tempo_band(bpm))
+    if style_first:
+        order = tuple(sorted(order, key=lambda k: not k.startswith(f"{chosen}|")))
+    for key in order:
+        found = profiles.get(key)
+        if found is not None:
+            return found
+    raise AssertionError("a ProfileSet always holds the pooled profile")  # pragma: no cover
 
 
 #: Parts whose corpus speaks for one style only: a song of another style gets no profile (the

@@ -105,9 +105,11 @@ def test_skeletons_fit_every_meter(meter: Meter, style: str) -> None:
     g = skeleton(style, meter, 4, rng)
     assert g.grid.meter == meter
     assert g.bars == 4 and g.total_steps == 4 * g.grid.steps_per_bar
-    # The kick plays the downbeat of every bar.
+    # The kick plays the downbeat of every bar (reggae's one-drop: the bar's middle pulse).
+    pulses = g.grid.pulse_steps
+    first = pulses[len(pulses) // 2] if style == "reggae" and len(pulses) > 1 else 0
     assert all(
-        any(h.voice == KICK and h.step == b * g.grid.steps_per_bar for h in g.hits)
+        any(h.voice == KICK and h.step == b * g.grid.steps_per_bar + first for h in g.hits)
         for b in range(4)
     )
     part = drums_part(g, meter)
@@ -137,7 +139,14 @@ def test_shuffle_grids() -> None:
 def test_choose_styles_reads_genres_mood_and_tempo() -> None:
     assert choose_styles(["ambient"], ["dreamy", "ominous"], 70)[0] == "sparse"
     assert choose_styles(["funk", "soul"], ["groovy"], 100)[0] == "funk"
-    assert choose_styles(["hip hop"], [], 90)[0] == "breakbeat"
+    assert choose_styles(["hip hop"], [], 90)[0] == "hip-hop"
+    assert choose_styles(["breakbeat"], [], 90)[0] == "breakbeat"
+    assert choose_styles(["jazz", "folk"], [], 100)[:2] == ["swing", "shuffle"]
+    assert choose_styles(["folk", "jazz"], [], 100)[:2] == ["shuffle", "swing"]
+    assert choose_styles(["jazz"], [], 100, ["upright bass", "Brushed drum kit"])[0] == "brushes"
+    assert choose_styles(["electronic"], [], 124)[0] == "four-on-the-floor"
+    assert choose_styles(["bossa nova"], [], 124)[0] == "bossa"
+    assert choose_styles(["reggae"], [], 80)[0] == "reggae"
     assert choose_styles(["blues"], [], 100)[0] == "shuffle"
     assert choose_styles(["post-rock"], ["epic"], 160)[0] == "half-time"
     default = choose_styles([], [], 100)

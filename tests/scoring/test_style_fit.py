@@ -178,3 +178,14 @@ def test_the_bass_profile_holds_only_chorale_like_songs() -> None:
     assert song_profile("bass", genres=["rock"], mood=[], bpm=120, meter="4/4") is None
     pooled = song_profile("drums", genres=["ambient"], mood=[], bpm=120, meter="4/4")
     assert pooled is not None and pooled.key.startswith("any|4/4|")
+
+
+def test_a_named_style_can_come_before_the_meter() -> None:
+    from scoring.style.profile import shipped_profiles
+    from scoring.style.select import style_profile
+
+    drums = shipped_profiles("drums")
+    assert style_profile(drums, "jazz", 132, "3/4").key.startswith("any|3/4|")
+    assert style_profile(drums, "jazz", 132, "3/4", style_first=True).key.startswith("jazz|any|")
+    assert style_profile(drums, "jazz", 100, "4/4", style_first=True).key == "jazz|4/4|mid"
+    assert style_profile(drums, "polka", 132, "3/4", style_first=True).key.startswith("any|3/4|")
