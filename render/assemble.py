@@ -26,6 +26,9 @@ Rules (documented here, tested in tests/render/test_assemble.py):
   conductor track.
 * A phrase's lyric events (a sung melody's syllables) loop with its notes and land on the
   track as MIDI ``lyrics`` events, each on the note it is sung on.
+* With a seed (the agent passes the proposal's), the song is shaped (:mod:`render.shaping`):
+  repeats varied, intro and outro thinned, an energy curve, a final cadence on the tonic;
+  arrangement.json records each section's role and energy.
 * No sections given: :func:`default_form` (every approved label for 8 bars, the whole
   sequence twice: verse, chorus, verse, chorus for the usual two labels).
 """
@@ -299,6 +302,8 @@ def build_song(
         notes: list[Note] = []
         lyrics: list[tuple[float, str]] = []
         first: Part | None = None
+        velocities = [n.velocity for phrase in approved[part].values() for n in phrase.notes]
+        reference = sum(velocities) / max(1, len(velocities))
         for sec in arrangement.sections:
             label, borrowed = next((lab, sub) for p, lab, sub in sec.sources if p == part)
             phrase = approved[part][label]
@@ -326,6 +331,7 @@ def build_song(
                     loop_qn=_loop_qn(phrase, arrangement.phrase_qn),
                     notes=local,
                     lyrics=local_lyrics,
+                    reference_velocity=reference,
                 )
             notes += [n.shifted(sec.start_qn) for n in local]
             lyrics += [(t + sec.start_qn, text) for t, text in local_lyrics]

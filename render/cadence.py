@@ -23,7 +23,8 @@ from typing import Final
 
 from music.keys import Key
 from music.notes import Note
-from render.variation import ONSET_TOL, drum_fill, with_crash
+from render.drum_fills import drum_fill, with_crash
+from render.section_frame import ONSET_TOL
 
 #: Scale degrees (0-based) of the cadence chord: the dominant, else the subdominant.
 DOMINANT: Final = 4

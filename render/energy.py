@@ -7,7 +7,9 @@ heard (velocity, drum density, which parts play).
   (``chorus``, ``refrain``, ``hook``, ``drop``; else the last body section), which plays at 1.0;
   a chorus sits a step above the verse around it; sections after the climax ease off; an intro
   plays at :data:`INTRO_ENERGY`, an outro at :data:`OUTRO_ENERGY`.
-* **Heard as**: velocities scale by ``0.8 + 0.2 * energy``; below :data:`SPARSE_BELOW` the drums
+* **Heard as**: a part's mean velocity in a section is its reference (its mean over all its
+  approved phrases) times ``0.8 + 0.2 * energy``, the notes keeping their accents (the scale
+  stays within :data:`MAX_SCALE` either way); at low energy (:data:`SPARSE`) the drums
   leave out their quiet hits (ghost notes, soft hats); at the climax a crash opens the section.
 * **Instrumentation**: an intro or outro that borrows its parts from a neighbouring section
   (the planner added it; no phase evolved it) is thinned: the intro is chords and drums (kick
@@ -22,17 +24,17 @@ from dataclasses import dataclass
 from typing import Final
 
 from music.notes import Note
-from render.variation import (
+from render.drum_fills import (
     CLOSED_HH,
     CRASH,
     HIT_QN,
     KICK,
-    ONSET_TOL,
     OPEN_HH,
     PEDAL_HH,
     RIDE,
     with_crash,
 )
+from render.section_frame import ONSET_TOL
 
 INTRO_NAMES: Final = frozenset({"intro", "introduction", "prelude"})
 OUTRO_NAMES: Final = frozenset({"outro", "coda", "ending", "tag"})
@@ -45,9 +47,11 @@ START_ENERGY: Final = 0.65
 CHORUS_LIFT: Final = 0.1
 #: A section after the climax eases off by this much.
 AFTER_CLIMAX_DROP: Final = 0.15
-#: Drums below this energy leave out hits quieter than :data:`QUIET_SHARE` of their loudest.
-SPARSE_BELOW: Final = 0.75
-QUIET_SHARE: Final = 0.6
+#: Drums below an energy leave out hits quieter than a share of their loudest: (energy, share)
+#: from the lowest; an intro or outro drops soft hats, an early verse only ghost notes.
+SPARSE: Final = ((0.6, 0.6), (0.75, 0.3))
+#: A section's velocities scale by at most this factor (or its inverse).
+MAX_SCALE: Final = 1.5
 #: What a borrowed intro's drums play in its first half: kick and cymbals.
 INTRO_DRUMS: Final = frozenset({KICK, CLOSED_HH, PEDAL_HH, OPEN_HH, CRASH, RIDE})
 
@@ -113,22 +117,27 @@ class SectionShape:
     last: bool
 
 
-def velocity_scaled(notes: Sequence[Note], energy: float) -> list[Note]:
-    scale = 0.8 + 0.2 * max(0.0, min(1.0, energy))
+def velocity_scaled(notes: Sequence[Note], energy: float, reference: float) -> list[Note]:
+    """``notes`` scaled so their mean velocity is ``reference * (0.8 + 0.2 * energy)``."""
+    if not notes:
+        return []
+    target = reference * (0.8 + 0.2 * max(0.0, min(1.0, energy)))
+    mean = sum(n.velocity for n in notes) / len(notes)
+    scale = max(1 / MAX_SCALE, min(MAX_SCALE, target / mean))
     return [
         Note(n.start, n.end, n.pitch, max(1, min(127, round(n.velocity * scale)))) for n in notes
     ]
 
 
 def drums_for_energy(notes: Sequence[Note], energy: float) -> list[Note]:
-    """Drum hits for a section's energy: sparse (no quiet hits) below :data:`SPARSE_BELOW`, a
+    """Drum hits for a section's energy: sparse (no quiet hits) at low energy (:data:`SPARSE`), a
     crash on the downbeat at the climax."""
     if not notes:
         return []
     out = list(notes)
     loud = max(n.velocity for n in notes)
-    if energy < SPARSE_BELOW:
-        out = [n for n in out if n.velocity >= QUIET_SHARE * loud or n.pitch == KICK]
+    share = next((q for below, q in SPARSE if energy < below), 0.0)
+    out = [n for n in out if n.velocity >= share * loud or n.pitch == KICK]
     if energy >= 1.0 - 1e-9:
         out = with_crash(out, 0.0, loud)
     return out
@@ -153,7 +162,13 @@ def thinned(
 
 
 def shape_section(
-    notes: Sequence[Note], *, part: str, is_drum: bool, shape: SectionShape, length_qn: float
+    notes: Sequence[Note],
+    *,
+    part: str,
+    is_drum: bool,
+    shape: SectionShape,
+    length_qn: float,
+    reference_velocity: float,
 ) -> list[Note]:
     """A section's notes for ``part`` as its shape plays them: thinned when borrowed as an
     intro or outro, drum density and velocity for its energy."""
@@ -162,4 +177,5 @@ def shape_section(
         out = thinned(out, part=part, is_drum=is_drum, role=shape.role, length_qn=length_qn)
     if is_drum:
         out = drums_for_energy(out, shape.energy)
-    return [n for n in velocity_scaled(out, shape.energy) if n.start < length_qn - HIT_QN / 8]
+    out = velocity_scaled(out, shape.energy, reference_velocity)
+    return [n for n in out if n.start < length_qn - HIT_QN / 8]

@@ -17,7 +17,8 @@ from music.keys import Key
 from music.notes import Note
 from render.cadence import final_cadence
 from render.energy import SectionShape, energy_curve, section_role, shape_section
-from render.variation import ONSET_TOL, SectionFrame, vary_phrase_loops, vary_repeat
+from render.section_frame import ONSET_TOL, SectionFrame
+from render.variation import vary_phrase_loops, vary_repeat
 
 Lyrics = list[tuple[float, str]]
 
@@ -45,7 +46,8 @@ class SongShaper:
     bar_qn: float
     phrase_qn: float
     _energy: tuple[float, ...] = field(init=False)
-    _plays: dict[tuple[str, str], int] = field(default_factory=dict, init=False)
+    #: (part, label) -> its notes as played in body sections so far (what a repeat varies from)
+    _played: dict[tuple[str, str], list[list[Note]]] = field(default_factory=dict, init=False)
     _chords: dict[int, list[Note]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -65,18 +67,29 @@ class SongShaper:
         loop_qn: float,
         notes: list[Note],
         lyrics: Lyrics,
+        reference_velocity: float,
     ) -> tuple[list[Note], Lyrics]:
         """``part``'s notes and lyric events in ``section`` (section-local) as the song plays
-        them (module docstring)."""
+        them (module docstring); ``reference_velocity``: the part's mean velocity over all its
+        approved phrases (what the energy curve scales)."""
         frame = SectionFrame(section.length_qn, self.bar_qn, self.phrase_qn, self.key)
         role = section_role(section.name)
+        last = section.index == len(self.names) - 1
         out = list(notes)
         if part == "chords" and not is_drum:
             out = vary_phrase_loops(out, frame=frame, loop_qn=loop_qn)
+        shape = SectionShape(role, self._energy[section.index], section.borrowed, last)
+        out = shape_section(
+            out,
+            part=part,
+            is_drum=is_drum,
+            shape=shape,
+            length_qn=section.length_qn,
+            reference_velocity=reference_velocity,
+        )
         if role == "body":
-            played = self._plays.get((part, section.label), 0) + 1
-            self._plays[(part, section.label)] = played
-            if played > 1:
+            earlier = self._played.setdefault((part, section.label), [])
+            if earlier:
                 rng = np.random.default_rng([self.seed, section.index, part_index])
                 out = vary_repeat(
                     out,
@@ -84,14 +97,11 @@ class SongShaper:
                     is_drum=is_drum,
                     frame=frame,
                     rng=rng,
+                    earlier=list(earlier),
                     chords=self._chords.get(section.index, ()),
                     lyric_onsets=frozenset(round(t / ONSET_TOL) for t, _ in lyrics),
                 )
-        last = section.index == len(self.names) - 1
-        shape = SectionShape(role, self._energy[section.index], section.borrowed, last)
-        out = shape_section(
-            out, part=part, is_drum=is_drum, shape=shape, length_qn=section.length_qn
-        )
+            earlier.append(out)
         if last:
             out = final_cadence(
                 out,

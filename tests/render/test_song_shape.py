@@ -12,10 +12,10 @@ import pytest
 from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song, read_midi
-from music.notes import Note, Part
+from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import Arrangement, assemble, assemble_to_files, plan_arrangement
 from render.energy import energy_curve
-from render.variation import note_overlap
+from render.section_frame import note_overlap
 
 FORM = [("intro", 4), ("verse", 8), ("chorus", 8), ("verse", 8), ("chorus", 8), ("outro", 4)]
 DEGREES = ((0, 5, 3, 4), (3, 4, 0, 5))  # verse and chorus progressions (scale degrees)
@@ -194,3 +194,31 @@ def test_variation_keeps_the_key_music21_hears(key: Key) -> None:
     for seed in (0, 1, 2):
         shaped, _ = song_in(key, meter, seed=seed)
         assert _music21_key(shaped) == (key.tonic, key.mode), seed
+
+
+def test_a_third_verse_differs_from_both_earlier_ones() -> None:
+    meter = Meter(4, 4)
+    approved = approved_in(Key(7), meter)
+    form = [("verse", 8), ("verse", 8), ("verse", 8)]
+    kw = {"bpm": 100.0, "meter": meter, "phrase_qn": 4 * meter.bar_qn}
+    song = assemble(form, approved, key=Key(7), seed=2, **kw)  # type: ignore[arg-type]
+    arr = plan_arrangement(form, approved, **kw)  # type: ignore[arg-type]
+    for part in song.parts:
+        plays = [section_notes(part, arr, i) for i in range(3)]
+        for a, b in ((0, 1), (0, 2), (1, 2)):
+            assert 0.4 < note_overlap(plays[a], plays[b]) < 0.9, (part.name, a, b)
+
+
+def test_sung_syllables_stay_on_notes_of_a_varied_melody() -> None:
+    meter = Meter(4, 4)
+    approved = approved_in(Key(9, "minor"), meter)
+    for label, phrase in approved["melody"].items():
+        events = [(n.start, f"{label}{i}") for i, n in enumerate(phrase.notes)]
+        approved["melody"][label] = with_lyric_events(phrase, events)
+    kw = {"bpm": 100.0, "meter": meter, "phrase_qn": 4 * meter.bar_qn}
+    song = assemble(FORM, approved, key=Key(9, "minor"), seed=5, **kw)  # type: ignore[arg-type]
+    melody = next(p for p in song.parts if p.name == "melody")
+    onsets = {round(n.start, 6) for n in melody.notes}
+    events = lyric_events(melody)
+    assert len(events) > 100  # two verses and two choruses sung
+    assert all(round(t, 6) in onsets for t, _ in events)
