@@ -6,7 +6,8 @@ section's energy (mean velocity, notes per bar, parts playing); and the key musi
 The same runs re-assembled without shaping (each phrase looped as approved) are the baseline.
 
 Runs the demo and two other proposals (small evolution settings) with ``chromatic run
---auto-approve`` in child processes, or measures the run folders given with ``--runs``.
+--auto-approve`` in child processes (in a temporary folder, or ``--keep DIR``), or measures the
+run folders given with ``--runs``.
 Goal (issue 14): every repeated part's overlap in (0.4, 0.9); the final chord the tonic.
 """
 
@@ -196,11 +197,13 @@ def main(argv: Sequence[str] | None = None) -> Path:
         action="store_true",
         help="measure the runs' approved parts as this code assembles them, not their song.mid",
     )
+    parser.add_argument("--keep", type=Path, help="run the proposals in this folder and keep it")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         runs = list(args.runs or [])
         if not runs:
-            folder = Path(tmp)
+            folder = args.keep or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
             runs = [_run(_small_proposal(n, folder), folder / "runs") for n in PROPOSALS]
         songs = [measure(r, reassemble=args.reassemble) for r in runs]
     for s in songs:

@@ -108,13 +108,12 @@ def energy_curve(names: Sequence[str]) -> tuple[float, ...]:
 
 @dataclass(frozen=True, slots=True)
 class SectionShape:
-    """How one section is played: its role, energy, whether it borrows its parts (a framing
-    section the planner added) and whether it is the song's last."""
+    """How one section is played: its role, energy and whether it borrows its parts (a framing
+    section the planner added)."""
 
     role: str
     energy: float
     borrowed: bool
-    last: bool
 
 
 def velocity_scaled(notes: Sequence[Note], energy: float, reference: float) -> list[Note]:

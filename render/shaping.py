@@ -78,7 +78,7 @@ class SongShaper:
         out = list(notes)
         if part == "chords" and not is_drum:
             out = vary_phrase_loops(out, frame=frame, loop_qn=loop_qn)
-        shape = SectionShape(role, self._energy[section.index], section.borrowed, last)
+        shape = SectionShape(role, self._energy[section.index], section.borrowed)
         out = shape_section(
             out,
             part=part,
