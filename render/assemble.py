@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -279,13 +279,16 @@ def build_song(
     *,
     key: Key | None = None,
     seed: int | None = None,
+    as_written: Collection[tuple[str, str]] = frozenset(),
 ) -> Song:
     """The notes of every part, section by section, as a Song (one Part per part name), in
     ``key`` (None: not stated), with a marker at each section start.
 
     With ``seed`` (and ``key``), the song is shaped as :mod:`render.shaping` says: repeats
     varied (deterministically per seed), intro and outro thinned, the energy curve heard and
-    a final cadence on the tonic; without, each phrase loops as approved."""
+    a final cadence on the tonic; without, each phrase loops as approved. ``as_written``:
+    ``(part, label)`` pairs a person wrote (``chromatic import``), which loop exactly as
+    written wherever they play: the song is shaped around them, never by editing them."""
     shaper = (
         SongShaper(
             names=tuple(s.name for s in arrangement.sections),
@@ -320,7 +323,7 @@ def build_song(
             span = {"phrase_qn": arrangement.phrase_qn, "length_qn": sec.end_qn - sec.start_qn}
             local = loop_notes(phrase, **span)
             local_lyrics = loop_lyrics(phrase, **span)
-            if shaper is not None and local:
+            if shaper is not None and local and (part, label) not in as_written:
                 local, local_lyrics = shaper.play(
                     part=part,
                     part_index=part_index,
@@ -381,12 +384,13 @@ def assemble_to_files(
     phrase_qn: float,
     key: Key | None = None,
     seed: int | None = None,
+    as_written: Collection[tuple[str, str]] = frozenset(),
 ) -> AssembleResult:
     """Assemble and write ``out_dir/song.mid`` (tracks named by part and instrument, key
     signature, section markers) and ``out_dir/arrangement.json`` atomically (shaped with
-    ``seed``: see :func:`build_song`)."""
+    ``seed``, around the parts ``as_written``: see :func:`build_song`)."""
     arrangement = plan_arrangement(sections, approved, bpm=bpm, meter=meter, phrase_qn=phrase_qn)
-    song = build_song(arrangement, approved, key=key, seed=seed)
+    song = build_song(arrangement, approved, key=key, seed=seed, as_written=as_written)
     ensure_writable_dir(out_dir)
     song_mid = write_midi(song, out_dir / "song.mid", instrument_names=True)
     arrangement_json = write_json(out_dir / "arrangement.json", arrangement.to_dict())

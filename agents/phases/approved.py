@@ -184,6 +184,13 @@ def _approved_data(run: RunDir, phase: str, label: str) -> dict[str, Any] | None
     return data
 
 
+def is_imported(run: RunDir, phase: str, label: str) -> bool:
+    """Whether the part approved for ``label`` is one a person imported (``chromatic
+    import``), not one evolution made."""
+    data = _approved_data(run, phase, label)
+    return data is not None and "imported" in data
+
+
 def imported_notes(run: RunDir, phase: str, label: str) -> tuple[Note, ...] | None:
     """The notes of a part a person imported for ``label`` (``chromatic import``: saved as
     ``notes``, ``[start_qn, end_qn, pitch, velocity]`` each, without a genome), or None."""

@@ -23,6 +23,7 @@ from typing import Any
 
 from agents.builder import KitUse
 from agents.errors import RunStateError
+from agents.phases.approved import is_imported
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from music.files import TEMP_GLOBS, write_text_atomic
@@ -86,6 +87,19 @@ def approved_parts(
     return parts
 
 
+def imported_labels(
+    run: RunDir, approved: Mapping[str, Sequence[str]]
+) -> frozenset[tuple[str, str]]:
+    """The ``(phase, label)`` pairs of ``approved`` a person imported (``chromatic import``):
+    the song plays them exactly as written."""
+    return frozenset(
+        (phase, label)
+        for phase, labels in approved.items()
+        for label in labels
+        if is_imported(run, phase, label)
+    )
+
+
 def approved_on_disk(run: RunDir, phases: Sequence[str]) -> dict[str, list[str]]:
     """Each phase's approved labels as promoted files show them (``<phase>/approved/*.mid``)."""
     return {
@@ -146,6 +160,7 @@ def render_run(
             phrase_qn=phrase_qn,
             key=proposal.key,
             seed=proposal.seed,
+            as_written=imported_labels(run, approved),
         )
         result = render_song(
             run.root,

@@ -182,9 +182,11 @@ def test_a_regenerated_bar_range_keeps_the_other_bars_survives_a_crash_and_is_re
     assert _review_ids(run, "bass") == ["verse_001", "verse_002", "verse_003"]
     song = read_midi(run.song_mid)
     picked = read_midi(run.candidate_midi("drums", pick))
-    assert _section_notes(song, "drums", *_section_span(run, "verse")) == _section_notes(
-        picked, picked.parts[0].name, 0.0, BARS * BAR_QN
-    )
+    played = set(_section_notes(song, "drums", *_section_span(run, "verse")))
+    wanted = set(_section_notes(picked, picked.parts[0].name, 0.0, BARS * BAR_QN))
+    # The song plays the regenerated part: the verse's energy may thin its ghost notes, but
+    # every hit it plays is the picked candidate's and most of the candidate is heard.
+    assert played <= wanted and len(played) >= 0.75 * len(wanted)
 
 
 def test_an_imported_melody_goes_straight_to_the_render(run: RunDir, tmp_path: Path) -> None:

@@ -13,7 +13,13 @@ from music.keys import Key
 from music.meter import Meter
 from music.midi_io import Song, read_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
-from render.assemble import Arrangement, assemble, assemble_to_files, plan_arrangement
+from render.assemble import (
+    Arrangement,
+    assemble,
+    assemble_to_files,
+    build_song,
+    plan_arrangement,
+)
 from render.energy import energy_curve
 from render.section_frame import note_overlap
 
@@ -222,3 +228,22 @@ def test_sung_syllables_stay_on_notes_of_a_varied_melody() -> None:
     events = lyric_events(melody)
     assert len(events) > 100  # two verses and two choruses sung
     assert all(round(t, 6) in onsets for t, _ in events)
+
+
+def test_a_part_a_person_wrote_plays_as_written_and_the_rest_is_shaped() -> None:
+    """An imported part (``as_written``) loops note for note and at its own velocities in
+    every section, repeats and the final cadence included; the other parts are still shaped."""
+    key, meter = Key(9, "minor"), Meter(4, 4)
+    approved = approved_in(key, meter)
+    kw = {"bpm": 100.0, "meter": meter, "phrase_qn": 4 * meter.bar_qn}
+    arr = plan_arrangement(FORM, approved, **kw)  # type: ignore[arg-type]
+    written = {("melody", "verse"), ("melody", "chorus")}
+    shaped = build_song(arr, approved, key=key, seed=7)
+    kept = build_song(arr, approved, key=key, seed=7, as_written=written)
+    plain = build_song(arr, approved, key=key, seed=None)
+
+    def track(song: Song, name: str) -> tuple[Note, ...]:
+        return next(p for p in song.parts if p.name == name).notes
+
+    assert track(kept, "melody") == track(plain, "melody") != track(shaped, "melody")
+    assert track(kept, "bass") == track(shaped, "bass") != track(plain, "bass")
