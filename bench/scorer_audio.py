@@ -11,7 +11,8 @@ On the ``test`` split of the audio corpus (songs never trained on; see
 * **scores**: the ``match`` of populations of 64 clips under each scenario's concept and color,
   with and without audio: how far each candidate's match moves, how often the population's
   winner changes, Kendall tau of the top ten;
-* **cost**: one population of 64 with audio features scored in one call (best and median ms).
+* **cost**: one population of 64 with audio features scored in one call (best and median ms);
+* **without audio** the two models' matches should be the same (the fit keeps that path).
 
 With ``--figure`` a PNG of match without audio against match with audio is written.
 """
@@ -64,7 +65,8 @@ def score_changes(
     scorer: ChromaticScorer, corpus: AudioCorpus, rows: NDArray[np.int64]
 ) -> tuple[dict[str, Any], NDArray[np.float64], NDArray[np.float64]]:
     """Match with and without audio over populations of 64 under every scenario."""
-    pops = [rows[s : s + POPULATION] for s in range(0, len(rows) - POPULATION + 1, POPULATION)]
+    size = min(POPULATION, len(rows))
+    pops = [rows[s : s + size] for s in range(0, len(rows) - size + 1, size)]
     without: list[float] = []
     with_audio: list[float] = []
     winners = 0
@@ -100,7 +102,7 @@ def score_changes(
 
 
 def cost(scorer: ChromaticScorer, corpus: AudioCorpus, rows: NDArray[np.int64]) -> Any:
-    pop = features(corpus, rows[:POPULATION], audio=True)
+    pop = features(corpus, rows[:POPULATION], audio=True)  # 64, or all the clips when fewer
     scenario = SCENARIOS[0]
     scorer.analyse_batch(pop, scenario.concept, color=scenario.color)  # warm-up, concept cache
     times = []
@@ -109,6 +111,7 @@ def cost(scorer: ChromaticScorer, corpus: AudioCorpus, rows: NDArray[np.int64]) 
         scorer.analyse_batch(pop, scenario.concept, color=scenario.color)
         times.append(time.perf_counter() - t)
     return {
+        "candidates": len(pop),
         "best_ms": round(min(times) * 1000, 2),
         "median_ms": round(statistics.median(times) * 1000, 2),
     }
@@ -147,8 +150,17 @@ def main() -> None:
         scorer = ChromaticScorer.load(path, threads=1)
         report[label] = {"model": str(path), "retrieval_of_100": retrieval(scorer, corpus, rows)}
     after = ChromaticScorer.load(args.after, threads=1)
+    before = ChromaticScorer.load(args.before, threads=1)
+    scenario = SCENARIOS[0]
+    without = features(corpus, rows, audio=False)
+    report["max_abs_match_change_without_audio"] = float(
+        np.abs(
+            after.analyse_batch(without, scenario.concept, color=scenario.color).match
+            - before.analyse_batch(without, scenario.concept, color=scenario.color).match
+        ).max()
+    )
     report["score_changes_after"], x, y = score_changes(after, corpus, rows)
-    report["population_of_64_with_audio"] = cost(after, corpus, rows)
+    report["population_with_audio"] = cost(after, corpus, rows)
     if args.figure:
         report["figure"] = str(figure(x, y, args.figure))
     for label in ("before", "after"):
@@ -157,6 +169,8 @@ def main() -> None:
     for key, value in report["score_changes_after"].items():
         print(f"{key}: {value}")
     print(f"population of 64 with audio: {report['population_of_64_with_audio']}")
+    same = report["max_abs_match_change_without_audio"]
+    print(f"before vs after, no audio: max |match change| {same}")
     print(f"-> {write_result('scorer_audio', report)}")
 
 
