@@ -250,3 +250,27 @@ def test_the_exported_model_hears_audio_at_runtime(fitted: object, tmp_path: Pat
         torch.from_numpy(corpus.audio[rows]),
     ).numpy()
     np.testing.assert_allclose(scorer.embed(feats(True)), torch_z, atol=1e-4)
+
+
+def test_the_command_trains_the_branch_and_names_a_missing_corpus(
+    base: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    runner = CliRunner()
+    missing = runner.invoke(app, ["train", "scorer", "--audio-corpus", str(tmp_path / "none.npz")])
+    assert missing.exit_code == 2
+    assert "--audio-corpus" in missing.output and "--data" in missing.output
+    corpus = _synthetic_corpus()
+    path = tmp_path / "audio.npz"
+    np.savez(path, **{f: getattr(corpus, f) for f in AudioCorpus.__dataclass_fields__})
+    out = tmp_path / "model" / "scorer.onnx"
+    args = ["train", "scorer", "--audio-corpus", str(path), "--base", str(base)]
+    result = runner.invoke(app, [*args, "--out", str(out), "--threads", "1"])
+    assert result.exit_code == 0, result.output
+    assert "trained_branch" in result.output and out.is_file()
+    sidecar = json.loads(out.with_suffix(".json").read_text())
+    assert sidecar["modalities"]["audio"] == 240
+    assert sidecar["audio_training"]["corpus_rows"] == {"train": 240, "val": 80, "test": 80}
