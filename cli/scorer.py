@@ -138,9 +138,22 @@ def train_scorer(
     ] = False,
     threads: Annotated[int, typer.Option("--threads", min=1, help="torch threads.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    audio_corpus: Annotated[
+        Path | None,
+        typer.Option(
+            "--audio-corpus",
+            help="Train only the audio branch of --base (default: the shipped model) on this "
+            "rendered-audio corpus (.npz; rendered from --data when missing, slow: about a "
+            "second per clip and variant).",
+        ),
+    ] = None,
+    audio_clips: Annotated[
+        int,
+        typer.Option("--audio-clips-per-source", min=1, help="Clips rendered per source."),
+    ] = 200,
 ) -> None:
     """Train the ChromaticScorer: on gate verdicts (--from-reviews), a labelled catalogue
-    (--dataset), else on real music."""
+    (--dataset), its audio branch on rendered clips (--audio-corpus), else on real music."""
     setup()
     from music.errors import ChromaticError
 
@@ -152,6 +165,16 @@ def train_scorer(
                 raise ValueError("--out: missing -- a folder for the new model (--from-reviews)")
             config = PreferenceConfig(steps=steps, seed=seed)
             _train_reviews(from_reviews, out_path, base=base, config=config, threads=threads)
+        elif audio_corpus is not None:
+            _train_audio(
+                audio_corpus,
+                data,
+                out_path or Path("build/scorer_audio/chromatic_scorer.onnx"),
+                base=base,
+                clips_per_source=audio_clips,
+                seed=seed,
+                threads=threads,
+            )
         elif dataset is not None:
             _train_catalogue(dataset, out_path, base=base, steps=steps, seed=seed, threads=threads)
         else:
@@ -189,6 +212,55 @@ def _train_catalogue(
         f"catalogue: {result.tracks} tracks, {result.windows} windows; color loss "
         f"{result.initial_loss:.3f} -> {result.final_loss:.3f}{held}",
         result.export,
+    )
+
+
+def _train_audio(
+    corpus: Path,
+    data: Path | None,
+    out_path: Path,
+    *,
+    base: Path | None,
+    clips_per_source: int,
+    seed: int,
+    threads: int,
+) -> None:
+    from scoring.chromatic import default_model_path
+    from training.scorer.audio_corpus import build_audio_corpus
+    from training.scorer.audio_rows import load_audio_corpus
+    from training.scorer.audio_train import (
+        AudioTrainConfig,
+        export_audio_model,
+        train_audio_branch,
+    )
+
+    if not corpus.is_file():
+        if data is None or not data.is_dir():
+            raise ValueError(
+                f"--audio-corpus: {str(corpus)!r} -- no such file; pass --data with the shared "
+                "data folder to render it (e.g. --data ../shared/data)"
+            )
+        with _progress(f"rendering clips of {data}"):
+            build_audio_corpus(
+                data_dir=data,
+                out=corpus,
+                clips_per_source=clips_per_source,
+                seed=seed,
+                workers=threads,
+            )
+    weights = base or default_model_path().with_suffix(".npz")
+    config = AudioTrainConfig(seed=seed, threads=threads)
+    with _progress(f"training the audio branch of {weights}"):
+        result = train_audio_branch(weights, load_audio_corpus(corpus), config)
+        exported = export_audio_model(result, out_path)
+    lines = [
+        f"{how}: top-1 {r['top1']:.3f}, top-5 {r['top5']:.3f}"
+        for how, r in result.retrieval.items()
+    ]
+    _print_model(
+        f"audio branch: best epoch {result.best_epoch}; held-out audio clips, text among 100:\n  "
+        + "\n  ".join(lines),
+        exported,
     )
 
 

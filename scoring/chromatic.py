@@ -332,10 +332,10 @@ class ChromaticScorer:
         return midi_features(candidate.parts, bpm=candidate.bpm, meter=candidate.meter)
 
     def _audio(self, candidate: Candidate, index: int) -> NDArray[np.float32] | None:
-        if not isinstance(candidate, ScorerInput) or candidate.audio is None:
+        if candidate.audio is None:
             return None
         audio = np.asarray(candidate.audio, dtype=np.float32)
-        if candidate.sample_rate is not None:
+        if isinstance(candidate, ScorerInput) and candidate.sample_rate is not None:
             audio = audio_features(audio, candidate.sample_rate)
         if audio.shape != (N_AUDIO,) or not np.isfinite(audio).all():
             raise InputError(

@@ -59,6 +59,8 @@ class MidiFeatures:
 
     roll: NDArray[np.float32]  # [2, 128, ROLL_STEPS]
     symbolic: NDArray[np.float32]  # [N_SYMBOLIC]
+    #: DSP features of the clip's rendered audio (scoring.audio_features), when it has some.
+    audio: NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         if self.roll.shape != (2, 128, ROLL_STEPS):

@@ -95,7 +95,8 @@ class CorpusSummary:
     examples: dict[str, list[str]]
 
 
-def _source_clips(name: str, data_dir: Path, rng: np.random.Generator) -> Iterator[Clip]:
+def source_clips(name: str, data_dir: Path, rng: np.random.Generator) -> Iterator[Clip]:
+    """The clips of one source (see :data:`SOURCES`) under ``data_dir``, in the source's order."""
     folder = _FOLDERS[name]
     path = data_dir / folder if folder else data_dir
     if name == "billboard":
@@ -109,7 +110,8 @@ def _source_clips(name: str, data_dir: Path, rng: np.random.Generator) -> Iterat
     return sources_midi.groove_clips(path, rng=rng)
 
 
-def _available(name: str, data_dir: Path) -> bool:
+def source_available(name: str, data_dir: Path) -> bool:
+    """Whether ``name``'s folder is under ``data_dir`` (music21's chorales always are)."""
     folder = _FOLDERS[name]
     return folder is None or (data_dir / folder).is_dir()
 
@@ -145,7 +147,7 @@ def build_corpus(
     skipped: Counter[str] = Counter()
     missing: list[str] = []
     for index, name in enumerate(sources):
-        if not _available(name, data_dir):
+        if not source_available(name, data_dir):
             logger.warning(
                 "%s: folder %s not found under %s -- skipped", name, _FOLDERS[name], data_dir
             )
@@ -153,7 +155,7 @@ def build_corpus(
             continue
         t0 = time.perf_counter()
         count = 0
-        for clip in _source_clips(name, data_dir, np.random.default_rng([seed, index])):
+        for clip in source_clips(name, data_dir, np.random.default_rng([seed, index])):
             if max_clips_per_source is not None and count >= max_clips_per_source:
                 break
             try:

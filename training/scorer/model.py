@@ -209,11 +209,19 @@ class MidiEncoder(nn.Module):
             keep_p = 1.0 - self.config.modality_dropout
             audio_mask = audio_mask * torch.bernoulli(torch.full_like(audio_mask, keep_p))
             lyrics_mask = lyrics_mask * torch.bernoulli(torch.full_like(lyrics_mask, keep_p))
+        h = self.trunk(roll, symbolic)
+        return self.head(h + self.audio(audio, audio_mask) + self.lyrics(lyrics, lyrics_mask))
+
+    def trunk(self, roll: Tensor, symbolic: Tensor) -> Tensor:
+        """The MIDI part of the hidden state ``[B, hidden]``, before the optional branches."""
         sym_mean: Tensor = self.sym_mean
         sym_std: Tensor = self.sym_std
         sym = self.symbolic((symbolic - sym_mean) / sym_std)
-        h = self.fuse(torch.cat([self.roll(roll), sym], dim=1))
-        h = h + self.audio(audio, audio_mask) + self.lyrics(lyrics, lyrics_mask)
+        out: Tensor = self.fuse(torch.cat([self.roll(roll), sym], dim=1))
+        return out
+
+    def head(self, h: Tensor) -> Tensor:
+        """The hidden state (trunk plus branches) -> ``[B, 384]`` unit embeddings."""
         return F.normalize(self.out(h), dim=-1)
 
 
