@@ -33,6 +33,7 @@ from agents.phases.drums import PHASE as DRUMS
 from agents.phases.drums import run_drums_phase
 from agents.phases.melody import PHASE as MELODY
 from agents.phases.melody import run_melody_phase
+from agents.phases.previews_on_demand import write_missing_previews
 from agents.phases.render import render_run
 from agents.proposal import Proposal, load_proposal
 from agents.review import (
@@ -123,10 +124,11 @@ PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]
 
 def _runner(phase: str, run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
     """A graph phase runner around ``run_<part>_phase(*, proposal, form, run, executor,
-    on_generation, chromatic_scorer, sections, kept)``. The drums, bass and melody phases read
-    what earlier gates approved from the run directory (``<phase>/approved/``), which
-    promotion wrote. While a person steers a section (:mod:`agents.steer_state`), the phase
-    evolves what the steer says."""
+    on_generation, chromatic_scorer, sections, kept, previews_now)``; previews are written
+    while the phase generates unless the run auto-approves (nobody listens at its gate). The
+    drums, bass and melody phases read what earlier gates approved from the run directory
+    (``<phase>/approved/``), which promotion wrote. While a person steers a section
+    (:mod:`agents.steer_state`), the phase evolves what the steer says."""
 
     def run(ctx: AgentContext, state: SongState) -> dict[str, Any]:
         steer = Steer.from_state(state.get("steer"))
@@ -139,6 +141,7 @@ def _runner(phase: str, run_phase: Callable[..., dict[str, Any]]) -> PhaseRun:
             chromatic_scorer=ctx.chromatic_scorer,
             sections=None if steer is None else steer.sections_for(phase),
             kept=None if steer is None else steer.kept_for(phase),
+            previews_now=not ctx.auto_approve,
         )
 
     return run
@@ -220,6 +223,9 @@ def _gate(phase: str) -> Any:
         path = ctx.run.review(phase)
         if ctx.auto_approve:
             approvals = _auto_approve(ctx.run, phase, info, list(state["plan"]["labels"]))
+            # Nobody listened at this gate: the approved candidates' previews now, the
+            # others on demand (agents.phases.previews_on_demand).
+            write_missing_previews(ctx.run, phase, approvals.values())
         else:
             approvals = approved_labels(read_decisions(path, known_ids=ids))
         if not approvals:

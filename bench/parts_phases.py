@@ -10,6 +10,9 @@ IIR routine; ``scipy.signal`` itself, seconds to import, is no longer needed for
 scorer and MiniLM, the SoundFont of the previews -- and times that apart; the figures are the
 medians over the repeats. DESIGN §8 asks for one phase (64 x 30) in under 15 s; issue
 11 for a chords phase under 2 s CPU and each other phase under 3 s CPU.
+
+``--auto-approve`` times each phase as an auto-approved run spends it: no previews while it
+generates, then its gate's preview of the approved candidate (written on demand).
 """
 
 from __future__ import annotations
@@ -87,14 +90,16 @@ def _warm_up() -> dict[str, dict[str, float]]:
     }
 
 
-def one_run() -> dict[str, Any]:
-    """One repeat, in this process: the warm-up, then the four phases."""
+def one_run(auto: bool = False) -> dict[str, Any]:
+    """One repeat, in this process: the warm-up, then the four phases (``auto``: as an
+    auto-approved run, see the module docstring)."""
     from agents.form import make_form
     from agents.phases.bass import run_bass_phase
     from agents.phases.chords import run_chords_phase
     from agents.phases.common import promote
     from agents.phases.drums import run_drums_phase
     from agents.phases.melody import run_melody_phase
+    from agents.phases.previews_on_demand import write_missing_previews
     from agents.proposal import proposal_from_dict
     from agents.rundir import RunDir
     from evolution.engine import GenerationStats
@@ -105,8 +110,23 @@ def one_run() -> dict[str, Any]:
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp))
+        run.proposal.write_text(json.dumps(PROPOSAL))  # JSON is YAML; previews on demand read it
+
+        def gated(phase: str, work: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+            """The phase, then (auto-approved) its gate's preview of the approved one."""
+            state = work()
+            if auto:
+                ids = state["sections"]["verse"] if "sections" in state else state["candidates"]
+                write_missing_previews(run, phase, ids[:1])
+            return state
+
         state, figures["chords"] = _timed(
-            lambda: run_chords_phase(proposal=proposal, form=form, run=run)
+            lambda: gated(
+                "chords",
+                lambda: run_chords_phase(
+                    proposal=proposal, form=form, run=run, previews_now=not auto
+                ),
+            )
         )
         promote(run=run, phase="chords", approvals={"verse": state["candidates"][0]})
         phases: tuple[tuple[str, Callable[..., dict[str, Any]]], ...] = (
@@ -116,11 +136,15 @@ def one_run() -> dict[str, Any]:
         )
         for phase, run_phase in phases:
             stats: list[GenerationStats] = []
-            state, cost = _timed(
-                functools.partial(
-                    run_phase, proposal=proposal, form=form, run=run, on_generation=stats.append
-                )
+            work = functools.partial(
+                run_phase,
+                proposal=proposal,
+                form=form,
+                run=run,
+                on_generation=stats.append,
+                previews_now=not auto,
             )
+            state, cost = _timed(functools.partial(gated, phase, work))
             promote(run=run, phase=phase, approvals={"verse": state["sections"]["verse"][0]})
             evaluated = sum(s.evaluated for s in stats)
             figures[phase] = {
@@ -133,9 +157,9 @@ def one_run() -> dict[str, Any]:
     return {"warm_up": warm, "phases": figures}
 
 
-def _child() -> dict[str, Any]:
+def _child(auto: bool) -> dict[str, Any]:
     """One repeat in a fresh process (so no cache of an earlier repeat helps)."""
-    cmd = [sys.executable, "-m", "bench.parts_phases", "--one"]
+    cmd = [sys.executable, "-m", "bench.parts_phases", "--one", *(["--auto-approve"] * auto)]
     done = subprocess.run(cmd, check=True, capture_output=True, text=True)
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -151,10 +175,10 @@ def _median(runs: list[dict[str, Any]], *path: str) -> float:
     return round(statistics.median(values), 3)
 
 
-def main(repeats: int = REPEATS) -> Path:
+def main(repeats: int = REPEATS, auto: bool = False) -> Path:
     runs = []
     for i in range(repeats):
-        runs.append(_child())
+        runs.append(_child(auto))
         cpu = ", ".join(f"{p} {runs[-1]['phases'][p]['cpu_seconds']:.2f}" for p in PHASES)
         print(f"repeat {i + 1}/{repeats}: CPU s {cpu}", flush=True)
     phases = {
@@ -181,12 +205,13 @@ def main(repeats: int = REPEATS) -> Path:
         "section_bars": 8,
         "repeats": repeats,
         "statistic": "median over repeats, each in a fresh process",
-        "includes": "evolution, candidate MIDI, previews and review.yml of one section",
+        "includes": "evolution, candidate MIDI, previews and review.yml of one section"
+        + (" (auto-approved: the approved candidate's preview only)" if auto else ""),
         "warmed_before_timing": warm,
         "phases": phases,
         "runs": runs,
     }
-    path = write_result("parts_phases", data)
+    path = write_result("parts_phases_auto" if auto else "parts_phases", data)
     print(f"wrote {path}")
     return path
 
@@ -195,8 +220,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=REPEATS, help="fresh-process repeats")
     parser.add_argument("--one", action="store_true", help="one repeat here; JSON on stdout")
+    parser.add_argument(
+        "--auto-approve", action="store_true", help="as an auto-approved run: previews on demand"
+    )
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_run()))
+        print(json.dumps(one_run(args.auto_approve)))
     else:
-        main(args.repeats)
+        main(args.repeats, args.auto_approve)

@@ -1,4 +1,5 @@
-"""``chromatic review RUN --web`` (the review page's server) and ``chromatic play``.
+"""``chromatic review RUN --web`` (the review page's server), ``chromatic play`` and
+``chromatic previews``.
 
 The page's code lives in :mod:`web`; this module only parses options, prints the page's URL
 on one line of stdout, and turns errors into the CLI's one-line message.
@@ -15,7 +16,17 @@ from typing import Annotated, Final
 
 import typer
 
-from cli.common import CandidateArg, PhaseArg, RunDirArg, err, fail, out, plain, setup
+from cli.common import (
+    CandidateArg,
+    PhaseArg,
+    RunDirArg,
+    err,
+    fail,
+    out,
+    plain,
+    setup,
+    status_steps,
+)
 
 #: Players tried in order, each with the arguments that play one file and exit.
 PLAYERS: Final = (
@@ -72,19 +83,15 @@ def find_player(given: str | None) -> list[str] | None:
 
 
 def preview_path(run_dir: Path, phase: str, candidate: str) -> Path:
-    """The candidate's preview file. Raises ReviewError for an id the phase's review.yml does
-    not list, RunStateError when it has no preview."""
-    from agents.errors import ReviewError, RunStateError
-    from agents.review import load_review_document
+    """The candidate's preview file, written first when review.yml names it but it is not on
+    disk yet (an auto-approved run writes the others on demand). Raises ReviewError for an id
+    the phase's review.yml does not list, RunStateError when it has no preview."""
+    from agents.errors import RunStateError
+    from agents.phases.previews_on_demand import write_missing_previews
     from agents.rundir import RunDir
 
     run = RunDir(run_dir).require_existing()
-    path = run.review(phase)
-    ids = [str(c.get("id")) for c in load_review_document(path)["candidates"] if hasattr(c, "get")]
-    if candidate not in ids:
-        raise ReviewError(
-            file=path, field="id", value=candidate, allowed=f"one of {', '.join(ids)}"
-        )
+    write_missing_previews(run, phase, [candidate])
     preview = run.preview(phase, candidate)
     if not preview.is_file():
         raise RunStateError(
@@ -92,6 +99,34 @@ def preview_path(run_dir: Path, phase: str, candidate: str) -> Path:
             f"candidates of each section; `chromatic review {run_dir} {phase}` lists them"
         )
     return preview
+
+
+def previews(
+    run_dir: RunDirArg,
+    phase: Annotated[
+        str | None,
+        typer.Argument(help="Phase: chords, drums, bass or melody (default: every phase)."),
+    ] = None,
+) -> None:
+    """Write the previews review.yml names that are not on disk yet (an auto-approved run
+    writes only the approved candidates' previews), and print how many were written."""
+    setup()
+    from agents.phases.previews_on_demand import write_missing_previews
+    from agents.rundir import PHASES, RunDir, check_phase
+    from music.errors import ChromaticError
+
+    with status_steps((ChromaticError, ValueError)) as step:
+        run = RunDir(run_dir).require_existing()
+        phases = [check_phase(phase)] if phase is not None else PHASES
+        phases = [p for p in phases if run.review(p).is_file()]
+        if not phases:
+            raise fail(
+                f"{run_dir}: no review.yml for {phase or 'any phase'} yet -- nothing to write"
+            )
+        for name in phases:
+            step(f"writing {name} previews")
+            written = write_missing_previews(run, name)
+            out.print(f"{name}: {len(written)} previews written")
 
 
 def play(
@@ -138,3 +173,4 @@ def play(
 
 def register(app: typer.Typer) -> None:
     app.command()(play)
+    app.command()(previews)

@@ -38,9 +38,10 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from agents.decisions import check_review_ready, phase_info, record_decision
-from agents.errors import RunStateError
+from agents.errors import ReviewError, RunStateError
+from agents.phases.previews_on_demand import write_missing_previews
 from agents.run_state import read_status
-from agents.rundir import RunDir, check_phase, check_safe_name
+from agents.rundir import PHASES, RunDir, check_phase, check_safe_name
 from agents.runlock import RunInUseError
 from music.errors import ChromaticError, StorageError
 from web.access import Access, AccessDenied, SecurityHeaders
@@ -183,8 +184,24 @@ class ReviewApp:
 
     def file(self, request: Request) -> Response:
         self.access.check_read(request)
-        path = resolve_run_file(self.run.root, request.query_params.get("path", ""))
+        relative = request.query_params.get("path", "")
+        self._preview_on_demand(relative)
+        path = resolve_run_file(self.run.root, relative)
         return FileResponse(path, media_type=media_type(path))
+
+    def _preview_on_demand(self, relative: str) -> None:
+        """Write a candidate's preview on its first play when review.yml names it but it is
+        not on disk (an auto-approved run writes the others on demand). A path that is not a
+        listed candidate's preview is left to :func:`resolve_run_file` to answer."""
+        phase, folder, name = ([*relative.split("/", 2), "", ""])[:3]
+        if phase not in PHASES or folder != "previews" or not name.endswith(".mp3"):
+            return
+        try:
+            cid = check_safe_name(name.removesuffix(".mp3"), what="id")
+            if self.run.review(phase).is_file() and not self.run.preview(phase, cid).is_file():
+                write_missing_previews(self.run, phase, [cid])
+        except (ReviewError, ValueError):
+            return
 
     def picture(self, request: Request) -> Response:
         self.access.check_read(request)

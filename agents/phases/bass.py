@@ -60,6 +60,7 @@ def run_bass_phase(
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
     sections: Sequence[str] | None = None,
     kept: KeptBars | None = None,
+    previews_now: bool = True,
 ) -> dict[str, Any]:
     """Evolve a bass line for every section with approved chords (or only ``sections``;
     ``kept``: only those bars of its section vary), over those chords and the section's
@@ -125,5 +126,6 @@ def run_bass_phase(
         populations=(setup(label) for label in steered_sections(run, form, sections)),
         executor=executor,
         on_generation=on_generation,
+        previews_now=previews_now,
         header_extra={"instruments": orch.describe()},
     )

@@ -68,6 +68,7 @@ def run_chords_phase(
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
     sections: Sequence[str] | None = None,
     kept: KeptBars | None = None,
+    previews_now: bool = True,
 ) -> dict[str, Any]:
     """Evolve one population of progressions (chords alone: nothing is approved under them
     yet); write ``chords/candidates/chord_NNN.*``, ``evolution.json`` and ``review.yml``.
@@ -129,5 +130,6 @@ def run_chords_phase(
         populations=[population(None)] if sections is None else map(population, sections),
         executor=executor,
         on_generation=on_generation,
+        previews_now=previews_now,
         header_extra={"instruments": orch.describe()},
     )

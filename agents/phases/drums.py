@@ -141,6 +141,7 @@ def run_drums_phase(
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
     sections: Sequence[str] | None = None,
     kept: KeptBars | None = None,
+    previews_now: bool = True,
 ) -> dict[str, Any]:
     """Evolve drums for every section with approved chords (or only ``sections``; ``kept``:
     only those bars of its section vary); write candidates and review.yml. Returns the phase
@@ -225,6 +226,7 @@ def run_drums_phase(
         populations=(setup(label) for label in steered_sections(run, form, sections)),
         executor=executor,
         on_generation=on_generation,
+        previews_now=previews_now,
         header_extra={
             "styles": list(styles),
             "style_profile": None if style is None else style.key,

@@ -24,7 +24,7 @@ from agents.phases.common import (
     scores_entry,
     write_history,
 )
-from agents.phases.preview_writer import PreviewWriter
+from agents.phases.preview_writer import ON_DEMAND, PreviewWriter
 from agents.phases.ranking import ranking_summary
 from agents.proposal import Proposal
 from agents.review import build_review, write_review
@@ -79,19 +79,22 @@ def generate_phase(
     executor: Executor | None = None,
     on_generation: Callable[[GenerationStats], None] | None = None,
     header_extra: Mapping[str, Any] | None = None,
+    previews_now: bool = True,
 ) -> dict[str, Any]:
     """Evolve each population, write its candidates, then evolution.json and review.yml.
 
     ``populations`` is consumed one at a time: each is built after the one before it has been
     evolved and its candidates written (the melody of a section starts where the previous
     section's best ended). Returns the phase state: review path, candidate ids in rank order,
-    and, for populations evolved per section, the ids per section."""
+    and, for populations evolved per section, the ids per section. ``previews_now=False``
+    (nobody listens at the gate): review.yml names each preview's path as always, but none is
+    written (the gate writes the approved ones; the others are written on demand)."""
     config = evolution_config(proposal)
     results: dict[str, EvolutionResult[Any, ScoreCard]] = {}
     entries: list[dict[str, Any]] = []
     ids: list[str] = []
     by_section: dict[str, list[str]] = {}
-    previews = PreviewWriter(run=run, phase=phase)
+    previews = PreviewWriter(run=run, phase=phase, deferred=not previews_now)
     for population in populations:
         section = population.section or ""
         result = evolve(
@@ -113,6 +116,8 @@ def generate_phase(
         if population.section is not None:
             by_section[population.section] = [entry["id"] for entry in written]
     extra = {"ranking": ranking_summary(results), **(header_extra or {})}
+    if not previews_now:
+        extra["previews"] = ON_DEMAND
     header = review_header(
         phase=phase, proposal=proposal, config=config, results=results, extra=extra
     )

@@ -108,6 +108,7 @@ def run_melody_phase(
     chromatic_scorer: SongChromaticScorer | Literal["shipped"] | None = SHIPPED,
     sections: Sequence[str] | None = None,
     kept: KeptBars | None = None,
+    previews_now: bool = True,
 ) -> dict[str, Any]:
     """Evolve a melody for every section with approved chords (or only ``sections``;
     ``kept``: only those bars of its section vary), over those chords and the section's
@@ -202,6 +203,7 @@ def run_melody_phase(
         populations=(setup(label) for label in steered_sections(run, form, sections)),
         executor=executor,
         on_generation=on_generation,
+        previews_now=previews_now,
         header_extra={"carrier": f"{voice.name} ({_range(voice)})", "instruments": orch.describe()},
     )
     _write_lyric_events(run=run, proposal=proposal, state=state, sung=sung, program=voice.program)

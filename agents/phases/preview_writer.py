@@ -34,6 +34,11 @@ logger = logging.getLogger(__name__)
 
 PREVIEWS_PER_SECTION: Final = 10
 PREVIEW_CHANNELS: Final = 1
+#: review.yml's ``previews`` header in a phase whose previews are written on demand.
+ON_DEMAND: Final = (
+    "approved candidates only; the others are written on demand: chromatic previews RUN "
+    "PHASE, chromatic play, or the review page on first play"
+)
 
 
 def preview_backend() -> str | None:
@@ -76,6 +81,8 @@ class PreviewWriter:
     #: None: the whole candidate; a number cuts previews to that many seconds.
     max_seconds: float | None = None
     backend: str | None = field(default_factory=preview_backend)
+    #: True: name each preview's path but write none (they are written on demand later).
+    deferred: bool = False
     count: int = 0
     seconds: float = 0.0
     _written: dict[str, int] = field(default_factory=dict)
@@ -92,10 +99,14 @@ class PreviewWriter:
         section: str = "",
     ) -> str | None:
         """Render the candidate's preview (the first ``per_section`` of each section) and
-        return its path relative to the run directory, or None past the limit."""
+        return its path relative to the run directory, or None past the limit. ``deferred``:
+        the path alone, nothing rendered."""
         done = self._written.get(section, 0)
         if done >= self.per_section:
             return None
+        if self.deferred:
+            self._written[section] = done + 1
+            return self.run.relative(self.run.preview(self.phase, candidate_id))
         t0 = time.perf_counter()
         if section != self._cache_section:
             self._cache.clear()

@@ -1,7 +1,7 @@
 """The render after the last gate, checked by analysing the audio it wrote: an auto-approved
 run ends with song.mid, arrangement.json, stems and a master at -14 LUFS as long as the
-arrangement; every review.yml entry has a preview that sounds; ``chromatic render`` re-runs;
-a render that failed resumes with nothing half-written."""
+arrangement; the approved candidates' previews sound and the rest are written on demand;
+``chromatic render`` re-runs; a render that failed resumes with nothing half-written."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agents.builder import RenderOptions
-from agents.phases.preview_writer import PreviewWriter
+from agents.phases.preview_writer import ON_DEMAND, PreviewWriter
 from agents.review import load_review_document
 from agents.run_graph import run_status
 from agents.rundir import PHASES, RunDir
@@ -172,28 +172,60 @@ def test_each_stem_sounds_with_its_notes_and_is_silent_without(finished: RunDir)
     assert len(lengths) == 1, "stems line up: all the same length"
 
 
-def test_every_review_entry_has_a_preview_that_sounds(finished: RunDir) -> None:
+def _check_preview_sounds(run: RunDir, phase: str, entry: Any) -> None:
+    path = run.root / entry["preview"]
+    assert path == run.preview(phase, entry["id"]) and path.is_file()
+    audio, sr = _decode(path)
+    # the whole candidate plays: its bars and the release tail (MP3 pads a little); a note
+    # ringing under a sixteenth past the last bar line (a late hit) adds no bar
+    candidate = read_midi(run.candidate_midi(phase, entry["id"]))
+    bar = candidate.meter.bar_qn
+    end = max(p.end for p in candidate.parts)
+    bars_qn = bar * math.ceil((end - 0.25) / bar)
+    whole = max(bars_qn, end) * 60.0 / candidate.bpm + DEFAULT_TAIL_S
+    assert whole - 0.05 < audio.shape[0] / sr < whole + 0.1, path
+    assert rms_db(audio) > -40.0, path
+    assert integrated_loudness(audio, sr) == pytest.approx(-16.0, abs=1.5)
+
+
+def test_auto_approved_run_previews_the_approved_and_the_rest_on_demand(
+    finished: RunDir,
+) -> None:
+    """Nobody listens at an auto-approved gate: the approved candidates' previews are on disk,
+    every other entry names the preview `chromatic previews` writes on demand (review.yml's
+    header says so); once written, every preview plays the whole candidate."""
+    _, values = run_status(finished.root)
     phases = [p for p in PHASES if finished.review(p).is_file()]
     assert "chords" in phases
+    deferred = []
     for phase in phases:
         doc = load_review_document(finished.review(phase))
-        assert doc["candidates"]
+        assert doc["previews"] == ON_DEMAND
+        approved = set(values["phases"][phase]["approvals"].values())
+        assert approved and approved <= {e["id"] for e in doc["candidates"]}
         for entry in doc["candidates"]:
-            assert entry["preview"] is not None, (phase, entry["id"])
-            path = finished.root / entry["preview"]
-            assert path == finished.preview(phase, entry["id"]) and path.is_file()
-            audio, sr = _decode(path)
-            # the whole candidate plays: its bars and the release tail (MP3 pads a little); a
-            # note ringing under a sixteenth past the last bar line (a late hit) adds no bar
-            candidate = read_midi(finished.candidate_midi(phase, entry["id"]))
-            bar = candidate.meter.bar_qn
-            end = max(p.end for p in candidate.parts)
-            bars_qn = bar * math.ceil((end - 0.25) / bar)
-            whole = max(bars_qn, end) * 60.0 / candidate.bpm + DEFAULT_TAIL_S
-            assert whole - 0.05 < audio.shape[0] / sr < whole + 0.1, path
-            assert rms_db(audio) > -40.0, path
-            assert integrated_loudness(audio, sr) == pytest.approx(-16.0, abs=1.5)
+            assert entry["preview"] == finished.relative(finished.preview(phase, entry["id"]))
+            if entry["id"] in approved:
+                _check_preview_sounds(finished, phase, entry)
+            else:
+                assert not finished.preview(phase, entry["id"]).exists(), (phase, entry["id"])
+                deferred.append((phase, entry))
+    assert deferred, "the candidates nobody approved have no preview yet"
+    result = CliRunner().invoke(app, ["previews", str(finished.root)])
+    assert result.exit_code == 0, result.output
+    for phase in phases:
+        assert f"{phase}: " in result.output
+    for phase, entry in deferred:
+        _check_preview_sounds(finished, phase, entry)
+    again = CliRunner().invoke(app, ["previews", str(finished.root), "chords"])
+    assert again.exit_code == 0 and "chords: 0 previews written" in again.output
     assert _temp_files(finished) == []
+
+
+def test_previews_command_refuses_a_bad_phase(finished: RunDir) -> None:
+    result = CliRunner().invoke(app, ["previews", str(finished.root), "chrods"])
+    assert result.exit_code == 2
+    assert "phase" in result.output and "chords" in result.output
 
 
 def test_preview_writer_limits_per_section_and_repeats_itself(

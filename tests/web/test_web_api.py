@@ -82,6 +82,18 @@ def test_a_write_without_the_token_header_is_refused_even_with_the_cookie(
     assert read_records(RunDir(run_dir).decision_log) == []
 
 
+def test_a_missing_preview_is_written_on_first_play(client: TestClient, run_dir: Path) -> None:
+    """An auto-approved run leaves the unapproved candidates' previews to be written when
+    first played: the page writes the one review.yml names, the same bytes as before."""
+    _login(client)
+    preview = RunDir(run_dir).preview("chords", "chord_002")
+    made_at_the_gate = preview.read_bytes()
+    preview.unlink()
+    played = client.get("/file", params={"path": "chords/previews/chord_002.mp3"})
+    assert played.status_code == 200 and played.headers["content-type"] == "audio/mpeg"
+    assert played.content == made_at_the_gate == preview.read_bytes()
+
+
 def test_files_come_only_from_inside_the_run(
     client: TestClient, run_dir: Path, tmp_path: Path
 ) -> None:

@@ -1,6 +1,7 @@
 """`chromatic play RUN PHASE ID` plays a preview through the system's player (the first found,
-or the one named), or prints its path when there is none; `chromatic review RUN --web` refuses
-a folder that is not a run and a port that is taken, in one line with exit code 2."""
+or the one named), or prints its path when there is none, writing it first when it is not on
+disk yet; `chromatic review RUN --web` refuses a folder that is not a run and a port that is
+taken, in one line with exit code 2."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 from agents.rundir import RunDir
-from tests.web.conftest import ROOT, env
+from tests.web.conftest import ROOT, copy_run, env
 
 
 def _chromatic(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
@@ -85,3 +86,13 @@ def test_review_web_refuses_a_folder_that_is_not_a_run_or_a_taken_port(
         busy = _chromatic("review", str(gated_run), "--web", "--port", str(port))
     assert busy.returncode == 2
     assert f"127.0.0.1:{port}" in busy.stderr and "--port 0 picks a free one" in busy.stderr
+
+
+def test_play_writes_a_preview_that_is_not_on_disk_yet(gated_run: Path, tmp_path: Path) -> None:
+    run = copy_run(gated_run, tmp_path / "copy")
+    preview = RunDir(run).preview("chords", "chord_003")
+    made_at_the_gate = preview.read_bytes()
+    preview.unlink()
+    done = _chromatic("play", str(run), "chords", "chord_003", "--path")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(preview) and preview.read_bytes() == made_at_the_gate
