@@ -24,6 +24,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import (
     SHIPPED,
+    emotion_aim,
     phase_chromatic_scorer,
     realism_for,
     style_of,
@@ -66,6 +67,7 @@ def run_bass_phase(
     approved kick (when drums were approved for it); write candidates and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    aim = emotion_aim(proposal)
     style = style_of(proposal, PHASE)
     realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
@@ -95,6 +97,7 @@ def run_bass_phase(
             harmony=chords.harmony,
             bars=bars,
             weights=weights,
+            emotion=aim,
             kicks=kicks,
             underneath=underneath,
             chromatic_scorer=scorer,

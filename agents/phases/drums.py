@@ -28,6 +28,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import (
     SHIPPED,
+    emotion_aim,
     phase_chromatic_scorer,
     phase_rng,
     realism_for,
@@ -148,6 +149,7 @@ def run_drums_phase(
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm, proposal.instruments)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    aim = emotion_aim(proposal)
     style = drum_profile(proposal, styles[0])
     realism = realism_for(style, PHASE)
     meter = proposal.meter
@@ -173,6 +175,7 @@ def run_drums_phase(
         evaluator = DrumEvaluator(
             meter=meter,
             weights=weights,
+            emotion=aim,
             mood=tuple(proposal.mood),
             genres=tuple(proposal.genres),
             bpm=proposal.bpm,
