@@ -145,7 +145,7 @@ def scores_entry(card: ScoreCard) -> dict[str, Any]:
         entry["emotion"] = {
             "valence": round(e.valence, 4),
             "arousal": round(e.arousal, 4),
-            "from": "MIDI cues over the parts underneath",
+            "from": "MIDI cues over the parts underneath (audio: the emotion model on the preview)",
             "match": round(e.match, 4),
         }
     return entry

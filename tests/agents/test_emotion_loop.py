@@ -66,6 +66,7 @@ def test_mood_words_move_the_approved_song(
     wild = _run(make_proposal, tmp_path, ["driving", "angry"])
     labels: dict[str, WeakLabel] = {}
     midi: dict[str, dict[str, float]] = {}
+    audio: dict[str, dict[str, float]] = {}
     for name, run_dir in (("calm", calm), ("wild", wild)):
         parts = _approved(run_dir)
         label = texture_label(parts, bpm=BPM)
@@ -75,11 +76,15 @@ def test_mood_words_move_the_approved_song(
             (run_dir / "melody" / "review.yml").read_text(encoding="utf-8")
         )
         assert review["scoring_weights"]["emotion"] == 0.4
-        first = review["candidates"][0]["scores"]
-        assert set(first["emotion"]) >= {"valence", "arousal", "match"}
+        first = review["candidates"][0]["scores"]["emotion"]
+        assert set(first) >= {"valence", "arousal", "match", "audio"}
+        audio[name] = first["audio"]
     # The estimates move the way the words point: angry is less pleasant, driving more aroused.
     assert labels["wild"].valence < labels["calm"].valence
     assert labels["wild"].arousal > labels["calm"].arousal + 0.2
+    # The emotion model hearing the top melody's preview (over the approved parts) agrees on
+    # arousal: the driving song sounds more aroused.
+    assert audio["wild"]["arousal"] > audio["calm"]["arousal"]
     # ... and the notes themselves differ: busier and louder.
     assert midi["wild"]["onsets_per_beat"] > 1.5 * midi["calm"]["onsets_per_beat"]
     assert midi["wild"]["velocity"] > midi["calm"]["velocity"] + 4
