@@ -24,7 +24,6 @@ from agents.phases.approved import (
 )
 from agents.phases.common import (
     SHIPPED,
-    emotion_aim,
     phase_chromatic_scorer,
     realism_for,
     style_of,
@@ -67,7 +66,6 @@ def run_bass_phase(
     approved kick (when drums were approved for it); write candidates and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
-    aim = emotion_aim(proposal)
     style = style_of(proposal, PHASE)
     realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
@@ -97,7 +95,6 @@ def run_bass_phase(
             harmony=chords.harmony,
             bars=bars,
             weights=weights,
-            emotion=aim,
             kicks=kicks,
             underneath=underneath,
             chromatic_scorer=scorer,

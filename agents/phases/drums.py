@@ -28,7 +28,6 @@ from agents.phases.approved import (
 )
 from agents.phases.common import (
     SHIPPED,
-    emotion_aim,
     phase_chromatic_scorer,
     phase_rng,
     realism_for,
@@ -149,7 +148,6 @@ def run_drums_phase(
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm, proposal.instruments)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
-    aim = emotion_aim(proposal)
     style = drum_profile(proposal, styles[0])
     realism = realism_for(style, PHASE)
     meter = proposal.meter
@@ -175,7 +173,6 @@ def run_drums_phase(
         evaluator = DrumEvaluator(
             meter=meter,
             weights=weights,
-            emotion=aim,
             mood=tuple(proposal.mood),
             genres=tuple(proposal.genres),
             bpm=proposal.bpm,
