@@ -160,22 +160,29 @@ class EvolutionSettings(BaseModel):
 
 class ScoringWeights(BaseModel):
     """``composite = theory * theory_total + chromatic * chromatic_match``; they add up to 1.
-    When only one is given the other is its complement."""
+    When only one is given the other is its complement. ``emotion`` (0..1) is the share of
+    the composite the emotion match takes where the proposal has mood words; theory and
+    chromatic share the rest in their ratio (0 turns the emotion score off)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     theory: UnitFloat = WEIGHTS.theory
     chromatic: UnitFloat = WEIGHTS.chromatic
+    emotion: UnitFloat = WEIGHTS.emotion
 
     @model_validator(mode="before")
     @classmethod
     def _complement(cls, data: Any) -> Any:
-        if isinstance(data, Mapping) and len(data) == 1:
-            ((name, value),) = data.items()
-            other = {"theory": "chromatic", "chromatic": "theory"}.get(str(name))
+        if not isinstance(data, Mapping):
+            return data
+        pair = [name for name in ("theory", "chromatic") if name in data]
+        if len(pair) == 1:
+            (name,) = pair
+            value = data[name]
+            other = "chromatic" if name == "theory" else "theory"
             ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1
-            if other is not None and ok:
-                return {name: value, other: 1.0 - value}
+            if ok:
+                return {**data, other: 1.0 - value}
         return data
 
     @model_validator(mode="after")

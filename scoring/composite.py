@@ -4,6 +4,11 @@
 scorer is configured the chromatic part is absent (``None``), never a made-up number, and the
 composite is the theory total alone.
 
+With a mood target (the proposal's mood words) the candidate's emotion match takes its own
+share of the composite: ``(1 - w_emotion) * that + w_emotion * emotion_match``, so theory and
+chromatic keep their meaning (their ratio) whatever the emotion weight; without mood words the
+emotion part is absent and the composite is as above.
+
 The key is a constraint, not a vote (docs/scoring.md): a card may carry a
 :class:`~scoring.key_constraint.KeyVerdict`, and evolution ranks by :attr:`ScoreCard.fitness`,
 a feasibility-first order: every candidate that keeps to the key ranks by its composite, above
@@ -33,6 +38,28 @@ class ChromaticScore:
     match: float
 
 
+#: The distance on the valence/arousal plane at which the emotion match reaches 0: the
+#: circumplex's diameter, so a candidate at the opposite pole of the target's circle scores 0.
+EMOTION_SPAN = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionScore:
+    """A candidate's estimated valence/arousal (each -1..1), the mood target it is held to and
+    the match, ``1 - distance / EMOTION_SPAN`` clipped to [0, 1]."""
+
+    valence: float
+    arousal: float
+    target: tuple[float, float]
+    match: float
+
+    @classmethod
+    def of(cls, valence: float, arousal: float, target: tuple[float, float]) -> EmotionScore:
+        distance = math.hypot(valence - target[0], arousal - target[1])
+        match = min(1.0, max(0.0, 1.0 - distance / EMOTION_SPAN))
+        return cls(valence=valence, arousal=arousal, target=target, match=match)
+
+
 @dataclass(frozen=True, slots=True)
 class TheoryScores:
     """Named theory components, each in [0, 1], and their weighted total."""
@@ -60,9 +87,12 @@ class TheoryScores:
 class Weights:
     theory: float = 0.3
     chromatic: float = 0.7
+    #: The emotion match's share of the composite (on top of theory + chromatic, which add up
+    #: to 1 and share the rest); used only where a mood target exists.
+    emotion: float = 0.4
 
     def __post_init__(self) -> None:
-        for name in ("theory", "chromatic"):
+        for name in ("theory", "chromatic", "emotion"):
             v = getattr(self, name)
             if not 0.0 <= v <= 1.0:
                 raise ValueError(f"weights.{name}: {v!r} -- a number in [0, 1]")
@@ -80,6 +110,7 @@ class ScoreCard:
     theory: TheoryScores
     chromatic: ChromaticScore | None
     key: KeyVerdict | None = None
+    emotion: EmotionScore | None = None
 
     @property
     def fitness(self) -> float:
@@ -94,14 +125,20 @@ class ScoreCard:
 
 
 def composite(
-    theory: TheoryScores, chromatic: ChromaticScore | None, weights: Weights
+    theory: TheoryScores,
+    chromatic: ChromaticScore | None,
+    weights: Weights,
+    emotion: EmotionScore | None = None,
 ) -> ScoreCard:
-    """Combine theory and chromatic scores; theory alone when no chromatic score exists."""
+    """Combine theory and chromatic scores (theory alone when no chromatic score exists), then
+    the emotion match at its share where there is one."""
     if chromatic is None:
         value = theory.total
     else:
         value = weights.theory * theory.total + weights.chromatic * chromatic.match
-    return ScoreCard(composite=value, theory=theory, chromatic=chromatic)
+    if emotion is not None:
+        value = (1.0 - weights.emotion) * value + weights.emotion * emotion.match
+    return ScoreCard(composite=value, theory=theory, chromatic=chromatic, emotion=emotion)
 
 
 def with_key(cards: Sequence[ScoreCard], verdicts: Sequence[KeyVerdict]) -> list[ScoreCard]:
@@ -117,8 +154,16 @@ class Scorer(Protocol, Generic[C]):
     def score_batch(self, candidates: Sequence[C]) -> list[ScoreCard]: ...
 
 
-def effective_weights(weights: Weights, has_chromatic: bool) -> dict[str, float | None]:
-    """The weights actually applied, for review.yml: chromatic is ``None`` when absent."""
-    if has_chromatic:
-        return {"theory": weights.theory, "chromatic": weights.chromatic}
-    return {"theory": 1.0, "chromatic": None}
+def effective_weights(
+    weights: Weights, has_chromatic: bool, has_emotion: bool = False
+) -> dict[str, float | None]:
+    """The weights actually applied, for review.yml: chromatic (emotion) is ``None`` when
+    absent; theory and chromatic are their share of what emotion leaves."""
+    share = 1.0 - weights.emotion if has_emotion else 1.0
+    out: dict[str, float | None] = (
+        {"theory": weights.theory * share, "chromatic": weights.chromatic * share}
+        if has_chromatic
+        else {"theory": share, "chromatic": None}
+    )
+    out["emotion"] = weights.emotion if has_emotion else None
+    return out

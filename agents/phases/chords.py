@@ -11,6 +11,7 @@ from agents.form import SongForm
 from agents.phases.approved import approved_genome
 from agents.phases.common import (
     SHIPPED,
+    emotion_aim,
     phase_chromatic_scorer,
     realism_for,
     style_of,
@@ -91,6 +92,7 @@ def run_chords_phase(
         evaluator = ChordEvaluator(
             ops=chord_ops,
             weights=weights_of(proposal),
+            emotion=emotion_aim(proposal),
             chromatic_scorer=scorer,
             style=style,
             realism=realism_for(style, PHASE),

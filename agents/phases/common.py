@@ -15,11 +15,13 @@ from agents.proposal import Proposal
 from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult
 from evolution.fitness.chromatic import SongChromaticScorer
+from inference.onnx import ModelFileError
 from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
-from scoring.emotion.mood import mood_target_summary
+from scoring.emotion.midi import EmotionAim
+from scoring.emotion.mood import mood_target_summary, proposal_mood_target
 from scoring.realism import RealismCritic, shipped_critic
 from scoring.style.profile import StyleProfile
 from scoring.style.select import song_profile
@@ -45,7 +47,23 @@ def evolution_config(proposal: Proposal) -> EvolutionConfig:
 
 
 def weights_of(proposal: Proposal) -> Weights:
-    return Weights(theory=proposal.weights.theory, chromatic=proposal.weights.chromatic)
+    w = proposal.weights
+    return Weights(theory=w.theory, chromatic=w.chromatic, emotion=w.emotion)
+
+
+def emotion_aim(proposal: Proposal) -> EmotionAim | None:
+    """What every candidate's emotion is held to: the mood words' valence/arousal target at
+    the song's tempo. None without mood words, with an emotion weight of 0, or where a word
+    needs the text encoder and it is not installed (review.yml's mood_target then says so)."""
+    if proposal.weights.emotion == 0.0:
+        return None
+    try:
+        target = proposal_mood_target(proposal.mood)
+    except ModelFileError:
+        return None
+    if target is None:
+        return None
+    return EmotionAim(valence=target.valence, arousal=target.arousal, bpm=proposal.bpm)
 
 
 def style_of(proposal: Proposal, part: str) -> StyleProfile | None:
@@ -121,7 +139,16 @@ def scores_entry(card: ScoreCard) -> dict[str, Any]:
     entry: dict[str, Any] = {"composite": round(card.composite, 4)}
     if card.key is not None:
         entry["key"] = card.key.as_review()
-    return {**entry, "theory": theory, "chromatic": chromatic}
+    entry = {**entry, "theory": theory, "chromatic": chromatic}
+    if card.emotion is not None:
+        e = card.emotion
+        entry["emotion"] = {
+            "valence": round(e.valence, 4),
+            "arousal": round(e.arousal, 4),
+            "from": "MIDI cues over the parts underneath (audio: the emotion model on the preview)",
+            "match": round(e.match, 4),
+        }
+    return entry
 
 
 def review_header(
@@ -135,6 +162,7 @@ def review_header(
     """The review.yml header: the song, the seed, the weights actually applied, and how the
     evolution went (initial and final best per section)."""
     has_chromatic = any(s.score.chromatic is not None for r in results.values() for s in r.top)
+    has_emotion = any(s.score.emotion is not None for r in results.values() for s in r.top)
     evolution = {
         name or "all": {
             "generations_run": r.generations_run,
@@ -152,7 +180,7 @@ def review_header(
         "color": proposal.color,
         "generated": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "seed": proposal.seed,
-        "scoring_weights": effective_weights(weights_of(proposal), has_chromatic),
+        "scoring_weights": effective_weights(weights_of(proposal), has_chromatic, has_emotion),
         "chromatic_scorer": "active" if has_chromatic else "absent (theory-only composite)",
         "population": config.population_size,
         "evolution": evolution,

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from agents.phases.audio_emotion import AUDIO_ESTIMATES_PER_SECTION, audio_emotion
 from agents.phases.common import (
     evolution_config,
     phase_rng,
@@ -154,6 +155,10 @@ def _write_candidates(
             underneath=population.underneath,
             section=section or "",
         )
+        scores = scores_entry(scored.score)
+        heard = scored.score.emotion
+        if heard is not None and preview is not None and rank <= AUDIO_ESTIMATES_PER_SECTION:
+            scores["emotion"]["audio"] = audio_emotion(run.preview(phase, cid), heard.target)
         entries.append(
             {
                 "id": cid,
@@ -161,7 +166,7 @@ def _write_candidates(
                 "midi_file": run.relative(run.candidate_midi(phase, cid)),
                 "preview": preview,
                 "rank": rank,
-                "scores": scores_entry(scored.score),
+                "scores": scores,
                 "description": population.describe(scored.genome),
             }
         )

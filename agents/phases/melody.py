@@ -32,6 +32,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import (
     SHIPPED,
+    emotion_aim,
     phase_chromatic_scorer,
     realism_for,
     style_of,
@@ -115,6 +116,7 @@ def run_melody_phase(
     approved drums and bass; write candidates (with lyric events) and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    aim = emotion_aim(proposal)
     style = style_of(proposal, PHASE)
     realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
@@ -168,6 +170,7 @@ def run_melody_phase(
             voice=voice,
             phrase_qn=form.phrase_bars * meter.bar_qn,
             weights=weights,
+            emotion=aim,
             previous_pitch=previous,
             bass=() if bass is None else bass.notes,
             syllables=targets,

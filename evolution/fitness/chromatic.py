@@ -24,7 +24,15 @@ from evolution.lazy import Lazy, OnnxSettings
 from music.meter import Meter
 from music.notes import Part
 from scoring.chromatic import Candidate, ChromaticScorer, ScorerInput
-from scoring.composite import ChromaticScore, ScoreCard, TheoryScores, Weights, composite
+from scoring.composite import (
+    ChromaticScore,
+    EmotionScore,
+    ScoreCard,
+    TheoryScores,
+    Weights,
+    composite,
+)
+from scoring.emotion.midi import EmotionAim
 from scoring.midi_features import MidiFeatures, table_features
 from scoring.note_arrays import Backdrop, NoteTable
 from scoring.section_windows import slice_parts, slice_table, window_qn, window_starts
@@ -131,12 +139,13 @@ def _backdrop(parts: tuple[Part, ...]) -> Backdrop:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PartEvaluator:
     """What every part's evaluator shares: the composite's weights, the parts approved under
-    the candidates (the same for a whole population) and the song's ChromaticScorer (None:
-    theory alone)."""
+    the candidates (the same for a whole population), the song's ChromaticScorer (None:
+    theory alone) and its mood target (None: no emotion score)."""
 
     weights: Weights
     underneath: tuple[Part, ...] = ()
     chromatic_scorer: SongChromaticScorer | None = None
+    emotion: EmotionAim | None = None
 
     def with_onnx(self, onnx: OnnxSettings) -> Self:
         """This evaluator, its song scorer's session opened with ``onnx`` (the executor's)."""
@@ -148,9 +157,22 @@ class PartEvaluator:
         self, theories: Sequence[TheoryScores], parts: Callable[[], Sequence[Sequence[Part]]]
     ) -> list[ScoreCard]:
         """Composite cards for a batch: theory alone without a song scorer, else theory and
-        the match of each candidate's parts (``parts()``, built only when a scorer listens)
-        over the parts underneath."""
-        if self.chromatic_scorer is None:
+        the match of each candidate's parts (``parts()``, built only when a scorer listens or
+        a mood target is set) over the parts underneath; with a mood target, the emotion of
+        each candidate heard over the parts underneath (the texture a listener hears)."""
+        if self.chromatic_scorer is None and self.emotion is None:
             return [composite(t, None, self.weights) for t in theories]
-        chroma = self.chromatic_scorer.chromatic(parts(), underneath=self.underneath)
-        return [composite(t, c, self.weights) for t, c in zip(theories, chroma, strict=True)]
+        own = parts()
+        chroma: Sequence[ChromaticScore | None] = (
+            [None] * len(own)
+            if self.chromatic_scorer is None
+            else self.chromatic_scorer.chromatic(own, underneath=self.underneath)
+        )
+        aim = self.emotion
+        moods: list[EmotionScore | None] = (
+            [None] * len(own) if aim is None else [aim.score((*self.underneath, *o)) for o in own]
+        )
+        return [
+            composite(t, c, self.weights, e)
+            for t, c, e in zip(theories, chroma, moods, strict=True)
+        ]

@@ -294,6 +294,20 @@ def test_one_weight_implies_the_other() -> None:
     assert p.weights.theory == 0.4 and p.weights.chromatic == pytest.approx(0.6)
 
 
+def test_the_emotion_weight_is_its_own_share() -> None:
+    """emotion stands beside the theory/chromatic pair (which still add up to 1): giving it
+    alone keeps their defaults, giving it with one of them still completes the other."""
+    assert proposal_from_dict(_minimal()).weights.emotion == 0.4
+    p = proposal_from_dict(_minimal(weights={"emotion": 0.1}))
+    assert (p.weights.theory, p.weights.chromatic, p.weights.emotion) == (0.3, 0.7, 0.1)
+    q = proposal_from_dict(_minimal(weights={"chromatic": 0.5, "emotion": 0}))
+    assert (q.weights.theory, q.weights.emotion) == (pytest.approx(0.5), 0.0)
+    with pytest.raises(ProposalError, match=r"weights\.emotion: 1\.2"):
+        proposal_from_dict(_minimal(weights={"emotion": 1.2}))
+    with pytest.raises(ProposalError, match=r"weights\.emotion"):
+        proposal_from_dict(_minimal(weights={"emotion": "strong"}))
+
+
 # ---- bad proposals: one ProposalError naming the file, the field and the value ---------------
 
 BAD: list[tuple[str, str, str, str]] = [

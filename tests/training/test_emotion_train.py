@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from cli.app import app
 from music.errors import InputError
 from music.notes import Note
+from scoring.emotion.midi import weak_label
 from training.emotion.catalogue import read_catalogue
-from training.emotion.labels import weak_label
 from training.emotion.model import EmotionNet
 from training.emotion.train import load_weights, save_weights
 

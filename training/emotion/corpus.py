@@ -23,8 +23,8 @@ from music.midi_io import Song, read_midi
 from music.notes import Note, Part
 from render.synth import Synthesizer
 from scoring.emotion.features import SAMPLE_RATE, window_features
+from scoring.emotion.midi import weak_label
 from scoring.key_estimate import estimate_key, histogram
-from training.emotion.labels import weak_label
 
 CLIP_QN: Final = 16.0
 #: (melody program, accompaniment program) pairs: piano, e-piano, vibraphone, organ, guitar,

@@ -1,4 +1,7 @@
-"""Weak valence/arousal labels measured on a MIDI clip.
+"""Valence/arousal measured on MIDI: the weak labels the emotion model trains on, and the
+estimate the agent scores every candidate with during evolution (the rules are one, so the
+model and the loop read a score the same way; rendering audio for every candidate of every
+generation would cost about 50 ms per second of music).
 
 No emotion-labelled corpus is reachable here, so the labels are computed from the score with the
 cues the music-emotion literature finds most consistent (Gabrielsson & Lindström, "The role of
@@ -27,7 +30,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from music.notes import Note
+from music.notes import Note, Part
+from scoring.composite import EmotionScore
 from scoring.key_estimate import estimate_key, histogram
 
 
@@ -57,8 +61,16 @@ def _triads(notes: Sequence[Note], length_qn: float) -> tuple[int, int]:
     return major, minor
 
 
-def weak_label(notes: Sequence[Note], *, bpm: float, length_qn: float) -> WeakLabel:
-    """The label of the notes of a clip ``length_qn`` quarter notes long played at ``bpm``."""
+def weak_label(
+    notes: Sequence[Note],
+    *,
+    bpm: float,
+    length_qn: float,
+    percussion: Sequence[Note] = (),
+) -> WeakLabel:
+    """The label of the notes of a clip ``length_qn`` quarter notes long played at ``bpm``.
+    ``percussion`` (unpitched hits) adds to the arousal cues only: its onsets to the density
+    and its velocities to the loudness, never its drum-map numbers to mode or register."""
     if not notes:
         raise ValueError("notes: empty -- a clip with notes")
     key = estimate_key(list(histogram((n.pitch, n.end - n.start) for n in notes)))
@@ -68,8 +80,9 @@ def weak_label(notes: Sequence[Note], *, bpm: float, length_qn: float) -> WeakLa
     harmony = (major - minor) / max(1, major + minor)
     register = float(np.clip((np.mean([n.pitch for n in notes]) - 64.0) / 18.0, -1.0, 1.0))
     seconds = length_qn * 60.0 / bpm
-    density = len({round(n.start, 3) for n in notes}) / seconds
-    velocity = float(np.mean([n.velocity for n in notes]))
+    struck = [*notes, *percussion]
+    density = len({round(n.start, 3) for n in struck}) / seconds
+    velocity = float(np.mean([n.velocity for n in struck]))
     valence = 0.55 * mode + 0.3 * harmony + 0.15 * register
     arousal = (
         0.4 * math.tanh(1.6 * math.log2(bpm / 110.0))
@@ -85,3 +98,32 @@ def weak_label(notes: Sequence[Note], *, bpm: float, length_qn: float) -> WeakLa
         density=density,
         velocity=velocity,
     )
+
+
+def texture_label(parts: Sequence[Part], *, bpm: float) -> WeakLabel | None:
+    """The estimate of parts heard together (a candidate over the parts approved under it):
+    pitched parts give mode, harmony and register; every part gives density and loudness.
+    None when no pitched note sounds (nothing to read a mode from)."""
+    pitched = [n for p in parts if not p.is_drum for n in p.notes]
+    if not pitched:
+        return None
+    drums = [n for p in parts if p.is_drum for n in p.notes]
+    length = max(n.end for n in (*pitched, *drums))
+    return weak_label(pitched, bpm=bpm, length_qn=max(1.0, length), percussion=drums)
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionAim:
+    """The song's mood target and tempo: what a candidate's MIDI estimate is held to."""
+
+    valence: float
+    arousal: float
+    bpm: float
+
+    def score(self, parts: Sequence[Part]) -> EmotionScore | None:
+        """The estimate of ``parts`` heard together and its match to the target; None when
+        no pitched note sounds."""
+        label = texture_label(parts, bpm=self.bpm)
+        if label is None:
+            return None
+        return EmotionScore.of(label.valence, label.arousal, (self.valence, self.arousal))
