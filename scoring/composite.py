@@ -88,8 +88,10 @@ class Weights:
     theory: float = 0.3
     chromatic: float = 0.7
     #: The emotion match's share of the composite (on top of theory + chromatic, which add up
-    #: to 1 and share the rest); used only where a mood target exists.
-    emotion: float = 0.4
+    #: to 1 and share the rest); used only where a mood target exists. Off unless a proposal
+    #: asks for it: the estimate rests on weak-label rules the audio model disagrees with on
+    #: valence, and nothing yet shows that it makes the music better rather than only moodier.
+    emotion: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("theory", "chromatic", "emotion"):

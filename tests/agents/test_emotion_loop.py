@@ -53,6 +53,7 @@ def _run(make_proposal: Callable[..., Path], tmp: Path, mood: list[str]) -> Path
         mood=mood,
         sections=[{"name": "verse", "bars": 4}],
         evolution={"population_size": 24, "generations": 12, "top_n": 2},
+        weights={"theory": 0.3, "chromatic": 0.7, "emotion": 0.4},
     )
     outcome = start_run(proposal_path=proposal, out_dir=tmp / name, auto_approve=True)
     assert outcome.status == "done"

@@ -297,7 +297,7 @@ def test_one_weight_implies_the_other() -> None:
 def test_the_emotion_weight_is_its_own_share() -> None:
     """emotion stands beside the theory/chromatic pair (which still add up to 1): giving it
     alone keeps their defaults, giving it with one of them still completes the other."""
-    assert proposal_from_dict(_minimal()).weights.emotion == 0.4
+    assert proposal_from_dict(_minimal()).weights.emotion == 0.0  # off unless asked for
     p = proposal_from_dict(_minimal(weights={"emotion": 0.1}))
     assert (p.weights.theory, p.weights.chromatic, p.weights.emotion) == (0.3, 0.7, 0.1)
     q = proposal_from_dict(_minimal(weights={"chromatic": 0.5, "emotion": 0}))
