@@ -19,7 +19,12 @@ from typing import Any, Final, TypeVar
 
 from agents.errors import RunStateError
 from agents.form import SongForm
-from agents.phases.instruments import bass_register, chord_register, orchestration_of
+from agents.phases.instruments import (
+    bass_register,
+    chord_register,
+    comping_of,
+    orchestration_of,
+)
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from generators.bass import genome as bass_genome
@@ -129,6 +134,7 @@ def section_chords(*, run: RunDir, proposal: Proposal, label: str, bars: int) ->
         program=orch.chords.program,
         repeats=repeats,
         register=chord_register(orch),
+        comping=comping_of(proposal, orch),
     )
     return SectionChords(
         label=label,

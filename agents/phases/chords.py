@@ -17,7 +17,7 @@ from agents.phases.common import (
     weights_of,
 )
 from agents.phases.generate import Population, generate_phase
-from agents.phases.instruments import chord_register, orchestration_of
+from agents.phases.instruments import chord_register, comping_of, orchestration_of
 from agents.phases.kept import KeptBars, kept_population
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -80,6 +80,7 @@ def run_chords_phase(
     key, meter = proposal.key, proposal.meter
     orch = orchestration_of(proposal)
     register = chord_register(orch)
+    comping = comping_of(proposal, orch)
     style = style_of(proposal, PHASE)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
 
@@ -95,6 +96,7 @@ def run_chords_phase(
             realism=realism_for(style, PHASE),
             register=register,
             program=orch.chords.program,
+            comping=comping,
         )
         ops, seeds = kept_population(
             run=run,
@@ -112,7 +114,11 @@ def run_chords_phase(
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(
-                parts=(chords_part(g, key, program=orch.chords.program, register=register),),
+                parts=(
+                    chords_part(
+                        g, key, program=orch.chords.program, register=register, comping=comping
+                    ),
+                ),
                 bpm=proposal.bpm,
                 meter=meter,
             ),
@@ -129,5 +135,5 @@ def run_chords_phase(
         populations=[population(None)] if sections is None else map(population, sections),
         executor=executor,
         on_generation=on_generation,
-        header_extra={"instruments": orch.describe()},
+        header_extra={"instruments": orch.describe(), "comping": comping.style},
     )

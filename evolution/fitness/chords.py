@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from evolution.fitness.chromatic import PartEvaluator
 from evolution.fitness.key_verdicts import chord_verdicts
+from generators.chords.comping import Comping
 from generators.chords.genome import ChordGenome, flatten, tokens
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import DEFAULT_REGISTER, ChordRegister, chords_part, voice_chords
@@ -34,6 +35,8 @@ class ChordEvaluator(PartEvaluator):
     #: the theory scores, the critic and the key verdict hear what the candidate's MIDI plays.
     register: ChordRegister = DEFAULT_REGISTER
     program: int = PART_PROGRAMS["chords"]
+    #: The rhythm the chords are played in (None: held), heard by the critic and the verdict.
+    comping: Comping | None = None
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
         genes = flatten(genome)
@@ -67,9 +70,12 @@ class ChordEvaluator(PartEvaluator):
         theories = [t for t, _ in scored]
         values = [v for _, v in scored]
         theories = judged(theories, values, self.realism)
-        key, register, program = self.ops.key, self.register, self.program
+        key, register, program, comping = self.ops.key, self.register, self.program, self.comping
         cards = self.cards(
             theories,
-            lambda: [[chords_part(g, key, program=program, register=register)] for g in genomes],
+            lambda: [
+                [chords_part(g, key, program=program, register=register, comping=comping)]
+                for g in genomes
+            ],
         )
-        return with_key(cards, chord_verdicts(genomes, key, self.ops.meter, register))
+        return with_key(cards, chord_verdicts(genomes, key, self.ops.meter, register, comping))
