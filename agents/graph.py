@@ -110,7 +110,9 @@ def _plan(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
 def _form_of(state: SongState, proposal: Proposal) -> Any:
     """The song's form from the state (saved under ``plan``)."""
     return make_form(
-        sections=[(s["name"], s["bars"]) for s in state["plan"]["sections"]],
+        sections=[
+            (s["name"], s["bars"]) for s in state["plan"]["sections"] if not s.get("framing")
+        ],
         meter=proposal.meter,
         bpm=proposal.bpm,
     )

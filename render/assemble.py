@@ -26,6 +26,9 @@ Rules (documented here, tested in tests/render/test_assemble.py):
   conductor track.
 * A phrase's lyric events (a sung melody's syllables) loop with its notes and land on the
   track as MIDI ``lyrics`` events, each on the note it is sung on.
+* With a seed (the agent passes the proposal's), the song is shaped (:mod:`render.shaping`):
+  repeats varied, intro and outro thinned, an energy curve, a final cadence on the tonic;
+  arrangement.json records each section's role and energy.
 * No sections given: :func:`default_form` (every approved label for 8 bars, the whole
   sequence twice: verse, chorus, verse, chorus for the usual two labels).
 """
@@ -44,7 +47,9 @@ from music.meter import Meter, qn_to_seconds
 from music.midi_io import Song, write_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.audio_io import ensure_writable_dir, write_json
+from render.energy import energy_curve, section_role
 from render.errors import RenderError
+from render.shaping import PlayedSection, SongShaper
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +96,7 @@ class Arrangement:
     def to_dict(self) -> dict[str, Any]:
         sections = []
         bar = 0
+        energy = energy_curve([s.name for s in self.sections])
         for s in self.sections:
             sections.append(
                 {
@@ -102,6 +108,8 @@ class Arrangement:
                     "end_qn": s.end_qn,
                     "start_s": round(qn_to_seconds(s.start_qn, self.bpm), 6),
                     "end_s": round(qn_to_seconds(s.end_qn, self.bpm), 6),
+                    "role": section_role(s.name),
+                    "energy": energy[s.index],
                     "parts": {
                         part: {"label": label, "substituted": sub} for part, label, sub in s.sources
                     },
@@ -270,16 +278,34 @@ def build_song(
     approved: Mapping[str, Mapping[str, Part]],
     *,
     key: Key | None = None,
+    seed: int | None = None,
 ) -> Song:
     """The notes of every part, section by section, as a Song (one Part per part name), in
-    ``key`` (None: not stated), with a marker at each section start."""
+    ``key`` (None: not stated), with a marker at each section start.
+
+    With ``seed`` (and ``key``), the song is shaped as :mod:`render.shaping` says: repeats
+    varied (deterministically per seed), intro and outro thinned, the energy curve heard and
+    a final cadence on the tonic; without, each phrase loops as approved."""
+    shaper = (
+        SongShaper(
+            names=tuple(s.name for s in arrangement.sections),
+            key=key,
+            seed=seed,
+            bar_qn=arrangement.meter.bar_qn,
+            phrase_qn=arrangement.phrase_qn,
+        )
+        if seed is not None and key is not None
+        else None
+    )
     tracks = []
-    for part in arrangement.parts:
+    for part_index, part in enumerate(arrangement.parts):
         notes: list[Note] = []
         lyrics: list[tuple[float, str]] = []
         first: Part | None = None
+        velocities = [n.velocity for phrase in approved[part].values() for n in phrase.notes]
+        reference = sum(velocities) / max(1, len(velocities))
         for sec in arrangement.sections:
-            label = next(lab for p, lab, _ in sec.sources if p == part)
+            label, borrowed = next((lab, sub) for p, lab, sub in sec.sources if p == part)
             phrase = approved[part][label]
             if first is None:
                 first = phrase
@@ -291,13 +317,24 @@ def build_song(
                     phrase.program,
                     first.program,
                 )
-            span = {
-                "phrase_qn": arrangement.phrase_qn,
-                "length_qn": sec.end_qn - sec.start_qn,
-                "offset_qn": sec.start_qn,
-            }
-            notes += loop_notes(phrase, **span)
-            lyrics += loop_lyrics(phrase, **span)
+            span = {"phrase_qn": arrangement.phrase_qn, "length_qn": sec.end_qn - sec.start_qn}
+            local = loop_notes(phrase, **span)
+            local_lyrics = loop_lyrics(phrase, **span)
+            if shaper is not None and local:
+                local, local_lyrics = shaper.play(
+                    part=part,
+                    part_index=part_index,
+                    is_drum=phrase.is_drum,
+                    section=PlayedSection(
+                        sec.index, sec.name, sec.end_qn - sec.start_qn, label, borrowed
+                    ),
+                    loop_qn=_loop_qn(phrase, arrangement.phrase_qn),
+                    notes=local,
+                    lyrics=local_lyrics,
+                    reference_velocity=reference,
+                )
+            notes += [n.shifted(sec.start_qn) for n in local]
+            lyrics += [(t + sec.start_qn, text) for t, text in local_lyrics]
         assert first is not None  # every part has at least one section
         track = Part(name=part, notes=tuple(notes), program=first.program, is_drum=first.is_drum)
         tracks.append(with_lyric_events(track, lyrics) if lyrics else track)
@@ -318,10 +355,12 @@ def assemble(
     meter: Meter,
     phrase_qn: float,
     key: Key | None = None,
+    seed: int | None = None,
 ) -> Song:
-    """The whole song: sections in order, each part's approved phrase looped to fill them."""
+    """The whole song: sections in order, each part's approved phrase looped to fill them
+    (shaped with ``seed``: see :func:`build_song`)."""
     arrangement = plan_arrangement(sections, approved, bpm=bpm, meter=meter, phrase_qn=phrase_qn)
-    return build_song(arrangement, approved, key=key)
+    return build_song(arrangement, approved, key=key, seed=seed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -341,11 +380,13 @@ def assemble_to_files(
     meter: Meter,
     phrase_qn: float,
     key: Key | None = None,
+    seed: int | None = None,
 ) -> AssembleResult:
     """Assemble and write ``out_dir/song.mid`` (tracks named by part and instrument, key
-    signature, section markers) and ``out_dir/arrangement.json`` atomically."""
+    signature, section markers) and ``out_dir/arrangement.json`` atomically (shaped with
+    ``seed``: see :func:`build_song`)."""
     arrangement = plan_arrangement(sections, approved, bpm=bpm, meter=meter, phrase_qn=phrase_qn)
-    song = build_song(arrangement, approved, key=key)
+    song = build_song(arrangement, approved, key=key, seed=seed)
     ensure_writable_dir(out_dir)
     song_mid = write_midi(song, out_dir / "song.mid", instrument_names=True)
     arrangement_json = write_json(out_dir / "arrangement.json", arrangement.to_dict())

@@ -145,6 +145,7 @@ def render_run(
             meter=meter,
             phrase_qn=phrase_qn,
             key=proposal.key,
+            seed=proposal.seed,
         )
         result = render_song(
             run.root,

@@ -84,7 +84,10 @@ def test_backbeat_styles_put_the_snare_on_the_backbeat(
     assert m["on_backbeat"] >= 0.75
     if r.case.meter == "4/4":  # straight 8ths, unlike the jazz ride
         assert m["offbeat_position"] <= 0.54
-    assert _downbeat_kicks(r) >= 0.75
+    # A kick on the downbeat in at least half the bars: in Groove's own 4/4 rock performances
+    # the share of bars with one has median 0.83 but lower quartile 0.33 (hip-hop: 0.51 and
+    # 0.27), so a stricter floor would fail a quarter of real rock drummers.
+    assert _downbeat_kicks(r) >= 0.5
 
 
 def _downbeat_kicks(r: DrumResult) -> float:
