@@ -1,7 +1,8 @@
-"""Bass and chord rhythms by genre, measured on the MIDI the parts write (not on style labels),
-in every meter the proposals allow: jazz walks and approaches roots by step, ambient holds long
-roots, funk plays sixteenths off the eighths; the chords comp differently per genre, and the key
-verdict weighs the comped notes as written."""
+"""Bass, chord and melody rhythms by genre, tempo and mood, measured on the MIDI the parts
+write (not on style labels), in every meter the proposals allow: jazz walks and approaches
+roots by step, ambient holds long roots, funk plays sixteenths off the eighths; the chords comp
+differently per genre and the key verdict weighs the comped notes as written; a tender melody
+sings fewer, longer notes than a driving one."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from generators.chords.comping import STYLES, Comping, bar_hits, comp_style
 from generators.chords.genome import ChordGene, ChordGenome, flatten
 from generators.chords.voicing import ChordRegister, chords_part
 from generators.harmony import Harmony, chord_timeline
+from generators.melody.operators import MelodyOps
+from generators.melody.pace import melody_density
+from generators.melody.to_midi import melody_notes
 from music.chords import parse_roman
 from music.keys import Key
 from music.meter import Meter
@@ -212,3 +216,39 @@ def test_bar_hits_fit_inside_the_bar(meter: Meter, style: str) -> None:
     for (a, da), (b, _) in itertools.pairwise(hits):
         assert a < b and a + da <= b + _EPS
     assert hits[-1][0] + hits[-1][1] <= meter.bar_qn + _EPS
+
+
+# ------------------------------------------------------------------------------- melody
+
+
+def _notes_a_second(density: tuple[float, float], meter: Meter, bpm: float) -> float:
+    """Mean notes a second over a small population of random melodies with this density."""
+    harmony = _harmony(meter)
+    ops = MelodyOps(key=KEY, meter=meter, harmony=harmony, bars=BARS, density=density)
+    rng = np.random.default_rng(9)
+    counts = [len(melody_notes(ops.random(rng), KEY, meter)) for _ in range(POPULATION)]
+    seconds = BARS * meter.bar_qn * 60.0 / bpm
+    return float(np.mean(counts)) / seconds
+
+
+@pytest.mark.parametrize("meter", METERS, ids=str)
+def test_a_tender_slow_melody_sings_fewer_longer_notes_than_a_driving_one(meter: Meter) -> None:
+    tender = melody_density(100, ["tender", "sleepy"])
+    plain = melody_density(100, [])
+    driving = melody_density(100, ["driving", "energetic"])
+    assert tender[1] < plain[1] < driving[1]
+    per_beat = [_notes_a_second(d, meter, 100) for d in (tender, plain, driving)]
+    assert per_beat[0] < per_beat[1] < per_beat[2]
+    assert per_beat[2] > 1.25 * per_beat[0]
+
+
+def test_a_fast_tempo_sings_fewer_notes_a_beat() -> None:
+    slow, fast = melody_density(60, []), melody_density(170, [])
+    assert fast[1] < slow[1]
+    meter = Meter(4, 4)
+    # Fewer notes a beat, but the notes a second still rise with the tempo only gently.
+    fast_rate = _notes_a_second(fast, meter, 170)
+    slow_rate = _notes_a_second(slow, meter, 60)
+    assert fast_rate < 170 / 60 * slow_rate
+    with pytest.raises(ValueError, match="bpm"):
+        melody_density(0, [])
