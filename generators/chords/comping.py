@@ -103,19 +103,24 @@ def _bar_hits(style: str, meter: Meter) -> tuple[tuple[float, float], ...]:
             if off < s + length - _EPS:
                 hits[off] = 0.25
     elif style == "strum":
-        # Down on every felt beat, and an up-strum on the "and" of all but the first
-        # (the second eighth of a dotted beat in compound meters).
-        for i, (s, length) in enumerate(beats):
-            hits[s] = 0.5
+        # Down on every beat (each quarter in x/4, each felt beat in x/8), an up-strum on the
+        # "and" of all but the first (the second eighth of a dotted beat); each rings on to the
+        # next strum.
+        quarters = tuple((float(q), 1.0) for q in range(round(bar)))
+        strummed = quarters if meter.denominator <= 4 and bar == round(bar) else beats
+        for i, (s, length) in enumerate(strummed):
+            hits[s] = bar
             up = s + (1.0 if length > 1.0 + _EPS else 0.5)
             if i > 0 and up < s + length - _EPS:
-                hits[up] = 0.5
+                hits[up] = bar
     else:  # drive: straight eighths
         t = 0.0
         while t < bar - _EPS:
             hits[round(t, 6)] = 0.5
             t += 0.5
-    return tuple(sorted((o, min(d, bar - o)) for o, d in hits.items() if o < bar - _EPS))
+    ordered = sorted((o, d) for o, d in hits.items() if o < bar - _EPS)
+    stops = [o for o, _ in ordered[1:]] + [bar]
+    return tuple((o, min(d, stop - o)) for (o, d), stop in zip(ordered, stops, strict=True))
 
 
 def chord_hits(comping: Comping, start: float, length: float) -> tuple[tuple[float, float], ...]:
