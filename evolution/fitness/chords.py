@@ -35,7 +35,8 @@ class ChordEvaluator(PartEvaluator):
     #: the theory scores, the critic and the key verdict hear what the candidate's MIDI plays.
     register: ChordRegister = DEFAULT_REGISTER
     program: int = PART_PROGRAMS["chords"]
-    #: The rhythm the chords are played in (None: held), heard by the critic and the verdict.
+    #: The rhythm the candidate's MIDI plays the chords in (None: held), which the key
+    #: verdict weighs.
     comping: Comping | None = None
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
@@ -70,12 +71,12 @@ class ChordEvaluator(PartEvaluator):
         theories = [t for t, _ in scored]
         values = [v for _, v in scored]
         theories = judged(theories, values, self.realism)
-        key, register, program, comping = self.ops.key, self.register, self.program, self.comping
+        key, register, program = self.ops.key, self.register, self.program
+        # The critic hears the harmony held, so the comping rhythm does not change which
+        # chords win; the key verdict weighs the notes as the candidate's MIDI plays them.
         cards = self.cards(
             theories,
-            lambda: [
-                [chords_part(g, key, program=program, register=register, comping=comping)]
-                for g in genomes
-            ],
+            lambda: [[chords_part(g, key, program=program, register=register)] for g in genomes],
         )
-        return with_key(cards, chord_verdicts(genomes, key, self.ops.meter, register, comping))
+        verdicts = chord_verdicts(genomes, key, self.ops.meter, register, self.comping)
+        return with_key(cards, verdicts)

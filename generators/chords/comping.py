@@ -42,6 +42,9 @@ STYLE_WORDS: Final[dict[str, tuple[str, ...]]] = {
     ),
 }
 
+#: Where a swung off-beat eighth falls in a quarter-note beat (straight is 0.5).
+SWING: Final = 0.6
+
 _EPS = 1e-6
 
 
@@ -89,12 +92,13 @@ def _bar_hits(style: str, meter: Meter) -> tuple[tuple[float, float], ...]:
     if style == "sustained":
         hits[0.0] = bar
     elif style == "jazz":
-        # A short hit on the downbeat, then on the off-beat eighth of every second felt beat
-        # (the Charleston's "and of two" and "and of four" in 4/4).
+        # A short hit on the downbeat, then on the swung off-beat eighth of every second felt
+        # beat (the Charleston's "and of two" and "and of four" in 4/4), late as the swing
+        # drums play it (Groove's jazz: 0.59 of the beat).
         hits[0.0] = 0.75
         for i, (s, _) in enumerate(beats):
             if i % 2 == 1:
-                hits[s + 0.5] = 0.5
+                hits[s + SWING] = 1.0 - SWING
     elif style == "funk":
         # Sixteenth stabs: the downbeat, then the "a" of even beats and the "e" of odd ones.
         hits[0.0] = 0.25
