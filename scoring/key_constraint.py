@@ -242,12 +242,19 @@ def verdicts(facts: Sequence[Facts], key: Key) -> list[KeyVerdict]:
 
 @dataclass(frozen=True, slots=True)
 class HeardChord:
-    """One chord of a candidate as sounded: its roman numeral, its voicing (MIDI numbers) and
-    its length in quarter notes."""
+    """One chord of a candidate as sounded: its roman numeral, its voicing (MIDI numbers), its
+    length in quarter notes and how long its pitches sound within it (comped chords are
+    struck in hits with rests between; None: held for the whole length)."""
 
     roman: RomanChord
     pitches: tuple[int, ...]
     beats: float
+    sounding: float | None = None
+
+    @property
+    def heard_qn(self) -> float:
+        """How long each of the chord's pitches sounds (qn)."""
+        return self.beats if self.sounding is None else self.sounding
 
 
 def chord_emphasis(chords: Sequence[HeardChord], key: Key) -> bool:
@@ -290,7 +297,7 @@ def progression_facts(chords: Sequence[HeardChord], key: Key, *, bar_qn: float) 
     t = strayed = 0.0
     for chord, role in zip(chords, roles, strict=True):
         for p in set(chord.pitches):  # a bass doubled in unison sounds once (one MIDI note)
-            hist[p % 12] += chord.beats
+            hist[p % 12] += chord.heard_qn
         words = f"{role.numeral} ({_symbol(chord.roman, key, role.numeral)})"
         if role.kind == "out_of_key":
             out.setdefault(words, bar_of(t, bar_qn))

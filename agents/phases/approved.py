@@ -19,7 +19,12 @@ from typing import Any, Final, TypeVar
 
 from agents.errors import RunStateError
 from agents.form import SongForm
-from agents.phases.instruments import bass_register, chord_register, orchestration_of
+from agents.phases.instruments import (
+    bass_register,
+    chord_register,
+    comping_of,
+    orchestration_of,
+)
 from agents.proposal import Proposal
 from agents.rundir import RunDir
 from generators.bass import genome as bass_genome
@@ -115,7 +120,13 @@ class SectionChords:
     part: Part
 
 
-def section_chords(*, run: RunDir, proposal: Proposal, label: str, bars: int) -> SectionChords:
+def section_chords(
+    *, run: RunDir, proposal: Proposal, label: str, bars: int, comped: bool = True
+) -> SectionChords:
+    """The approved chords of section ``label`` over ``bars`` bars, the part played in the
+    genre's comping rhythm (``comped=False``: held, the harmony as a bed: the drums phase
+    hears that, so a comping rhythm the critic hears on the straight grid does not pull
+    the drums' swing straight)."""
     genome = approved_genome(run, CHORDS, label, chord_genome.from_data)
     if genome is None:
         path = run.approved_data(CHORDS, label)
@@ -129,6 +140,7 @@ def section_chords(*, run: RunDir, proposal: Proposal, label: str, bars: int) ->
         program=orch.chords.program,
         repeats=repeats,
         register=chord_register(orch),
+        comping=comping_of(proposal, orch) if comped else None,
     )
     return SectionChords(
         label=label,

@@ -18,7 +18,7 @@ from agents.phases.common import (
     weights_of,
 )
 from agents.phases.generate import Population, generate_phase
-from agents.phases.instruments import chord_register, orchestration_of
+from agents.phases.instruments import chord_register, comping_of, orchestration_of
 from agents.phases.kept import KeptBars, kept_population
 from agents.proposal import Proposal
 from agents.rundir import RunDir
@@ -82,6 +82,7 @@ def run_chords_phase(
     key, meter = proposal.key, proposal.meter
     orch = orchestration_of(proposal)
     register = chord_register(orch)
+    comping = comping_of(proposal, orch)
     style = style_of(proposal, PHASE)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
 
@@ -98,6 +99,7 @@ def run_chords_phase(
             realism=realism_for(style, PHASE),
             register=register,
             program=orch.chords.program,
+            comping=comping,
         )
         ops, seeds = kept_population(
             run=run,
@@ -115,7 +117,11 @@ def run_chords_phase(
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(
-                parts=(chords_part(g, key, program=orch.chords.program, register=register),),
+                parts=(
+                    chords_part(
+                        g, key, program=orch.chords.program, register=register, comping=comping
+                    ),
+                ),
                 bpm=proposal.bpm,
                 meter=meter,
             ),
@@ -133,5 +139,5 @@ def run_chords_phase(
         executor=executor,
         on_generation=on_generation,
         previews_now=previews_now,
-        header_extra={"instruments": orch.describe()},
+        header_extra={"instruments": orch.describe(), "comping": comping.style},
     )

@@ -163,7 +163,7 @@ def run_drums_phase(
         bank = transformer_bank(
             transformer=transformer, styles=styles, meter=meter, bars=bars, rng=rng
         )
-        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
+        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, comped=False)
         drum_ops = DrumOps(
             meter=meter,
             bars=bars,

@@ -8,6 +8,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from agents.proposal import Proposal
+from generators.chords.comping import Comping, comp_style
 from generators.chords.voicing import ChordRegister, register_for
 from generators.melody.lyrics import lyric_lines
 from generators.melody.ranges import VoiceRange
@@ -39,6 +40,13 @@ def _orchestrate(
 def chord_register(orch: Orchestration) -> ChordRegister:
     """Where the chord instrument voices its chords: under the melody's floor."""
     return register_for(orch.chords, ceiling=orch.chords_ceiling)
+
+
+def comping_of(proposal: Proposal, orch: Orchestration) -> Comping:
+    """The rhythm the chord instrument plays in: chosen by the proposal's genres, held when
+    the instrument sustains (a pad)."""
+    sustain = chord_register(orch).sustain
+    return Comping(comp_style(proposal.genres, sustain=sustain), proposal.meter)
 
 
 def bass_register(orch: Orchestration) -> tuple[int, int]:

@@ -50,6 +50,7 @@ from evolution.fitness.melody import MelodyEvaluator
 from generators.melody.genome import MelodyGenome, from_data, splice_bars, to_data
 from generators.melody.lyrics import lyric_lines, phrase_syllables
 from generators.melody.operators import MelodyOps
+from generators.melody.pace import melody_density
 from generators.melody.ranges import VoiceRange
 from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
 from music.midi_io import Song
@@ -151,6 +152,7 @@ def run_melody_phase(
             voice=voice,
             previous_pitch=previous,
             syllables=tuple(len(s) for s in syllables),
+            density=melody_density(proposal.bpm, proposal.mood, proposal.genres),
         )
         targets = tuple(melody_ops.target(p) or 0 for p in range(phrases)) if syllables else ()
         ops, seeds = kept_population(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from evolution.fitness.chromatic import PartEvaluator
 from evolution.fitness.key_verdicts import chord_verdicts
+from generators.chords.comping import Comping
 from generators.chords.genome import ChordGenome, flatten, tokens
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import DEFAULT_REGISTER, ChordRegister, chords_part, voice_chords
@@ -34,6 +35,9 @@ class ChordEvaluator(PartEvaluator):
     #: the theory scores, the critic and the key verdict hear what the candidate's MIDI plays.
     register: ChordRegister = DEFAULT_REGISTER
     program: int = PART_PROGRAMS["chords"]
+    #: The rhythm the candidate's MIDI plays the chords in (None: held), which the key
+    #: verdict weighs.
+    comping: Comping | None = None
 
     def sounded(self, genome: ChordGenome) -> list[SoundedChord]:
         genes = flatten(genome)
@@ -68,8 +72,11 @@ class ChordEvaluator(PartEvaluator):
         values = [v for _, v in scored]
         theories = judged(theories, values, self.realism)
         key, register, program = self.ops.key, self.register, self.program
+        # The critic hears the harmony held, so the comping rhythm does not change which
+        # chords win; the key verdict weighs the notes as the candidate's MIDI plays them.
         cards = self.cards(
             theories,
             lambda: [[chords_part(g, key, program=program, register=register)] for g in genomes],
         )
-        return with_key(cards, chord_verdicts(genomes, key, self.ops.meter, register))
+        verdicts = chord_verdicts(genomes, key, self.ops.meter, register, self.comping)
+        return with_key(cards, verdicts)

@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from generators.chords.comping import Comping, sounding
 from generators.chords.genome import ChordGene, ChordGenome, flatten
 from generators.chords.voicing import DEFAULT_REGISTER, ChordRegister, voice_chords
 from generators.harmony import Harmony
@@ -32,22 +33,34 @@ def _roman(offset: int, quality: str, inversion: int) -> RomanChord:
 
 
 def heard_chords(
-    genes: Sequence[ChordGene], key: Key, register: ChordRegister = DEFAULT_REGISTER
+    genes: Sequence[ChordGene],
+    key: Key,
+    register: ChordRegister = DEFAULT_REGISTER,
+    comping: Comping | None = None,
 ) -> tuple[HeardChord, ...]:
-    """The chords as the phase voices them in ``register`` (the notes of its MIDI candidate:
-    the instrument's voicing, whose doublings weigh in the key heard)."""
+    """The chords as the phase voices them in ``register`` and plays them in ``comping`` (the
+    notes of its MIDI candidate: the instrument's voicing, whose doublings weigh in the key
+    heard, and the rests between the hits)."""
     voicings = voice_chords(tuple(genes), key, register)
-    return tuple(
-        HeardChord(roman=_roman(g.offset, g.quality, g.inversion), pitches=v.pitches, beats=g.beats)
-        for g, v in zip(genes, voicings, strict=True)
-    )
+    out: list[HeardChord] = []
+    t = 0.0
+    for g, v in zip(genes, voicings, strict=True):
+        roman = _roman(g.offset, g.quality, g.inversion)
+        held = None if comping is None else sounding(comping, t, g.beats)
+        out.append(HeardChord(roman=roman, pitches=v.pitches, beats=g.beats, sounding=held))
+        t += g.beats
+    return tuple(out)
 
 
 @lru_cache(maxsize=16384)
 def _chord_facts(
-    genes: tuple[ChordGene, ...], key: Key, bar_qn: float, register: ChordRegister
+    genes: tuple[ChordGene, ...],
+    key: Key,
+    bar_qn: float,
+    register: ChordRegister,
+    comping: Comping | None,
 ) -> Facts:
-    return progression_facts(heard_chords(genes, key, register), key, bar_qn=bar_qn)
+    return progression_facts(heard_chords(genes, key, register, comping), key, bar_qn=bar_qn)
 
 
 def chord_verdicts(
@@ -55,10 +68,14 @@ def chord_verdicts(
     key: Key,
     meter: Meter,
     register: ChordRegister = DEFAULT_REGISTER,
+    comping: Comping | None = None,
 ) -> list[KeyVerdict]:
-    """One verdict per chord genome (its chords loop, voiced in ``register``), estimated in
-    one batch."""
-    return verdicts([_chord_facts(flatten(g), key, meter.bar_qn, register) for g in genomes], key)
+    """One verdict per chord genome (its chords loop, voiced in ``register`` and played in
+    ``comping``), estimated in one batch."""
+    bar_qn = meter.bar_qn
+    return verdicts(
+        [_chord_facts(flatten(g), key, bar_qn, register, comping) for g in genomes], key
+    )
 
 
 def _stray_kind(pitches: Sequence[int], i: int, allowed: Sequence[bool]) -> str | None:

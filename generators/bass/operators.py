@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
+from typing import Final
 
 import numpy as np
 
@@ -126,7 +127,8 @@ class BassOps:
     # ------------------------------------------------------------------ GenomeOps protocol
     def random(self, rng: np.random.Generator) -> BassGenome:
         style = self._style(rng)
-        lock = rng.random() < self.kick_lock_rate
+        # A walking line keeps its quarters and a pedal its held root: neither locks to kicks.
+        lock = rng.random() < self.kick_lock_rate and style not in _OWN_TIME
         motif_len = 1 if rng.random() < 0.5 else 2
         motif: dict[int, tuple[tuple[float, ...], BassBar]] = {}
         bars: list[BassBar] = []
@@ -141,7 +143,7 @@ class BassOps:
             if lock:
                 bar = self._lock_to_kicks(bar, b)
             bars.append(bar)
-        if len(bars) > 1 and rng.random() < 0.5:
+        if len(bars) > 1 and rng.random() < 0.5 and style != "pedal":
             bars[-1] = _with_approach(bars[-1])
         return BassGenome(style=style, bars=tuple(bars))
 
@@ -259,6 +261,10 @@ def _bar_distance(x: dict[int, tuple[str, int]], y: dict[int, tuple[str, int]]) 
     jaccard = 1.0 - len(shared) / union
     mismatch = sum(x[s] != y[s] for s in shared) / len(shared) if shared else 1.0
     return 0.6 * jaccard + 0.4 * mismatch
+
+
+#: Styles that keep their own time rather than adding the kick's onsets.
+_OWN_TIME: Final = ("walking", "pedal")
 
 
 def _with_approach(bar: BassBar) -> BassBar:

@@ -49,12 +49,25 @@ STYLE_WORDS: Final[dict[str, tuple[str, ...]]] = {
 _EPS = 1e-6
 
 
+#: What a word in the genres adds to its style's weight (a mood word adds 1): the genre
+#: decides the idiom (jazz walks, ambient holds pedals, funk syncopates), the mood shades it.
+GENRE_WEIGHT: Final = 4.0
+#: The weight every style keeps, so a population still tries the others.
+FLOOR: Final = 0.25
+
+
 def style_weights(genres: Sequence[str], mood: Sequence[str]) -> dict[str, float]:
     """How likely each style is for a song with these genre and mood words: every style keeps
-    a floor of 0.5, and each matching word adds 1; normalised to sum 1, in :data:`STYLES`
-    order."""
-    words = " ".join([*genres, *mood]).lower()
-    raw = {s: 0.5 + sum(w in words for w in STYLE_WORDS[s]) for s in STYLES}
+    a floor of :data:`FLOOR`, each matching genre word adds :data:`GENRE_WEIGHT` and each
+    matching mood word 1; normalised to sum 1, in :data:`STYLES` order."""
+    genre_words = " ".join(genres).lower()
+    mood_words = " ".join(mood).lower()
+    raw = {
+        s: FLOOR
+        + GENRE_WEIGHT * sum(w in genre_words for w in STYLE_WORDS[s])
+        + sum(w in mood_words for w in STYLE_WORDS[s])
+        for s in STYLES
+    }
     total = sum(raw.values())
     return {s: raw[s] / total for s in STYLES}
 
@@ -93,6 +106,11 @@ def _subdivide(start: float, length: float, step: float) -> list[float]:
         out.append(round(t, 6))
         t += step
     return out
+
+
+def _off_sixteenth(pos: float) -> bool:
+    """True on a sixteenth that is not an eighth (the "e" or "a" of a beat)."""
+    return abs(pos / 0.5 - round(pos / 0.5)) > _EPS
 
 
 def _choose(rng: np.random.Generator, options: Sequence[str], p: Sequence[float]) -> str:
@@ -141,11 +159,15 @@ def style_bar(
                 events.append(_event(p, degree, meter, rng, length=step or length))
     elif style == "walking":
         positions = _subdivide(0.0, bar, 1.0) if meter.denominator <= 4 else [s for s, _ in beats]
+        targets = [*change_set[1:], bar]  # where the next chord's root falls
         for i, p in enumerate(positions):
-            if i == len(positions) - 1 and len(positions) > 1:
-                degree = "approach"
-            elif any(abs(p - c) < _EPS for c in change_set):
+            nxt = positions[i + 1] if i + 1 < len(positions) else bar
+            if any(abs(p - c) < _EPS for c in change_set):
                 degree = "root"
+            elif any(abs(nxt - c) < _EPS for c in targets):
+                degree = "approach"  # a step or a semitone into the next root
+            elif meter.is_strong(p):
+                degree = _choose(rng, ("third", "fifth", "octave"), (0.45, 0.45, 0.1))
             else:
                 degree = _choose(
                     rng, ("third", "fifth", "passing", "octave"), (0.35, 0.35, 0.2, 0.1)
@@ -187,6 +209,10 @@ def style_bar(
                 onsets.add(s - GRID_QN)  # a sixteenth anticipation
             elif r < 0.7:
                 onsets.add(min(s + 0.5, bar - GRID_QN))  # the "and"
+        if not any(_off_sixteenth(p) for p in onsets):
+            # Every funk bar has at least one sixteenth off the eighths: push one beat early.
+            s = beats[int(rng.integers(1, len(beats)))][0] if len(beats) > 1 else bar
+            onsets.add(s - GRID_QN)
         for p in sorted(onsets):
             degree = _choose(rng, ("root", "octave", "fifth"), (0.65, 0.2, 0.15))
             if any(abs(p - c) < _EPS for c in change_set):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Final
 
+from generators.chords.comping import Comping, chord_hits
 from generators.chords.genome import ChordGene, ChordGenome, flatten
 from music.chords import QUALITIES
 from music.instruments import Instrument
@@ -194,12 +195,16 @@ def chords_part(
     start_qn: float = 0.0,
     repeats: int = 1,
     register: ChordRegister = DEFAULT_REGISTER,
+    comping: Comping | None = None,
 ) -> Part:
     """The progression as a MIDI part: sustained upper voices and a bass note per chord,
     played ``repeats`` times from ``start_qn``, voiced in ``register`` (a sustaining register
-    holds a tone the next chord shares instead of striking it again)."""
+    holds a tone the next chord shares instead of striking it again); with a ``comping`` style
+    other than sustained, every voice of a chord is struck on its hits instead."""
     genes = flatten(genome)
     voicings = voice_chords(genes, key, register)
+    if comping is not None and not comping.sustained:
+        return _comped_part(genes, voicings, comping, name, program, start_qn, repeats, register)
     notes: list[Note] = []
     held: dict[int, Note] = {}  # pitch -> the note still sounding (sustaining registers)
     t = start_qn
@@ -220,5 +225,34 @@ def chords_part(
             held = now
             t = end
     notes.extend(held.values())
+    notes.sort(key=lambda n: (n.start, n.pitch))
+    return Part(name=name, notes=tuple(notes), program=program)
+
+
+def _comped_part(
+    genes: tuple[ChordGene, ...],
+    voicings: tuple[Voicing, ...],
+    comping: Comping,
+    name: str,
+    program: int,
+    start_qn: float,
+    repeats: int,
+    register: ChordRegister,
+) -> Part:
+    """The chords struck on ``comping``'s hits: every voice of a chord on each hit, the first
+    hit of a chord (the change) a little louder than the rest."""
+    notes: list[Note] = []
+    t = 0.0
+    for _ in range(repeats):
+        for gene, v in zip(genes, voicings, strict=True):
+            for i, (onset, length) in enumerate(chord_hits(comping, t, gene.beats)):
+                accent = 0 if i == 0 else -8
+                struck = {v.bass: 80 + accent, **{p: register.velocity + accent for p in v.upper}}
+                at = start_qn + onset
+                notes.extend(
+                    Note(start=at, end=at + length, pitch=p, velocity=max(1, vel))
+                    for p, vel in struck.items()
+                )
+            t += gene.beats
     notes.sort(key=lambda n: (n.start, n.pitch))
     return Part(name=name, notes=tuple(notes), program=program)

@@ -22,6 +22,7 @@ from generators.melody.genome import (
     normalise_bar,
     step_pitch,
 )
+from generators.melody.pace import DEFAULT_DENSITY
 from generators.melody.phrase import RhythmNote, felt_beats, phrase_rhythm, phrase_steps
 from generators.melody.ranges import DEFAULT_VOICE, VoiceRange
 from generators.sampling import weighted_index
@@ -72,6 +73,7 @@ class MelodyOps:
         previous_pitch: the previous section's last melody pitch (MIDI), for continuity.
         syllables: notes wanted per phrase (one per lyric syllable; 0 = free), or () when the
             melody has no lyrics.
+        density: the range a free phrase's rhythm density is drawn from (by tempo and mood).
     """
 
     key: Key
@@ -82,11 +84,16 @@ class MelodyOps:
     voice: VoiceRange = DEFAULT_VOICE
     previous_pitch: int | None = None
     syllables: tuple[int, ...] = ()
+    #: The range a free phrase's rhythm density is drawn from (see
+    #: :func:`generators.melody.pace.melody_density`).
+    density: tuple[float, float] = DEFAULT_DENSITY
     base: int = field(init=False)
     low_step: int = field(init=False)
     high_step: int = field(init=False)
 
     def __post_init__(self) -> None:
+        if not 0 < self.density[0] <= self.density[1]:
+            raise ValueError(f"density: {self.density!r} -- (low, high) with 0 < low <= high")
         if self.bars < 1 or self.phrase_bars < 1:
             raise ValueError(
                 f"bars: {self.bars!r}, phrase_bars: {self.phrase_bars!r} -- at least 1 each"
@@ -205,7 +212,7 @@ class MelodyOps:
         density = (
             float(np.clip(target / beats, 0.5, 2.5))
             if target is not None
-            else float(rng.uniform(0.7, 1.6))
+            else float(rng.uniform(*self.density))
         )
         return phrase_rhythm(self.meter, n_bars, rng, density=density, target=target)
 

@@ -81,6 +81,51 @@ def test_source_blend_follows_genres() -> None:
     assert source_blend(["ambient"], []) == {"bach": 0.5, "billboard": 0.5}
 
 
+def _changes(pm: pretty_midi.PrettyMIDI) -> list[float]:
+    """The onsets (seconds) where the set of pitches struck differs from the one before."""
+    struck: dict[float, set[int]] = {}
+    for inst in pm.instruments:
+        for n in inst.notes:
+            struck.setdefault(round(n.start, 6), set()).add(n.pitch)
+    out: list[float] = []
+    before: set[int] = set()
+    for at in sorted(struck):
+        if struck[at] != before:
+            out.append(at)
+        before = struck[at]
+    return out
+
+
+@pytest.mark.parametrize(
+    ("genre", "longest_qn", "off_beat"), [("jazz", 0.75, True), ("ambient", 3.0, False)]
+)
+def test_candidate_midi_comps_in_the_genre_rhythm(
+    make_proposal: Callable[..., Path],
+    tmp_path: Path,
+    genre: str,
+    longest_qn: float,
+    off_beat: bool,
+) -> None:
+    """Jazz chords are short hits with some off the beat; ambient chords are held (3/4: a
+    chord a bar), in the candidate MIDI the person hears and song.mid is built from."""
+    bpm = 100.0
+    proposal = make_proposal(name=f"comp_{genre}", time_signature="3/4", bpm=bpm, genres=[genre])
+    outcome = start_run(proposal_path=proposal, out_dir=tmp_path)
+    qn = 60.0 / bpm
+    paths = sorted((outcome.run_dir / "chords" / "candidates").glob("*.mid"))
+    assert paths
+    for path in paths:
+        notes = [n for inst in pretty_midi.PrettyMIDI(str(path)).instruments for n in inst.notes]
+        lengths = [(n.end - n.start) / qn for n in notes]
+        in_bar = [round(n.start / qn, 3) % 3.0 for n in notes]
+        if off_beat:
+            assert max(lengths) <= longest_qn + 1e-3
+            assert any(abs(b - round(b)) > 1e-3 for b in in_bar)
+        else:
+            assert min(lengths) >= 1.0 - 1e-3 and max(lengths) >= longest_qn - 1e-3
+            assert all(abs(b - round(b)) < 1e-3 for b in in_bar)
+
+
 @pytest.mark.parametrize(
     ("signature", "bar_qn"), [("7/8", 3.5), ("3/4", 3.0), ("6/8", 3.0), ("5/4", 5.0)]
 )
@@ -99,11 +144,11 @@ def test_candidate_midi_bars_have_the_meter_length(
         bar_seconds = bar_qn * 60.0 / bpm
         end = max(n.end for inst in pm.instruments for n in inst.notes)
         assert end == pytest.approx(4 * bar_seconds, abs=1e-3)  # a 4-bar phrase
-        starts = sorted({round(n.start, 6) for inst in pm.instruments for n in inst.notes})
         downbeats = pm.get_downbeats()
         assert downbeats[1] == pytest.approx(bar_seconds, abs=1e-3)
-        # Every chord change falls on a felt beat of the meter.
+        # Every chord change (a new set of pitches; the folk strum repeats a chord between
+        # changes) falls on a felt beat of the meter.
         beats = Meter.parse(signature).beat_offsets_qn()
-        for s in starts:
+        for s in _changes(pm):
             in_bar = (s / (60.0 / bpm)) % bar_qn
             assert any(abs(in_bar - b) < 1e-3 for b in beats)
