@@ -123,12 +123,15 @@ def reference_profiles(
 
 
 def reference_for(song: SongParts, part: str, reference: ProfileSet) -> StyleProfile:
-    """The reference profile of the style the song was held to: the corpus style its words
-    choose among the shipped profiles, then the same fallbacks as there (style, meter and
+    """The reference profile of the style the song was held to: for drums the Groove style
+    the drums phase named (its leading drum style's), else the corpus style the song's words
+    choose among the shipped profiles; then the same fallbacks as there (style, meter and
     tempo; pooled last) among the reference's."""
     style = SongStyle(genres=song.genres, mood=song.mood, bpm=song.bpm, meter=song.meter)
     chosen = style.styles_in(shipped_profiles(part))
-    keys = lookup_order(chosen[0] if chosen else ANY, song.meter, tempo_band(song.bpm))
+    held = song.drum_style if part == "drums" else None
+    first = held or (chosen[0] if chosen else ANY)
+    keys = lookup_order(first, song.meter, tempo_band(song.bpm))
     for key in keys:
         found = reference.get(key)
         if found is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from ruamel.yaml import YAML
 
 from agents.proposal import load_proposal
 from agents.rundir import RunDir
@@ -51,6 +52,10 @@ class SongParts:
     bpm: float
     meter: str
     units: tuple[PartValues, ...]
+    #: The Groove style the drums phase held the drums to (its review.yml ``style_profile``,
+    #: ``jazz`` of ``jazz|any|mid``); None when it named none (a style Groove has no playing
+    #: of, or a run from before the drums were held to their own style).
+    drum_style: str | None = None
 
 
 def _notes(path: Path) -> tuple[Note, ...]:
@@ -78,6 +83,8 @@ def song_parts(folder: Path) -> SongParts:
     key = None
     t0 = 0.0
     for section in plan["sections"]:
+        if section.get("framing"):
+            continue  # an intro or outro the planner framed the song with: no phase evolved it
         label, bars = section["name"], int(section["bars"])
         harmony, key = _harmony(run, label, meter, bars)
         for c in harmony.chords:
@@ -132,4 +139,11 @@ def song_parts(folder: Path) -> SongParts:
         bpm=proposal.bpm,
         meter=str(meter),
         units=tuple(units),
+        drum_style=_drum_style(run),
     )
+
+
+def _drum_style(run: RunDir) -> str | None:
+    review = YAML(typ="safe").load(run.review("drums").read_text(encoding="utf-8"))
+    held = review.get("style_profile") if isinstance(review, dict) else None
+    return str(held).split("|")[0] if held else None
