@@ -157,7 +157,9 @@ def _write_candidates(
         )
         scores = scores_entry(scored.score)
         heard = scored.score.emotion
-        if heard is not None and preview is not None and rank <= AUDIO_ESTIMATES_PER_SECTION:
+        written = preview is not None and run.preview(phase, cid).is_file()
+        if heard is not None and written and rank <= AUDIO_ESTIMATES_PER_SECTION:
+            # an auto-approved run writes previews at the gate, only the approved ones
             scores["emotion"]["audio"] = audio_emotion(run.preview(phase, cid), heard.target)
         entries.append(
             {
