@@ -78,7 +78,7 @@ def _warm_up() -> dict[str, dict[str, float]]:
         song_chromatic_scorer(proposal_from_dict(PROPOSAL))
 
     def soundfont() -> None:
-        from agents.phases.preview_writer import preview_backend
+        from render.previews import preview_backend
         from render.synth import shared_synthesizer
 
         shared_synthesizer(None, backend=preview_backend())

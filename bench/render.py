@@ -96,7 +96,8 @@ AGENT_PREVIEWS = 10
 def agent_previews(folder: Path) -> float:
     """Seconds per preview as the agent writes them (agents/phases/preview_writer.py): 20 s, mono
     MP3, its engine, ten melody candidates over the same chords, drums and bass."""
-    from agents.phases.preview_writer import PREVIEW_CHANNELS, preview_backend
+    from agents.phases.preview_writer import PREVIEW_CHANNELS
+    from render.previews import preview_backend
 
     verse = phrases("verse", 1)
     under = [verse["chords"], verse["drums"], verse["bass"]]

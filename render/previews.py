@@ -24,9 +24,18 @@ from music.midi_io import Song
 from music.notes import Part
 from render.assemble import loop_notes
 from render.audio_io import ensure_writable_dir, write_audio
+from render.backends import available_backends
 from render.errors import RenderError
 from render.limiter import gain_then_limit
 from render.synth import DEFAULT_TAIL_S, shared_synthesizer
+
+
+def preview_backend() -> str | None:
+    """The engine previews play on: TinySoundFont when installed (it renders each note alone,
+    so the same notes give the same audio whatever was rendered before), else the best
+    available."""
+    return "tinysoundfont" if "tinysoundfont" in available_backends() else None
+
 
 PREVIEW_LUFS: Final = -16.0
 PREVIEW_SUFFIXES: Final = (".ogg", ".mp3", ".wav")

@@ -27,8 +27,7 @@ import numpy as np
 from agents.rundir import RunDir
 from music.midi_io import Song
 from music.notes import Note, Part
-from render.backends import available_backends
-from render.previews import preview_song, render_preview
+from render.previews import preview_backend, preview_song, render_preview
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +38,6 @@ ON_DEMAND: Final = (
     "approved candidates only; the others are written on demand: chromatic previews RUN "
     "PHASE, chromatic play, or the review page on first play"
 )
-
-
-def preview_backend() -> str | None:
-    """TinySoundFont when installed (see the module docstring), else the best available."""
-    return "tinysoundfont" if "tinysoundfont" in available_backends() else None
 
 
 def _unique_names(parts: Sequence[Part]) -> list[Part]:

@@ -34,13 +34,12 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.phases.preview_writer import preview_backend
 from music.errors import InputError, MidiFileError
 from music.files import atomic_path, write_text_atomic
 from music.meter import qn_to_seconds
 from music.notes import Part
 from render.limiter import gain_then_limit
-from render.previews import PREVIEW_LUFS
+from render.previews import PREVIEW_LUFS, preview_backend
 from render.synth import SAMPLE_RATE, shared_synthesizer
 from scoring.audio_features import audio_features
 from scoring.midi_features import midi_features
