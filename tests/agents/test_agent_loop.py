@@ -4,8 +4,10 @@ auto-approve through all four phases; kill and resume."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -124,6 +126,19 @@ def test_interrupted_run_resumed_in_new_process_equals_uninterrupted(
             assert (run_dir / phase / "candidates" / path.name).read_bytes() == path.read_bytes()
 
 
+def _has_checkpoint(db: Path) -> bool:
+    """Whether the run's checkpoint database holds a node's checkpoint yet: the graph's input
+    is saved first, then one per step (read-only, so the run's own writes are never
+    blocked)."""
+    if not db.is_file():
+        return False
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            return int(con.execute("SELECT count(*) FROM checkpoints").fetchone()[0]) >= 2
+    except sqlite3.Error:  # not created yet, or locked by the writer for a moment
+        return False
+
+
 def test_killed_mid_phase_resumes_to_the_same_result(
     make_proposal: Callable[..., Path], tmp_path: Path
 ) -> None:
@@ -142,8 +157,9 @@ def test_killed_mid_phase_resumes_to_the_same_result(
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    plan = out / "test-song" / "plan.json"
-    while not plan.exists() and proc.poll() is None:
+    # Killed once the run has its first checkpoint (the plan node's: killed before it, there is
+    # nothing to resume and `resume` says to start again), 0.3 s into the chords phase.
+    while not _has_checkpoint(out / "test-song" / "checkpoints.sqlite") and proc.poll() is None:
         time.sleep(0.02)
     time.sleep(0.3)
     killed = proc.poll() is None
