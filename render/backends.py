@@ -11,9 +11,11 @@ Both run with their own reverb and chorus off: effects come from the RenderPlan 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import importlib
 import importlib.util
+import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -61,7 +63,10 @@ def _fluidsynth_module() -> Any | None:
     if importlib.util.find_spec("fluidsynth") is None:
         return None
     try:
-        return importlib.import_module("fluidsynth")
+        # pyfluidsynth prints where it found the library when CI is set; stdout is
+        # ours (``chromatic play --path`` prints only the path).
+        with contextlib.redirect_stdout(io.StringIO()):
+            return importlib.import_module("fluidsynth")
     except (ImportError, OSError) as exc:
         logger.debug("pyfluidsynth unusable: %s", exc)
         return None

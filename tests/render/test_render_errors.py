@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,3 +114,13 @@ def test_a_failed_write_leaves_no_partial_file(
     leftovers = [p for p in (tmp_path / "run").rglob("*") if p.is_file()]
     assert leftovers == []
     shutil.rmtree(tmp_path / "run")
+
+
+def test_loading_fluidsynth_prints_nothing_even_under_ci(tmp_path: Path) -> None:
+    """pyfluidsynth prints where it found its library when CI is set; our stdout stays ours."""
+    code = "from render.backends import available_backends; available_backends()"
+    env = {**os.environ, "CI": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout == ""
