@@ -102,12 +102,13 @@ def section_seeds(
     bank: Sequence[DrumGenome],
     transition: bool,
     entrance: bool = False,
+    bpm: float | None = None,
     rng: np.random.Generator,
 ) -> tuple[DrumGenome, ...]:
     """One plain skeleton per style and, with ``transition``, each also with a fill into the
     next section in its last bar; with ``entrance`` those get a crash on the section's first
     downbeat (where it follows another section); plus the transformer grooves."""
-    plain = seed_genomes(meter, bars, styles, rng)
+    plain = seed_genomes(meter, bars, styles, rng, bpm=bpm)
     out = list(plain)
     if transition:
         out += [add_fill(g, bars - 1, rng) for g in plain]
@@ -170,6 +171,7 @@ def run_drums_phase(
             styles=tuple(styles),
             bank=bank,
             fill_rate=0.6 if transition else 0.25,
+            bpm=proposal.bpm,
         )
         evaluator = DrumEvaluator(
             meter=meter,
@@ -191,6 +193,7 @@ def run_drums_phase(
             bank=bank,
             transition=transition,
             entrance=entrance,
+            bpm=proposal.bpm,
             rng=rng,
         )
         ops, seeds = kept_population(

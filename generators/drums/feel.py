@@ -9,7 +9,9 @@ other kick pulses beat 3, the last snare pulse beat 4 and other snare pulses bea
 :func:`kick_snare_pulses` splits them) -- and each step takes the nearest position of
 :data:`LATTICE` inside its beat (16ths and triplets alike; a 6/8 beat's eighths are its
 triplets). Timing means apply in beats of two halves (quarters, two-eighth groups); a
-three-eighth beat gets the spread only.
+three-eighth beat gets the spread only. Given the song's tempo, the spread is the learned one in
+milliseconds (Groove's drummers spread about as many milliseconds at 70 bpm as at 140, not
+twice as many); without it, the learned one in beats.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from numpy.typing import NDArray
 
 from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, RIDE, SNARE, Grid
 
-FORMAT_VERSION: Final = 1
+FORMAT_VERSION: Final = 2
 #: Positions inside a beat, in twelfths: beat, e, first triplet, &, let (last triplet), a.
 LATTICE: Final = (0, 3, 4, 6, 8, 9)
 #: Drum classes of the table and the genome voice each is played on.
@@ -129,7 +131,8 @@ def offbeat_step(grid: Grid, pulse: int) -> int | None:
 class Feel:
     """One style's learned table (see the module docstring). ``probability`` and
     ``velocity`` map a class to ``[4 beats, len(LATTICE)]``; ``timing`` is the mean distance of
-    each lattice position from its place, in beats; ``swing_ratio`` the median position of the
+    each lattice position from its place, in beats, and ``timing_sd`` / ``timing_sd_ms`` the
+    spread around it in beats and in milliseconds; ``swing_ratio`` the median position of the
     off-beat 8ths of the hats and ride inside their beat."""
 
     style: str
@@ -137,6 +140,7 @@ class Feel:
     velocity: dict[str, NDArray[np.float64]]
     timing: tuple[float, ...]
     timing_sd: float
+    timing_sd_ms: float
     swing_ratio: float
     shares: dict[str, float]
     groove_styles: tuple[str, ...]
@@ -150,11 +154,17 @@ class Feel:
         return round(v) if v > 0 else default
 
     def offset(
-        self, grid: Grid, step_in_bar: int, rng: np.random.Generator, *, swung: bool
+        self,
+        grid: Grid,
+        step_in_bar: int,
+        rng: np.random.Generator,
+        *,
+        swung: bool,
+        bpm: float | None = None,
     ) -> float:
         """A micro-offset (steps) for a hit on ``step_in_bar``: to the learned place of its
         lattice position (with ``swung``, the off-beat 8th to :attr:`swing_ratio`) plus the
-        learned spread."""
+        learned spread (in milliseconds at ``bpm``, quarter notes a minute, when given)."""
         place = step_places(grid)[step_in_bar]
         target = place.frac
         if place.binary:
@@ -162,7 +172,10 @@ class Feel:
             if swung and place.pos in (_AND, _LET):
                 target = self.swing_ratio
         shift_qn = (target - place.frac) * place.beat_qn
-        spread_qn = self.timing_sd * place.beat_qn
+        if bpm is None:
+            spread_qn = self.timing_sd * place.beat_qn
+        else:
+            spread_qn = self.timing_sd_ms / 1000.0 * bpm / 60.0
         off = (shift_qn + float(rng.normal(0.0, spread_qn))) / grid.step_qn
         return min(MAX_FEEL_OFFSET, max(-MAX_FEEL_OFFSET, off))
 
@@ -188,6 +201,7 @@ def _feel(style: str, entry: dict[str, Any]) -> Feel:
         velocity=table("velocity"),
         timing=tuple(float(x) for x in entry["timing"]),
         timing_sd=float(entry["timing_sd"]),
+        timing_sd_ms=float(entry["timing_sd_ms"]),
         swing_ratio=float(entry["swing_ratio"]),
         shares={k: float(v) for k, v in entry["shares"].items()},
         groove_styles=tuple(entry["groove_styles"]),

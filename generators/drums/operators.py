@@ -26,7 +26,7 @@ from generators.drums.grid import (
     SNARE,
     role_of,
 )
-from generators.drums.styles import check_style, skeleton, style_bar, template_hits
+from generators.drums.styles import check_style, humanize, skeleton, style_bar, template_hits
 from generators.drums.transformer import BANK_STYLES, DEFAULT_TEMPERATURE, DrumTransformer
 from generators.sampling import weighted_index
 from generators.signature_grid import distances_to
@@ -64,6 +64,8 @@ class DrumOps:
     bank: tuple[DrumGenome, ...] = ()
     transformer_rate: float = 0.35
     fill_rate: float = 0.5
+    #: The song's tempo: humanised micro-timing keeps its milliseconds (None: in steps).
+    bpm: float | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.bars, int) or self.bars < 1:
@@ -112,7 +114,7 @@ class DrumOps:
         assert self.transformer is not None
         style = self._style(rng)
         if style not in BANK_STYLES:
-            return skeleton(style, self.meter, self.bars, rng)
+            return skeleton(style, self.meter, self.bars, rng, bpm=self.bpm)
         return self.transformer.sample_bars(style, self.meter, self.bars, rng)
 
     def _regenerate_bar(self, genome: DrumGenome, bar: int, rng: np.random.Generator) -> DrumGenome:
@@ -130,7 +132,8 @@ class DrumOps:
         style = base if base in self.styles else self._style(rng)
         lo, hi = _bar_range(genome, bar)
         kept = [h for h in genome.hits if not lo <= h.step < hi]
-        new = template_hits(style_bar(style, genome.grid, rng), genome.grid, bar, rng, style)
+        template = style_bar(style, genome.grid, rng)
+        new = template_hits(template, genome.grid, bar, rng, style, bpm=self.bpm)
         return genome.with_hits([*kept, *new])
 
     # ------------------------------------------------------------------ GenomeOps protocol
@@ -138,7 +141,7 @@ class DrumOps:
         if self._uses_transformer and rng.random() < self.transformer_rate:
             genome = self._from_transformer(rng)
         else:
-            genome = skeleton(self._style(rng), self.meter, self.bars, rng)
+            genome = skeleton(self._style(rng), self.meter, self.bars, rng, bpm=self.bpm)
         if self.bars > 1 and rng.random() < self.fill_rate:
             genome = add_fill(genome, self.bars - 1, rng)
         return genome
@@ -156,8 +159,8 @@ class DrumOps:
             if existing:
                 return genome.with_hits(h for h in genome.hits if h is not existing[0])
             base = [h.velocity for h in genome.voice_hits(voice)] or [90]
-            vel = int(np.clip(round(np.mean(base) + rng.normal(0, 10)), 1, 127))
-            return genome.with_hits([*genome.hits, Hit(step, voice, vel)])
+            vel, off = humanize(round(np.mean(base)), rng, 10.0, grid=grid, bpm=self.bpm)
+            return genome.with_hits([*genome.hits, Hit(step, voice, vel, off)])
         if kind == 1 and genome.hits:  # shift one hit a step earlier or later
             h = genome.hits[int(rng.integers(len(genome.hits)))]
             step = h.step + (1 if rng.random() < 0.5 else -1)
@@ -221,9 +224,10 @@ class DrumOps:
         if on_8ths:  # 16ths -> 8ths
             drop = set(map(id, on_8ths))
             return genome.with_hits(h for h in genome.hits if id(h) not in drop)
-        vel = int(np.clip(round(np.mean([h.velocity for h in motion]) - 15), 1, 127))
+        # The added 16ths are played, not programmed: softer than the 8ths, each humanised.
+        vel = round(np.mean([h.velocity for h in motion])) - 15
         adds = [
-            Hit(s, voice, vel)
+            Hit(s, voice, *humanize(vel, rng, grid=grid, bpm=self.bpm))
             for s in range(genome.total_steps)
             if (s % spb) % grid.eighth_steps and grid.eighth_steps > 1
         ]
@@ -353,7 +357,12 @@ def _cells(genome: DrumGenome) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def seed_genomes(
-    meter: Meter, bars: int, styles: Sequence[str], rng: np.random.Generator
+    meter: Meter,
+    bars: int,
+    styles: Sequence[str],
+    rng: np.random.Generator,
+    *,
+    bpm: float | None = None,
 ) -> tuple[DrumGenome, ...]:
     """One plain skeleton per style (humanised), to seed a population alongside random ones."""
-    return tuple(skeleton(s, meter, bars, rng) for s in styles)
+    return tuple(skeleton(s, meter, bars, rng, bpm=bpm) for s in styles)

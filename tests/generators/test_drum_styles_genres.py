@@ -80,6 +80,7 @@ def _feel(**probability: list[list[float]]) -> Feel:
         velocity={c: np.full((4, len(LATTICE)), 77.0) for c in CLASSES},
         timing=(0.0,) * len(LATTICE),
         timing_sd=0.0,
+        timing_sd_ms=0.0,
         swing_ratio=0.6,
         shares={"closed_hh": 0.5, "ride": 0.01},
         groove_styles=("test",),

@@ -36,13 +36,15 @@ FIELDS = [
 
 def _jazz_bar(bar: int) -> list[tuple[int, int, int]]:
     """One bar of jazz time: ride (51) on every beat and at 0.6 of beats 2 and 4, the foot
-    (44) on 2 and 4, a kick (36) on 1."""
+    (44) on 2 and 4, a kick (36) on 1; from the second bar on, each a little early in even bars
+    and late in odd ones (6 ticks, 0.0125 beat)."""
     start = bar * 4 * TPQ
     notes = [(start + b * TPQ, 51, 90) for b in range(4)]
     notes += [(start + b * TPQ + round(0.6 * TPQ), 51, 70) for b in (1, 3)]
     notes += [(start + b * TPQ, 44, 60) for b in (1, 3)]
     notes.append((start, 36, 50))
-    return notes
+    late = 0 if bar == 0 else 6 if bar % 2 else -6
+    return [(t + late, p, v) for t, p, v in notes]
 
 
 def _rock_bar(bar: int) -> list[tuple[int, int, int]]:
@@ -101,6 +103,8 @@ def test_a_jazz_performance_gives_its_swing_ride_and_foot(tmp_path: Path) -> Non
     assert feel["probability"]["snare"] == [[0.0] * len(LATTICE)] * 4
     # The let lies 0.6 - 8/12 = -0.067 beat from its lattice place.
     assert feel["timing"][let] == pytest.approx(0.6 - 8 / 12, abs=0.005)
+    # The spread in milliseconds is the spread in beats at the performance's 120 bpm.
+    assert feel["timing_sd_ms"] == pytest.approx(feel["timing_sd"] * 500.0, abs=0.05)
 
 
 def test_a_style_without_performances_is_refused(tmp_path: Path) -> None:

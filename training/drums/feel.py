@@ -64,6 +64,11 @@ def _robust_sd(values: Sequence[float]) -> float:
     return float(1.4826 * np.median(np.abs(x - np.median(x))))
 
 
+def _spread(remainders: Sequence[Sequence[float]]) -> float:
+    """The robust spread of the remainders around each lattice position's median."""
+    return _robust_sd([x - float(np.median(r)) for r in remainders for x in r])
+
+
 def _rows(data_dir: Path, labels: Sequence[str]) -> list[GrooveRow]:
     wanted = set(labels)
     return [
@@ -84,11 +89,13 @@ def style_feel(data_dir: Path, labels: Sequence[str]) -> dict[str, Any]:
     present = np.zeros((len(CLASSES), 4, n_lat))
     velocities: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     remainders: list[list[float]] = [[] for _ in LATTICE]
+    remainders_ms: list[list[float]] = [[] for _ in LATTICE]
     bars = 0
     swing: list[float] = []
     for row in rows:
         perf = read_performance(row.midi)
         spb = perf.steps_per_bar
+        ms_per_twelfth = 60000.0 / row.bpm / 12.0
         for b, bar in enumerate(perf.bars):
             bars += 1
             seen: set[tuple[int, int, int]] = set()
@@ -105,6 +112,7 @@ def style_feel(data_dir: Path, labels: Sequence[str]) -> dict[str, Any]:
                     swing.append(frac)
                 velocities[cell].append(hit.velocity)
                 remainders[pos].append(rem)
+                remainders_ms[pos].append(rem * ms_per_twelfth)
                 seen.add(cell)
             for cell in seen:
                 present[cell] += 1
@@ -126,9 +134,8 @@ def style_feel(data_dir: Path, labels: Sequence[str]) -> dict[str, Any]:
         "probability": {name: np.round(prob[i], 4).tolist() for i, name in enumerate(CLASSES)},
         "velocity": {name: np.round(vel[i], 1).tolist() for i, name in enumerate(CLASSES)},
         "timing": [round(float(np.mean(r)) / 12.0, 4) if r else 0.0 for r in remainders],
-        "timing_sd": round(
-            _robust_sd([x - float(np.median(r)) for r in remainders for x in r]) / 12.0, 4
-        ),
+        "timing_sd": round(_spread(remainders) / 12.0, 4),
+        "timing_sd_ms": round(_spread(remainders_ms), 2),
     }
 
 

@@ -126,7 +126,7 @@ def drums_run(
     bank = phase.drum_bank(
         transformer=DrumTransformer.load(), styles=styles, meter=s.meter, bars=bars, rng=rng
     )
-    ops = DrumOps(meter=s.meter, bars=bars, styles=tuple(styles), bank=bank)
+    ops = DrumOps(meter=s.meter, bars=bars, styles=tuple(styles), bank=bank, bpm=s.bpm)
     evaluate = DrumEvaluator(
         meter=s.meter,
         weights=Weights(),
