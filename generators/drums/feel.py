@@ -25,7 +25,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
-from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, RIDE, SNARE, Grid
+from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, SNARE, Grid
 
 FORMAT_VERSION: Final = 2
 #: Positions inside a beat, in twelfths: beat, e, first triplet, &, let (last triplet), a.
@@ -39,6 +39,13 @@ CLASS_VOICES: Final[dict[str, int]] = {
     "open_hh": OPEN_HH,
     "ride": RIDE,
 }
+#: Genome voices read as a class of the table (the hi-hat's foot as the closed hi-hat).
+VOICE_CLASSES: Final[dict[int, str]] = {
+    **{v: c for c, v in CLASS_VOICES.items()},
+    PEDAL_HH: "closed_hh",
+}
+#: Least share of a style's bars that play a class at a place for its learned velocity to count.
+KNOWN_CELL: Final = 0.05
 ARTIFACT_PACKAGE: Final = "generators.data"
 ARTIFACT_NAME: Final = "drum_feel.json"
 #: A learned onset probability at or above this is played in every bar of the style.
@@ -152,6 +159,14 @@ class Feel:
     def vel(self, cls: str, place: StepPlace, default: int = 80) -> int:
         v = float(self.velocity[cls][place.role, place.pos])
         return round(v) if v > 0 else default
+
+    def played_vel(self, voice: int, place: StepPlace, default: int) -> int:
+        """The learned velocity of ``voice``'s class at ``place`` where the style plays it in at
+        least :data:`KNOWN_CELL` of its bars (fewer bars say little); else ``default``."""
+        cls = VOICE_CLASSES.get(voice)
+        if cls is None or self.p(cls, place) < KNOWN_CELL:
+            return default
+        return self.vel(cls, place, default)
 
     def offset(
         self,

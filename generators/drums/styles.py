@@ -16,7 +16,7 @@ from typing import Final
 
 import numpy as np
 
-from generators.drums.feel import Template, feel_of, kick_snare_pulses
+from generators.drums.feel import Template, feel_of, kick_snare_pulses, step_places
 from generators.drums.genome import DrumGenome, Hit
 from generators.drums.genres import BUILDERS, GENRE_STYLES, SWUNG
 from generators.drums.grid import (
@@ -259,13 +259,18 @@ def template_hits(
     *,
     bpm: float | None = None,
 ) -> list[Hit]:
-    """Place a one-bar template in bar ``bar`` with humanised velocities and micro-timing (a
-    style with a learned feel takes its micro-timing from it), in milliseconds at ``bpm``."""
-    feel = feel_of(style) if style in GENRE_STYLES else None
+    """Place a one-bar template in bar ``bar`` with humanised velocities and micro-timing, in
+    milliseconds at ``bpm``. A genre style takes its micro-timing from its learned feel; a
+    skeleton style with one (rock, funk, ...) its velocities, where Groove's drummers play that
+    class at that place often enough to say how loud."""
+    feel = feel_of(style)
+    places = step_places(grid) if feel is not None else ()
     out = []
     for s, voice, vel in template:
+        if feel is not None and style not in GENRE_STYLES:
+            vel = feel.played_vel(voice, places[s], vel)
         v, off = humanize(vel, rng, grid=grid, bpm=bpm)
-        if feel is not None:
+        if feel is not None and style in GENRE_STYLES:
             off = feel.offset(grid, s, rng, swung=style in SWUNG, bpm=bpm)
         out.append(Hit(step=bar * grid.steps_per_bar + s, voice=voice, velocity=v, offset=off))
     return out

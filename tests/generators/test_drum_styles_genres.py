@@ -17,6 +17,7 @@ from generators.drums.feel import (
     LATTICE,
     Feel,
     beat_roles,
+    feel_of,
     offbeat_step,
     parse_feels,
     shipped_feels,
@@ -58,7 +59,7 @@ def test_steps_find_their_lattice_place_in_any_meter() -> None:
 
 def test_the_shipped_table_reads_and_bad_tables_are_refused() -> None:
     feels = shipped_feels()
-    assert set(feels) == set(GENRE_STYLES)
+    assert set(feels) == set(GENRE_STYLES) | {"rock", "half-time", "funk", "shuffle", "breakbeat"}
     assert 0.55 <= feels["swing"].swing_ratio <= 0.65  # Groove's jazz beats swing
     assert feels["hip-hop"].swing_ratio < 0.53
     data = _shipped()
@@ -195,3 +196,21 @@ def test_variation_keeps_the_time_keeper_of_an_idiom() -> None:
     assert hats
     genomes = [rock.mutate(g, rng) for g in hats for _ in range(20)]
     assert any(h.voice == RIDE for g in genomes for h in g.hits)  # rock may move to the ride
+
+
+@pytest.mark.parametrize("style", ["rock", "funk", "shuffle"])
+def test_skeleton_styles_play_at_groove_velocities(style: str) -> None:
+    """A skeleton's pattern is hand-set, but how loud each hit is comes from Groove's drummers
+    (the rock template's downbeat kick says 100; Groove's rock drummers play it near 76)."""
+    feel = feel_of(style)
+    assert feel is not None
+    grid = grid_for(style, Meter(4, 4))
+    place = step_places(grid)[0]
+    kicks = [
+        h.velocity
+        for seed in range(30)
+        for h in skeleton(style, Meter(4, 4), 4, np.random.default_rng(seed)).hits
+        if h.voice == KICK and h.step % grid.steps_per_bar == 0
+    ]
+    assert len(kicks) >= 60
+    assert abs(float(np.mean(kicks)) - feel.vel("kick", place)) < 4.0

@@ -2,8 +2,9 @@
 data has (swing from ``jazz``, hip-hop from ``hiphop``, reggae, four-on-the-floor from
 ``dance/disco``, bossa's timing from the Brazilian ``latin`` sub-styles, ...), how often each
 drum class plays at each position of each beat of a 4/4 bar, how loud, and where the positions
-really fall (swing and micro-timing). :mod:`generators.drums.feel` reads the table to build the
-styles' patterns in any meter.
+really fall (swing and micro-timing, its spread in beats and in milliseconds).
+:mod:`generators.drums.feel` reads the table to build the genre styles' patterns in any meter;
+the skeleton styles (rock, funk, half-time, shuffle, breakbeat) read only its velocities.
 
 Positions are read on a lattice of twelfths of a beat that holds both 16ths and triplets:
 :data:`LATTICE` = (0, 3, 4, 6, 8, 9) -- the beat, its ``e``, its first triplet, its ``&``, its
@@ -33,6 +34,12 @@ GROOVE_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "reggae": ("reggae",),
     "four-on-the-floor": ("dance/disco", "dance"),
     "bossa": ("latin/brazilian-samba", "latin/samba", "latin/brazilian-bossa", "latin/brazilian"),
+    # The skeleton styles take their velocities from these (their patterns stay hand-set).
+    "rock": ("rock", "rock/indie", "rock/prog", "rock/folk", "rock/rockabilly"),
+    "half-time": ("rock/halftime", "rock"),
+    "funk": ("funk", "neworleans/funk", "funk/rock", "funk/fast", "funk/latin"),
+    "shuffle": ("rock/shuffle", "blues/shuffle", "neworleans/shuffle"),
+    "breakbeat": ("hiphop",),
 }
 #: Groove class index (:data:`generators.drums.tokens.DRUM_CLASSES`) -> the table's class.
 _GROOVE_CLASS: Final[dict[int, str]] = {
