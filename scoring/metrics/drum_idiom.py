@@ -23,11 +23,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.meter import Meter
+from scoring.metrics.drums import HATS, KICKS, SNARES
 
 RIDES: Final = (51, 53, 59)
-HATS: Final = (42, 44, 46)
-KICKS: Final = (35, 36)
-SNARES: Final = (37, 38, 39, 40)
 #: A hit counts on a pulse within this distance of it (quarter notes).
 ON_PULSE_QN: Final = 0.125
 #: Where an off-beat 8th may fall inside its quarter (straight 0.5 to triplet 0.667).
