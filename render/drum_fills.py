@@ -10,19 +10,21 @@ from typing import Final
 
 import numpy as np
 
+from music.gm import (
+    CLOSED_HH,
+    CRASH,
+    HIGH_TOM,
+    KICK,
+    LOW_TOM,
+    MID_TOM,
+    OPEN_HH,
+    PEDAL_HH,
+    RIDE,
+    SNARE,
+)
 from music.notes import Note
 from render.section_frame import ONSET_TOL, Edit, SectionFrame, in_span
 
-KICK: Final = 36
-SNARE: Final = 38
-CLOSED_HH: Final = 42
-PEDAL_HH: Final = 44
-OPEN_HH: Final = 46
-CRASH: Final = 49
-RIDE: Final = 51
-LOW_TOM: Final = 45
-MID_TOM: Final = 47
-HIGH_TOM: Final = 50
 HATS: Final = frozenset({CLOSED_HH, PEDAL_HH, OPEN_HH})
 #: Drum hits last a sixteenth (their sound is the sample's own decay).
 HIT_QN: Final = 0.25

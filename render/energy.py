@@ -23,17 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from music.gm import CLOSED_HH, CRASH, KICK, OPEN_HH, PEDAL_HH, RIDE
 from music.notes import Note
-from render.drum_fills import (
-    CLOSED_HH,
-    CRASH,
-    HIT_QN,
-    KICK,
-    OPEN_HH,
-    PEDAL_HH,
-    RIDE,
-    with_crash,
-)
+from render.drum_fills import HIT_QN, with_crash
 from render.section_frame import ONSET_TOL
 
 INTRO_NAMES: Final = frozenset({"intro", "introduction", "prelude"})
