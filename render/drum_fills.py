@@ -57,12 +57,6 @@ def loudest(notes: Sequence[Note], default: int = 100) -> int:
     return max((n.velocity for n in notes), default=default)
 
 
-def _span_fill(
-    notes: list[Note], *, start: float, end: float, pattern: int, velocity: int
-) -> list[Note]:
-    return drum_fill(notes, start, end, pattern=pattern, velocity=velocity)
-
-
 def with_crash(notes: Sequence[Note], at: float, velocity: int) -> list[Note]:
     """``notes`` with a crash (and a kick) on ``at`` unless one is already there."""
     out = list(notes)
@@ -98,7 +92,7 @@ def drum_edits(frame: SectionFrame, rng: np.random.Generator, loud: int) -> list
     for b in range(1, frame.bars):
         q = b * frame.bar_qn
         if per >= 2 and b % per == per // 2:
-            edits.append(partial(_span_fill, start=q - beat / 2, end=q, pattern=2, velocity=loud))
+            edits.append(partial(drum_fill, start=q - beat / 2, end=q, pattern=2, velocity=loud))
     # the hats open on the bar's last off-beat in the later phrases
     later = frame.phrase_qn if frame.length_qn > frame.phrase_qn else 0.0
     edits.append(lambda ns: _open_hats(ns, later, frame))
