@@ -121,12 +121,13 @@ class SectionChords:
 
 
 def section_chords(
-    *, run: RunDir, proposal: Proposal, label: str, bars: int, comped: bool = True
+    *, run: RunDir, proposal: Proposal, label: str, bars: int, heard_by: str
 ) -> SectionChords:
-    """The approved chords of section ``label`` over ``bars`` bars, the part played in the
-    genre's comping rhythm (``comped=False``: held, the harmony as a bed: the drums phase
-    hears that, so a comping rhythm the critic hears on the straight grid does not pull
-    the drums' swing straight)."""
+    """The approved chords of section ``label`` over ``bars`` bars as phase ``heard_by`` hears
+    them (in its evaluation and its previews): the part played in the genre's comping rhythm,
+    except under the drums, which hear it held, the harmony as a bed (a comping rhythm the
+    critic hears on the straight grid would pull the drums' swing straight)."""
+    comped = heard_by != "drums"
     genome = approved_genome(run, CHORDS, label, chord_genome.from_data)
     if genome is None:
         path = run.approved_data(CHORDS, label)

@@ -129,7 +129,7 @@ def run_melody_phase(
 
     def setup(label: str) -> Population[MelodyGenome]:
         bars = section_bars(form, label)
-        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
+        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=PHASE)
         before = previous_label(form, label, done)
         previous = _last_pitch(run, proposal, before) if before else None
         done.append(label)
