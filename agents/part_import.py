@@ -46,7 +46,7 @@ from generators.drums.to_midi import drums_part
 from music.errors import MidiFileError
 from music.keys import Key
 from music.midi_io import read_midi
-from music.notes import Note, Part
+from music.notes import Note, Part, clip_notes
 
 #: The parts a file may be imported as.
 IMPORTABLE = ("chords", "drums", "bass", "melody")
@@ -139,16 +139,6 @@ def _check_range(path: Path, notes: Sequence[Note], *, phase: str, proposal: Pro
             )
 
 
-def _clip(notes: Sequence[Note], end_qn: float) -> tuple[Note, ...]:
-    return tuple(
-        n
-        if n.end <= end_qn
-        else Note(start=n.start, end=end_qn, pitch=n.pitch, velocity=n.velocity)
-        for n in notes
-        if n.start < end_qn - 1e-9
-    )
-
-
 def heard_key(path: Path) -> str | None:
     """The key music21 hears in the file (e.g. ``"E minor"``), or None where it hears none."""
     from scoring.music21_keys import music21_key
@@ -174,7 +164,7 @@ def read_part(
     )
     _check_range(path, notes, phase=phase, proposal=proposal)
     meter, key = proposal.meter, proposal.key
-    notes = _clip(notes, length * meter.bar_qn)
+    notes = clip_notes(notes, length * meter.bar_qn)
     orch = orchestration_of(proposal)
     source: dict[str, Any] = {"imported": {"file": path.name, "bars": length}}
     data: dict[str, Any]
