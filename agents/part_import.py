@@ -44,13 +44,12 @@ from generators.drums.genome import describe as describe_drums
 from generators.drums.genome import to_data as drums_to_data
 from generators.drums.to_midi import drums_part
 from music.errors import MidiFileError
-from music.keys import Key
+from music.keys import PITCH_CLASS_NAMES_USUAL, Key, pitch_name
 from music.midi_io import read_midi
 from music.notes import Note, Part, clip_notes
 
 #: The parts a file may be imported as.
 IMPORTABLE = ("chords", "drums", "bass", "melody")
-_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +68,7 @@ class ImportedPart:
 
 
 def _pitch_name(pitch: int) -> str:
-    return f"{_NAMES[pitch % 12]}{pitch // 12 - 1}"
+    return pitch_name(pitch, PITCH_CLASS_NAMES_USUAL)
 
 
 def _notes_of(path: Path, phase: str, proposal: Proposal) -> tuple[Note, ...]:
