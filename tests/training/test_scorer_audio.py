@@ -17,7 +17,6 @@ from music.meter import Meter
 from music.notes import Note, Part
 from scoring.audio_features import N_AUDIO
 from scoring.chromatic import ChromaticScorer
-from scoring.midi_features import MidiFeatures
 from tests.training.test_scorer_export import debug_graph
 from tests.training.test_style_train import billboard_folder, groove_folder
 from training.scorer.audio_corpus import (
@@ -229,27 +228,19 @@ def test_the_exported_model_hears_audio_at_runtime(fitted: object, tmp_path: Pat
     corpus = _synthetic_corpus()
     rows = np.flatnonzero(corpus.splits == "test")[:16]
 
-    def feats(audio: bool) -> list[MidiFeatures]:
-        return [
-            MidiFeatures(
-                roll=corpus.rolls[i].astype(np.float32) / 127,
-                symbolic=corpus.symbolic[i].astype(np.float32),
-                audio=corpus.audio[i] if audio else None,
-            )
-            for i in rows
-        ]
-
     scorer = ChromaticScorer.load(exported.onnx)
     concept = "a slow song about a lighthouse and the sea at night"
-    without = scorer.analyse_batch(feats(False), concept, color="Blue").match
-    with_audio = scorer.analyse_batch(feats(True), concept, color="Blue").match
+    without = scorer.analyse_batch(corpus.features(rows, audio=False), concept, color="Blue").match
+    with_audio = scorer.analyse_batch(
+        corpus.features(rows, audio=True), concept, color="Blue"
+    ).match
     assert np.abs(with_audio - without).max() > 1e-3
     torch_z = embed(
         fitted.graph,
         trunk_states(fitted.graph, corpus, rows),
         torch.from_numpy(corpus.audio[rows]),
     ).numpy()
-    np.testing.assert_allclose(scorer.embed(feats(True)), torch_z, atol=1e-4)
+    np.testing.assert_allclose(scorer.embed(corpus.features(rows, audio=True)), torch_z, atol=1e-4)
 
 
 def test_the_command_trains_the_branch_and_names_a_missing_corpus(

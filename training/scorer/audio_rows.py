@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from music.files import atomic_path
 from scoring.audio_features import N_AUDIO
+from scoring.midi_features import MidiFeatures
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +82,18 @@ class AudioCorpus:
 
     def __len__(self) -> int:
         return int(self.rolls.shape[0])
+
+    def features(self, rows: NDArray[np.int64], *, audio: bool) -> list[MidiFeatures]:
+        """What the scorer reads of ``rows`` (rolls scaled to [0, 1]), with their audio
+        features or, ``audio=False``, as a candidate with no preview."""
+        return [
+            MidiFeatures(
+                roll=self.rolls[i].astype(np.float32) / 127.0,
+                symbolic=self.symbolic[i].astype(np.float32),
+                audio=self.audio[i] if audio else None,
+            )
+            for i in rows
+        ]
 
 
 def load_audio_corpus(path: Path) -> AudioCorpus:
