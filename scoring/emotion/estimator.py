@@ -42,12 +42,6 @@ class EmotionEstimator:
         """Raises ModelFileError naming ``path`` when it is missing or broken."""
         return cls(OnnxModel.load(path, sidecar_path=path.with_name("emotion_model.json")))
 
-    def windows(self, features: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Per-window valence/arousal ``[windows, 2]`` of ``[windows, 128]`` features."""
-        out = self.model.run({"features": np.asarray(features, dtype=np.float32)[None]})
-        result: NDArray[np.float32] = out["valence_arousal"][0]
-        return result
-
     def estimate(self, samples: NDArray[np.float32], sr: int) -> EmotionEstimate:
         """The estimate of mono ``[n]`` or ``[channels, n]`` audio."""
         features = window_features(samples, sr)[None]
