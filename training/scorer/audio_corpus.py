@@ -20,6 +20,7 @@ CLI: ``python -m training.scorer.audio_corpus --data ../shared/data --out build/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -293,15 +294,17 @@ def build_audio_corpus(
         cache.mkdir(parents=True, exist_ok=True)
     tasks = _tasks(data_dir, sources, clips_per_source, variants, seed, cache)
     rows: list[AudioRow] = []
-    if workers == 1:
-        results: Iterator[list[AudioRow]] = map(clip_rows, tasks)
-        rows = [r for batch in results for r in batch]
-    else:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            for batch in pool.imap(clip_rows, tasks, chunksize=4):
-                rows.extend(batch)
-                if progress is not None and len(rows) % 100 < len(batch):
-                    progress(f"{len(rows)} rendered clips")
+    with contextlib.ExitStack() as stack:
+        batches: Iterator[list[AudioRow]]
+        if workers == 1:
+            batches = map(clip_rows, tasks)
+        else:
+            pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(workers))
+            batches = pool.imap(clip_rows, tasks, chunksize=4)
+        for batch in batches:
+            rows.extend(batch)
+            if progress is not None and len(rows) % 100 < len(batch):
+                progress(f"{len(rows)} rendered clips")
     if not rows:
         raise ValueError(f"data_dir: {str(data_dir)!r} -- no clip of {list(sources)} rendered")
     texts = [r.text for r in rows]
