@@ -28,7 +28,7 @@ from training.scorer.audio_corpus import (
     instrumented,
     part_role,
 )
-from training.scorer.audio_rows import AudioCorpus, load_audio_corpus
+from training.scorer.audio_rows import AudioCorpus, load_audio_corpus, save_audio_corpus
 from training.scorer.audio_train import (
     AudioTrainConfig,
     embed,
@@ -256,7 +256,7 @@ def test_the_command_trains_the_branch_and_names_a_missing_corpus(
     assert "--audio-corpus" in missing.output and "--data" in missing.output
     corpus = _synthetic_corpus()
     path = tmp_path / "audio.npz"
-    np.savez(path, **{f: getattr(corpus, f) for f in AudioCorpus.__dataclass_fields__})
+    save_audio_corpus(corpus, path)
     out = tmp_path / "model" / "scorer.onnx"
     args = ["train", "scorer", "--audio-corpus", str(path), "--base", str(base)]
     result = runner.invoke(app, [*args, "--out", str(out), "--threads", "1"])

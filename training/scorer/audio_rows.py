@@ -96,6 +96,13 @@ class AudioCorpus:
         ]
 
 
+def save_audio_corpus(corpus: AudioCorpus, path: Path) -> None:
+    """Write ``corpus`` (compressed, atomically) as :func:`load_audio_corpus` reads it."""
+    arrays = {f.name: getattr(corpus, f.name) for f in dataclasses.fields(AudioCorpus)}
+    with atomic_path(path) as tmp, open(tmp, "xb") as fh:
+        np.savez_compressed(fh, **arrays)
+
+
 def load_audio_corpus(path: Path) -> AudioCorpus:
     """Read what :func:`build_audio_corpus` wrote. Raises ValueError naming the file when it
     is missing or not an audio corpus of this version."""
