@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--figure", type=Path, default=RESULTS / "scorer_audio.png")
     args = parser.parse_args()
     corpus = load_audio_corpus(args.audio_corpus)
-    rows = np.flatnonzero(np.asarray(corpus.splits) == "test").astype(np.int64)
+    rows = corpus.indices("test")
     report: dict[str, Any] = {"test_clips": len(rows)}
     for label, path in (("before", args.before), ("after", args.after)):
         scorer = ChromaticScorer.load(path, threads=1)

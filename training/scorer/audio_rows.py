@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from music.files import atomic_path
 from scoring.audio_features import N_AUDIO
 from scoring.midi_features import MidiFeatures
+from training.scorer.sources_common import SPLITS
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,12 @@ class AudioCorpus:
 
     def __len__(self) -> int:
         return int(self.rolls.shape[0])
+
+    def indices(self, split: str) -> NDArray[np.int64]:
+        """Row numbers of one split (as :meth:`training.scorer.corpus.Corpus.indices`)."""
+        if split not in SPLITS:
+            raise ValueError(f"split: {split!r} -- one of {', '.join(SPLITS)}")
+        return np.flatnonzero(np.asarray(self.splits) == split).astype(np.int64)
 
     def features(self, rows: NDArray[np.int64], *, audio: bool) -> list[MidiFeatures]:
         """What the scorer reads of ``rows`` (rolls scaled to [0, 1]), with their audio
