@@ -28,10 +28,6 @@ class EmotionEstimate:
     arousal: float
     embedding: tuple[float, ...]
 
-    def distance(self, valence: float, arousal: float) -> float:
-        """Euclidean distance to a target on the valence/arousal plane (0..2√2)."""
-        return float(np.hypot(self.valence - valence, self.arousal - arousal))
-
 
 @dataclass(frozen=True)
 class EmotionEstimator:
