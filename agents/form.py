@@ -12,7 +12,9 @@ started by earlier versions resume); in code a "plan" is only a RenderPlan."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from music.meter import Meter, bars_to_seconds
 from render.energy import section_role
@@ -106,3 +108,11 @@ def make_form(
     secs = tuple(Section(name=section_label(n), bars=b) for n, b in chosen)
     phrase = max(1, min(phrase_bars, *(s.bars for s in secs)))
     return SongForm(sections=framed(secs, phrase), phrase_bars=phrase, meter=meter, bpm=bpm)
+
+
+def form_of_plan(plan: Mapping[str, Any], *, meter: Meter, bpm: float) -> SongForm:
+    """The form saved as ``plan`` (:meth:`SongForm.to_dict`, the run's ``plan.json`` and
+    checkpoint): its own sections, framed again by :func:`make_form` (a saved framing section
+    is the planner's, not one of the form's own)."""
+    own = [(s["name"], s["bars"]) for s in plan["sections"] if not s.get("framing")]
+    return make_form(sections=own, meter=meter, bpm=bpm)

@@ -23,7 +23,7 @@ from langgraph.types import interrupt
 from agents.builder import render_kit
 from agents.candidate_check import check_approved_candidates
 from agents.fileio import write_yaml_atomic
-from agents.form import make_form
+from agents.form import SongForm, form_of_plan, make_form
 from agents.phases.bass import PHASE as BASS
 from agents.phases.bass import run_bass_phase
 from agents.phases.chords import PHASE as CHORDS
@@ -108,15 +108,9 @@ def _plan(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
     return {"plan": data}
 
 
-def _form_of(state: SongState, proposal: Proposal) -> Any:
+def _form_of(state: SongState, proposal: Proposal) -> SongForm:
     """The song's form from the state (saved under ``plan``)."""
-    return make_form(
-        sections=[
-            (s["name"], s["bars"]) for s in state["plan"]["sections"] if not s.get("framing")
-        ],
-        meter=proposal.meter,
-        bpm=proposal.bpm,
-    )
+    return form_of_plan(state["plan"], meter=proposal.meter, bpm=proposal.bpm)
 
 
 PhaseRun = Callable[[AgentContext, SongState], dict[str, Any]]

@@ -44,13 +44,12 @@ from generators.drums.genome import describe as describe_drums
 from generators.drums.genome import to_data as drums_to_data
 from generators.drums.to_midi import drums_part
 from music.errors import MidiFileError
-from music.keys import Key
+from music.keys import PITCH_CLASS_NAMES_USUAL, Key, pitch_name
 from music.midi_io import read_midi
-from music.notes import Note, Part
+from music.notes import Note, Part, clip_notes
 
 #: The parts a file may be imported as.
 IMPORTABLE = ("chords", "drums", "bass", "melody")
-_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +68,7 @@ class ImportedPart:
 
 
 def _pitch_name(pitch: int) -> str:
-    return f"{_NAMES[pitch % 12]}{pitch // 12 - 1}"
+    return pitch_name(pitch, PITCH_CLASS_NAMES_USUAL)
 
 
 def _notes_of(path: Path, phase: str, proposal: Proposal) -> tuple[Note, ...]:
@@ -139,16 +138,6 @@ def _check_range(path: Path, notes: Sequence[Note], *, phase: str, proposal: Pro
             )
 
 
-def _clip(notes: Sequence[Note], end_qn: float) -> tuple[Note, ...]:
-    return tuple(
-        n
-        if n.end <= end_qn
-        else Note(start=n.start, end=end_qn, pitch=n.pitch, velocity=n.velocity)
-        for n in notes
-        if n.start < end_qn - 1e-9
-    )
-
-
 def heard_key(path: Path) -> str | None:
     """The key music21 hears in the file (e.g. ``"E minor"``), or None where it hears none."""
     from scoring.music21_keys import music21_key
@@ -174,7 +163,7 @@ def read_part(
     )
     _check_range(path, notes, phase=phase, proposal=proposal)
     meter, key = proposal.meter, proposal.key
-    notes = _clip(notes, length * meter.bar_qn)
+    notes = clip_notes(notes, length * meter.bar_qn)
     orch = orchestration_of(proposal)
     source: dict[str, Any] = {"imported": {"file": path.name, "bars": length}}
     data: dict[str, Any]

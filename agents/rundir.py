@@ -16,6 +16,8 @@ from music.errors import InputError
 
 SAFE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PHASES = ("chords", "drums", "bass", "melody")
+#: A candidate preview's file suffix (see :meth:`RunDir.preview`).
+PREVIEW_SUFFIX = ".mp3"
 
 
 def check_safe_name(name: str, *, what: str) -> str:
@@ -81,7 +83,7 @@ class RunDir:
     def preview(self, phase: str, candidate_id: str) -> Path:
         """The candidate's audio preview (MP3: LAME output is byte-identical for the same
         audio, so the same seed gives the same files; Vorbis streams get a random serial)."""
-        return self.previews(phase) / f"{check_safe_name(candidate_id, what='id')}.mp3"
+        return self.previews(phase) / f"{check_safe_name(candidate_id, what='id')}{PREVIEW_SUFFIX}"
 
     def approved(self, phase: str) -> Path:
         return self.phase(phase) / "approved"

@@ -29,7 +29,7 @@ from typing import Any
 
 from agents.errors import RunStateError
 from agents.fileio import storage_errors
-from agents.form import SongForm, make_form
+from agents.form import SongForm, form_of_plan
 from agents.part_import import ImportedPart, read_part
 from agents.phases.approved import approved_sections, section_bars
 from agents.phases.kept import KeptBars
@@ -69,15 +69,6 @@ def parse_bars(text: str | None) -> tuple[int, int] | None:
     return lo, hi
 
 
-def _form(values: Mapping[str, Any], proposal: Proposal) -> SongForm:
-    plan = values["plan"]
-    return make_form(
-        sections=[(s["name"], s["bars"]) for s in plan["sections"]],
-        meter=proposal.meter,
-        bpm=proposal.bpm,
-    )
-
-
 def _check_section(
     run: RunDir, values: Mapping[str, Any], phase: str, section: str, form: SongForm
 ) -> None:
@@ -111,7 +102,7 @@ def _steering(
         proposal = load_proposal(run.proposal)
         with open_graph(run) as graph:
             values = graph.get_state(THREAD).values
-            form = _form(values, proposal)
+            form = form_of_plan(values["plan"], meter=proposal.meter, bpm=proposal.bpm)
             _check_section(run, values, phase, section, form)
             yield run, graph, values, form, proposal
 

@@ -31,7 +31,6 @@ from scipy.stats import kendalltau
 
 from bench.common import RESULTS, write_result
 from scoring.chromatic import ChromaticScorer
-from scoring.midi_features import MidiFeatures
 from training.scorer.audio_rows import AudioCorpus, load_audio_corpus
 from training.scorer.probes import SCENARIOS
 from training.scorer.train import retrieval_at
@@ -39,23 +38,12 @@ from training.scorer.train import retrieval_at
 POPULATION = 64
 
 
-def features(corpus: AudioCorpus, rows: NDArray[np.int64], *, audio: bool) -> list[MidiFeatures]:
-    return [
-        MidiFeatures(
-            roll=corpus.rolls[i].astype(np.float32) / 127.0,
-            symbolic=corpus.symbolic[i].astype(np.float32),
-            audio=corpus.audio[i] if audio else None,
-        )
-        for i in rows
-    ]
-
-
 def retrieval(scorer: ChromaticScorer, corpus: AudioCorpus, rows: NDArray[np.int64]) -> Any:
     text = corpus.text_emb[rows].astype(np.float32)
     text /= np.linalg.norm(text, axis=1, keepdims=True)
     out = {}
     for label, audio in (("without_audio", False), ("with_audio", True)):
-        z = scorer.embed(features(corpus, rows, audio=audio))
+        z = scorer.embed(corpus.features(rows, audio=audio))
         top = retrieval_at(z, text, np.random.default_rng(0), pool=min(100, len(rows)))
         out[label] = {"top1": round(top[1], 3), "top5": round(top[5], 3)}
     return out
@@ -74,10 +62,10 @@ def score_changes(
     for scenario in SCENARIOS:
         for pop in pops:
             a = scorer.analyse_batch(
-                features(corpus, pop, audio=False), scenario.concept, color=scenario.color
+                corpus.features(pop, audio=False), scenario.concept, color=scenario.color
             ).match
             b = scorer.analyse_batch(
-                features(corpus, pop, audio=True), scenario.concept, color=scenario.color
+                corpus.features(pop, audio=True), scenario.concept, color=scenario.color
             ).match
             without.extend(a.tolist())
             with_audio.extend(b.tolist())
@@ -102,7 +90,7 @@ def score_changes(
 
 
 def cost(scorer: ChromaticScorer, corpus: AudioCorpus, rows: NDArray[np.int64]) -> Any:
-    pop = features(corpus, rows[:POPULATION], audio=True)  # 64, or all the clips when fewer
+    pop = corpus.features(rows[:POPULATION], audio=True)  # 64, or all the clips when fewer
     scenario = SCENARIOS[0]
     scorer.analyse_batch(pop, scenario.concept, color=scenario.color)  # warm-up, concept cache
     times = []
@@ -144,7 +132,7 @@ def main() -> None:
     parser.add_argument("--figure", type=Path, default=RESULTS / "scorer_audio.png")
     args = parser.parse_args()
     corpus = load_audio_corpus(args.audio_corpus)
-    rows = np.flatnonzero(np.asarray(corpus.splits) == "test").astype(np.int64)
+    rows = corpus.indices("test")
     report: dict[str, Any] = {"test_clips": len(rows)}
     for label, path in (("before", args.before), ("after", args.after)):
         scorer = ChromaticScorer.load(path, threads=1)
@@ -152,7 +140,7 @@ def main() -> None:
     after = ChromaticScorer.load(args.after, threads=1)
     before = ChromaticScorer.load(args.before, threads=1)
     scenario = SCENARIOS[0]
-    without = features(corpus, rows, audio=False)
+    without = corpus.features(rows, audio=False)
     report["max_abs_match_change_without_audio"] = float(
         np.abs(
             after.analyse_batch(without, scenario.concept, color=scenario.color).match

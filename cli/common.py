@@ -29,6 +29,8 @@ err = Console(stderr=True, soft_wrap=True, highlight=False)
 
 #: The exit code of an error a person can fix (bad input, a run in the wrong state).
 EXIT_USAGE = 2
+#: The models shipped in the package (``scoring/data/``): the commands' default model folder.
+PACKAGE_DATA = Path(__file__).resolve().parents[1] / "scoring" / "data"
 
 
 def plain(value: object) -> str:

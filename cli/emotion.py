@@ -9,13 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.common import fail, out, plain, setup, status_steps
+from cli.common import PACKAGE_DATA, fail, out, plain, setup, status_steps
 from cli.groups import eval_app, export_app, train_app
 
 if TYPE_CHECKING:
     from training.emotion.train import Scores
 
-PACKAGE_DATA = Path(__file__).resolve().parents[1] / "scoring" / "data"
 _ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, OSError)
 
 ModelOpt = Annotated[

@@ -12,13 +12,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from cli.common import fail, out, plain, setup, status_steps
+from cli.common import PACKAGE_DATA, fail, out, plain, setup, status_steps
 from cli.groups import eval_app, train_app
 
 if TYPE_CHECKING:
     from training.realism.generated import PhaseParts
 
-PACKAGE_DATA = Path(__file__).resolve().parents[1] / "scoring" / "data"
 ALL_PARTS = ("drums", "melody", "chords", "bass")
 
 DataOpt = Annotated[

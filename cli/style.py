@@ -11,10 +11,9 @@ from typing import Annotated
 
 import typer
 
-from cli.common import fail, out, plain, setup, status_steps
+from cli.common import PACKAGE_DATA, fail, out, plain, setup, status_steps
 from cli.groups import train_app
 
-PACKAGE_DATA = Path(__file__).resolve().parents[1] / "scoring" / "data"
 FEEL_FILE = Path(__file__).resolve().parents[1] / "generators" / "data" / "drum_feel.json"
 
 

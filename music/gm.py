@@ -24,6 +24,23 @@ PROGRAMS: Final[dict[str, int]] = {
     "pad_halo": 94,
 }
 
+#: General MIDI drum notes (channel 10) of the voices the drum parts play.
+KICK: Final = 36
+RIM: Final = 37
+SNARE: Final = 38
+CLAP: Final = 39
+CLOSED_HH: Final = 42
+PEDAL_HH: Final = 44
+LOW_TOM: Final = 45
+OPEN_HH: Final = 46
+MID_TOM: Final = 47
+CRASH: Final = 49
+HIGH_TOM: Final = 50
+RIDE: Final = 51
+TAMBOURINE: Final = 54
+COWBELL: Final = 56
+SHAKER: Final = 82
+
 #: Default program of each part.
 PART_PROGRAMS: Final[dict[str, int]] = {
     "chords": PROGRAMS["electric_piano"],

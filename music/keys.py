@@ -4,13 +4,23 @@ from __future__ import annotations
 
 import numbers
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 PITCH_CLASS_NAMES_SHARP: Final = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 PITCH_CLASS_NAMES_FLAT: Final = ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B")
+#: The spelling most often read out of any key: C#, Eb, F#, Ab, Bb.
+PITCH_CLASS_NAMES_USUAL: Final = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
 
 _LETTER_PC: Final = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+
+def pitch_name(pitch: int, names: Sequence[str] = PITCH_CLASS_NAMES_SHARP) -> str:
+    """MIDI number to a name with octave, C4 = 60, spelled with ``names`` (a pitch-class
+    table): 28 -> ``"E1"``, 63 -> ``"D#4"`` (``"Eb4"`` in :data:`PITCH_CLASS_NAMES_USUAL`)."""
+    return f"{names[pitch % 12]}{pitch // 12 - 1}"
+
 
 #: Semitone steps of each supported mode, from its tonic.
 MODE_INTERVALS: Final[dict[str, tuple[int, ...]]] = {

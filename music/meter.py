@@ -159,6 +159,20 @@ def default_groups(numerator: int, denominator: int) -> tuple[int, ...]:
     return tuple([1] * numerator)
 
 
+def kick_snare_pulses(n: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Indices of the pulses the kick and the snare (the backbeat) take in a bar of ``n``
+    counted pulses: the kick the even ones, the snare the odd ones; an odd count ends on a
+    snare (3/4 and 7/8 as 2+2+3: kick, snare, snare)."""
+    if n <= 1:
+        return (0,), ()
+    kicks = list(range(0, n, 2))
+    snares = list(range(1, n, 2))
+    if n % 2:
+        kicks.remove(n - 1)
+        snares.append(n - 1)
+    return tuple(kicks), tuple(snares)
+
+
 def qn_to_seconds(qn: float, bpm: float) -> float:
     """Quarter notes to seconds at ``bpm`` quarter notes per minute."""
     if not (math.isfinite(bpm) and bpm > 0):

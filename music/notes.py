@@ -69,6 +69,18 @@ def sorted_notes(notes: Iterable[Note]) -> list[Note]:
     return sorted(notes, key=_NOTE_ORDER)
 
 
+def clip_notes(notes: Iterable[Note], end_qn: float) -> tuple[Note, ...]:
+    """``notes`` without what sounds at or after ``end_qn``: notes starting there or later are
+    left out, notes crossing it are cut at it."""
+    return tuple(
+        n
+        if n.end <= end_qn
+        else Note(start=n.start, end=end_qn, pitch=n.pitch, velocity=n.velocity)
+        for n in notes
+        if n.start < end_qn - 1e-9
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Part:
     """A named track: GM program 0..127 (ignored for drums), notes sorted by start."""

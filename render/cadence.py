@@ -23,8 +23,8 @@ from typing import Final
 
 from music.keys import Key
 from music.notes import Note
-from render.drum_fills import drum_fill, with_crash
-from render.section_frame import ONSET_TOL
+from render.drum_fills import drum_fill, loudest, with_crash
+from render.section_frame import ONSET_TOL, clamp_pitch
 
 #: Scale degrees (0-based) of the cadence chord: the dominant, else the subdominant.
 DOMINANT: Final = 4
@@ -56,7 +56,7 @@ def close_voicing(pcs: Sequence[int], around: float) -> list[int]:
 
 
 def _held(pitches: Sequence[int], start: float, end: float, velocity: int) -> list[Note]:
-    return [Note(start, end, max(0, min(127, p)), velocity) for p in pitches]
+    return [Note(start, end, clamp_pitch(p), velocity) for p in pitches]
 
 
 def _median(notes: Sequence[Note], default: float) -> float:
@@ -90,10 +90,8 @@ def final_cadence(
     if is_drum:
         out = [n for n in notes if n.start < final - ONSET_TOL]
         if has_before:
-            out = drum_fill(
-                out, before + bar_qn / 2, final, pattern=0, velocity=max(n.velocity for n in notes)
-            )
-        return with_crash(out, final, max(n.velocity for n in notes))
+            out = drum_fill(out, before + bar_qn / 2, final, pattern=0, velocity=loudest(notes))
+        return with_crash(out, final, loudest(notes))
     if part == "chords":
         around = _median(notes, 60.0)
         out = cut

@@ -10,19 +10,21 @@ from typing import Final
 
 import numpy as np
 
+from music.gm import (
+    CLOSED_HH,
+    CRASH,
+    HIGH_TOM,
+    KICK,
+    LOW_TOM,
+    MID_TOM,
+    OPEN_HH,
+    PEDAL_HH,
+    RIDE,
+    SNARE,
+)
 from music.notes import Note
 from render.section_frame import ONSET_TOL, Edit, SectionFrame, in_span
 
-KICK: Final = 36
-SNARE: Final = 38
-CLOSED_HH: Final = 42
-PEDAL_HH: Final = 44
-OPEN_HH: Final = 46
-CRASH: Final = 49
-RIDE: Final = 51
-LOW_TOM: Final = 45
-MID_TOM: Final = 47
-HIGH_TOM: Final = 50
 HATS: Final = frozenset({CLOSED_HH, PEDAL_HH, OPEN_HH})
 #: Drum hits last a sixteenth (their sound is the sample's own decay).
 HIT_QN: Final = 0.25
@@ -53,12 +55,6 @@ def drum_fill(
 
 def loudest(notes: Sequence[Note], default: int = 100) -> int:
     return max((n.velocity for n in notes), default=default)
-
-
-def _span_fill(
-    notes: list[Note], *, start: float, end: float, pattern: int, velocity: int
-) -> list[Note]:
-    return drum_fill(notes, start, end, pattern=pattern, velocity=velocity)
 
 
 def with_crash(notes: Sequence[Note], at: float, velocity: int) -> list[Note]:
@@ -96,7 +92,7 @@ def drum_edits(frame: SectionFrame, rng: np.random.Generator, loud: int) -> list
     for b in range(1, frame.bars):
         q = b * frame.bar_qn
         if per >= 2 and b % per == per // 2:
-            edits.append(partial(_span_fill, start=q - beat / 2, end=q, pattern=2, velocity=loud))
+            edits.append(partial(drum_fill, start=q - beat / 2, end=q, pattern=2, velocity=loud))
     # the hats open on the bar's last off-beat in the later phrases
     later = frame.phrase_qn if frame.length_qn > frame.phrase_qn else 0.0
     edits.append(lambda ns: _open_hats(ns, later, frame))

@@ -23,17 +23,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from music.gm import CLOSED_HH, CRASH, KICK, OPEN_HH, PEDAL_HH, RIDE
 from music.notes import Note
-from render.drum_fills import (
-    CLOSED_HH,
-    CRASH,
-    HIT_QN,
-    KICK,
-    OPEN_HH,
-    PEDAL_HH,
-    RIDE,
-    with_crash,
-)
+from render.drum_fills import HIT_QN, loudest, with_crash
 from render.section_frame import ONSET_TOL
 
 INTRO_NAMES: Final = frozenset({"intro", "introduction", "prelude"})
@@ -134,7 +126,7 @@ def drums_for_energy(notes: Sequence[Note], energy: float) -> list[Note]:
     if not notes:
         return []
     out = list(notes)
-    loud = max(n.velocity for n in notes)
+    loud = loudest(notes)
     share = next((q for below, q in SPARSE if energy < below), 0.0)
     out = [n for n in out if n.velocity >= share * loud or n.pitch == KICK]
     if energy >= 1.0 - 1e-9:

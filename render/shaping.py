@@ -17,7 +17,7 @@ from music.keys import Key
 from music.notes import Note
 from render.cadence import final_cadence
 from render.energy import SectionShape, energy_curve, section_role, shape_section
-from render.section_frame import ONSET_TOL, SectionFrame
+from render.section_frame import SectionFrame, onset_key
 from render.variation import vary_phrase_loops, vary_repeat
 
 Lyrics = list[tuple[float, str]]
@@ -99,7 +99,7 @@ class SongShaper:
                     rng=rng,
                     earlier=list(earlier),
                     chords=self._chords.get(section.index, ()),
-                    lyric_onsets=frozenset(round(t / ONSET_TOL) for t, _ in lyrics),
+                    lyric_onsets=frozenset(onset_key(t) for t, _ in lyrics),
                 )
             earlier.append(out)
         if last:
@@ -113,5 +113,5 @@ class SongShaper:
             )
         if part == "chords":
             self._chords[section.index] = out
-        onsets = {round(n.start / ONSET_TOL) for n in out}
-        return out, [(t, text) for t, text in lyrics if round(t / ONSET_TOL) in onsets]
+        onsets = {onset_key(n.start) for n in out}
+        return out, [(t, text) for t, text in lyrics if onset_key(t) in onsets]

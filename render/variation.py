@@ -315,8 +315,8 @@ def vary_repeat(
     section's earlier playings as heard, the first first; default ``notes``). The first edit
     (the section's ending) always leads; ``rng`` orders the rest, so each repeat varies in its
     own way. ``chords``: the section's chord notes (the melody's changed phrase moves to
-    their tones); ``lyric_onsets``: onsets (``round(q / ONSET_TOL)``) carrying a syllable,
-    which keep their place."""
+    their tones); ``lyric_onsets``: onsets (:func:`~render.section_frame.onset_key`) carrying
+    a syllable, which keep their place."""
     if not notes:
         return []
     if is_drum:

@@ -41,7 +41,7 @@ from agents.decisions import check_review_ready, phase_info, record_decision
 from agents.errors import ReviewError, RunStateError
 from agents.phases.previews_on_demand import write_missing_previews
 from agents.run_state import read_status
-from agents.rundir import PHASES, RunDir, check_phase, check_safe_name
+from agents.rundir import PHASES, PREVIEW_SUFFIX, RunDir, check_phase, check_safe_name
 from agents.runlock import RunInUseError
 from music.errors import ChromaticError, StorageError
 from web.access import Access, AccessDenied, SecurityHeaders
@@ -194,10 +194,10 @@ class ReviewApp:
         not on disk (an auto-approved run writes the others on demand). A path that is not a
         listed candidate's preview is left to :func:`resolve_run_file` to answer."""
         phase, folder, name = ([*relative.split("/", 2), "", ""])[:3]
-        if phase not in PHASES or folder != "previews" or not name.endswith(".mp3"):
+        if phase not in PHASES or folder != "previews" or not name.endswith(PREVIEW_SUFFIX):
             return
         try:
-            cid = check_safe_name(name.removesuffix(".mp3"), what="id")
+            cid = check_safe_name(name.removesuffix(PREVIEW_SUFFIX), what="id")
             if self.run.review(phase).is_file() and not self.run.preview(phase, cid).is_file():
                 write_missing_previews(self.run, phase, [cid])
         except (ReviewError, ValueError):

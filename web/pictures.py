@@ -21,6 +21,7 @@ from typing import Final
 
 from PIL import Image, ImageDraw, ImageFont
 
+from music.keys import pitch_name
 from music.midi_io import Song, read_midi
 from music.notes import Note
 
@@ -100,7 +101,7 @@ class Picture:
 
 def note_name(pitch: int) -> str:
     """MIDI 60 -> ``C4``."""
-    return f"{NOTE_NAMES[pitch % 12]}{pitch // 12 - 1}"
+    return pitch_name(pitch, NOTE_NAMES)
 
 
 RGB = tuple[int, int, int]

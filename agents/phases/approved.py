@@ -37,7 +37,7 @@ from generators.drums.genome import DrumGenome
 from generators.drums.grid import KICK
 from generators.drums.to_midi import drums_part
 from generators.harmony import Harmony, chord_timeline
-from music.notes import Note, Part
+from music.notes import Note, Part, clip_notes
 
 G = TypeVar("G")
 #: The phase every later one builds on (agents.phases.chords.PHASE; named here, since the
@@ -121,12 +121,13 @@ class SectionChords:
 
 
 def section_chords(
-    *, run: RunDir, proposal: Proposal, label: str, bars: int, comped: bool = True
+    *, run: RunDir, proposal: Proposal, label: str, bars: int, heard_by: str
 ) -> SectionChords:
-    """The approved chords of section ``label`` over ``bars`` bars, the part played in the
-    genre's comping rhythm (``comped=False``: held, the harmony as a bed: the drums phase
-    hears that, so a comping rhythm the critic hears on the straight grid does not pull
-    the drums' swing straight)."""
+    """The approved chords of section ``label`` over ``bars`` bars as phase ``heard_by`` hears
+    them (in its evaluation and its previews): the part played in the genre's comping rhythm,
+    except under the drums, which hear it held, the harmony as a bed (a comping rhythm the
+    critic hears on the straight grid would pull the drums' swing straight)."""
+    comped = heard_by != "drums"
     genome = approved_genome(run, CHORDS, label, chord_genome.from_data)
     if genome is None:
         path = run.approved_data(CHORDS, label)
@@ -153,13 +154,7 @@ def section_chords(
 
 def clip_part(part: Part, end_qn: float) -> Part:
     """``part`` without what sounds at or after ``end_qn`` (notes crossing it are cut)."""
-    notes = tuple(
-        n
-        if n.end <= end_qn
-        else Note(start=n.start, end=end_qn, pitch=n.pitch, velocity=n.velocity)
-        for n in part.notes
-        if n.start < end_qn - 1e-9
-    )
+    notes = clip_notes(part.notes, end_qn)
     return Part(name=part.name, notes=notes, program=part.program, is_drum=part.is_drum)
 
 

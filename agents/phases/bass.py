@@ -76,7 +76,7 @@ def run_bass_phase(
 
     def setup(label: str) -> Population[BassGenome]:
         bars = section_bars(form, label)
-        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
+        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=PHASE)
         drums = approved_drums(run, label)
         kicks = kick_grid_onsets(drums)
         underneath = (chords.part, *drums_under(drums))

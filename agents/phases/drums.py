@@ -164,7 +164,7 @@ def run_drums_phase(
         bank = transformer_bank(
             transformer=transformer, styles=styles, meter=meter, bars=bars, rng=rng
         )
-        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, comped=False)
+        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=PHASE)
         drum_ops = DrumOps(
             meter=meter,
             bars=bars,

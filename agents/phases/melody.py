@@ -53,6 +53,7 @@ from generators.melody.operators import MelodyOps
 from generators.melody.pace import melody_density
 from generators.melody.ranges import VoiceRange
 from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
+from music.keys import PITCH_CLASS_NAMES_USUAL, pitch_name
 from music.midi_io import Song
 from music.notes import lyric_events
 
@@ -129,7 +130,7 @@ def run_melody_phase(
 
     def setup(label: str) -> Population[MelodyGenome]:
         bars = section_bars(form, label)
-        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
+        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=PHASE)
         before = previous_label(form, label, done)
         previous = _last_pitch(run, proposal, before) if before else None
         done.append(label)
@@ -216,8 +217,7 @@ def run_melody_phase(
 
 
 def _range(voice: VoiceRange) -> str:
-    names = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
-    return "-".join(f"{names[p % 12]}{p // 12 - 1}" for p in (voice.low, voice.high))
+    return "-".join(pitch_name(p, PITCH_CLASS_NAMES_USUAL) for p in (voice.low, voice.high))
 
 
 def _write_lyric_events(

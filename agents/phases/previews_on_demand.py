@@ -47,7 +47,8 @@ def parts_underneath(run: RunDir, proposal: Proposal, phase: str, label: str) ->
         meter=proposal.meter,
         bpm=proposal.bpm,
     )
-    chords = section_chords(run=run, proposal=proposal, label=label, bars=section_bars(form, label))
+    bars = section_bars(form, label)
+    chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=phase)
     if phase == "drums":
         return (chords.part,)
     drums = drums_under(approved_drums(run, label))

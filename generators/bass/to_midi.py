@@ -14,17 +14,12 @@ from generators.bass.genome import DEFAULT_REGISTER, BassEvent, BassGenome
 from generators.chords.genome import ChordGenome
 from generators.harmony import Harmony, SoundingChord, chord_timeline
 from music.gm import PART_PROGRAMS
-from music.keys import PITCH_CLASS_NAMES_SHARP, Key
+from music.keys import Key, pitch_name
 from music.meter import Meter
 from music.notes import Note, Part
 
 _EPS = 1e-6
 _NON_CHORD = ("approach", "passing")
-
-
-def pitch_name(pitch: int) -> str:
-    """MIDI number to a name with octave, C4 = 60: 28 -> ``"E1"``."""
-    return f"{PITCH_CLASS_NAMES_SHARP[pitch % 12]}{pitch // 12 - 1}"
 
 
 def _check_register(register: tuple[int, int]) -> None:

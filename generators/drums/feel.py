@@ -5,10 +5,10 @@ really fall (swing and micro-timing).
 
 A bar of any meter is read through the 4/4 table beat by beat: its counted pulses
 (:attr:`Grid.pulse_steps`) take the roles of 4/4's beats -- the first kick pulse is beat 1,
-other kick pulses beat 3, the last snare pulse beat 4 and other snare pulses beat 2 (pulses as
-:func:`kick_snare_pulses` splits them) -- and each step takes the nearest position of
-:data:`LATTICE` inside its beat (16ths and triplets alike; a 6/8 beat's eighths are its
-triplets). Timing means apply in beats of two halves (quarters, two-eighth groups); a
+other kick pulses beat 3, the last snare pulse beat 4 and other snare pulses beat 2 (pulses
+as :func:`music.meter.kick_snare_pulses` splits them) -- and each step takes the nearest
+position of :data:`LATTICE` inside its beat (16ths and triplets alike; a 6/8 beat's eighths are
+its triplets). Timing means apply in beats of two halves (quarters, two-eighth groups); a
 three-eighth beat gets the spread only. Given the song's tempo, the spread is the learned one in
 milliseconds (Groove's drummers spread about as many milliseconds at 70 bpm as at 140, not
 twice as many); without it, the learned one in beats.
@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, SNARE, Grid
+from music.meter import kick_snare_pulses
 
 FORMAT_VERSION: Final = 2
 #: Positions inside a beat, in twelfths: beat, e, first triplet, &, let (last triplet), a.
@@ -56,19 +57,6 @@ MAX_FEEL_OFFSET: Final = 0.45
 Template = list[tuple[int, int, int]]
 _LET: Final = LATTICE.index(8)
 _AND: Final = LATTICE.index(6)
-
-
-def kick_snare_pulses(n: int) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Indices of the pulses the kick and the snare take in a bar of ``n`` pulses: the kick the
-    even ones, the snare the odd ones; an odd count ends on a snare (3/4: kick-snare-snare)."""
-    if n <= 1:
-        return (0,), ()
-    kicks = [i for i in range(0, n, 2)]
-    snares = [i for i in range(1, n, 2)]
-    if n % 2 and n > 1:
-        kicks.remove(n - 1)
-        snares.append(n - 1)
-    return tuple(kicks), tuple(snares)
 
 
 def beat_roles(n: int) -> tuple[int, ...]:

@@ -59,19 +59,14 @@ def drum_classes_text() -> str:
     )
 
 
-def straight_grid(meter: Meter) -> Grid:
-    """Sixteenths in any meter: 4 steps per quarter in /4, 2 per eighth in /8."""
-    return Grid(meter, max(1, 16 // meter.denominator))
-
-
 def genome_from_notes(
     notes: Sequence[Note], meter: Meter, bars: int, *, style: str = "imported"
 ) -> DrumGenome:
     """The hits of ``notes`` (GM drum notes of :data:`DRUM_CLASSES`, qn from the part's start)
     over ``bars`` bars; two hits of one class on one step keep the louder. Raises ValueError
     naming a note that is no drum class."""
-    grid = straight_grid(meter)
-    step_qn = meter.unit_qn / grid.steps_per_unit
+    grid = Grid.for_meter(meter, "straight")
+    step_qn = grid.step_qn
     hits: dict[tuple[int, int], Hit] = {}
     limit = bars * grid.steps_per_bar
     for n in notes:

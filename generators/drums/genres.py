@@ -33,11 +33,11 @@ from generators.drums.feel import (
     Feel,
     Template,
     feel_of,
-    kick_snare_pulses,
     offbeat_step,
     step_places,
 )
 from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, RIM, SNARE, Grid
+from music.meter import kick_snare_pulses
 
 GENRE_STYLES: Final = ("swing", "brushes", "bossa", "reggae", "hip-hop", "four-on-the-floor")
 #: Styles whose time-keeper is part of the idiom (the jazz ride, the hi-hats of hip-hop, reggae

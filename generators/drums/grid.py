@@ -13,24 +13,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from music.gm import (
+    CLAP,
+    CLOSED_HH,
+    COWBELL,
+    CRASH,
+    HIGH_TOM,
+    KICK,
+    LOW_TOM,
+    MID_TOM,
+    OPEN_HH,
+    PEDAL_HH,
+    RIDE,
+    RIM,
+    SHAKER,
+    SNARE,
+    TAMBOURINE,
+)
 from music.meter import Meter
-
-# ---------------------------------------------------------------------- General MIDI drum notes
-KICK: Final = 36
-RIM: Final = 37
-SNARE: Final = 38
-CLAP: Final = 39
-CLOSED_HH: Final = 42
-PEDAL_HH: Final = 44
-LOW_TOM: Final = 45
-OPEN_HH: Final = 46
-MID_TOM: Final = 47
-CRASH: Final = 49
-HIGH_TOM: Final = 50
-RIDE: Final = 51
-TAMBOURINE: Final = 54
-COWBELL: Final = 56
-SHAKER: Final = 82
 
 Role = Literal["core", "accent", "motion", "fill", "texture"]
 ROLES: Final[tuple[Role, ...]] = ("core", "accent", "motion", "fill", "texture")

@@ -16,7 +16,7 @@ from typing import Final
 
 import numpy as np
 
-from generators.drums.feel import Template, feel_of, kick_snare_pulses, step_places
+from generators.drums.feel import Template, feel_of, step_places
 from generators.drums.genome import DrumGenome, Hit
 from generators.drums.genres import BUILDERS, GENRE_STYLES, SWUNG
 from generators.drums.grid import (
@@ -30,7 +30,7 @@ from generators.drums.grid import (
     SNARE,
     Grid,
 )
-from music.meter import Meter
+from music.meter import Meter, kick_snare_pulses
 
 STYLES: Final[tuple[str, ...]] = (
     "rock",

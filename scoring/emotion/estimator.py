@@ -28,10 +28,6 @@ class EmotionEstimate:
     arousal: float
     embedding: tuple[float, ...]
 
-    def distance(self, valence: float, arousal: float) -> float:
-        """Euclidean distance to a target on the valence/arousal plane (0..2√2)."""
-        return float(np.hypot(self.valence - valence, self.arousal - arousal))
-
 
 @dataclass(frozen=True)
 class EmotionEstimator:
@@ -41,12 +37,6 @@ class EmotionEstimator:
     def load(cls, path: Path = SHIPPED_MODEL) -> EmotionEstimator:
         """Raises ModelFileError naming ``path`` when it is missing or broken."""
         return cls(OnnxModel.load(path, sidecar_path=path.with_name("emotion_model.json")))
-
-    def windows(self, features: NDArray[np.float32]) -> NDArray[np.float32]:
-        """Per-window valence/arousal ``[windows, 2]`` of ``[windows, 128]`` features."""
-        out = self.model.run({"features": np.asarray(features, dtype=np.float32)[None]})
-        result: NDArray[np.float32] = out["valence_arousal"][0]
-        return result
 
     def estimate(self, samples: NDArray[np.float32], sr: int) -> EmotionEstimate:
         """The estimate of mono ``[n]`` or ``[channels, n]`` audio."""

@@ -22,12 +22,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from music.meter import Meter
+from music.meter import Meter, kick_snare_pulses
+from scoring.metrics.drums import HATS, KICKS, SNARES
 
 RIDES: Final = (51, 53, 59)
-HATS: Final = (42, 44, 46)
-KICKS: Final = (35, 36)
-SNARES: Final = (37, 38, 39, 40)
 #: A hit counts on a pulse within this distance of it (quarter notes).
 ON_PULSE_QN: Final = 0.125
 #: Where an off-beat 8th may fall inside its quarter (straight 0.5 to triplet 0.667).
@@ -41,17 +39,6 @@ def pulses_qn(meter: Meter) -> NDArray[np.float64]:
     if meter.denominator <= 4:
         return np.arange(meter.numerator, dtype=np.float64) * meter.unit_qn
     return np.array(meter.beat_offsets_qn(), dtype=np.float64)
-
-
-def backbeat_pulses(n: int) -> tuple[int, ...]:
-    """The pulses the snare's backbeat takes in a bar of ``n`` pulses: the odd ones, and an odd
-    count ends on one (3/4: 2 and 3; 7/8 as 2+2+3: the 2nd and 3rd felt beats)."""
-    if n <= 1:
-        return ()
-    odd = list(range(1, n, 2))
-    if n % 2:
-        odd.append(n - 1)
-    return tuple(odd)
 
 
 def _select(pitch: NDArray[np.int64], voices: Collection[int]) -> NDArray[np.bool_]:
@@ -117,15 +104,16 @@ def backbeat(
     loud: int = LOUD,
 ) -> dict[str, float]:
     """Of the loud snare hits (or of other ``voices``; velocity >= ``loud``): the share on the
-    backbeat pulses (``on_backbeat``) and the share on the bar's middle pulse (``on_middle``; a
-    half-time feel puts them all there). NaN where there is no such hit."""
+    backbeat pulses (``on_backbeat``; the snare's pulses of
+    :func:`music.meter.kick_snare_pulses`) and the share on the bar's middle pulse
+    (``on_middle``; a half-time feel puts them all there). NaN where there is no such hit."""
     pick = _select(pitch, voices) & (velocity >= loud)
     if not pick.any():
         return {"on_backbeat": float("nan"), "on_middle": float("nan")}
     n = len(pulses_qn(meter))
     index, on = _pulse_hits(onset_qn[pick], meter, bars)
     pulse = index % n
-    back = np.isin(pulse, np.array(backbeat_pulses(n), dtype=np.int64)) & on
+    back = np.isin(pulse, np.array(kick_snare_pulses(n)[1], dtype=np.int64)) & on
     middle = (pulse == n // 2) & on
     return {"on_backbeat": float(back.mean()), "on_middle": float(middle.mean())}
 

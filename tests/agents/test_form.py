@@ -3,7 +3,7 @@ outro where the form allows, and no phase evolves a framing section."""
 
 from __future__ import annotations
 
-from agents.form import DEFAULT_FORM, FRAME_MIN_BARS, make_form
+from agents.form import DEFAULT_FORM, FRAME_MIN_BARS, form_of_plan, make_form
 from agents.phases.approved import follows_another, leads_into_another
 from music.meter import Meter
 
@@ -53,5 +53,4 @@ def test_the_saved_form_rebuilds_the_same_form() -> None:
     assert data["sections"][0] == {"name": "intro", "bars": 4, "framing": True}
     assert data["sections"][1] == {"name": "verse", "bars": 8}
     assert data["labels"] == ["verse", "chorus"]
-    own = [(s["name"], s["bars"]) for s in data["sections"] if not s.get("framing")]
-    assert make_form(sections=own, meter=METER, bpm=100) == form
+    assert form_of_plan(data, meter=METER, bpm=100) == form

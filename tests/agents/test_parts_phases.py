@@ -163,7 +163,9 @@ def _check_bass_follows_the_approved_chords_and_kick(run: RunDir) -> None:
         # the promoted MIDI, note for note.
         proposal = load_proposal(run.proposal)
         bars = 8 if label == "verse" else 4
-        chords = section_chords(run=run, proposal=proposal, label=label, bars=bars)
+        chords = section_chords(
+            run=run, proposal=proposal, label=label, bars=bars, heard_by="melody"
+        )
         heard = approved_bass(run, proposal, chords)
         assert heard is not None
         promoted = read_midi(run.approved_midi("bass", label)).parts[0].notes

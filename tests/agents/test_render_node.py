@@ -21,7 +21,10 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from agents.builder import RenderOptions
+from agents.phases.approved import section_chords
 from agents.phases.preview_writer import ON_DEMAND, PreviewWriter
+from agents.phases.previews_on_demand import parts_underneath
+from agents.proposal import load_proposal
 from agents.review import load_review_document
 from agents.run_graph import run_status
 from agents.rundir import PHASES, RunDir
@@ -220,6 +223,27 @@ def test_auto_approved_run_previews_the_approved_and_the_rest_on_demand(
     again = CliRunner().invoke(app, ["previews", str(finished.root), "chords"])
     assert again.exit_code == 0 and "chords: 0 previews written" in again.output
     assert _temp_files(finished) == []
+
+
+def test_an_on_demand_drum_preview_plays_the_chords_held_as_the_drums_phase_hears_them(
+    finished: RunDir,
+) -> None:
+    """The drums phase hears the approved chords held (not in the genre's comping rhythm), in
+    its evaluation and its previews; a drum preview written on demand plays the same chords."""
+    proposal = load_proposal(finished.proposal)
+    under = parts_underneath(finished, proposal, "drums", "verse")
+    assert len(under) == 1
+
+    def chords(heard_by: str) -> Any:
+        return section_chords(
+            run=finished, proposal=proposal, label="verse", bars=4, heard_by=heard_by
+        ).part
+
+    held, comped = chords("drums"), chords("bass")
+    assert under[0] == held
+    # folk rock strums: more strikes than one per chord
+    assert len({n.start for n in comped.notes}) > len({n.start for n in held.notes})
+    assert parts_underneath(finished, proposal, "bass", "verse")[0] == comped
 
 
 def test_previews_command_refuses_a_bad_phase(finished: RunDir) -> None:

@@ -10,7 +10,14 @@ from music21 import key as m21key
 from music21 import scale as m21scale
 from music21.scale.intervalNetwork import Direction
 
-from music.keys import MODE_INTERVALS, Key, note_name_to_pc, parse_key
+from music.keys import (
+    MODE_INTERVALS,
+    PITCH_CLASS_NAMES_USUAL,
+    Key,
+    note_name_to_pc,
+    parse_key,
+    pitch_name,
+)
 
 # Every spelling of every pitch class, written out by hand (not derived from the code under test).
 SPELLINGS: dict[str, int] = {
@@ -309,3 +316,9 @@ def test_note_name_rejects_bad_names(bad: str) -> None:
     with pytest.raises(ValueError) as err:
         note_name_to_pc(bad)
     assert repr(bad) in str(err.value)
+
+
+def test_pitch_names_carry_the_octave_with_c4_as_60() -> None:
+    assert pitch_name(60) == "C4" and pitch_name(28) == "E1" and pitch_name(0) == "C-1"
+    assert pitch_name(63) == "D#4" and pitch_name(63, PITCH_CLASS_NAMES_USUAL) == "Eb4"
+    assert pitch_name(127) == "G9"

@@ -17,7 +17,6 @@ from music.meter import Meter
 from music.notes import Note, Part
 from scoring.audio_features import N_AUDIO
 from scoring.chromatic import ChromaticScorer
-from scoring.midi_features import MidiFeatures
 from tests.training.test_scorer_export import debug_graph
 from tests.training.test_style_train import billboard_folder, groove_folder
 from training.scorer.audio_corpus import (
@@ -29,7 +28,7 @@ from training.scorer.audio_corpus import (
     instrumented,
     part_role,
 )
-from training.scorer.audio_rows import AudioCorpus, load_audio_corpus
+from training.scorer.audio_rows import AudioCorpus, load_audio_corpus, save_audio_corpus
 from training.scorer.audio_train import (
     AudioTrainConfig,
     embed,
@@ -227,29 +226,21 @@ def test_the_exported_model_hears_audio_at_runtime(fitted: object, tmp_path: Pat
     exported = export_audio_model(fitted, tmp_path / "scorer.onnx")
     assert exported.parity_max_abs_diff <= 1e-4
     corpus = _synthetic_corpus()
-    rows = np.flatnonzero(corpus.splits == "test")[:16]
-
-    def feats(audio: bool) -> list[MidiFeatures]:
-        return [
-            MidiFeatures(
-                roll=corpus.rolls[i].astype(np.float32) / 127,
-                symbolic=corpus.symbolic[i].astype(np.float32),
-                audio=corpus.audio[i] if audio else None,
-            )
-            for i in rows
-        ]
+    rows = corpus.indices("test")[:16]
 
     scorer = ChromaticScorer.load(exported.onnx)
     concept = "a slow song about a lighthouse and the sea at night"
-    without = scorer.analyse_batch(feats(False), concept, color="Blue").match
-    with_audio = scorer.analyse_batch(feats(True), concept, color="Blue").match
+    without = scorer.analyse_batch(corpus.features(rows, audio=False), concept, color="Blue").match
+    with_audio = scorer.analyse_batch(
+        corpus.features(rows, audio=True), concept, color="Blue"
+    ).match
     assert np.abs(with_audio - without).max() > 1e-3
     torch_z = embed(
         fitted.graph,
         trunk_states(fitted.graph, corpus, rows),
         torch.from_numpy(corpus.audio[rows]),
     ).numpy()
-    np.testing.assert_allclose(scorer.embed(feats(True)), torch_z, atol=1e-4)
+    np.testing.assert_allclose(scorer.embed(corpus.features(rows, audio=True)), torch_z, atol=1e-4)
 
 
 def test_the_command_trains_the_branch_and_names_a_missing_corpus(
@@ -265,7 +256,7 @@ def test_the_command_trains_the_branch_and_names_a_missing_corpus(
     assert "--audio-corpus" in missing.output and "--data" in missing.output
     corpus = _synthetic_corpus()
     path = tmp_path / "audio.npz"
-    np.savez(path, **{f: getattr(corpus, f) for f in AudioCorpus.__dataclass_fields__})
+    save_audio_corpus(corpus, path)
     out = tmp_path / "model" / "scorer.onnx"
     args = ["train", "scorer", "--audio-corpus", str(path), "--base", str(base)]
     result = runner.invoke(app, [*args, "--out", str(out), "--threads", "1"])

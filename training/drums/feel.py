@@ -23,6 +23,7 @@ from typing import Any, Final
 import numpy as np
 
 from generators.drums.feel import CLASSES, FORMAT_VERSION, LATTICE
+from generators.drums.tokens import DRUM_CLASSES as GROOVE_CLASSES
 from training.drums.dataset import GrooveRow, read_index
 from training.drums.tokenizer import read_performance
 
@@ -43,11 +44,7 @@ GROOVE_SOURCES: Final[dict[str, tuple[str, ...]]] = {
 }
 #: Groove class index (:data:`generators.drums.tokens.DRUM_CLASSES`) -> the table's class.
 _GROOVE_CLASS: Final[dict[int, str]] = {
-    0: "kick",
-    1: "snare",
-    2: "closed_hh",
-    3: "open_hh",
-    8: "ride",
+    i: name for i, name in enumerate(GROOVE_CLASSES) if name in CLASSES
 }
 
 

@@ -20,6 +20,7 @@ CLI: ``python -m training.scorer.audio_corpus --data ../shared/data --out build/
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import logging
@@ -35,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.errors import InputError, MidiFileError
-from music.files import atomic_path, write_text_atomic
+from music.files import write_text_atomic
 from music.meter import qn_to_seconds
 from music.notes import Part
 from render.limiter import gain_then_limit
@@ -44,7 +45,13 @@ from render.synth import SAMPLE_RATE, shared_synthesizer
 from scoring.audio_features import audio_features
 from scoring.midi_features import midi_features
 from scoring.text_encoder import TextEncoder
-from training.scorer.audio_rows import AudioRow, read_rows, write_rows
+from training.scorer.audio_rows import (
+    AudioCorpus,
+    AudioRow,
+    read_rows,
+    save_audio_corpus,
+    write_rows,
+)
 from training.scorer.corpus import SOURCES, source_available, source_clips
 from training.scorer.sources_common import Clip
 from training.scorer.text import clip_text
@@ -293,32 +300,33 @@ def build_audio_corpus(
         cache.mkdir(parents=True, exist_ok=True)
     tasks = _tasks(data_dir, sources, clips_per_source, variants, seed, cache)
     rows: list[AudioRow] = []
-    if workers == 1:
-        results: Iterator[list[AudioRow]] = map(clip_rows, tasks)
-        rows = [r for batch in results for r in batch]
-    else:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            for batch in pool.imap(clip_rows, tasks, chunksize=4):
-                rows.extend(batch)
-                if progress is not None and len(rows) % 100 < len(batch):
-                    progress(f"{len(rows)} rendered clips")
+    with contextlib.ExitStack() as stack:
+        batches: Iterator[list[AudioRow]]
+        if workers == 1:
+            batches = map(clip_rows, tasks)
+        else:
+            pool = stack.enter_context(multiprocessing.get_context("spawn").Pool(workers))
+            batches = pool.imap(clip_rows, tasks, chunksize=4)
+        for batch in batches:
+            rows.extend(batch)
+            if progress is not None and len(rows) % 100 < len(batch):
+                progress(f"{len(rows)} rendered clips")
     if not rows:
         raise ValueError(f"data_dir: {str(data_dir)!r} -- no clip of {list(sources)} rendered")
     texts = [r.text for r in rows]
     emb = (encoder or TextEncoder.load()).encode(texts)
-    with atomic_path(out) as tmp, open(tmp, "xb") as fh:
-        np.savez_compressed(
-            fh,
-            rolls=np.stack([r.roll for r in rows]),
-            symbolic=np.stack([r.symbolic for r in rows]).astype(np.float16),
-            audio=np.stack([r.audio for r in rows]).astype(np.float32),
-            text_emb=emb.astype(np.float16),
-            texts=np.array(texts, dtype=np.str_),
-            song_ids=np.array([r.song_id for r in rows], dtype=np.str_),
-            sources=np.array([r.source for r in rows], dtype=np.str_),
-            splits=np.array([r.split for r in rows], dtype=np.str_),
-            programs=np.array([r.programs for r in rows], dtype=np.str_),
-        )
+    corpus = AudioCorpus(
+        rolls=np.stack([r.roll for r in rows]),
+        symbolic=np.stack([r.symbolic for r in rows]).astype(np.float16),
+        audio=np.stack([r.audio for r in rows]).astype(np.float32),
+        text_emb=emb.astype(np.float16),
+        texts=np.array(texts, dtype=np.str_),
+        song_ids=np.array([r.song_id for r in rows], dtype=np.str_),
+        sources=np.array([r.source for r in rows], dtype=np.str_),
+        splits=np.array([r.split for r in rows], dtype=np.str_),
+        programs=np.array([r.programs for r in rows], dtype=np.str_),
+    )
+    save_audio_corpus(corpus, out)
     summary: dict[str, object] = {
         "path": str(out),
         "rows": len(rows),

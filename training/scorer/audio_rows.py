@@ -15,6 +15,8 @@ from numpy.typing import NDArray
 
 from music.files import atomic_path
 from scoring.audio_features import N_AUDIO
+from scoring.midi_features import MidiFeatures
+from training.scorer.sources_common import SPLITS
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,31 @@ class AudioCorpus:
 
     def __len__(self) -> int:
         return int(self.rolls.shape[0])
+
+    def indices(self, split: str) -> NDArray[np.int64]:
+        """Row numbers of one split (as :meth:`training.scorer.corpus.Corpus.indices`)."""
+        if split not in SPLITS:
+            raise ValueError(f"split: {split!r} -- one of {', '.join(SPLITS)}")
+        return np.flatnonzero(np.asarray(self.splits) == split).astype(np.int64)
+
+    def features(self, rows: NDArray[np.int64], *, audio: bool) -> list[MidiFeatures]:
+        """What the scorer reads of ``rows`` (rolls scaled to [0, 1]), with their audio
+        features or, ``audio=False``, as a candidate with no preview."""
+        return [
+            MidiFeatures(
+                roll=self.rolls[i].astype(np.float32) / 127.0,
+                symbolic=self.symbolic[i].astype(np.float32),
+                audio=self.audio[i] if audio else None,
+            )
+            for i in rows
+        ]
+
+
+def save_audio_corpus(corpus: AudioCorpus, path: Path) -> None:
+    """Write ``corpus`` (compressed, atomically) as :func:`load_audio_corpus` reads it."""
+    arrays = {f.name: getattr(corpus, f.name) for f in dataclasses.fields(AudioCorpus)}
+    with atomic_path(path) as tmp, open(tmp, "xb") as fh:
+        np.savez_compressed(fh, **arrays)
 
 
 def load_audio_corpus(path: Path) -> AudioCorpus:

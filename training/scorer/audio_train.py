@@ -34,6 +34,7 @@ from torch import Tensor
 from training.scorer.audio_rows import AudioCorpus
 from training.scorer.export import ExportResult, export
 from training.scorer.graph import ScorerGraph, load_graph
+from training.scorer.sources_common import SPLITS
 from training.scorer.train import contrastive_loss, retrieval_at
 
 logger = logging.getLogger(__name__)
@@ -93,10 +94,6 @@ class AudioTrainResult:
     history: tuple[dict[str, float], ...]
     retrieval: dict[str, dict[str, float]]
     seconds: float
-
-
-def _rows(corpus: AudioCorpus, split: str) -> NDArray[np.int64]:
-    return np.flatnonzero(np.asarray(corpus.splits) == split).astype(np.int64)
 
 
 def _unit(x: NDArray[Any]) -> Tensor:
@@ -176,7 +173,7 @@ def train_audio_branch(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     graph, meta = load_graph(base)
-    split_rows = {s: _rows(corpus, s) for s in ("train", "val", "test")}
+    split_rows = {s: corpus.indices(s) for s in SPLITS}
     if len(split_rows["train"]) < config.batch_size or min(map(len, split_rows.values())) < 2:
         raise ValueError(
             "audio corpus: "
