@@ -230,7 +230,7 @@ def peak_envelope(audio: np.ndarray, oversample: int = 4) -> np.ndarray:
     if x.ndim not in (1, 2):
         raise ValueError(f"audio: shape {x.shape} -- [frames] or [frames, channels]")
     x = x[None, :] if x.ndim == 1 else x.T
-    channels, frames = x.shape
+    frames = x.shape[1]
     taps = _interpolator(oversample)
     half = (taps.size - 1) // 2  # filter delay, in oversampled samples
     context = taps.size // oversample + 1
@@ -240,9 +240,22 @@ def peak_envelope(audio: np.ndarray, oversample: int = 4) -> np.ndarray:
         a, b = max(0, start - context), min(frames, start + n + context)
         up = signal.upfirdn(taps, x[:, a:b], up=oversample, axis=1)
         first = (start - a) * oversample + half
-        block = np.abs(up[:, first : first + n * oversample]).reshape(channels, n, oversample)
-        env[start : start + n] = block.max(axis=(0, 2))
-    return np.maximum(env, np.abs(x).max(axis=0))
+        env[start : start + n] = _frame_peaks(up[:, first : first + n * oversample], oversample)
+    return np.maximum(env, _frame_peaks(x, 1))
+
+
+def _frame_peaks(points: np.ndarray, per_frame: int) -> np.ndarray:
+    """The largest absolute value over channels (rows) of each run of ``per_frame`` points:
+    elementwise maxima of whole rows and of strided phases (a reduction over short inner axes
+    of a strided view is ten times slower; max is exact, so the values are the same)."""
+    rows = np.abs(points)
+    peak = rows[0]
+    for row in rows[1:]:
+        peak = np.maximum(peak, row)
+    frame = peak[::per_frame]
+    for phase in range(1, per_frame):
+        frame = np.maximum(frame, peak[phase::per_frame])
+    return frame
 
 
 def true_peak(audio: np.ndarray, oversample: int = 4) -> float:
