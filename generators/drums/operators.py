@@ -156,7 +156,7 @@ class DrumOps:
             if existing:
                 return genome.with_hits(h for h in genome.hits if h is not existing[0])
             base = [h.velocity for h in genome.voice_hits(voice)] or [90]
-            vel = int(np.clip(round(np.mean(base) + rng.normal(0, 10)), 1, 127))
+            vel = int(min(127, max(1, round(np.mean(base) + rng.normal(0, 10)))))
             return genome.with_hits([*genome.hits, Hit(step, voice, vel)])
         if kind == 1 and genome.hits:  # shift one hit a step earlier or later
             h = genome.hits[int(rng.integers(len(genome.hits)))]
@@ -172,7 +172,7 @@ class DrumOps:
                 Hit(
                     h.step,
                     h.voice,
-                    int(np.clip(round(h.velocity + rng.normal(0, sd)), 1, 127)),
+                    int(min(127, max(1, round(h.velocity + rng.normal(0, sd))))),
                     h.offset,
                 )
                 if h.voice == voice
@@ -187,7 +187,7 @@ class DrumOps:
                     h.step,
                     h.voice,
                     h.velocity,
-                    float(np.clip(h.offset + push + rng.normal(0, 0.04), -0.45, 0.45)),
+                    float(min(0.45, max(-0.45, h.offset + push + rng.normal(0, 0.04)))),
                 )
                 if h.voice == voice
                 else h
@@ -221,7 +221,7 @@ class DrumOps:
         if on_8ths:  # 16ths -> 8ths
             drop = set(map(id, on_8ths))
             return genome.with_hits(h for h in genome.hits if id(h) not in drop)
-        vel = int(np.clip(round(np.mean([h.velocity for h in motion]) - 15), 1, 127))
+        vel = int(min(127, max(1, round(np.mean([h.velocity for h in motion]) - 15))))
         adds = [
             Hit(s, voice, vel)
             for s in range(genome.total_steps)
