@@ -178,12 +178,12 @@ def _add_to_header(run: RunDir, phase: str, note: str) -> None:
 
 def _auto_approve(
     run: RunDir, phase: str, info: dict[str, Any], labels: list[str]
-) -> dict[str, str]:
+) -> tuple[dict[str, str], Any]:
     """Approve without stopping. Sectioned phases: the top candidate of each section, labelled
     with its section. Chords: the top candidates in rank order, one per section label.
     Idempotent: a label or candidate already approved (by a person, or before a crash) stays.
     review.yml is read once and written once, with every approval; returns ``{label:
-    candidate_id}`` of the approvals it then holds."""
+    candidate_id}`` of the approvals it then holds, and the document as it now is on disk."""
     path = run.review(phase)
     ids = list(info["candidates"])
     doc = load_review_document(path)
@@ -204,7 +204,7 @@ def _auto_approve(
         edited = True
     if edited:
         write_yaml_atomic(path, doc)
-    return approved_labels(decisions)
+    return approved_labels(decisions), doc
 
 
 def _gate(phase: str) -> Any:
@@ -216,10 +216,10 @@ def _gate(phase: str) -> Any:
         ids = list(info["candidates"])
         path = ctx.run.review(phase)
         if ctx.auto_approve:
-            approvals = _auto_approve(ctx.run, phase, info, list(state["plan"]["labels"]))
+            approvals, review = _auto_approve(ctx.run, phase, info, list(state["plan"]["labels"]))
             # Nobody listened at this gate: the approved candidates' previews now, the
-            # others on demand (agents.phases.previews_on_demand).
-            write_missing_previews(ctx.run, phase, approvals.values())
+            # others on demand (agents.phases.previews_on_demand); review.yml as just written.
+            write_missing_previews(ctx.run, phase, approvals.values(), review=review)
         else:
             approvals = approved_labels(read_decisions(path, known_ids=ids))
         if not approvals:

@@ -13,6 +13,8 @@ from music.keys import Key
 from music.meter import Meter
 
 EPS = 1e-6
+#: Times a :class:`Harmony` keeps the answer of :meth:`Harmony.at` for.
+_AT_LIMIT = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,11 +48,15 @@ class Harmony:
     chords: tuple[SoundingChord, ...]
     bar_qn: float
     _starts: tuple[float, ...] = field(init=False, repr=False, compare=False)
+    #: :meth:`at` by time: a phase asks for the chord under the same few onsets (the grid
+    #: points of its bars) hundreds of thousands of times.
+    _at: dict[float, SoundingChord] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.chords:
             raise ValueError("Harmony.chords: () -- at least one chord")
         object.__setattr__(self, "_starts", tuple(c.start for c in self.chords))
+        object.__setattr__(self, "_at", {})
 
     @property
     def total_qn(self) -> float:
@@ -62,9 +68,13 @@ class Harmony:
 
     def at(self, t: float) -> SoundingChord:
         """The chord sounding at ``t`` (qn); times past the end wrap around (a loop)."""
-        t = t % self.total_qn
-        i = bisect.bisect_right(self._starts, t + EPS) - 1
-        return self.chords[max(0, i)]
+        chord = self._at.get(t)
+        if chord is None:
+            looped = t % self.total_qn
+            chord = self.chords[max(0, bisect.bisect_right(self._starts, looped + EPS) - 1)]
+            if len(self._at) < _AT_LIMIT:
+                self._at[t] = chord
+        return chord
 
     def changes_in(self, start: float, end: float) -> tuple[float, ...]:
         """Chord-change times in ``[start, end)`` (qn), without wrapping."""

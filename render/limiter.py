@@ -133,6 +133,26 @@ def _envelope(x: np.ndarray, oversample: int) -> np.ndarray:
     return peak_envelope(x, oversample)
 
 
+@dataclass(frozen=True, slots=True)
+class InputMeasures:
+    """What :func:`normalize` reads of its input before any gain: the integrated loudness
+    (LUFS), the per-frame peak envelope and the oversampling it was read with. They do not
+    depend on the target or the ceiling, so a master made again at a lower ceiling (the MP3's
+    second encode) reads them once."""
+
+    loudness: float
+    envelope: np.ndarray
+    oversample: int
+
+
+def measure_input(audio: np.ndarray, sample_rate: int, *, oversample: int = 4) -> InputMeasures:
+    """:class:`InputMeasures` of ``audio`` ([frames, channels] or [frames])."""
+    x = np.asarray(audio)
+    if x.ndim == 1:
+        x = x[:, None]
+    return InputMeasures(integrated_loudness(x, sample_rate), _envelope(x, oversample), oversample)
+
+
 def normalize(
     audio: np.ndarray,
     sample_rate: int,
@@ -141,13 +161,16 @@ def normalize(
     ceiling_dbtp: float = -1.0,
     oversample: int = 4,
     tolerance_lu: float = TOLERANCE_LU,
+    measures: InputMeasures | None = None,
 ) -> tuple[np.ndarray, MasterStats]:
     """Gain ``audio`` ([frames, channels]) to ``target_lufs`` integrated loudness with the
     true-peak limiter holding ``ceiling_dbtp``; returns float32 audio and its stats.
 
     ``oversample``: 4 (the default, for masters) reads true peaks; 1 reads sample peaks only
     (about 4x cheaper, for previews: the ceiling is then in dBFS, not dBTP). ``tolerance_lu``:
-    how close to the target the loudness must come (LU; previews settle for 0.5)."""
+    how close to the target the loudness must come (LU; previews settle for 0.5).
+    ``measures``: :func:`measure_input` of this ``audio`` with this ``oversample``, when the
+    caller holds it (read here when not given)."""
     if not 0.0 < tolerance_lu <= 3.0:
         raise ValueError(f"tolerance_lu: {tolerance_lu!r} -- 0 < tolerance <= 3 LU")
     if oversample not in (1, 2, 4, 8):
@@ -162,11 +185,18 @@ def normalize(
     def gained(curve: np.ndarray) -> ChunkReader:
         return lambda a, b: np.asarray(x[a:b], dtype=np.float64) * curve[a:b, None]
 
-    loud = integrated_loudness(x, sample_rate)
+    if measures is not None and (
+        measures.oversample != oversample or measures.envelope.shape != (frames,)
+    ):
+        raise ValueError(
+            f"measures: {measures.envelope.shape[0]} frames at {measures.oversample}x -- the "
+            f"measures of this audio ({frames} frames) at {oversample}x"
+        )
+    loud = integrated_loudness(x, sample_rate) if measures is None else measures.loudness
     if not math.isfinite(loud):
         raise RenderError("mix: silent or shorter than 400 ms -- nothing to master")
     ceiling = db_to_gain(ceiling_dbtp - CEILING_MARGIN_DB)
-    env = _envelope(x, oversample)
+    env = _envelope(x, oversample) if measures is None else measures.envelope
     gain_db = target_lufs - loud
     curve = np.ones(frames)
     reduction = np.ones(frames)

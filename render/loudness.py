@@ -29,7 +29,8 @@ import math
 import sysconfig
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Final
+from types import ModuleType
+from typing import Any, Final, cast
 
 import numpy as np
 
@@ -71,32 +72,39 @@ def k_weighting(sample_rate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
 
 
 @functools.cache
-def _iir() -> Callable[..., Any]:
-    """scipy's IIR filter routine, the one ``scipy.signal.lfilter`` calls for a filter with
-    feedback (same arguments, same samples). It is loaded from its extension module without
-    importing ``scipy.signal``, whose import (stats, interpolate, optimize...) costs a preview
-    process seconds; where that load fails, ``scipy.signal.lfilter`` itself."""
+def _signal_extension(name: str) -> ModuleType | None:
+    """The compiled module ``scipy.signal.<name>`` loaded from its file without importing
+    ``scipy.signal``, whose import (stats, interpolate, optimize...) costs a process most of a
+    second of CPU; None where that load fails (the callers then import ``scipy.signal``)."""
     import scipy
 
-    name = "scipy.signal._sigtools"
+    full = f"scipy.signal.{name}"
     path = (
-        Path(scipy.__file__).parent
-        / "signal"
-        / f"_sigtools{sysconfig.get_config_var('EXT_SUFFIX')}"
+        Path(scipy.__file__).parent / "signal" / f"{name}{sysconfig.get_config_var('EXT_SUFFIX')}"
     )
     try:
-        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
-        spec = importlib.util.spec_from_loader(name, loader)
+        loader = importlib.machinery.ExtensionFileLoader(full, str(path))
+        spec = importlib.util.spec_from_loader(full, loader)
         if spec is None:
-            raise ImportError(f"{path}: no module spec")
+            return None
         module = importlib.util.module_from_spec(spec)
         loader.exec_module(module)
-        routine: Callable[..., Any] = module._linear_filter
-    except (ImportError, OSError, AttributeError):
+    except (ImportError, OSError):
+        return None
+    return module
+
+
+@functools.cache
+def _iir() -> Callable[..., Any]:
+    """scipy's IIR filter routine, the one ``scipy.signal.lfilter`` calls for a filter with
+    feedback (same arguments, same samples), from its extension module (see
+    :func:`_signal_extension`); where that load fails, ``scipy.signal.lfilter`` itself."""
+    routine = getattr(_signal_extension("_sigtools"), "_linear_filter", None)
+    if routine is None:
         from scipy import signal
 
         return lambda b, a, x, axis, zi: signal.lfilter(b, a, x, axis=axis, zi=zi)
-    return routine
+    return cast(Callable[..., Any], routine)
 
 
 def k_weighted(audio: np.ndarray, sample_rate: int) -> np.ndarray:
@@ -210,27 +218,66 @@ def gated_loudness(lk: np.ndarray) -> float:
     return _OFFSET + 10.0 * math.log10(float(kept.mean()))
 
 
+#: The first 25 of the 49 taps of the 4x interpolator (the filter is symmetric), as
+#: :func:`_interpolator` computes them with ``scipy.signal.firwin`` (float32 values, exact;
+#: tests/render/test_loudness.py holds them to it): the masters' true peak needs no
+#: ``scipy.signal`` import for them.
+_TAPS_4X_HALF: Final = (
+    -2.3122231361483067e-19, -0.0005291274865157902, -0.0014243898913264275,
+    -0.0017093891510739923, 2.335330840150282e-18, 0.004039507359266281, 0.00822638999670744,
+    0.008119008503854275, -7.653332280511116e-18, -0.014718613587319851, -0.02724742516875267,
+    -0.024851689115166664, 1.6453985577329208e-17, 0.03996453061699867, 0.07081000506877899,
+    0.06244569644331932, -2.693767596954873e-17, -0.09709593653678894, -0.17280098795890808,
+    -0.15622693300247192, 3.560746515755787e-17, 0.2852485477924347, 0.6224514245986938,
+    0.8952871561050415, 1.000024437904358,
+)  # fmt: skip
+
+
 @functools.lru_cache(maxsize=4)
 def _interpolator(oversample: int) -> np.ndarray:
     """The interpolation FIR: 12 taps per phase (49 for 4x; BS.1770-4 Annex 2 uses 48),
     Kaiser windowed, cut at the original Nyquist frequency, gain ``oversample``."""
+    if oversample == 4:
+        half = np.array(_TAPS_4X_HALF, dtype=np.float32)
+        return np.concatenate([half, half[-2::-1]])
+    return _designed_interpolator(oversample)
+
+
+def _designed_interpolator(oversample: int) -> np.ndarray:
+    """:func:`_interpolator` designed by ``scipy.signal.firwin``."""
     from scipy import signal  # here: previews never need it (see _iir)
 
     taps = signal.firwin(12 * oversample + 1, 1.0 / oversample, window=("kaiser", 7.0))
     return (taps * oversample).astype(np.float32)
 
 
+def _upsampled(taps: np.ndarray, x: np.ndarray, up: int) -> np.ndarray:
+    """``scipy.signal.upfirdn(taps, x, up=up, axis=1)`` for float32 ``taps`` and ``x``: the
+    same routine of its extension module on the same arrays (see :func:`_signal_extension`),
+    so the same samples; ``scipy.signal.upfirdn`` itself where that load fails."""
+    ext = _signal_extension("_upfirdn_apply")
+    if ext is None:
+        from scipy import signal
+
+        return np.asarray(signal.upfirdn(taps, x, up=up, axis=1))
+    # As scipy's _UpFIRDn: the taps padded to whole phases, each phase reversed.
+    padded = np.zeros(taps.size + (-taps.size % up), dtype=np.float32)
+    padded[: taps.size] = taps
+    flipped = np.ascontiguousarray(padded.reshape(-1, up).T[:, ::-1].ravel())
+    out = np.zeros((x.shape[0], ext._output_len(taps.size, x.shape[1], up, 1)), dtype=np.float32)
+    ext._apply(np.asarray(x, np.float32), flipped, out, up, 1, 1, ext.mode_enum("constant"), 0)
+    return out
+
+
 def peak_envelope(audio: np.ndarray, oversample: int = 4) -> np.ndarray:
     """Per-frame true-peak estimate ``[frames]``: the largest absolute value over channels of
     the frame and the ``oversample - 1`` points interpolated after it. Works in chunks, so a
     long master needs little memory."""
-    from scipy import signal  # here: previews never need it (see _iir)
-
     x = np.asarray(audio, dtype=np.float32)  # no float64 copy of a long master on the way
     if x.ndim not in (1, 2):
         raise ValueError(f"audio: shape {x.shape} -- [frames] or [frames, channels]")
     x = x[None, :] if x.ndim == 1 else x.T
-    channels, frames = x.shape
+    frames = x.shape[1]
     taps = _interpolator(oversample)
     half = (taps.size - 1) // 2  # filter delay, in oversampled samples
     context = taps.size // oversample + 1
@@ -238,11 +285,24 @@ def peak_envelope(audio: np.ndarray, oversample: int = 4) -> np.ndarray:
     for start in range(0, frames, _PEAK_CHUNK):
         n = min(_PEAK_CHUNK, frames - start)
         a, b = max(0, start - context), min(frames, start + n + context)
-        up = signal.upfirdn(taps, x[:, a:b], up=oversample, axis=1)
+        up = _upsampled(taps, x[:, a:b], oversample)
         first = (start - a) * oversample + half
-        block = np.abs(up[:, first : first + n * oversample]).reshape(channels, n, oversample)
-        env[start : start + n] = block.max(axis=(0, 2))
-    return np.maximum(env, np.abs(x).max(axis=0))
+        env[start : start + n] = _frame_peaks(up[:, first : first + n * oversample], oversample)
+    return np.maximum(env, _frame_peaks(x, 1))
+
+
+def _frame_peaks(points: np.ndarray, per_frame: int) -> np.ndarray:
+    """The largest absolute value over channels (rows) of each run of ``per_frame`` points:
+    elementwise maxima of whole rows and of strided phases (a reduction over short inner axes
+    of a strided view is ten times slower; max is exact, so the values are the same)."""
+    rows = np.abs(points)
+    peak = rows[0]
+    for row in rows[1:]:
+        peak = np.maximum(peak, row)
+    frame = peak[::per_frame]
+    for phase in range(1, per_frame):
+        frame = np.maximum(frame, peak[phase::per_frame])
+    return frame
 
 
 def true_peak(audio: np.ndarray, oversample: int = 4) -> float:

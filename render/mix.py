@@ -31,7 +31,7 @@ import numpy as np
 import pedalboard
 
 from render.errors import RenderError
-from render.limiter import MasterStats, normalize
+from render.limiter import InputMeasures, MasterStats, measure_input, normalize
 from render.loudness import db_to_gain
 from render.renderplan import RenderPlan, WindowPlan
 
@@ -259,11 +259,33 @@ def master(
 ) -> tuple[np.ndarray, MasterStats]:
     """``bus`` cut (or padded) to exactly ``seconds``, faded over the last 20 ms, brought to
     ``target_lufs`` under ``ceiling_dbtp`` (render.limiter)."""
-    frames = round(seconds * sample_rate)
-    x = np.zeros((frames, bus.shape[1]), dtype=np.float32)
-    n = min(frames, bus.shape[0])
-    x[:n] = bus[:n]
-    fade = min(frames, round(FADE_OUT_S * sample_rate))
-    if fade:
-        x[frames - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
-    return normalize(x, sample_rate, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp)
+    return Mastering(bus, sample_rate, seconds=seconds).at(target_lufs, ceiling_dbtp)
+
+
+class Mastering:
+    """:func:`master` of one bus, for any target and ceiling: the bus is cut, faded and
+    measured (loudness, true-peak envelope) once, however many ceilings are tried."""
+
+    def __init__(self, bus: np.ndarray, sample_rate: int, *, seconds: float) -> None:
+        frames = round(seconds * sample_rate)
+        x = np.zeros((frames, bus.shape[1]), dtype=np.float32)
+        n = min(frames, bus.shape[0])
+        x[:n] = bus[:n]
+        fade = min(frames, round(FADE_OUT_S * sample_rate))
+        if fade:
+            x[frames - fade :] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
+        self._audio = x
+        self._sample_rate = sample_rate
+        self._measures: InputMeasures | None = None
+
+    def at(self, target_lufs: float, ceiling_dbtp: float) -> tuple[np.ndarray, MasterStats]:
+        """The master at ``target_lufs`` under ``ceiling_dbtp``."""
+        if self._measures is None:
+            self._measures = measure_input(self._audio, self._sample_rate)
+        return normalize(
+            self._audio,
+            self._sample_rate,
+            target_lufs=target_lufs,
+            ceiling_dbtp=ceiling_dbtp,
+            measures=self._measures,
+        )

@@ -26,7 +26,7 @@ from music.notes import Part
 from render.analysis import Analysis, analyze_stems
 from render.audio_io import ensure_writable_dir, write_audio, write_json
 from render.errors import RenderError
-from render.mix import master, mix_stems
+from render.mix import Mastering, mix_stems
 from render.mp3 import Mp3Stats, write_mp3_master
 from render.renderplan import RenderPlan, default_plan
 from render.sampler import render_hits
@@ -202,14 +202,12 @@ def render_song(
         step("mix")
         t0 = time.perf_counter()
 
-        def remaster(ceiling: float) -> np.ndarray:
-            return master(bus, sr, seconds=seconds, target_lufs=target_lufs, ceiling_dbtp=ceiling)[
-                0
-            ]
+        mastering = Mastering(bus, sr, seconds=seconds)
 
-        mastered, stats = master(
-            bus, sr, seconds=seconds, target_lufs=target_lufs, ceiling_dbtp=ceiling_dbtp
-        )
+        def remaster(ceiling: float) -> np.ndarray:
+            return mastering.at(target_lufs, ceiling)[0]
+
+        mastered, stats = mastering.at(target_lufs, ceiling_dbtp)
         timings["master"] = time.perf_counter() - t0
         step("master")
         t0 = time.perf_counter()

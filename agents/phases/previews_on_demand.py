@@ -71,15 +71,20 @@ def _candidate(run: RunDir, proposal: Proposal, phase: str, cid: str) -> Song:
     return read_midi(run.candidate_midi(phase, cid))
 
 
-def _entries(run: RunDir, phase: str) -> list[Any]:
-    return [c for c in load_review_document(run.review(phase))["candidates"] if hasattr(c, "get")]
+def _entries(run: RunDir, phase: str, review: Any = None) -> list[Any]:
+    doc = load_review_document(run.review(phase)) if review is None else review
+    return [c for c in doc["candidates"] if hasattr(c, "get")]
 
 
-def write_missing_previews(run: RunDir, phase: str, ids: Iterable[str] | None = None) -> list[str]:
+def write_missing_previews(
+    run: RunDir, phase: str, ids: Iterable[str] | None = None, *, review: Any = None
+) -> list[str]:
     """Write the previews review.yml names for ``phase`` (of ``ids`` only, when given) that
     are not on disk; return the ids written. An id review.yml does not list raises
-    ReviewError; one whose entry names no preview (past a section's limit) gets none."""
-    entries = {str(e.get("id")): e for e in _entries(run, phase)}
+    ReviewError; one whose entry names no preview (past a section's limit) gets none.
+    ``review``: the phase's review.yml as :func:`agents.review.load_review_document` read it
+    (and as it now is on disk), when the caller holds it; read here when not given."""
+    entries = {str(e.get("id")): e for e in _entries(run, phase, review)}
     wanted = list(entries) if ids is None else list(ids)
     for cid in wanted:
         if cid not in entries:

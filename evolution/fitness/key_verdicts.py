@@ -114,12 +114,15 @@ def line_facts(
     time on them."""
     ordered = sorted(notes, key=lambda n: (n.start, n.pitch))
     scale = set(key.scale_pcs())
-    hist = np.zeros(12, dtype=np.float64)
+    durations = [0.0] * 12  # the same float64 sums as in an array, without numpy per note
     allowed = []
     for n in ordered:
-        hist[n.pitch % 12] += n.duration
-        chord = harmony.at(n.start).pitch_classes if harmony is not None else ()
-        allowed.append(n.pitch % 12 in scale or n.pitch % 12 in chord)
+        pc = n.pitch % 12
+        durations[pc] += n.end - n.start
+        allowed.append(
+            pc in scale or (harmony is not None and pc in harmony.at(n.start).pitch_classes)
+        )
+    hist = np.array(durations, dtype=np.float64)
     pitches = [n.pitch for n in ordered]
     strays: dict[str, int] = {}
     strayed = 0.0

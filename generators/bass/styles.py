@@ -84,7 +84,7 @@ def _velocity(pos: float, meter: Meter, rng: np.random.Generator) -> int:
         base = 94
     else:
         base = 84
-    return int(np.clip(base + rng.integers(-5, 6), 1, 127))
+    return min(127, max(1, base + int(rng.integers(-5, 6))))
 
 
 def _event(

@@ -60,8 +60,8 @@ def add_fill(
     roll = []
     for i, (step, voice) in enumerate(zip(steps, voices, strict=True)):
         rise = i / max(1, len(steps) - 1)
-        vel = int(np.clip(round(70 + 45 * rise + rng.normal(0, 4)), 1, 127))
-        off = float(np.clip(rng.normal(0.0, 0.05), -0.2, 0.2))
+        vel = int(min(127, max(1, round(70 + 45 * rise + rng.normal(0, 4)))))
+        off = float(min(0.2, max(-0.2, rng.normal(0.0, 0.05))))
         roll.append(Hit(step=step, voice=voice, velocity=vel, offset=off))
     extra: list[Hit] = []
     if crash and bar + 1 < bars:

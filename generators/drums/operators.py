@@ -175,7 +175,7 @@ class DrumOps:
                 Hit(
                     h.step,
                     h.voice,
-                    int(np.clip(round(h.velocity + rng.normal(0, sd)), 1, 127)),
+                    int(min(127, max(1, round(h.velocity + rng.normal(0, sd))))),
                     h.offset,
                 )
                 if h.voice == voice
@@ -190,7 +190,7 @@ class DrumOps:
                     h.step,
                     h.voice,
                     h.velocity,
-                    float(np.clip(h.offset + push + rng.normal(0, 0.04), -0.45, 0.45)),
+                    float(min(0.45, max(-0.45, h.offset + push + rng.normal(0, 0.04)))),
                 )
                 if h.voice == voice
                 else h

@@ -45,27 +45,26 @@ def drums_part(
     for r in range(repeats):
         base = start_qn + r * length
         for h in genome.hits:
-            # Keyed by the hit object (held in the entry, so its id is not reused while kept):
-            # offspring share their parents' Hit objects, and an id hashes in C.
-            made = known.get((id(h), base))
-            if made is not None and made[0] is h:
-                notes.append(made[1])
-                continue
-            t = max(0.0, base + genome.grid.step_qn_at(h.step, h.offset))
-            note = Note(start=t, end=t + DRUM_NOTE_QN, pitch=h.voice, velocity=h.velocity)
-            known[(id(h), base)] = (h, note)
+            # Keyed by the hit's values, not the object: offspring copy, move and rebuild
+            # hits (a bar copied, a voice re-swung) far more often than they make new sounds.
+            key = (h.step, h.voice, h.velocity, h.offset, base)
+            note = known.get(key)
+            if note is None:
+                t = max(0.0, base + genome.grid.step_qn_at(h.step, h.offset))
+                note = Note(start=t, end=t + DRUM_NOTE_QN, pitch=h.voice, velocity=h.velocity)
+                known[key] = note
             notes.append(note)
     return Part(name=name, notes=tuple(notes), program=0, is_drum=True)
 
 
-#: Notes already made, per grid, by (the hit's id, start of its repeat), each with its hit: a
-#: phase turns thousands of genomes that share most of their hits into parts, and a Note is
-#: immutable, so each is made once. Cleared past :data:`_KNOWN_LIMIT` notes.
-_KNOWN: dict[Grid, dict[tuple[int, float], tuple[Hit, Note]]] = {}
+#: Notes already made, per grid, by the hit's (step, voice, velocity, offset) and the start of
+#: its repeat: a phase turns thousands of genomes that share most of their hits into parts, and
+#: a Note is immutable, so each is made once. Cleared past :data:`_KNOWN_LIMIT` notes.
+_KNOWN: dict[Grid, dict[tuple[int, int, int, float, float], Note]] = {}
 _KNOWN_LIMIT: Final = 50_000
 
 
-def _known_notes(grid: Grid) -> dict[tuple[int, float], tuple[Hit, Note]]:
+def _known_notes(grid: Grid) -> dict[tuple[int, int, int, float, float], Note]:
     known = _KNOWN.get(grid)
     if known is None or len(known) > _KNOWN_LIMIT:
         if len(_KNOWN) > 8:

@@ -193,8 +193,8 @@ class DrumTransformer:
                 lo = VELOCITY_EDGES[v_bin]
                 hi = VELOCITY_EDGES[v_bin + 1] - 1 if v_bin + 1 < len(VELOCITY_EDGES) else 127
                 half = min(hi - lo, 20) / 2
-                vel = int(np.clip(round(h.velocity + rng.uniform(-half, half)), lo, hi))
-                off = float(np.clip(h.offset + rng.uniform(-0.1, 0.1), -0.5, 0.5))
+                vel = int(min(hi, max(lo, round(h.velocity + rng.uniform(-half, half)))))
+                off = float(min(0.5, max(-0.5, h.offset + rng.uniform(-0.1, 0.1))))
                 hits.append(
                     Hit(
                         step=(first_bar + b) * spb + step,

@@ -1,6 +1,6 @@
-"""``drums_part`` makes each Note once per grid, hit and repeat start and reuses it: the parts
-it returns equal, note for note, the ones made from the formula afresh (kept here as the
-reference), whatever was turned into a part before, for swung, humanised and early hits."""
+"""``drums_part`` makes each Note once per grid, hit values and repeat start and reuses it:
+the parts it returns equal, note for note, the ones made from the formula afresh (kept here as
+the reference), whatever was turned into a part before, for swung, humanised and early hits."""
 
 from __future__ import annotations
 

@@ -135,27 +135,30 @@ def test_preview_level_hits_the_target_within_1_lu_and_keeps_the_ceiling() -> No
         gain_then_limit(np.zeros((SR, 2)), SR, target_lufs=-16.0)
 
 
-def test_k_filter_gives_scipy_lfilters_samples_without_importing_scipy_signal() -> None:
-    """The K filter runs scipy's own IIR routine, loaded without ``scipy.signal`` (whose
-    import costs seconds): in a fresh process a preview's loudness leaves ``scipy.signal``
-    unimported, and the filtered samples are byte for byte ``scipy.signal.lfilter``'s."""
+def _imports_scipy_signal(code: str) -> bool:
+    """Whether ``code`` (numpy imported as np) imports ``scipy.signal``, in a fresh process."""
     import os
     import subprocess
     import sys
     from pathlib import Path
 
-    probe = (
-        "import sys, numpy as np\n"
-        "from render.loudness import integrated_loudness\n"
-        "integrated_loudness(np.ones((44100, 2), np.float32) * 0.1, 44100)\n"
-        "print('scipy.signal' in sys.modules)\n"
-    )
+    probe = f"import sys, numpy as np\n{code}print('scipy.signal' in sys.modules)\n"
     root = str(Path(__file__).resolve().parents[2])
     env = {**os.environ, "PYTHONPATH": root}
     done = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=root, env=env
     )
-    assert done.stdout.strip() == "False"
+    return done.stdout.strip() == "True"
+
+
+def test_k_filter_gives_scipy_lfilters_samples_without_importing_scipy_signal() -> None:
+    """The K filter runs scipy's own IIR routine, loaded without ``scipy.signal`` (whose
+    import costs seconds): in a fresh process a preview's loudness leaves ``scipy.signal``
+    unimported, and the filtered samples are byte for byte ``scipy.signal.lfilter``'s."""
+    assert not _imports_scipy_signal(
+        "from render.loudness import integrated_loudness\n"
+        "integrated_loudness(np.ones((44100, 2), np.float32) * 0.1, 44100)\n"
+    )
 
     from scipy import signal
 
@@ -167,3 +170,37 @@ def test_k_filter_gives_scipy_lfilters_samples_without_importing_scipy_signal() 
         b1, a1, b2, a2 = k_weighting(sr)
         expected = signal.lfilter(b2, a2, signal.lfilter(b1, a1, audio, axis=1), axis=1)
         assert k_weighted(audio, sr).tobytes() == expected.tobytes()
+
+
+def test_true_peak_gives_upfirdns_samples_without_importing_scipy_signal() -> None:
+    """A master's true peak runs scipy's own polyphase routine with the taps ``firwin``
+    designs, both had without ``scipy.signal``: in a fresh process the envelope leaves
+    ``scipy.signal`` unimported, and the taps, the oversampled samples and the envelope are
+    byte for byte what ``scipy.signal.firwin`` and ``upfirdn`` give."""
+    assert not _imports_scipy_signal(
+        "from render.loudness import true_peak_db\n"
+        "true_peak_db(np.ones((44100, 2), np.float32) * 0.1)\n"
+    )
+
+    from scipy import signal
+
+    from render.loudness import _interpolator, _upsampled, peak_envelope
+
+    for oversample in (2, 4, 8):
+        designed = signal.firwin(12 * oversample + 1, 1.0 / oversample, window=("kaiser", 7.0))
+        taps = _interpolator(oversample)
+        assert taps.tobytes() == (designed * oversample).astype(np.float32).tobytes()
+    taps = _interpolator(4)
+    rng = np.random.default_rng(5)
+    audio = (rng.standard_normal((70_000, 2)) * 0.4).astype(np.float32)
+    for x in (audio.T, audio.T[:1, 123:4567], np.ascontiguousarray(audio.T[:, :999])):
+        expected = signal.upfirdn(taps, x, up=4, axis=1)
+        got = _upsampled(taps, x, 4)
+        assert got.dtype == expected.dtype
+        assert got.tobytes() == expected.tobytes()
+    # The envelope as it was computed with scipy.signal.upfirdn, chunk by chunk.
+    channels = audio.T
+    up = signal.upfirdn(taps, channels, up=4, axis=1)[:, 24 : 24 + 4 * len(audio)]
+    reference = np.abs(up).reshape(2, len(audio), 4).max(axis=(0, 2))
+    reference = np.maximum(reference, np.abs(channels).max(axis=0))
+    assert peak_envelope(audio).tobytes() == reference.tobytes()

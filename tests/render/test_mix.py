@@ -150,3 +150,37 @@ def test_a_sample_kit_plays_at_the_note_times_and_blends_by_sample_influence() -
     )
     assert np.abs(only_kit[int(1.5 * sr) : int(1.6 * sr)]).max() > 0.01  # the kit's second hit
     assert np.abs(no_kit[int(1.5 * sr) : int(1.6 * sr)]).max() < 1e-6
+
+
+def test_mastering_measures_once_and_masters_as_master_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One bus mastered at several ceilings (as the MP3's second encode asks) reads its
+    loudness and true-peak envelope once, and each master is byte for byte what ``master``
+    gives at that ceiling; measures of other audio are refused."""
+    from render import mix
+    from render.limiter import measure_input, normalize
+
+    sr = 44100
+    rng = np.random.default_rng(2)
+    t = np.arange(3 * sr) / sr
+    tone = 0.1 * np.sin(2 * np.pi * 110 * t)
+    tone[rng.integers(0, tone.size, 30)] = 0.95  # clicks the limiter has to hold
+    bus = np.stack([tone, 0.8 * tone], axis=1).astype(np.float32)
+    reads: list[int] = []
+
+    def counted(audio: np.ndarray, sample_rate: int, **kw: int) -> mix.InputMeasures:
+        reads.append(len(audio))
+        return measure_input(audio, sample_rate, **kw)
+
+    monkeypatch.setattr(mix, "measure_input", counted)
+    mastering = mix.Mastering(bus, sr, seconds=2.5)
+    for ceiling in (-1.0, -1.4, -2.0):
+        audio, stats = mastering.at(-14.0, ceiling)
+        expected, expected_stats = mix.master(bus, sr, seconds=2.5, ceiling_dbtp=ceiling)
+        assert audio.tobytes() == expected.tobytes()
+        assert stats == expected_stats
+    assert reads[0] == round(2.5 * sr)
+    assert len(reads) == 1 + 3  # once for the Mastering, once per master() call
+    with pytest.raises(ValueError, match="measures"):
+        normalize(bus, sr, measures=measure_input(bus[:1000], sr))
