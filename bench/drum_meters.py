@@ -27,7 +27,7 @@ from bench.common import write_result
 from generators.drums.genome import DrumGenome
 from generators.drums.styles import skeleton
 from generators.drums.tokens import CLASS_PITCH, VOCAB, BarHits
-from generators.drums.transformer import DrumTransformer, transformer_style
+from generators.drums.transformer import DrumTransformer, load_for_meter, transformer_style
 from music.meter import Meter
 from scoring.metrics.drums import DRUM_METRICS, drum_metrics, meter_accents
 from scoring.style.drums import genome_hits
@@ -141,10 +141,12 @@ def generated(model: DrumTransformer | None, style: str, meter: Meter, seed: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, required=True, help="the groove-midi folder")
-    parser.add_argument("--model", type=Path, default=None, help="default: the shipped model")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="default: the shipped meters model"
+    )
     parser.add_argument("--name", default="drum_meters", help="results file name")
     args = parser.parse_args()
-    model = DrumTransformer.load(args.model)
+    model = DrumTransformer.load(args.model) if args.model else load_for_meter(Meter(3, 4))
     out: dict[str, Any] = {"meters": {}}
     splits = {"validation": load_pieces(args.data, "validation", kinds=("beat",))}
     val_cut = augment(splits["validation"])

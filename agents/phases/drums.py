@@ -4,7 +4,8 @@ section long, in styles chosen from the proposal's genres, mood, instruments and
 Populations are seeded with the style skeletons (plain, and with a transition fill where the
 section leads into another) and with a bank of drum-transformer grooves (sampled once, in
 batches, where the transformer plays the meter and has learned the style well enough; 4-bar
-grooves that keep the meter's downbeat and backbeat, repeated to the section's length). Every
+grooves, in the meters learned from cut bars only those that keep the meter's downbeat and
+backbeat, repeated to the section's length). Every
 candidate is scored by the drum theory scores (the style fit holding it to the Groove MIDI
 profile of the leading drum style) and by the ChromaticScorer hearing it over the section's
 approved chords.
@@ -49,7 +50,7 @@ from generators.drums.genome import DrumGenome, describe, from_data, splice_bars
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import GROOVE_PROFILES, choose_styles
 from generators.drums.to_midi import drums_part
-from generators.drums.transformer import DrumTransformer
+from generators.drums.transformer import DrumTransformer, load_for_meter
 from music.meter import Meter
 from music.midi_io import Song
 from scoring.metrics.drum_idiom import backbeat
@@ -65,11 +66,14 @@ PHASE = "drums"
 BANK_BARS = 4
 #: Grooves sampled per style for the bank.
 BANK_PER_STYLE = 4
-#: A sampled groove joins the bank only when it keeps the meter: a kick on the downbeat in at
-#: least :data:`BANK_DOWNBEAT_KICKS` of its bars and :data:`BANK_BACKBEAT` of its loud snares on
-#: the backbeat pulses (the genre matrix's floor for backbeat styles). The model now and then
-#: draws a groove shifted off the bar (most often in the meters it learned from bars cut from
-#: 4/4); twice :data:`BANK_PER_STYLE` are drawn per style to choose from.
+#: In the meters the transformer learned from bars cut from 4/4 (all but 4/4 itself, which it
+#: learned from Groove's real bars and whose bank is drawn as before), a sampled groove joins the
+#: bank only when it keeps the meter: a kick on the downbeat in at least
+#: :data:`BANK_DOWNBEAT_KICKS` of its bars and :data:`BANK_BACKBEAT` of its loud snares on the
+#: backbeat pulses (the genre matrix's floor for backbeat styles). The model now and then draws
+#: a groove shifted off the bar there; twice :data:`BANK_PER_STYLE` are drawn per style to
+#: choose from.
+LEARNED_FROM_REAL_BARS = Meter(4, 4)
 BANK_DOWNBEAT_KICKS = 0.5
 BANK_BACKBEAT = 0.75
 
@@ -101,6 +105,9 @@ def transformer_bank(
         logger.info("drum transformer does not play %s: style skeletons only", meter)
         return ()
     ops = DrumOps(meter=meter, bars=min(bars, BANK_BARS), styles=tuple(styles))
+    if meter == LEARNED_FROM_REAL_BARS:
+        ops = replace(ops, transformer=transformer).with_bank(rng, per_style=BANK_PER_STYLE)
+        return tuple(tile(g, bars) for g in ops.bank)
     ops = replace(ops, transformer=transformer).with_bank(rng, per_style=2 * BANK_PER_STYLE)
     kept: dict[str, list[DrumGenome]] = {}
     for g in ops.bank:
@@ -179,7 +186,7 @@ def run_drums_phase(
     realism = realism_for(style, PHASE)
     meter = proposal.meter
     orch = orchestration_of(proposal)
-    transformer = DrumTransformer.load()
+    transformer = load_for_meter(meter)
 
     def setup(label: str) -> Population[DrumGenome]:
         bars = section_bars(form, label)

@@ -13,11 +13,12 @@ from generators.drums.genome import DrumGenome, Hit
 from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, SHAKER, SNARE, Grid
 from generators.drums.operators import DrumOps
 from generators.drums.tokens import VOCAB, header
-from generators.drums.transformer import DrumTransformer, transformer_style
+from generators.drums.transformer import DrumTransformer, load_for_meter, transformer_style
 from music.meter import Meter
 from scoring.metrics.drums import meter_accents
 
 MODEL = DrumTransformer.load()
+METERS = load_for_meter(Meter(3, 4))
 
 
 def test_shipped_model_is_small_and_matches_the_vocabulary() -> None:
@@ -30,15 +31,21 @@ def test_shipped_model_is_small_and_matches_the_vocabulary() -> None:
     assert side["vocab"] == list(VOCAB)
     assert side["metrics"]["val_perplexity"] > 1.0
     assert side["data"]["train"]["bars"] > 10_000  # trained on the real Groove data
-    # Fine-tuned with the meters cut from Groove's 4/4 beats: those with 1000 bars or more, in
-    # their usual grouping (9/8 and 12/8 have too few triplet-feel bars; 7/8's cut is not 2+2+3).
-    for m in ("4/4", "3/4", "2/4", "5/4", "5/8", "6/8"):
-        assert MODEL.supports(Meter.parse(m)), m
-    assert side["data"]["train_augmented"]["bars_per_meter"]["7/8"] >= 1000
-    assert not MODEL.supports(Meter(7, 8))
-    assert side["data"]["train_augmented"]["bars_per_meter"]["6/8"] >= 1000
-    assert not MODEL.supports(Meter(12, 8)) and not MODEL.supports(Meter(7, 4))
-    assert not MODEL.supports(Meter(7, 8, (3, 2, 2)))
+    assert MODEL.supports(Meter(4, 4)) and not MODEL.supports(Meter(3, 4))
+    assert load_for_meter(Meter(4, 4)).model.path == MODEL.model.path
+    # The meters model, fine-tuned with the meters cut from Groove's 4/4 beats: those with 1000
+    # bars or more, in their usual grouping (9/8 and 12/8 have too few triplet-feel bars; 7/8's
+    # cut is not 2+2+3).
+    assert Path(METERS.model.path).name == "drum_transformer_meters.onnx"
+    assert METERS.step is not None and Path(METERS.step.path).stat().st_size < 20 * 1024 * 1024
+    for m in ("3/4", "2/4", "5/4", "5/8", "6/8"):
+        assert METERS.supports(Meter.parse(m)), m
+        assert load_for_meter(Meter.parse(m)).model.path == METERS.model.path, m
+    meters_side = METERS.model.sidecar
+    assert meters_side["data"]["train_augmented"]["bars_per_meter"]["7/8"] >= 1000
+    assert not METERS.supports(Meter(7, 8)) and not METERS.supports(Meter(12, 8))
+    assert not METERS.supports(Meter(7, 4)) and not METERS.supports(Meter(5, 4, (2, 3)))
+    assert load_for_meter(Meter(7, 8)).model.path == MODEL.model.path  # skeletons then
 
 
 def test_cached_decoding_matches_window_decoding() -> None:
@@ -181,7 +188,7 @@ def test_samples_put_the_accents_where_the_meter_does(style: str) -> None:
     rng = np.random.default_rng(11)
     for name in ("3/4", "6/8", "5/4"):
         meter = Meter.parse(name)
-        genomes = MODEL.sample_many(8, style, meter, 2, rng)
+        genomes = METERS.sample_many(8, style, meter, 2, rng)
         spb = genomes[0].grid.steps_per_bar
         assert spb == round(meter.bar_qn * 4)
         assert all(0 <= h.step < 2 * spb for g in genomes for h in g.hits)
