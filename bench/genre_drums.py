@@ -20,11 +20,14 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from bench.common import write_result
+
+if TYPE_CHECKING:
+    from agents.rundir import RunDir
 
 
 @dataclass(frozen=True)
@@ -91,25 +94,33 @@ def proposal_of(case: GenreCase, evolution: dict[str, int], bars: int) -> dict[s
     }
 
 
-def run_case(case: GenreCase, root: Path, evolution: dict[str, int], bars: int = 4) -> DrumResult:
+def run_phases(
+    case: GenreCase, root: Path, evolution: dict[str, int], bars: int = 4
+) -> tuple[RunDir, dict[str, Any]]:
     """Run the chords phase (best candidate approved) and the drums phase of ``case`` in
-    ``root``; the drums phase's best candidate as played."""
-    from ruamel.yaml import YAML
-
+    ``root``: the run folder and the drums phase's state."""
     from agents.form import make_form
     from agents.phases.chords import run_chords_phase
     from agents.phases.common import promote
     from agents.phases.drums import run_drums_phase
     from agents.proposal import proposal_from_dict
     from agents.rundir import RunDir
-    from music.midi_io import read_midi
 
     proposal = proposal_from_dict(proposal_of(case, evolution, bars))
     form = make_form(sections=[("verse", bars)], meter=proposal.meter, bpm=proposal.bpm)
     run = RunDir(root)
     state = run_chords_phase(proposal=proposal, form=form, run=run)
     promote(run=run, phase="chords", approvals={"verse": state["candidates"][0]})
-    state = run_drums_phase(proposal=proposal, form=form, run=run)
+    return run, run_drums_phase(proposal=proposal, form=form, run=run)
+
+
+def run_case(case: GenreCase, root: Path, evolution: dict[str, int], bars: int = 4) -> DrumResult:
+    """:func:`run_phases`; the drums phase's best candidate as played."""
+    from ruamel.yaml import YAML
+
+    from music.midi_io import read_midi
+
+    run, state = run_phases(case, root, evolution, bars)
     best = state["sections"]["verse"][0]
     song = read_midi(run.candidate_midi("drums", best))
     notes = sorted((n for p in song.parts if p.is_drum for n in p.notes), key=lambda n: n.start)

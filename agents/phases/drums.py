@@ -4,9 +4,11 @@ section long, in styles chosen from the proposal's genres, mood, instruments and
 Populations are seeded with the style skeletons (plain, and with a transition fill where the
 section leads into another) and with a bank of drum-transformer grooves (sampled once, in
 batches, where the transformer plays the meter and has learned the style well enough; 4-bar
-grooves repeated to the section's length). Every candidate is scored by the drum theory scores
-(the style fit holding it to the Groove MIDI profile of the leading drum style) and by the
-ChromaticScorer hearing it over the section's approved chords.
+grooves, in the meters learned from cut bars only those that keep the meter's downbeat and
+backbeat, repeated to the section's length). Every
+candidate is scored by the drum theory scores (the style fit holding it to the Groove MIDI
+profile of the leading drum style) and by the ChromaticScorer hearing it over the section's
+approved chords.
 """
 
 from __future__ import annotations
@@ -48,9 +50,12 @@ from generators.drums.genome import DrumGenome, describe, from_data, splice_bars
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import GROOVE_PROFILES, choose_styles
 from generators.drums.to_midi import drums_part
-from generators.drums.transformer import DrumTransformer
+from generators.drums.transformer import DrumTransformer, load_for_meter
 from music.meter import Meter
 from music.midi_io import Song
+from scoring.metrics.drum_idiom import backbeat
+from scoring.metrics.drums import meter_accents
+from scoring.style.drums import genome_hits
 from scoring.style.profile import StyleProfile, shipped_profiles
 from scoring.style.select import style_profile
 
@@ -61,6 +66,16 @@ PHASE = "drums"
 BANK_BARS = 4
 #: Grooves sampled per style for the bank.
 BANK_PER_STYLE = 4
+#: In the meters the transformer learned from bars cut from 4/4 (all but 4/4 itself, which it
+#: learned from Groove's real bars and whose bank is drawn as before), a sampled groove joins the
+#: bank only when it keeps the meter: a kick on the downbeat in at least
+#: :data:`BANK_DOWNBEAT_KICKS` of its bars and :data:`BANK_BACKBEAT` of its loud snares on the
+#: backbeat pulses (the genre matrix's floor for backbeat styles). The model now and then draws
+#: a groove shifted off the bar there; twice :data:`BANK_PER_STYLE` are drawn per style to
+#: choose from.
+LEARNED_FROM_REAL_BARS = Meter(4, 4)
+BANK_DOWNBEAT_KICKS = 0.5
+BANK_BACKBEAT = 0.75
 
 
 def tile(genome: DrumGenome, bars: int) -> DrumGenome:
@@ -90,8 +105,26 @@ def transformer_bank(
         logger.info("drum transformer does not play %s: style skeletons only", meter)
         return ()
     ops = DrumOps(meter=meter, bars=min(bars, BANK_BARS), styles=tuple(styles))
-    ops = replace(ops, transformer=transformer).with_bank(rng, per_style=BANK_PER_STYLE)
-    return tuple(tile(g, bars) for g in ops.bank)
+    if meter == LEARNED_FROM_REAL_BARS:
+        ops = replace(ops, transformer=transformer).with_bank(rng, per_style=BANK_PER_STYLE)
+        return tuple(tile(g, bars) for g in ops.bank)
+    ops = replace(ops, transformer=transformer).with_bank(rng, per_style=2 * BANK_PER_STYLE)
+    kept: dict[str, list[DrumGenome]] = {}
+    for g in ops.bank:
+        per_style = kept.setdefault(g.style, [])
+        if len(per_style) < BANK_PER_STYLE and keeps_the_meter(g):
+            per_style.append(g)
+    return tuple(tile(g, bars) for group in kept.values() for g in group)
+
+
+def keeps_the_meter(genome: DrumGenome) -> bool:
+    """True when ``genome`` has a kick on the downbeat in :data:`BANK_DOWNBEAT_KICKS` of its
+    bars and :data:`BANK_BACKBEAT` of its loud snares on the backbeat pulses."""
+    onset, voice, velocity = genome_hits(genome)
+    meter = genome.grid.meter
+    accents = meter_accents(onset, voice, velocity, meter=meter, bars=genome.bars)
+    snare = backbeat(onset, voice, velocity, meter, genome.bars)["on_backbeat"]
+    return accents["downbeat_kick"] >= BANK_DOWNBEAT_KICKS and snare >= BANK_BACKBEAT
 
 
 def section_seeds(
@@ -154,7 +187,7 @@ def run_drums_phase(
     realism = realism_for(style, PHASE)
     meter = proposal.meter
     orch = orchestration_of(proposal)
-    transformer = DrumTransformer.load()
+    transformer = load_for_meter(meter)
 
     def setup(label: str) -> Population[DrumGenome]:
         bars = section_bars(form, label)

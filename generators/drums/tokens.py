@@ -28,7 +28,7 @@ from generators.drums.grid import (
     SNARE,
 )
 
-VOCAB_VERSION: Final = 1
+VOCAB_VERSION: Final = 2
 
 #: The Groove MIDI Dataset's nine drum classes (Gillick et al. 2019, table 2).
 DRUM_CLASSES: Final = (
@@ -71,8 +71,9 @@ OFFSET_CENTERS: Final = (-0.4, -0.2, 0.0, 0.2, 0.4)
 
 #: Style tokens: the Groove styles grouped into the families the generator knows.
 STYLES: Final = ("rock", "funk", "halftime", "shuffle", "breakbeat", "jazz", "latin", "any")
-#: Meter tokens (the meters the Groove data holds).
-METERS: Final = ((4, 4), (3, 4), (6, 8), (5, 4), (5, 8))
+#: Meter tokens: the meters the Groove data holds, then those its 4/4 beats are re-cut into for
+#: training (:mod:`training.drums.augment`); every bar fits :data:`MAX_STEPS` 16ths.
+METERS: Final = ((4, 4), (3, 4), (6, 8), (5, 4), (5, 8), (2, 4), (7, 8), (9, 8), (12, 8))
 KINDS: Final = ("beat", "fill")
 MAX_STEPS: Final = 24
 

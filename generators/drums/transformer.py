@@ -2,13 +2,21 @@
 patterns conditioned on style and meter, batches of patterns, and one bar regenerated in the
 context of the bars before it.
 
-The model was trained on the Groove MIDI Dataset, which is almost all 4/4 (96% of its training
-bars; 442 bars of 3/4, under 200 each of 5/8, 6/8 and 5/4). It samples only the meters with at
-least :data:`MIN_METER_BARS` training bars (:attr:`DrumTransformer.meters`, read from the
-sidecar), which is 4/4 alone; other meters (3/4, 5/4, 6/8, 7/8, 12/8, ...) and
-triplet grids are left to the style skeletons. Decoding (:mod:`generators.drums.decoding`)
-follows the token grammar, so every sample is a valid genome on straight 16ths; it runs the
-exported step graph with a key/value cache, one call per token for a whole batch.
+Two models are shipped (:func:`load_for_meter` picks one). The 4/4 model
+(``drum_transformer.onnx``) was trained on the Groove MIDI Dataset, which is almost all 4/4 (96%
+of its training bars; 442 bars of 3/4, under 200 each of 5/8, 6/8 and 5/4), so it samples 4/4
+alone. The meters model (``drum_transformer_meters.onnx``) is that one fine-tuned with bars of
+other meters cut from Groove's real 4/4 beats along the beats a drummer plays in them
+(:mod:`training.drums.augment`: 3/4, 2/4, 5/4, 7/8 and 5/8 on the 16ths; 6/8, 9/8 and 12/8 from
+the bars played with a triplet feel); its 4/4 drifted (softer and busier than Groove's), so 4/4
+stays with the first. A model samples the meters with at least :data:`MIN_METER_BARS` training
+bars, real and cut (:attr:`DrumTransformer.meters`, counted in the sidecar): the meters model
+3/4, 2/4, 5/4, 5/8 and 6/8 in their usual groupings. 7/8 (its cut bars do not accent 2+2+3, see
+:data:`UNSAMPLED_METERS`), 9/8 and 12/8 (849 cut bars each), other meters (7/4, 11/8, ...), a
+proposal's own grouping (5/4 as 2+3) and triplet grids are left to the style skeletons.
+Decoding (:mod:`generators.drums.decoding`) follows the token grammar, so every sample is a
+valid genome on straight 16ths; it runs the exported step graph with a key/value cache, one
+call per token for a whole batch.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from generators.drums.tokens import (
     decode_bars,
     encode_bar,
     header,
+    meter_token,
 )
 from inference.onnx import ModelFileError, OnnxModel
 from music.meter import Meter
@@ -44,8 +53,13 @@ logger = logging.getLogger(__name__)
 
 ARTIFACT_PACKAGE: Final = "generators.data"
 ARTIFACT_NAME: Final = "drum_transformer.onnx"
+METERS_ARTIFACT_NAME: Final = "drum_transformer_meters.onnx"
 #: A meter is sampled only when the training data held at least this many of its bars.
 MIN_METER_BARS: Final = 1000
+#: Meters not sampled whatever their bars: 7/8's bars were cut as a 4/4 bar less its last
+#: eighth, which puts the second backbeat inside the last group of the 2+2+3 grouping rather than
+#: on its start, so the model's 7/8 does not follow the meter (the style skeletons do).
+UNSAMPLED_METERS: Final = frozenset({"7/8"})
 #: Sampling temperature whose samples match the Groove validation beats best (bar-to-bar
 #: similarity median 0.62 against the real 0.61; at 1.0 it is 0.53, too loose).
 DEFAULT_TEMPERATURE: Final = 0.9
@@ -68,8 +82,18 @@ STYLE_TOKENS: Final[dict[str, str]] = {
 }
 
 
-def _default_path() -> Path:
-    return Path(str(resources.files(ARTIFACT_PACKAGE).joinpath(ARTIFACT_NAME)))
+def _default_path(name: str = ARTIFACT_NAME) -> Path:
+    return Path(str(resources.files(ARTIFACT_PACKAGE).joinpath(name)))
+
+
+def load_for_meter(meter: Meter, *, threads: int = 1) -> DrumTransformer:
+    """The shipped model that plays ``meter``: the 4/4 model for 4/4 (and for the meters no
+    model plays, which then fall to the skeletons), the meters model for the others."""
+    main = DrumTransformer.load(threads=threads)
+    if main.supports(meter):
+        return main
+    meters = DrumTransformer.load(_default_path(METERS_ARTIFACT_NAME), threads=threads)
+    return meters if meters.supports(meter) else main
 
 
 def transformer_style(style: str) -> str:
@@ -126,9 +150,16 @@ class DrumTransformer:
         self.layers = int(cfg["n_layer"])
         self.heads = int(cfg["n_head"])
         self.head_dim = int(cfg["d_model"]) // self.heads
-        per_meter = side.get("data", {}).get("train", {}).get("bars_per_meter", {})
+        data = side.get("data", {})
+        per_meter = dict(data.get("train", {}).get("bars_per_meter", {}))
+        for m, n in data.get("train_augmented", {}).get("bars_per_meter", {}).items():
+            per_meter[m] = per_meter.get(m, 0) + n
         self.meters: frozenset[Meter] = frozenset(
-            Meter.parse(m) for m, n in per_meter.items() if n >= min_meter_bars
+            Meter.parse(m)
+            for m, n in per_meter.items()
+            if n >= min_meter_bars
+            and m not in UNSAMPLED_METERS
+            and meter_token(*map(int, m.split("/"))) is not None
         )
 
     @classmethod

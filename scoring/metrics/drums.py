@@ -137,3 +137,44 @@ def drum_metrics(
         "timing_ms": float(offset_ms.mean()),
         "polyphony": n / int(any_onset.sum()),
     }
+
+
+def meter_accents(
+    onset_qn: NDArray[np.float64],
+    voice: NDArray[np.int64],
+    velocity: NDArray[np.int64],
+    *,
+    meter: Meter,
+    bars: int,
+) -> dict[str, float]:
+    """Whether ``bars`` bars of drums put their accents where ``meter`` puts its felt beats
+    (its groups: 6/8 on eighths 1 and 4, 7/8 on 1, 3 and 5):
+
+    - ``downbeat_kick``: share of bars with a kick on the downbeat.
+    - ``kick_on_beats``: share of the kicks on a felt beat's start.
+    - ``accent_ratio``: mean summed velocity of all hits on a felt beat's start over that on the
+      other eighths (above 1 when the beats are the loud places).
+    """
+    if bars < 1:
+        raise ValueError(f"bars: {bars!r} -- at least 1")
+    spb = round(meter.bar_qn * STEPS_PER_QN)
+    step = np.floor(onset_qn * STEPS_PER_QN + 0.5).astype(np.int64)
+    keep = (step >= 0) & (step < bars * spb)
+    step, voice, velocity = step[keep], voice[keep], velocity[keep]
+    bar, in_bar = np.divmod(step, spb)
+    beats = np.round(beat_starts_qn(meter)[:-1] * STEPS_PER_QN).astype(np.int64)
+    on_beat = np.isin(in_bar, beats)
+    eighths = np.arange(0, spb, STEPS_PER_QN // 2)
+    others = eighths[~np.isin(eighths, beats)]
+    kick = np.isin(voice, KICKS)
+    mass = np.zeros(spb)
+    np.add.at(mass, in_bar, velocity.astype(np.float64))
+    beat_mass = mass[beats].mean() / bars
+    other_mass = mass[others].mean() / bars if len(others) else NAN
+    downbeat = np.zeros(bars, dtype=bool)
+    downbeat[bar[kick & (in_bar == 0)]] = True
+    return {
+        "downbeat_kick": float(downbeat.mean()),
+        "kick_on_beats": float(on_beat[kick].mean()) if kick.any() else NAN,
+        "accent_ratio": float(beat_mass / other_mass) if other_mass > 0 else NAN,
+    }

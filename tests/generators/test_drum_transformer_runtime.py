@@ -13,10 +13,12 @@ from generators.drums.genome import DrumGenome, Hit
 from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, SHAKER, SNARE, Grid
 from generators.drums.operators import DrumOps
 from generators.drums.tokens import VOCAB, header
-from generators.drums.transformer import DrumTransformer, transformer_style
+from generators.drums.transformer import DrumTransformer, load_for_meter, transformer_style
 from music.meter import Meter
+from scoring.metrics.drums import meter_accents
 
 MODEL = DrumTransformer.load()
+METERS = load_for_meter(Meter(3, 4))
 
 
 def test_shipped_model_is_small_and_matches_the_vocabulary() -> None:
@@ -29,8 +31,21 @@ def test_shipped_model_is_small_and_matches_the_vocabulary() -> None:
     assert side["vocab"] == list(VOCAB)
     assert side["metrics"]["val_perplexity"] > 1.0
     assert side["data"]["train"]["bars"] > 10_000  # trained on the real Groove data
-    assert MODEL.supports(Meter(4, 4))
-    assert not MODEL.supports(Meter(7, 8)) and not MODEL.supports(Meter(3, 4))
+    assert MODEL.supports(Meter(4, 4)) and not MODEL.supports(Meter(3, 4))
+    assert load_for_meter(Meter(4, 4)).model.path == MODEL.model.path
+    # The meters model, fine-tuned with the meters cut from Groove's 4/4 beats: those with 1000
+    # bars or more, in their usual grouping (9/8 and 12/8 have too few triplet-feel bars; 7/8's
+    # cut is not 2+2+3).
+    assert Path(METERS.model.path).name == "drum_transformer_meters.onnx"
+    assert METERS.step is not None and Path(METERS.step.path).stat().st_size < 20 * 1024 * 1024
+    for m in ("3/4", "2/4", "5/4", "5/8", "6/8"):
+        assert METERS.supports(Meter.parse(m)), m
+        assert load_for_meter(Meter.parse(m)).model.path == METERS.model.path, m
+    meters_side = METERS.model.sidecar
+    assert meters_side["data"]["train_augmented"]["bars_per_meter"]["7/8"] >= 1000
+    assert not METERS.supports(Meter(7, 8)) and not METERS.supports(Meter(12, 8))
+    assert not METERS.supports(Meter(7, 4)) and not METERS.supports(Meter(5, 4, (2, 3)))
+    assert load_for_meter(Meter(7, 8)).model.path == MODEL.model.path  # skeletons then
 
 
 def test_cached_decoding_matches_window_decoding() -> None:
@@ -91,7 +106,7 @@ def test_regenerate_bar_keeps_other_bars_and_unknown_voices() -> None:
 
 def test_unsupported_meter_and_style_errors() -> None:
     with pytest.raises(ValueError, match="use a style skeleton"):
-        MODEL.sample_bars("rock", Meter(7, 8), 2, np.random.default_rng(0))
+        MODEL.sample_bars("rock", Meter(7, 4), 2, np.random.default_rng(0))
     with pytest.raises(ValueError, match="drum style"):
         transformer_style("polka")
     assert transformer_style("half-time") == "halftime"
@@ -113,11 +128,11 @@ def test_operators_seed_and_mutate_with_the_transformer() -> None:
     assert drawn in ops.bank
     mutated = [ops.mutate(drawn, rng) for _ in range(20)]
     assert all(m.bars == 2 and m.grid == drawn.grid for m in mutated)
-    # 7/8 has no transformer: the same operators fall back to skeletons.
+    # 7/4 has no transformer: the same operators fall back to skeletons.
     odd = DrumOps(
-        meter=Meter(7, 8), bars=2, styles=("rock",), transformer=MODEL, transformer_rate=1.0
+        meter=Meter(7, 4), bars=2, styles=("rock",), transformer=MODEL, transformer_rate=1.0
     ).with_bank(rng)
-    assert odd.bank == () and odd.random(rng).grid.meter == Meter(7, 8)
+    assert odd.bank == () and odd.random(rng).grid.meter == Meter(7, 4)
 
 
 def test_styles_sample_together_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -146,3 +161,42 @@ def test_styles_sample_together_in_one_batch(monkeypatch: pytest.MonkeyPatch) ->
     assert all(g.bars == 2 for batch in apart for g in batch)
     with pytest.raises(ValueError, match="styles"):
         MODEL.sample_styles(3, (), Meter(4, 4), 2, np.random.default_rng(1))
+
+
+def _accents(genomes: list[DrumGenome], meter: Meter) -> tuple[dict[str, float], np.ndarray]:
+    """The meter accents of all ``genomes`` and each 16th's summed snare velocity."""
+    onset, voice, velocity = [], [], []
+    at = 0
+    spb = genomes[0].grid.steps_per_bar
+    snare = np.zeros(spb)
+    for g in genomes:
+        for h in g.hits:
+            onset.append(at * meter.bar_qn + g.grid.step_qn_at(h.step, h.offset))
+            voice.append(h.voice)
+            velocity.append(h.velocity)
+            if h.voice == SNARE:
+                snare[h.step % spb] += h.velocity
+        at += g.bars
+    acc = meter_accents(np.array(onset), np.array(voice), np.array(velocity), meter=meter, bars=at)
+    return acc, snare
+
+
+@pytest.mark.parametrize("style", ["rock", "funk", "shuffle"])
+def test_samples_put_the_accents_where_the_meter_does(style: str) -> None:
+    """3/4 and 6/8 bars are both 12 16ths: the samples tell them apart by their accents (3/4
+    its backbeat on quarters 2 and 3, 6/8 on eighth 4); 5/4 accents its beats."""
+    rng = np.random.default_rng(11)
+    for name in ("3/4", "6/8", "5/4"):
+        meter = Meter.parse(name)
+        genomes = METERS.sample_many(8, style, meter, 2, rng)
+        spb = genomes[0].grid.steps_per_bar
+        assert spb == round(meter.bar_qn * 4)
+        assert all(0 <= h.step < 2 * spb for g in genomes for h in g.hits)
+        acc, snare = _accents(genomes, meter)
+        assert acc["downbeat_kick"] >= 0.6, (name, acc)
+        assert acc["accent_ratio"] > 1.2, (name, acc)
+        # The backbeat: 6/8 on eighth 4 (step 6), 3/4 on quarters 2 and 3 (steps 4 and 8).
+        if name == "6/8":
+            assert snare[6] > snare[4] + snare[8], snare
+        if name == "3/4":
+            assert snare[4] + snare[8] > 1.5 * snare[6], snare

@@ -11,7 +11,7 @@ from generators.drums.genome import DrumGenome, Hit
 from generators.drums.grid import CLOSED_HH, CRASH, KICK, SNARE, Grid
 from music.meter import Meter
 from scoring.metrics.common import step_weights
-from scoring.metrics.drums import DRUM_METRICS, drum_metrics
+from scoring.metrics.drums import DRUM_METRICS, drum_metrics, meter_accents
 from scoring.style.drums import genome_hits, genome_metrics
 
 M44 = Meter(4, 4)
@@ -96,3 +96,20 @@ def test_genome_hits_are_read_as_played() -> None:
     assert m["timing_ms"] == pytest.approx(0.05 * 1000 / 5)  # one hit 50 ms late of five
     swung = DrumGenome(grid=Grid.for_meter(M44, "swing"), bars=1, hits=(Hit(1, CLOSED_HH),))
     assert genome_hits(swung)[0][0] > 0.25  # the swung 16th is played late
+
+
+def test_meter_accents_follow_the_felt_beats() -> None:
+    """A 6/8 groove (kick on 1, snare on 4, eighth hats) read in 6/8 has its loud places on the
+    felt beats; read as 3/4 (the same 12 16ths) its second beat falls between the quarters."""
+    hits = []
+    for b in range(2):
+        t = 3.0 * b
+        hits += [(t, KICK, 110), (t + 1.5, SNARE, 115)]
+        hits += [(t + 0.5 * k, CLOSED_HH, 60) for k in range(6)]
+    onset, voice, vel = (np.array(x) for x in zip(*hits, strict=True))
+    six = meter_accents(onset, voice, vel, meter=Meter(6, 8), bars=2)
+    assert six == {"downbeat_kick": 1.0, "kick_on_beats": 1.0, "accent_ratio": 2.875}
+    three = meter_accents(onset, voice, vel, meter=Meter(3, 4), bars=2)
+    assert three["kick_on_beats"] == 1.0 and three["accent_ratio"] < 1.0
+    late = meter_accents(onset + 0.5, voice, vel, meter=Meter(6, 8), bars=2)
+    assert late["downbeat_kick"] == 0.0

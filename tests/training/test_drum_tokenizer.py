@@ -173,7 +173,7 @@ def test_hit_tokens_and_bins() -> None:
     with pytest.raises(ValueError, match="drum class"):
         hit_token(9, 90, 0.0)
     with pytest.raises(ValueError, match="transformer meter"):
-        header("rock", 7, 8)
+        header("rock", 7, 4)
 
 
 def test_bar_encoding_and_grammar() -> None:

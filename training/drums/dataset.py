@@ -146,15 +146,17 @@ def window(piece: Piece, start_bar: int, context: int, *, style_any: bool = Fals
 @dataclass(frozen=True, slots=True)
 class WindowSampler:
     """Draws training batches of windows: ``[B, context]`` int64 ids, PAD-filled on the right.
-    Pieces are drawn in proportion to their bar counts, so every bar is equally likely."""
+    Pieces are drawn in proportion to their bar counts, so every bar is equally likely, or
+    to ``weights`` (one per piece) where given."""
 
     pieces: tuple[Piece, ...]
     context: int
+    weights: tuple[float, ...] | None = None
 
     def batch(
         self, size: int, rng: np.random.Generator, *, train: bool = True
     ) -> NDArray[np.int64]:
-        weights = np.array([len(p.bars) for p in self.pieces], dtype=np.float64)
+        weights = np.array(self.weights or [len(p.bars) for p in self.pieces], dtype=np.float64)
         chosen = rng.choice(len(self.pieces), size=size, p=weights / weights.sum())
         out = np.full((size, self.context), PAD, dtype=np.int64)
         for row, i in enumerate(chosen):
@@ -188,6 +190,18 @@ def fixed_windows(pieces: list[Piece], context: int) -> NDArray[np.int64]:
     for i, seq in enumerate(rows):
         out[i, : len(seq)] = seq
     return out
+
+
+def group_weights(groups: list[list[Piece]], shares: list[float]) -> tuple[float, ...]:
+    """Per-piece draw weights for the pieces of ``groups`` (concatenated in order) so that each
+    group's bars are drawn with its share of ``shares`` and bars within a group equally."""
+    if len(groups) != len(shares):
+        raise ValueError(f"shares: {len(shares)} for {len(groups)} groups -- one per group")
+    out: list[float] = []
+    for group, share in zip(groups, shares, strict=True):
+        total = sum(len(p.bars) for p in group)
+        out += [share * len(p.bars) / total for p in group] if total else []
+    return tuple(out)
 
 
 def data_summary(pieces: list[Piece]) -> dict[str, object]:

@@ -1,10 +1,13 @@
 """Train the drum transformer on the Groove MIDI Dataset and export it to ONNX.
 
-``nice -n 10 python -m training.drums.train --data ../shared/data/groove-midi`` trains the
-shipped model (``generators/data/drum_transformer.onnx``, ``drum_transformer_step.onnx`` and
+``nice -n 10 python -m training.drums.train --data ../shared/data/groove-midi`` trains a model
+from scratch (``generators/data/drum_transformer.onnx``, ``drum_transformer_step.onnx`` and
 ``.json``): 4 layers, width 128, 718k parameters, 3000 steps of 24 windows of 128 tokens on two
-CPU threads, about 14 minutes on a quiet 2-core machine. ``main(TrainConfig(...))`` is the same
-from Python and tests (with :meth:`DrumTransformerConfig.debug`).
+CPU threads, about 14 minutes on a quiet 2-core machine. The shipped model is that one
+fine-tuned for the other meters: ``--init-from generators/data/drum_transformer.onnx --augment
+--lr 5e-4 --threads 1`` (the meters cut from the 4/4 beats, :mod:`training.drums.augment`; the
+sidecar's metrics give the steps and minutes). ``main(TrainConfig(...))`` is the same from
+Python and tests (with :meth:`DrumTransformerConfig.debug`).
 """
 
 from __future__ import annotations
@@ -21,9 +24,19 @@ import torch
 from torch.nn import functional as F
 
 from generators.drums.tokens import PAD
-from training.drums.dataset import WindowSampler, data_summary, fixed_windows, load_pieces
+from generators.drums.transformer import MIN_METER_BARS
+from training.drums.augment import AUGMENTED_METERS, augment
+from training.drums.dataset import (
+    Piece,
+    WindowSampler,
+    data_summary,
+    fixed_windows,
+    group_weights,
+    load_pieces,
+)
 from training.drums.export import DEFAULT_OUT, export_onnx
 from training.drums.model import DrumTransformer, DrumTransformerConfig
+from training.drums.warm_start import load_onnx_weights
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +49,10 @@ class TrainConfig:
     """Settings of one training run. ``max_minutes`` is the training time budget (wall clock,
     data loading excluded): the learning rate anneals within it and training stops at it, or
     after ``steps``, whichever comes first. ``limit`` caps the performances read per split;
-    ``checkpoint`` (a .pt path) keeps the torch weights for a later re-export."""
+    ``checkpoint`` (a .pt path) keeps the torch weights for a later re-export. ``init_from``
+    (an exported .onnx) fine-tunes that model instead of starting from random weights;
+    ``augment`` adds the meters cut from the 4/4 beats (:mod:`training.drums.augment`), every
+    meter drawn equally often in what ``share_4_4`` leaves of each batch."""
 
     data_dir: Path
     out: Path | None = DEFAULT_OUT
@@ -53,6 +69,9 @@ class TrainConfig:
     max_minutes: float = 45.0
     limit: int | None = None
     checkpoint: Path | None = None
+    init_from: Path | None = None
+    augment: bool = False
+    share_4_4: float = 0.4
 
     def __post_init__(self) -> None:
         for name in ("steps", "batch_size", "eval_every", "threads"):
@@ -121,6 +140,33 @@ def _lr(step: int, elapsed: float, cfg: TrainConfig) -> float:
     return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
 
 
+def _sampler(train: list[Piece], cfg: TrainConfig) -> tuple[WindowSampler, list[Piece]]:
+    """The training sampler and the augmented pieces (none without ``cfg.augment``): real 4/4
+    gets ``share_4_4`` of the draws, each other meter (real and augmented bars) an equal part of
+    the rest."""
+    if not cfg.augment:
+        return WindowSampler(pieces=tuple(train), context=cfg.model.context), []
+    made = augment(train)
+    augmented = [p for m in AUGMENTED_METERS for p in made[m]]
+    by_meter: dict[tuple[int, int], list[Piece]] = {(4, 4): []}
+    for p in [*train, *augmented]:
+        by_meter.setdefault((p.row.numerator, p.row.denominator), []).append(p)
+    groups = list(by_meter.values())
+    others = (1.0 - cfg.share_4_4) / max(1, len(groups) - 1)
+    shares = [cfg.share_4_4] + [others] * (len(groups) - 1)
+    pieces = tuple(p for g in groups for p in g)
+    return WindowSampler(pieces, cfg.model.context, group_weights(groups, shares)), augmented
+
+
+def sampled_meters(train: list[Piece], augmented: list[Piece]) -> list[str]:
+    """The meters with at least :data:`MIN_METER_BARS` training bars, real and augmented."""
+    bars: dict[str, int] = {}
+    for p in [*train, *augmented]:
+        key = f"{p.row.numerator}/{p.row.denominator}"
+        bars[key] = bars.get(key, 0) + len(p.bars)
+    return sorted((m for m, n in bars.items() if n >= MIN_METER_BARS), key=lambda m: -bars[m])
+
+
 def main(cfg: TrainConfig) -> TrainResult:
     """Train, evaluate on the validation split, export (when ``cfg.out`` is set) and return
     the figures."""
@@ -135,10 +181,14 @@ def main(cfg: TrainConfig) -> TrainResult:
             f"data_dir: {cfg.data_dir} -- needs train and validation performances in info.csv"
         )
     ctx = cfg.model.context
-    sampler = WindowSampler(pieces=tuple(train), context=ctx)
+    sampler, augmented = _sampler(train, cfg)
     val_windows = fixed_windows(val, ctx)
     val_beats = fixed_windows([p for p in val if p.row.kind == "beat"] or val, ctx)
-    model = DrumTransformer(cfg.model)
+    if cfg.init_from is not None:
+        model = load_onnx_weights(cfg.init_from, cfg.model)
+        model.train()
+    else:
+        model = DrumTransformer(cfg.model)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     opt = torch.optim.AdamW(
@@ -198,7 +248,9 @@ def main(cfg: TrainConfig) -> TrainResult:
         model.eval()
         summary = {
             "train": data_summary(train),
+            "train_augmented": data_summary(augmented),
             "validation": data_summary(val),
+            "meters": sampled_meters(train, augmented),
             "source": "Groove MIDI Dataset v1.0 (Gillick et al. 2019), CC BY 4.0",
         }
         metrics = {
@@ -210,6 +262,7 @@ def main(cfg: TrainConfig) -> TrainResult:
             "train_seconds": round(seconds, 1),
             "threads": cfg.threads,
             "batch_size": cfg.batch_size,
+            "init_from": cfg.init_from.name if cfg.init_from else None,
         }
         onnx_path, parity = export_onnx(model, cfg.out, data=summary, metrics=metrics)
         if cfg.checkpoint is not None:
@@ -249,6 +302,9 @@ def _cli() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", type=Path, default=None, help="also save torch weights")
     parser.add_argument("--debug", action="store_true", help="the 2-layer width-16 model")
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--init-from", type=Path, default=None, help="fine-tune this .onnx")
+    parser.add_argument("--augment", action="store_true", help="add meters cut from the 4/4 beats")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     model = DrumTransformerConfig.debug() if args.debug else DrumTransformerConfig()
@@ -263,6 +319,10 @@ def _cli() -> None:
             max_minutes=args.max_minutes,
             checkpoint=args.checkpoint,
             seed=args.seed,
+            lr=args.lr,
+            min_lr=min(1e-4, args.lr / 10),
+            init_from=args.init_from,
+            augment=args.augment,
         )
     )
     print(f"params {result.n_params}  steps {result.steps}  {result.seconds:.0f} s")
