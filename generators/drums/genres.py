@@ -7,6 +7,9 @@ for how a bar of 3/4, 5/4, 6/8 or 7/8 reads the 4/4 tables):
 - ``brushes``: Groove MIDI has no brush playing, so hand-set: soft snare taps on every pulse
   and its last triplet, accents on the backbeat, the hi-hat's foot, a feathered kick; timing
   from the ``jazz`` beats.
+- ``brushes-straight``: the same hands on a straight grid (the tap on each pulse's ``&``), as
+  brushes are played in folk, country and pop ballads and in a waltz that does not swing;
+  timing from the ``jazz`` beats, the off-beat 8th left where it is.
 - ``bossa``: the cross-stick figure (1, 2&, 4 in 4/4, repeating every three pulses) hand-set;
   kick, ride or hi-hat and timing learned from Groove's Brazilian ``latin`` beats (samba,
   baiao: the surdo's 1 and 2&).
@@ -30,6 +33,7 @@ import numpy as np
 from generators.drums.feel import (
     ANCHOR,
     CLASS_VOICES,
+    LATTICE,
     Feel,
     Template,
     feel_of,
@@ -39,10 +43,20 @@ from generators.drums.feel import (
 from generators.drums.grid import CLOSED_HH, KICK, OPEN_HH, PEDAL_HH, RIDE, RIM, SNARE, Grid
 from music.meter import kick_snare_pulses
 
-GENRE_STYLES: Final = ("swing", "brushes", "bossa", "reggae", "hip-hop", "four-on-the-floor")
+GENRE_STYLES: Final = (
+    "swing",
+    "brushes",
+    "brushes-straight",
+    "bossa",
+    "reggae",
+    "hip-hop",
+    "four-on-the-floor",
+)
 #: Styles whose time-keeper is part of the idiom (the jazz ride, the hi-hats of hip-hop, reggae
 #: and four-on-the-floor, brushes on the snare): variation does not swap hats and ride.
-KEPT_TIME: Final = frozenset({"swing", "brushes", "reggae", "hip-hop", "four-on-the-floor"})
+KEPT_TIME: Final = frozenset(
+    {"swing", "brushes", "brushes-straight", "reggae", "hip-hop", "four-on-the-floor"}
+)
 #: Onsets played in fewer of a style's bars than this are left out (a stray hit of a few bars).
 RARE: Final = 0.12
 #: Least share of a style's hits a voice needs to be offered as its time-keeper.
@@ -93,6 +107,32 @@ def learned(
     return [(s, v, vel) for s, v, vel in out if not (v == CLOSED_HH and s in opens)]
 
 
+def comping(feel: Feel, grid: Grid, rng: np.random.Generator, classes: Sequence[str]) -> Template:
+    """Hits of ``classes`` drawn place by place with the probability the style plays them
+    there, nothing anchored and no floor: a jazz drummer's kick and snare comp, each place in
+    some bars and none in all (the anchored draw of :func:`learned` put the kick on every
+    downbeat and dropped the many places played in a few bars each). A lattice position the
+    grid lacks joins the nearest one it has, the later on a tie (on a triplet grid the ``&``
+    and the ``a`` are swung onto the last triplet, the ``e`` onto the first)."""
+    places = step_places(grid)
+    have: dict[int, set[int]] = {}
+    for place in places:
+        have.setdefault(place.pulse, set()).add(place.pos)
+    out: Template = []
+    for s, place in enumerate(places):
+        here = have[place.pulse]
+        joined = [
+            pos
+            for pos in range(len(LATTICE))
+            if place.pos == min(here, key=lambda h: (abs(LATTICE[h] - LATTICE[pos]), -h))
+        ]
+        for cls in classes:
+            miss = np.prod([1.0 - feel.probability[cls][place.role, pos] for pos in joined])
+            if rng.random() < 1.0 - miss:
+                out.append((s, CLASS_VOICES[cls], feel.vel(cls, place)))
+    return out
+
+
 def _swing(grid: Grid, rng: np.random.Generator) -> Template:
     feel = _feel("swing")
     pulses = grid.pulse_steps
@@ -104,7 +144,7 @@ def _swing(grid: Grid, rng: np.random.Generator) -> Template:
         if skip is not None:
             t.append((skip, RIDE, feel.vel("ride", places[skip]) - 8))
         t.append((pulses[i], PEDAL_HH, feel.vel("closed_hh", places[pulses[i]])))
-    return t + learned(feel, grid, rng, ("kick", "snare"))
+    return t + comping(feel, grid, rng, ("kick", "snare"))
 
 
 def _brushes(grid: Grid, rng: np.random.Generator) -> Template:
@@ -165,6 +205,7 @@ def _four_on_the_floor(grid: Grid, rng: np.random.Generator) -> Template:
 BUILDERS: Final[dict[str, Callable[[Grid, np.random.Generator], Template]]] = {
     "swing": _swing,
     "brushes": _brushes,
+    "brushes-straight": _brushes,
     "bossa": _bossa,
     "reggae": _reggae,
     "hip-hop": _hip_hop,

@@ -43,7 +43,8 @@ STYLES: Final[tuple[str, ...]] = (
 )
 #: Drum style -> the Groove MIDI style its patterns are held to by the style fit (None: no
 #: corpus profile -- Groove has no ambient playing). Shuffle, whose Groove beats are spread over
-#: funk, blues and rock, is held to the profile the song's words name.
+#: funk, blues and rock, is held to the profile the song's words name. Groove has no brush
+#: playing: both brush styles are held to its jazz beats (soft, a feathered kick).
 GROOVE_PROFILES: Final[dict[str, str | None]] = {
     "rock": "rock",
     "funk": "funk",
@@ -52,13 +53,14 @@ GROOVE_PROFILES: Final[dict[str, str | None]] = {
     "sparse": None,
     "swing": "jazz",
     "brushes": "jazz",
+    "brushes-straight": "jazz",
     "bossa": "latin",
     "reggae": "reggae",
     "hip-hop": "hiphop",
     "four-on-the-floor": "dance",
 }
 #: Styles that rarely open with a crash.
-_QUIET: Final = frozenset({"sparse", "brushes"})
+_QUIET: Final = frozenset({"sparse", "brushes", "brushes-straight"})
 
 # Humanising micro-timing, in steps: a little early on average with a spread of ~0.12 step
 # (real drummers sit ~20 ms off the 16th grid, slightly early: Groove MIDI validation beats
@@ -79,7 +81,7 @@ _BAR_VARIATION: Final = 0.35
 def grid_for(style: str, meter: Meter) -> Grid:
     """The grid a style plays on: shuffle is triplet in /4 meters and swung in /8 meters;
     swing and brushes are triplet in /4 meters (their learned micro-timing sets the swing
-    ratio); everything else is straight 16ths."""
+    ratio); everything else (straight brushes included) is straight 16ths."""
     check_style(style)
     if style == "shuffle":
         return Grid.for_meter(meter, "triplet" if meter.denominator <= 4 else "swing")
@@ -286,8 +288,8 @@ def skeleton(
 ) -> DrumGenome:
     """``bars`` bars of ``style`` in ``meter``: one template bar repeated, humanised (timing in
     milliseconds at ``bpm`` when given), with a variation (another template bar of the style)
-    in about one bar of three, a crash on the first downbeat (except sparse and brushes, where
-    it is rare)."""
+    in about one bar of three, a crash on the first downbeat (except sparse and the brush
+    styles, where it is rare)."""
     grid = grid_for(style, meter)
     main = style_bar(style, grid, rng)
     hits: list[Hit] = []
@@ -343,6 +345,7 @@ _NAMED: Final = 1.9
 _COMPANIONS: Final[dict[str, str]] = {
     "swing": "shuffle",
     "brushes": "swing",
+    "brushes-straight": "rock",
     "hip-hop": "breakbeat",
     "breakbeat": "hip-hop",
     "four-on-the-floor": "breakbeat",
@@ -367,8 +370,10 @@ def choose_styles(
     """Styles for a song, best first (1 to 4 of :data:`STYLES`).
 
     Genre words count twice as much as mood words (an earlier word wins a tie); an instrument
-    that names brushes puts brushes first. A slow tempo (< 75 bpm) favours sparse and
-    half-time, a fast one (> 150 bpm) half-time feels. Where a genre word names a style, the
+    that names brushes puts a brush style first: swung brushes where a word names swing (jazz,
+    swing, lounge, ...), straight ones otherwise (folk, country and pop brushes, a plain waltz).
+    A slow tempo (< 75 bpm) favours sparse and half-time, a fast one (> 150 bpm) half-time
+    feels. Where a genre word names a style, the
     song gets that style and those scoring at least half as much; otherwise every style a word
     names, a lone one paired with a kindred style (swing with shuffle, hip-hop with breakbeat,
     ...) or rock, and with no matching word rock and half-time."""
@@ -379,7 +384,7 @@ def choose_styles(
                 # An earlier word wins a tie (the proposal's first genre leads).
                 scores[style] += (weight - 0.01 * min(i, 10)) * _word_score(word, keys)
     if any(_word_score(word, _STYLE_WORDS["brushes"]) for word in instruments):
-        scores["brushes"] += 5.0
+        scores["brushes" if scores["swing"] > 0 else "brushes-straight"] += 5.0
     if bpm < 75:
         scores["sparse"] += 0.75
         scores["half-time"] += 0.5

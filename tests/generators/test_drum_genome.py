@@ -105,12 +105,15 @@ def test_skeletons_fit_every_meter(meter: Meter, style: str) -> None:
     g = skeleton(style, meter, 4, rng)
     assert g.grid.meter == meter
     assert g.bars == 4 and g.total_steps == 4 * g.grid.steps_per_bar
-    # The kick plays the downbeat of every bar (reggae's one-drop: the bar's middle pulse).
+    # The kick plays the downbeat of every bar (reggae's one-drop: the bar's middle pulse);
+    # in swing the kick comps, and the ride marks every pulse instead.
     pulses = g.grid.pulse_steps
     first = pulses[len(pulses) // 2] if style == "reggae" and len(pulses) > 1 else 0
+    keeper, marks = (RIDE, pulses) if style == "swing" else (KICK, (first,))
     assert all(
-        any(h.voice == KICK and h.step == b * g.grid.steps_per_bar + first for h in g.hits)
+        any(h.voice == keeper and h.step == b * g.grid.steps_per_bar + m for h in g.hits)
         for b in range(4)
+        for m in marks
     )
     part = drums_part(g, meter)
     assert part.is_drum
@@ -144,6 +147,10 @@ def test_choose_styles_reads_genres_mood_and_tempo() -> None:
     assert choose_styles(["jazz", "folk"], [], 100)[:2] == ["swing", "shuffle"]
     assert choose_styles(["folk", "jazz"], [], 100)[:2] == ["shuffle", "swing"]
     assert choose_styles(["jazz"], [], 100, ["upright bass", "Brushed drum kit"])[0] == "brushes"
+    # Brushes swing where a word names swing; folk and waltz brushes play straight.
+    folk = choose_styles(["folk rock", "americana"], ["wistful"], 70, ["brushed drums"])
+    assert folk[0] == "brushes-straight"
+    assert choose_styles(["waltz"], [], 96, ["brushes"])[0] == "brushes-straight"
     assert choose_styles(["electronic"], [], 124)[0] == "four-on-the-floor"
     assert choose_styles(["bossa nova"], [], 124)[0] == "bossa"
     assert choose_styles(["reggae"], [], 80)[0] == "reggae"

@@ -25,9 +25,11 @@ from generators.drums.feel import (
 )
 from generators.drums.genres import GENRE_STYLES, learned
 from generators.drums.grid import CLOSED_HH, KICK, PEDAL_HH, RIDE, RIM, SNARE, Grid
-from generators.drums.styles import grid_for, skeleton
+from generators.drums.styles import grid_for, skeleton, style_bar
 from generators.drums.to_midi import drums_part
 from music.meter import Meter
+from scoring.style.drums import genome_metrics
+from scoring.style.profile import shipped_profiles
 
 METERS = [Meter(4, 4), Meter(3, 4), Meter(5, 4), Meter(6, 8), Meter(7, 8)]
 
@@ -144,6 +146,28 @@ def test_swing_rides_every_pulse_with_the_foot_on_the_backbeat(meter: Meter) -> 
         assert skips and all(0.5 < x < 0.72 for x in skips)
 
 
+def test_swing_comps_off_the_beat_as_groove_jazz_drummers_do() -> None:
+    """The kick and snare comp where Groove's jazz drummers play them, each place in some bars:
+    the kick on about half the downbeats (their 51%), and kick and snare off the strong beats
+    about as often as in the jazz beats (syncopation inside the shipped jazz profile's
+    p25-p75, 0.53-0.76; the anchored draw gave 0.2)."""
+    meter = Meter(4, 4)
+    genomes = [
+        skeleton("swing", meter, 8, np.random.default_rng(seed), bpm=120) for seed in range(40)
+    ]
+    downbeats = [
+        any(h.voice == KICK and h.step == b * g.grid.steps_per_bar for h in g.hits)
+        for g in genomes
+        for b in range(g.bars)
+    ]
+    assert 0.3 < float(np.mean(downbeats)) < 0.75
+    band = shipped_profiles("drums").get("jazz|4/4|any")
+    assert band is not None
+    syncopation = dict(band.bands)["syncopation"]
+    median = float(np.median([genome_metrics(g, bpm=120)["syncopation"] for g in genomes]))
+    assert syncopation.at(25) <= median <= syncopation.at(75)
+
+
 @pytest.mark.parametrize("meter", METERS, ids=str)
 def test_four_on_the_floor_kicks_every_pulse(meter: Meter) -> None:
     kicks = [t for t, p, _ in _bar_notes("four-on-the-floor", meter) if p == KICK]
@@ -170,10 +194,26 @@ def test_hip_hop_and_brushes_keep_their_backbeat(meter: Meter) -> None:
     assert _near([t for t, p, _ in hip_hop if p == KICK], 0.0)
     snares = [t for t, p, v in hip_hop if p == SNARE and v >= 70]
     assert all(_near(snares, t) for t in backbeat)
-    brushes = _bar_notes("brushes", meter)
-    taps = [(t, v) for t, p, v in brushes if p == SNARE]
-    assert len(taps) >= len(pulses) and max(v for _, v in taps) < 90
-    assert not any(p == RIDE for _, p, _ in brushes)
+    for style in ("brushes", "brushes-straight"):
+        brushes = _bar_notes(style, meter)
+        taps = [(t, v) for t, p, v in brushes if p == SNARE]
+        assert len(taps) >= len(pulses) and max(v for _, v in taps) < 90
+        assert not any(p == RIDE for _, p, _ in brushes)
+
+
+def test_straight_brushes_tap_the_and_and_swung_ones_the_let() -> None:
+    """In 4/4 the tap between two pulses falls on the 8th's ``&`` (half the beat) for straight
+    brushes and on the last triplet (two thirds) for swung ones."""
+    meter = Meter(4, 4)
+    for style, fraction in (("brushes-straight", 0.5), ("brushes", 2 / 3)):
+        grid = grid_for(style, meter)
+        template = style_bar(style, grid, np.random.default_rng(0))
+        between = sorted(
+            grid.step_in_bar_qn(s) % 1.0
+            for s, v, _ in template
+            if v == SNARE and s not in grid.pulse_steps
+        )
+        assert between and all(abs(f - fraction) < 1e-6 for f in between)
 
 
 def test_variation_keeps_the_time_keeper_of_an_idiom() -> None:

@@ -31,6 +31,7 @@ from training.drums.tokenizer import read_performance
 GROOVE_SOURCES: Final[dict[str, tuple[str, ...]]] = {
     "swing": ("jazz", "jazz/swing"),
     "brushes": ("jazz", "jazz/swing"),
+    "brushes-straight": ("jazz", "jazz/swing"),
     "hip-hop": ("hiphop",),
     "reggae": ("reggae",),
     "four-on-the-floor": ("dance/disco", "dance"),
