@@ -7,7 +7,8 @@ drums, melody over all three, each promoted before the next (as the agent does).
 runs in a fresh process (nothing remembered from the repeat before) that first loads what a
 process loads once, whichever phase comes first -- the loudness filters of the previews (scipy's
 IIR routine; ``scipy.signal`` itself, seconds to import, is no longer needed for previews), the
-scorer and MiniLM, the SoundFont of the previews -- and times that apart; the figures are the
+scorer and MiniLM (the concept, and the mood words as a run matches them before its first
+phase), the SoundFont of the previews -- and times that apart; the figures are the
 medians over the repeats. DESIGN §8 asks for one phase (64 x 30) in under 15 s; issue
 11 for a chords phase under 2 s CPU and each other phase under 3 s CPU.
 
@@ -74,8 +75,13 @@ def _warm_up() -> dict[str, dict[str, float]]:
     def scorer() -> None:
         from agents.phases.common import song_chromatic_scorer
         from agents.proposal import proposal_from_dict
+        from scoring.emotion.mood import mood_target_summary
 
-        song_chromatic_scorer(proposal_from_dict(PROPOSAL))
+        proposal = proposal_from_dict(PROPOSAL)
+        song_chromatic_scorer(proposal)
+        # A run matches its mood words once, before its first phase (MiniLM for a word the
+        # table lacks, "hypnotic" here), to show the target in proposal.yml.
+        mood_target_summary(proposal.mood)
 
     def soundfont() -> None:
         from render.previews import preview_backend

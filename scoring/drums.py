@@ -139,17 +139,19 @@ class PatternHit:
     velocity: int
 
 
-#: What :meth:`DrumPattern.of` reads, kept per grid and per hit (a phase reads thousands of
-#: genomes on one grid that share most of their hits; all of it is immutable).
+#: What :meth:`DrumPattern.of` reads of a grid, kept per grid (a phase reads thousands of
+#: genomes on one grid; a frozen grid cannot change).
 _GRID_FACTS: dict[
     object, tuple[int, float, tuple[int, ...], tuple[int, ...], tuple[int, ...], tuple[float, ...]]
 ] = {}
-_PATTERN_HITS: dict[int, tuple[object, PatternHit]] = {}
 
 
 def _immutable(thing: object) -> bool:
     """A frozen dataclass (a key that cannot change under the cache)."""
-    cls = type(thing)
+    return _frozen_type(type(thing))
+
+
+def _frozen_type(cls: type) -> bool:
     frozen = _FROZEN.get(cls)
     if frozen is None:
         params = getattr(cls, "__dataclass_params__", None)
@@ -165,7 +167,9 @@ class DrumPattern:
     """What the drum scores read: bars of a grid and the hits on it.
 
     ``step_weights`` is the metrical weight of each step in a bar (1 downbeat .. 0 finest);
-    ``beat_steps``/``strong_steps``/``pulse_steps`` are steps inside a bar."""
+    ``beat_steps``/``strong_steps``/``pulse_steps`` are steps inside a bar. ``hits`` are
+    anything with ``step``, ``voice``, ``role`` and ``velocity`` that cannot change (a
+    genome's frozen hits, or :class:`PatternHit`)."""
 
     bars: int
     steps_per_bar: int
@@ -174,8 +178,8 @@ class DrumPattern:
     strong_steps: tuple[int, ...]
     pulse_steps: tuple[int, ...]
     step_weights: tuple[float, ...]
-    hits: tuple[PatternHit, ...]
-    _by_bar: tuple[tuple[PatternHit, ...], ...] = field(init=False, repr=False, compare=False)
+    hits: tuple[_HitLike, ...]
+    _by_bar: tuple[tuple[_HitLike, ...], ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.bars < 1 or self.steps_per_bar < 1:
@@ -188,7 +192,7 @@ class DrumPattern:
                 f"DrumPattern.step_weights: {len(self.step_weights)} values -- one per step "
                 f"({self.steps_per_bar})"
             )
-        by_bar: list[list[PatternHit]] = [[] for _ in range(self.bars)]
+        by_bar: list[list[_HitLike]] = [[] for _ in range(self.bars)]
         for h in self.hits:
             bar = h.step // self.steps_per_bar
             if 0 <= bar < self.bars:
@@ -213,20 +217,11 @@ class DrumPattern:
                 if len(_GRID_FACTS) > 64:
                     _GRID_FACTS.clear()
                 _GRID_FACTS[g] = facts
-        if len(_PATTERN_HITS) > 50_000:
-            _PATTERN_HITS.clear()
-        hits = []
-        for h in genome.hits:
-            # By the hit object itself (held in the entry, so its id is not reused while
-            # kept): offspring share their parents' Hit objects, and an id is hashed in C.
-            known = _PATTERN_HITS.get(id(h))
-            if known is not None and known[0] is h:
-                hits.append(known[1])
-                continue
-            ph = PatternHit(h.step, h.voice, h.role, h.velocity)
-            if _immutable(h):
-                _PATTERN_HITS[id(h)] = (h, ph)
-            hits.append(ph)
+        hits: tuple[_HitLike, ...] = tuple(genome.hits)
+        # Frozen hits (a DrumGenome's) carry what the scores read and cannot change: the
+        # pattern holds them as they are. Others are copied, so the pattern cannot change.
+        if not all(_frozen_type(t) for t in set(map(type, hits))):
+            hits = tuple(PatternHit(h.step, h.voice, h.role, h.velocity) for h in hits)
         spb, spq, beats, strong, pulse, weights = facts
         return cls(
             bars=genome.bars,
@@ -236,18 +231,18 @@ class DrumPattern:
             strong_steps=strong,
             pulse_steps=pulse,
             step_weights=weights,
-            hits=tuple(hits),
+            hits=hits,
         )
 
     @property
     def bar_qn(self) -> float:
         return self.steps_per_bar / self.steps_per_qn
 
-    def bar_hits(self, bar: int) -> tuple[PatternHit, ...]:
+    def bar_hits(self, bar: int) -> tuple[_HitLike, ...]:
         return self._by_bar[bar]
 
 
-def _stream(h: PatternHit) -> int:
+def _stream(h: _HitLike) -> int:
     if h.voice in KICK_NOTES:
         return 0
     if h.voice in SNARE_NOTES:

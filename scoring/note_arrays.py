@@ -55,20 +55,74 @@ class NoteTable:
     def of(cls, candidates: Sequence[Sequence[Part]]) -> NoteTable:
         parts = [p for own in candidates for p in own]
         rows = [_NOTE_FIELDS(n) for p in parts for n in p.notes]
-        values = np.array(rows, dtype=np.float64).reshape(len(rows), 4)
-        sizes = np.array([len(p.notes) for p in parts], dtype=np.int64)
+        return cls._of_values(
+            np.array(rows, dtype=np.float64).reshape(len(rows), 4),
+            note_counts=[len(p.notes) for p in parts],
+            part_counts=[len(own) for own in candidates],
+            drums=[p.is_drum for p in parts],
+        )
+
+    @classmethod
+    def of_rows(cls, rows: Sequence[NDArray[np.float64]], *, drum: bool) -> NoteTable:
+        """Candidates of one part each, given as its notes' rows ``[n, 4]`` (start, end,
+        pitch, velocity) in the order a :class:`~music.notes.Part` sorts them: the table
+        :meth:`of` gives for those parts, without a Note per row."""
+        values = np.concatenate(rows) if rows else np.empty((0, 4), dtype=np.float64)
+        return cls._of_values(
+            values.astype(np.float64, copy=False),
+            note_counts=[len(r) for r in rows],
+            part_counts=[1] * len(rows),
+            drums=[drum] * len(rows),
+        )
+
+    @classmethod
+    def _of_values(
+        cls,
+        values: NDArray[np.float64],
+        *,
+        note_counts: Sequence[int],
+        part_counts: Sequence[int],
+        drums: Sequence[bool],
+    ) -> NoteTable:
+        """The table of note rows ``values`` ``[N, 4]``, ``note_counts[p]`` rows per part and
+        ``part_counts[c]`` parts per candidate, in order."""
         return cls(
             start=values[:, 0].copy(),
             end=values[:, 1].copy(),
             pitch=values[:, 2].astype(np.int64),
             velocity=values[:, 3].astype(np.int64),
-            part=np.repeat(np.arange(len(parts), dtype=np.int64), sizes),
-            part_candidate=np.repeat(
-                np.arange(len(candidates), dtype=np.int64),
-                np.array([len(own) for own in candidates], dtype=np.int64),
+            part=np.repeat(
+                np.arange(len(note_counts), dtype=np.int64),
+                np.array(note_counts, dtype=np.int64),
             ),
-            part_drum=np.array([p.is_drum for p in parts], dtype=np.bool_),
-            candidates=len(candidates),
+            part_candidate=np.repeat(
+                np.arange(len(part_counts), dtype=np.int64),
+                np.array(part_counts, dtype=np.int64),
+            ),
+            part_drum=np.array(drums, dtype=np.bool_),
+            candidates=len(part_counts),
+        )
+
+    def select(self, members: Sequence[int]) -> NoteTable:
+        """The candidates ``members`` (increasing indices) alone, numbered ``0..`` in that
+        order: the table :meth:`of` gives for their parts."""
+        if list(members) == list(range(self.candidates)):
+            return self
+        chosen = np.zeros(self.candidates, dtype=np.bool_)
+        chosen[np.asarray(members, dtype=np.int64)] = True
+        kept_parts = chosen[self.part_candidate]
+        kept = kept_parts[self.part]
+        part_number = np.cumsum(kept_parts) - 1
+        candidate_number = np.cumsum(chosen) - 1
+        return NoteTable(
+            start=self.start[kept],
+            end=self.end[kept],
+            pitch=self.pitch[kept],
+            velocity=self.velocity[kept],
+            part=part_number[self.part[kept]],
+            part_candidate=candidate_number[self.part_candidate[kept_parts]],
+            part_drum=self.part_drum[kept_parts],
+            candidates=len(members),
         )
 
     def __len__(self) -> int:

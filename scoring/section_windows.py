@@ -17,7 +17,7 @@ one window is passed through unchanged, so its score is exactly the single-windo
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -53,7 +53,41 @@ def window_starts(
     """Where the windows of a candidate (``own`` parts over ``underneath``) start, in qn:
     ``None`` when it fits in one window (it is scored whole, as it is), ``[]`` when nothing
     sounds at all."""
-    first_own, last_own = _span(own)
+    first, last = _span(own)
+    return _starts(
+        first, last, lambda: [n.start for p in own for n in p.notes], underneath, meter=meter
+    )
+
+
+def table_window_starts(
+    table: NoteTable, underneath: Sequence[Part], *, meter: Meter
+) -> list[list[float] | None]:
+    """:func:`window_starts` of each candidate of ``table`` (its parts as the table holds
+    them) over ``underneath``."""
+    first, last = table.bounds()
+    # Notes are numbered candidate by candidate: candidate c's onsets are one run of ``start``.
+    edges = np.searchsorted(table.candidate, np.arange(table.candidates + 1)).tolist()
+
+    def onsets(c: int) -> Callable[[], list[float]]:
+        return lambda: table.start[edges[c] : edges[c + 1]].tolist()
+
+    return [
+        _starts(a, b, onsets(c), underneath, meter=meter)
+        for c, (a, b) in enumerate(zip(first.tolist(), last.tolist(), strict=True))
+    ]
+
+
+def _starts(
+    first_own: float,
+    last_own: float,
+    onsets: Callable[[], Sequence[float]],
+    underneath: Sequence[Part],
+    *,
+    meter: Meter,
+) -> list[float] | None:
+    """:func:`window_starts` of a candidate whose notes span ``first_own`` to ``last_own``
+    (inf, -inf without notes) and start at ``onsets()`` (asked for only when it needs more
+    than one window)."""
     under = _Underneath.of(underneath)
     first, last = min(first_own, under.first), max(last_own, under.last)
     if not math.isfinite(first):
@@ -64,7 +98,7 @@ def window_starts(
     count = max(1, math.ceil((last - anchor) / length - _EPS))
     if count == 1:
         return None
-    used = _windows_used([n.start for p in own for n in p.notes], anchor, count, length)
+    used = _windows_used(onsets(), anchor, count, length)
     return [anchor + k * length for k in sorted(used | under.used(anchor, count, length))]
 
 
@@ -162,4 +196,11 @@ def pool_outputs(
     return pooled
 
 
-__all__ = ["pool_outputs", "slice_parts", "slice_table", "window_qn", "window_starts"]
+__all__ = [
+    "pool_outputs",
+    "slice_parts",
+    "slice_table",
+    "table_window_starts",
+    "window_qn",
+    "window_starts",
+]

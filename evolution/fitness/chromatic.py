@@ -35,7 +35,13 @@ from scoring.composite import (
 from scoring.emotion.midi import EmotionAim
 from scoring.midi_features import MidiFeatures, table_features
 from scoring.note_arrays import Backdrop, NoteTable
-from scoring.section_windows import slice_parts, slice_table, window_qn, window_starts
+from scoring.section_windows import (
+    slice_parts,
+    slice_table,
+    table_window_starts,
+    window_qn,
+    window_starts,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,29 +101,56 @@ class SongChromaticScorer:
         per section window, and the candidates' features are computed a window at a time for
         the whole batch."""
         under = tuple(underneath)
+        starts = [window_starts(own, under, meter=self.meter) for own in candidates]
+        empty: dict[int, Candidate] = {
+            i: ScorerInput(parts=tuple(own), bpm=self.bpm, meter=self.meter)
+            for i, own in enumerate(candidates)
+            if starts[i] == []  # nothing sounds: the scorer names the empty candidate
+        }
+        return self._heard(NoteTable.of(candidates), starts, empty, under)
+
+    def chromatic_table(
+        self, table: NoteTable, *, underneath: Sequence[Part] = ()
+    ) -> list[ChromaticScore]:
+        """:meth:`chromatic` of candidates given as one :class:`NoteTable` (the same scores
+        as for the parts it was made of; an empty candidate is named with no parts)."""
+        under = tuple(underneath)
+        starts = table_window_starts(table, under, meter=self.meter)
+        empty: dict[int, Candidate] = {
+            i: ScorerInput(parts=(), bpm=self.bpm, meter=self.meter)
+            for i, s in enumerate(starts)
+            if s == []
+        }
+        return self._heard(table, starts, empty, under)
+
+    def _heard(
+        self,
+        table: NoteTable,
+        starts: Sequence[list[float] | None],
+        empty: dict[int, Candidate],
+        under: tuple[Part, ...],
+    ) -> list[ChromaticScore]:
+        """The scores of the candidates of ``table``, each heard in the windows ``starts[i]``
+        (None: whole) over ``under``; ``empty`` holds those where nothing sounds."""
         length = window_qn(self.meter)
-        # Each window start (None: the candidate whole) -> its candidates' own parts.
-        groups: dict[float | None, list[tuple[int, Sequence[Part]]]] = {}
-        empty: dict[int, Candidate] = {}
-        for i, own in enumerate(candidates):
-            starts = window_starts(own, under, meter=self.meter)
-            if starts == []:  # nothing sounds: the scorer names the empty candidate
-                empty[i] = ScorerInput(parts=tuple(own), bpm=self.bpm, meter=self.meter)
-            elif starts is None:
-                groups.setdefault(None, []).append((i, own))
+        # Each window start (None: the candidate whole) -> its candidates.
+        groups: dict[float | None, list[int]] = {}
+        for i, own_starts in enumerate(starts):
+            if own_starts is None:
+                groups.setdefault(None, []).append(i)
             else:
-                for start in starts:
-                    groups.setdefault(start, []).append((i, own))
+                for start in own_starts:
+                    groups.setdefault(start, []).append(i)
         windows: list[tuple[int, float, Candidate]] = [(i, -1.0, c) for i, c in empty.items()]
         for at, members in groups.items():
-            table = NoteTable.of([own for _, own in members])
+            group = table.select(members)
             if at is not None:
-                table = slice_table(table, at, length)
+                group = slice_table(group, at, length)
             backdrop = _backdrop(under if at is None else slice_parts(under, at, length))
-            rolls, symbolic = table_features(table, backdrop, bpm=self.bpm, meter=self.meter)
+            rolls, symbolic = table_features(group, backdrop, bpm=self.bpm, meter=self.meter)
             windows.extend(
                 (i, -1.0 if at is None else at, MidiFeatures(rolls[r], symbolic[r]))
-                for r, (i, _) in enumerate(members)
+                for r, i in enumerate(members)
             )
         windows.sort(key=lambda w: (w[0], w[1]))  # the same pooling order in any batch
         scorer = self.scorer.get()
@@ -154,23 +187,34 @@ class PartEvaluator:
         return replace(self, chromatic_scorer=self.chromatic_scorer.with_onnx(onnx))
 
     def cards(
-        self, theories: Sequence[TheoryScores], parts: Callable[[], Sequence[Sequence[Part]]]
+        self,
+        theories: Sequence[TheoryScores],
+        parts: Callable[[], Sequence[Sequence[Part]]],
+        *,
+        table: Callable[[], NoteTable] | None = None,
     ) -> list[ScoreCard]:
         """Composite cards for a batch: theory alone without a song scorer, else theory and
         the match of each candidate's parts (``parts()``, built only when a scorer listens or
         a mood target is set) over the parts underneath; with a mood target, the emotion of
-        each candidate heard over the parts underneath (the texture a listener hears)."""
+        each candidate heard over the parts underneath (the texture a listener hears).
+        ``table``: those parts as one :class:`NoteTable`, made without Notes, which the scorer
+        hears instead (``parts()`` is then built only for a mood target)."""
         if self.chromatic_scorer is None and self.emotion is None:
             return [composite(t, None, self.weights) for t in theories]
-        own = parts()
-        chroma: Sequence[ChromaticScore | None] = (
-            [None] * len(own)
-            if self.chromatic_scorer is None
-            else self.chromatic_scorer.chromatic(own, underneath=self.underneath)
-        )
         aim = self.emotion
+        own = parts() if aim is not None or table is None else None
+        chroma: Sequence[ChromaticScore | None]
+        if self.chromatic_scorer is None:
+            chroma = [None] * len(theories)
+        elif table is not None:
+            chroma = self.chromatic_scorer.chromatic_table(table(), underneath=self.underneath)
+        else:
+            assert own is not None
+            chroma = self.chromatic_scorer.chromatic(own, underneath=self.underneath)
         moods: list[EmotionScore | None] = (
-            [None] * len(own) if aim is None else [aim.score((*self.underneath, *o)) for o in own]
+            [None] * len(theories)
+            if aim is None or own is None
+            else [aim.score((*self.underneath, *o)) for o in own]
         )
         return [
             composite(t, c, self.weights, e)

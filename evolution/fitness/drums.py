@@ -8,10 +8,11 @@ from dataclasses import dataclass
 
 from evolution.fitness.chromatic import PartEvaluator
 from generators.drums.genome import DrumGenome
-from generators.drums.to_midi import drums_part
+from generators.drums.to_midi import drum_note_rows, drums_part
 from music.meter import Meter
 from scoring.composite import ScoreCard
 from scoring.drums import DrumPattern, score_drums
+from scoring.note_arrays import NoteTable
 from scoring.realism import RealismCritic, judged
 from scoring.style.drums import DRUM_GROUPS, genome_metrics
 from scoring.style.fit import style_components
@@ -57,4 +58,10 @@ class DrumEvaluator(PartEvaluator):
             for g, v in zip(genomes, values, strict=True)
         ]
         theories = judged(theories, values, self.realism)
-        return self.cards(theories, lambda: [[drums_part(g, self.meter)] for g in genomes])
+        return self.cards(
+            theories,
+            lambda: [[drums_part(g, self.meter)] for g in genomes],
+            table=lambda: NoteTable.of_rows(
+                [drum_note_rows(g, self.meter) for g in genomes], drum=True
+            ),
+        )

@@ -49,11 +49,15 @@ class Hit:
     #: The hit's row of :attr:`DrumGenome.hit_table` as C ints (step, voice, velocity, offset
     #: in thousandths of a step), packed once: a genome's signature joins its hits' rows.
     packed: bytes = field(init=False, repr=False, compare=False)
+    #: The voice's role (:func:`generators.drums.grid.role_of`), read once: the drum scores
+    #: read it for every hit of every candidate.
+    role: Role = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.step, int) or self.step < 0:
             raise ValueError(f"Hit.step: {self.step!r} -- an integer step >= 0")
-        if self.voice not in VOICE_ROLES:
+        role = VOICE_ROLES.get(self.voice)
+        if role is None:
             role_of(self.voice)  # raises, naming the voices allowed
         if not isinstance(self.velocity, int) or not 1 <= self.velocity <= 127:
             raise ValueError(f"Hit.velocity: {self.velocity!r} -- an integer 1..127")
@@ -64,15 +68,12 @@ class Hit:
             )
         # Rounded so equal-sounding genomes hash equal (1/1000 of a step is inaudible).
         object.__setattr__(self, "offset", round(float(self.offset), 3) + 0.0)
+        object.__setattr__(self, "role", role)
         object.__setattr__(
             self,
             "packed",
             _HIT_ROW.pack(self.step, self.voice, self.velocity, round(self.offset * 1000)),
         )
-
-    @property
-    def role(self) -> Role:
-        return role_of(self.voice)
 
     def moved(self, step: int) -> Hit:
         return Hit(step=step, voice=self.voice, velocity=self.velocity, offset=self.offset)
@@ -142,13 +143,15 @@ class DrumGenome:
         """A genome with these hits; where two share a voice and step the later one wins, and
         hits past the end are dropped."""
         limit = self.total_steps
-        chosen = {(h.step, h.voice): h for h in hits if h.step < limit}
+        # Keyed by place as one int, step * 256 + voice (a GM note < 128): sorting the keys
+        # sorts by (step, voice), and ints hash and compare faster than pairs.
+        chosen = {h.step * 256 + h.voice: h for h in hits if h.step < limit}
         # One hit per place, every step inside: what __post_init__ checks already holds, so
         # the copy is only sorted and sealed (offspring are made thousands of times a phase).
         out: DrumGenome = object.__new__(DrumGenome)
         object.__setattr__(out, "grid", self.grid)
         object.__setattr__(out, "bars", self.bars)
-        object.__setattr__(out, "hits", tuple(chosen[k] for k in sorted(chosen)))
+        object.__setattr__(out, "hits", tuple([chosen[k] for k in sorted(chosen)]))
         object.__setattr__(out, "style", self.style if style is None else style)
         out._seal()
         return out

@@ -6,6 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+import numpy as np
+from numpy.typing import NDArray
+
 from generators.drums.genome import MAX_OFFSET, DrumGenome, Hit
 from generators.drums.grid import VOICE_ROLES, Grid
 from music.meter import Meter
@@ -55,6 +58,28 @@ def drums_part(
                 known[key] = note
             notes.append(note)
     return Part(name=name, notes=tuple(notes), program=0, is_drum=True)
+
+
+def drum_note_rows(genome: DrumGenome, meter: Meter) -> NDArray[np.float64]:
+    """The notes of ``drums_part(genome, meter)`` as rows ``[hits, 4]`` (start, end, pitch,
+    velocity; qn) in the order the part sorts them, the same numbers computed for all hits at
+    once. Raises ValueError when ``meter`` is not the genome's meter."""
+    grid = genome.grid
+    if meter != grid.meter:
+        raise ValueError(
+            f"meter: {meter} -- the drum pattern was built in {grid.meter}; use that meter"
+        )
+    hits = genome.hit_table.astype(np.int64)
+    bar, step = np.divmod(hits[:, 0], grid.steps_per_bar)
+    times = np.array([grid.step_in_bar_qn(s) for s in range(grid.steps_per_bar)])
+    # Hit.offset is round(offset, 3), the float nearest thousandths / 1000 (the table's
+    # column); the sums run in step_qn_at's order, from a repeat starting at 0.0.
+    onset = bar * meter.bar_qn + times[step] + (hits[:, 3] / 1000.0) * grid.step_qn
+    start = np.maximum(0.0, 0.0 + onset)
+    end = start + DRUM_NOTE_QN
+    pitch, velocity = hits[:, 1].astype(np.float64), hits[:, 2].astype(np.float64)
+    order = np.lexsort((velocity, pitch, end, start))
+    return np.stack([start, end, pitch, velocity], axis=1)[order]
 
 
 #: Notes already made, per grid, by the hit's (step, voice, velocity, offset) and the start of

@@ -229,12 +229,13 @@ def phrase_steps(
                 cands = [c for c in range(prev - 2, prev + 3) if low <= c <= peak - 1]
             if not cands:
                 cands = [max(low, min(peak - 1, prev))]
-            noise = rng.random(len(cands)) * 0.8
+            # Python floats, not numpy scalars: the same sums, a few candidates at a time.
+            noise = (rng.random(len(cands)) * 0.8).tolist()
             costs = [
                 abs(c - tgt) + 0.6 * max(0, abs(c - prev) - 2) + 0.7 * (c == prev) + e
                 for c, e in zip(cands, noise, strict=True)
             ]
-            s = cands[int(np.argmin(costs))]
+            s = cands[min(range(len(costs)), key=costs.__getitem__)]  # the first least
             if k >= 2 and abs(steps[-1] - steps[-2]) >= 4:
                 back = steps[-1] - int(np.sign(steps[-1] - steps[-2]))
                 if low <= back <= peak - 1:

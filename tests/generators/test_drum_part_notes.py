@@ -5,11 +5,12 @@ the reference), whatever was turned into a part before, for swung, humanised and
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from generators.drums import to_midi
 from generators.drums.genome import DrumGenome
 from generators.drums.styles import STYLES, skeleton
-from generators.drums.to_midi import DRUM_NOTE_QN, drums_part
+from generators.drums.to_midi import DRUM_NOTE_QN, drum_note_rows, drums_part
 from music.meter import Meter
 from music.notes import Note, Part
 
@@ -56,3 +57,20 @@ def test_known_notes_are_bounded() -> None:
         assert len(to_midi._KNOWN[g.grid]) == len(g.hits)  # cleared, then filled again
     finally:
         to_midi._KNOWN_LIMIT = original  # type: ignore[misc]
+
+
+def test_note_rows_are_the_parts_notes() -> None:
+    rng = np.random.default_rng(11)
+    genomes = [
+        skeleton(style, meter, bars, rng, bpm=bpm)
+        for meter in (Meter(4, 4), Meter(6, 8), Meter(7, 8), Meter(3, 4))
+        for style in sorted(STYLES)
+        for bars, bpm in ((1, None), (4, 84.0))
+    ]
+    assert any(h.offset < 0 and h.step == 0 for g in genomes for h in g.hits)  # clamped to 0
+    for g in genomes:
+        rows = drum_note_rows(g, g.grid.meter)
+        notes = drums_part(g, g.grid.meter).notes
+        assert rows.tolist() == [[n.start, n.end, n.pitch, n.velocity] for n in notes]
+    with pytest.raises(ValueError, match="meter"):
+        drum_note_rows(genomes[0], Meter(5, 4))

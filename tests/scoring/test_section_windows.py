@@ -15,6 +15,7 @@ from scoring.section_windows import (
     pool_outputs,
     slice_parts,
     slice_table,
+    table_window_starts,
     window_qn,
     window_starts,
 )
@@ -162,3 +163,46 @@ def test_proposal_words_join_the_concept(scorer: ChromaticScorer) -> None:
     mixed = scorer.prepare_concept(DARK_CONCEPT, words)
     assert np.linalg.norm(mixed) == pytest.approx(1.0, abs=1e-5)
     assert 0.3 < float(mixed @ plain) < 0.99  # moved toward the words, still the concept
+
+
+def _table_cases() -> list[tuple[Part, ...]]:
+    return [
+        (_bars(20, 60), Part("kit", (Note(33.0, 33.5, 36), Note(70.0, 70.5, 38)), is_drum=True)),
+        (Part("lead", (Note(31.0, 40.0, 64), Note(40.0, 41.0, 65))),),
+        (),
+        (_bars(6, 67),),
+        (Part("lead", (Note(9.0, 10.0, 64),)), Part("kit", (Note(70.0, 70.5, 36),), is_drum=True)),
+    ]
+
+
+def test_window_starts_of_a_table_are_those_of_its_parts() -> None:
+    cands = _table_cases()
+    for under in ((), (_bars(4, 48),), (_bars(24, 40),)):
+        want = [window_starts(c, under, meter=FOUR) for c in cands]
+        assert table_window_starts(NoteTable.of(cands), under, meter=FOUR) == want
+    assert [] in [window_starts(c, (), meter=FOUR) for c in cands]  # the empty one is covered
+
+
+def test_a_selection_of_a_table_is_the_table_of_those_candidates() -> None:
+    cands = _table_cases()
+    whole = NoteTable.of(cands)
+    for members in ([0, 1, 2, 3, 4], [1, 3], [0, 4], [2], [2, 3]):
+        got = whole.select(members)
+        want = NoteTable.of([cands[i] for i in members])
+        for name in ("start", "end", "pitch", "velocity", "part", "part_candidate", "part_drum"):
+            assert getattr(got, name).tolist() == getattr(want, name).tolist(), name
+        assert got.candidates == want.candidates == len(members)
+
+
+def test_a_table_scores_as_the_parts_it_holds() -> None:
+    song = SongChromaticScorer(concept=DARK_CONCEPT, color="Red", bpm=84.0, meter=FOUR)
+    cands = [c for c in _table_cases() if c]
+    under = [Part("bass", tuple(Note(b * 4.0, b * 4.0 + 4.0, 33, 70) for b in range(10)))]
+    want = song.chromatic(cands, underneath=under)
+    assert song.chromatic_table(NoteTable.of(cands), underneath=under) == want
+    drums = [Part("kit", c[0].notes, is_drum=True) for c in cands]
+    rows = [np.array([[n.start, n.end, n.pitch, n.velocity] for n in p.notes]) for p in drums]
+    table = NoteTable.of_rows(rows, drum=True)
+    assert song.chromatic_table(table, underneath=under) == song.chromatic(
+        [[p] for p in drums], underneath=under
+    )
