@@ -24,6 +24,7 @@ from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.lazy import CPU_PROVIDERS, OnnxSettings
 from inference.onnx import ModelFileError
 from music.errors import InputError
+from render.ddsp import DdspTimbre, load_timbre
 from render.kit.errors import KitError
 from render.kit.manifest import KIT_HELP, load_kit
 from render.kit.play import PICKS
@@ -100,6 +101,7 @@ class RenderOptions:
     stem_format: str | None = None
     kit: str | None = None
     kit_pick: str | None = None
+    melody_timbre: str | None = None
 
     def settings(self, base: RenderSettings | None = None) -> RenderSettings | None:
         """These options over ``base`` (default: the defaults), or None when none was given.
@@ -111,6 +113,7 @@ class RenderOptions:
                 ("stem_format", self.stem_format),
                 ("kit", self.kit),
                 ("kit_pick", self.kit_pick),
+                ("melody_timbre", self.melody_timbre),
             )
             if value is not None
         }
@@ -158,6 +161,15 @@ def render_kit(
             ) from None
         raise InputError(file=None, field=field, value=str(folder), allowed=allowed) from None
     return KitUse(folder=folder.resolve(), pick=pick)
+
+
+def melody_timbre(settings: RenderSettings | None) -> DdspTimbre | None:
+    """The DDSP timbre the melody stem is played on (``--melody-timbre``), loaded now so a
+    bad file stops a run before it evolves anything; None: the SoundFont plays it. Raises
+    InputError naming ``--melody-timbre``, the value and what is allowed."""
+    if settings is None or settings.melody_timbre is None:
+        return None
+    return load_timbre(settings.melody_timbre, field="--melody-timbre")
 
 
 def executor_settings(proposal: Proposal, options: ScoringOptions) -> ExecutorSettings:
