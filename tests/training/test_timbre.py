@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import torch
+from typer.testing import CliRunner
 
+from cli.app import app
 from inference.onnx import OnnxModel
 from music.notes import Note, Part
 from render.ddsp import (
@@ -24,6 +26,7 @@ from render.ddsp import (
 )
 from training.timbre import synth
 from training.timbre.export import PARITY_TOLERANCE, ExportParityError, check_parity, export_onnx
+from training.timbre.features import Clip, trimmed
 from training.timbre.model import TimbreConfig, TimbreDecoder
 from training.timbre.train import TrainConfig, main
 
@@ -48,6 +51,20 @@ def test_torch_synthesizer_matches_the_runtime() -> None:
 def test_config_round_trip() -> None:
     cfg = TimbreConfig(harmonics=8, noise_bands=4, hidden=16, loudness_mean=-33.5)
     assert TimbreConfig.from_dict(json.loads(json.dumps(cfg.to_dict()))) == cfg
+
+
+def test_trimming_drops_the_quiet_ends_only() -> None:
+    loud = np.array([-90, -80, -30, -20, -60, -25, -65, -85, -95], dtype=np.float32)
+    n = loud.shape[0]
+    clip = Clip(
+        np.arange(n * HOP, dtype=np.float32),
+        np.full(n, 440.0, dtype=np.float32),
+        loud,
+        np.ones(n, dtype=bool),
+    )
+    kept = trimmed(clip, top_db=50.0)
+    assert kept.loudness_db.tolist() == [-30, -20, -60, -25, -65]
+    assert kept.audio[0] == 2 * HOP and kept.audio.shape[0] == 5 * HOP
 
 
 def _clip(path: Path) -> Path:
@@ -77,7 +94,8 @@ def test_tiny_training_exports_a_model_the_runtime_plays(tmp_path: Path) -> None
     assert len(losses) == 12
     assert np.mean(losses[-3:]) < np.mean(losses[:3])
     assert np.isfinite(summary["held_out_loss"]) and np.isfinite(summary["held_out_loss_untrained"])
-    assert summary["frames"]["held_out"] == round(2 * SAMPLE_RATE // HOP * 0.15)
+    frames = summary["frames"]
+    assert frames["held_out"] == round(0.15 * (frames["train"] + frames["held_out"]))
 
     onnx_path = tmp_path / "model" / "timbre.onnx"
     side = json.loads(onnx_path.with_suffix(".json").read_text())
@@ -115,3 +133,12 @@ def test_parity_check_catches_a_different_model(tmp_path: Path) -> None:
         assert "differs from torch" in str(exc)
     else:
         raise AssertionError("a decoder with other weights passed the parity check")
+
+
+def test_cli_train_timbre_without_the_recording_exits_2(tmp_path: Path) -> None:
+    missing = tmp_path / "none.wav"
+    args = ["train", "timbre", "--audio", str(missing), "--out", str(tmp_path / "m")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2
+    assert "--audio" in result.output and "none.wav" in result.output
+    assert not (tmp_path / "m").exists()

@@ -27,7 +27,7 @@ import torch
 from music.notes import Note, Part
 from render.ddsp import HOP, SAMPLE_RATE, DdspTimbre, Loudness
 from render.synth import Synthesizer
-from training.timbre.features import Clip, measure, pitch_track, read_mono
+from training.timbre.features import Clip, measure, pitch_track, read_mono, trimmed
 from training.timbre.synth import spectral_loss
 from training.timbre.train import split
 
@@ -100,7 +100,7 @@ def render_speed(timbre: DdspTimbre, seconds: float = 30.0) -> float:
 def evaluate(model: Path, audio: Path, *, held_out: float = 0.15) -> dict[str, Any]:
     """The figures of the module docstring."""
     timbre = DdspTimbre.load(model)
-    whole = measure(read_mono(audio))
+    whole = trimmed(measure(read_mono(audio)))
     _, test = split(whole, held_out, 1)
     ref = test.audio
     seconds = ref.shape[0] / SAMPLE_RATE

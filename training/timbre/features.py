@@ -16,6 +16,9 @@ from render.audio_io import decode_audio
 from render.ddsp import HOP, SAMPLE_RATE
 
 N_FFT: Final = 1024
+#: Frames this far below the loudest one, at either end, are the room's silence or a reverb
+#: tail (pYIN still calls a decaying tail voiced): :func:`trimmed` drops them.
+TRIM_DB: Final = 35.0
 FMIN_HZ: Final = 80.0
 FMAX_HZ: Final = 1600.0
 MIN_DB: Final = -100.0
@@ -101,6 +104,13 @@ def measure(audio: NDArray[np.float32]) -> Clip:
     return Clip(
         audio[: frames * HOP].astype(np.float32), f0[:frames], loud[:frames], voiced[:frames]
     )
+
+
+def trimmed(clip: Clip, top_db: float = TRIM_DB) -> Clip:
+    """``clip`` without its leading and trailing frames quieter than the loudest minus
+    ``top_db``."""
+    loud = np.flatnonzero(clip.loudness_db > clip.loudness_db.max() - top_db)
+    return clip.cut(int(loud[0]), int(loud[-1]) + 1)
 
 
 def shifted(audio: NDArray[np.float32], semitones: float) -> NDArray[np.float32]:

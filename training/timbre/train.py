@@ -1,6 +1,7 @@
 """Train the timbre decoder on one monophonic recording (``main(config)``).
 
-The recording's last :attr:`TrainConfig.held_out` (in time) is kept out for evaluation. The
+The recording, without the silence or reverb tail at its ends (:func:`.features.trimmed`),
+has its last :attr:`TrainConfig.held_out` (in time) kept out for evaluation. The
 rest is augmented: played at each of :attr:`TrainConfig.shifts` semitones (resampled, as a tape
 would, and measured anew) and, per training window, turned up or down by a random gain within
 :attr:`TrainConfig.gain_db` (its loudness moved by the same dB). Each step fits a batch of
@@ -27,7 +28,7 @@ import torch
 
 from render.ddsp import HOP, Loudness
 from training.timbre.export import export_onnx
-from training.timbre.features import Clip, measure, read_mono, shifted
+from training.timbre.features import Clip, measure, read_mono, shifted, trimmed
 from training.timbre.model import TimbreConfig, TimbreDecoder
 from training.timbre.synth import harmonic_audio, noise_audio, noise_spectrum, spectral_loss
 
@@ -131,7 +132,7 @@ def main(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     audio = read_mono(config.audio)
-    whole = measure(audio)
+    whole = trimmed(measure(audio))
     train_part, test = split(whole, config.held_out, config.window)
     clips = [measure(shifted(train_part.audio, s)) if s else train_part for s in config.shifts]
     clips = [c for c in clips if c.frames >= config.window]
