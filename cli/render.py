@@ -132,7 +132,6 @@ def render(
         )
         settings = options.settings(base) or base
         use_kit = render_kit(proposal, settings, proposal_file=run.proposal)
-        check_timbre(settings)
         with progress_hooks() as hooks:
             manifest = render_run(
                 run=run,
@@ -144,6 +143,7 @@ def render(
                 settings=settings,
                 on_step=hooks.on_render_step,
                 kit=use_kit,
+                melody_timbre=check_timbre(proposal, settings, proposal_file=run.proposal),
             )
     except (ChromaticError, ValueError) as exc:
         raise fail(exc) from None
