@@ -4,6 +4,7 @@ prints one line and exits with code 2."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +24,9 @@ def train_timbre(
     out_dir: Annotated[
         Path, typer.Option("--out", help="Folder for timbre.onnx and its timbre.json sidecar.")
     ],
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs.")] = 250,
+    epochs: Annotated[
+        int | None, typer.Option("--epochs", min=1, help="Training epochs [default: 250].")
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the windows and weights.")] = 0,
 ) -> None:
     """Train a DDSP timbre (f0 and loudness -> harmonics and filtered noise) on a recording,
@@ -35,11 +38,13 @@ def train_timbre(
     from training.timbre.train import ONNX_NAME, TrainConfig, main
 
     with status_steps((*_ERRORS, ChromaticError)) as step:
-        config = TrainConfig(audio=audio, out=out_dir, epochs=epochs, seed=seed)
+        config = TrainConfig(audio=audio, out=out_dir, seed=seed)
+        if epochs is not None:
+            config = replace(config, epochs=epochs)
         step("measuring the recording (pYIN f0, loudness, pitch-shifted copies)")
         summary = main(
             config,
-            on_epoch=lambda e, loss: step(f"epoch {e + 1}/{epochs}  loss {loss:.3f}"),
+            on_epoch=lambda e, loss: step(f"epoch {e + 1}/{config.epochs}  loss {loss:.3f}"),
         )
     out.print(
         plain(

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
 import torch
 from typer.testing import CliRunner
@@ -142,3 +143,15 @@ def test_cli_train_timbre_without_the_recording_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "--audio" in result.output and "none.wav" in result.output
     assert not (tmp_path / "m").exists()
+
+
+def test_cli_train_timbre_writes_the_model_and_says_its_losses(tmp_path: Path) -> None:
+    args = ["train", "timbre", "--audio", str(_clip(tmp_path / "tone.wav"))]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "m"), "--epochs", "1"])
+    assert result.exit_code == 0, result.output
+    assert "held-out spectral loss" in result.output
+    side = json.loads((tmp_path / "m" / "timbre.json").read_text())
+    assert side["metrics"]["epochs"] == 1
+    assert DdspTimbre.load(tmp_path / "m" / "timbre.onnx").loudness.loud_db == pytest.approx(
+        side["loudness"]["loud_db"]
+    )

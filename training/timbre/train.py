@@ -43,7 +43,7 @@ class TrainConfig:
 
     audio: Path
     out: Path
-    epochs: int = 300
+    epochs: int = 250
     seed: int = 0
     held_out: float = 0.15
     shifts: tuple[float, ...] = (-9.0, -7.0, -5.0, -3.0, 0.0, 2.0, 4.0, 7.0)
