@@ -24,6 +24,7 @@ from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.lazy import CPU_PROVIDERS, OnnxSettings
 from inference.onnx import ModelFileError
 from music.errors import InputError
+from render.ddsp import load_timbre
 from render.kit.errors import KitError
 from render.kit.manifest import KIT_HELP, load_kit
 from render.kit.play import PICKS
@@ -100,6 +101,7 @@ class RenderOptions:
     stem_format: str | None = None
     kit: str | None = None
     kit_pick: str | None = None
+    melody_timbre: str | None = None
 
     def settings(self, base: RenderSettings | None = None) -> RenderSettings | None:
         """These options over ``base`` (default: the defaults), or None when none was given.
@@ -111,6 +113,7 @@ class RenderOptions:
                 ("stem_format", self.stem_format),
                 ("kit", self.kit),
                 ("kit_pick", self.kit_pick),
+                ("melody_timbre", self.melody_timbre),
             )
             if value is not None
         }
@@ -158,6 +161,30 @@ def render_kit(
             ) from None
         raise InputError(file=None, field=field, value=str(folder), allowed=allowed) from None
     return KitUse(folder=folder.resolve(), pick=pick)
+
+
+def melody_timbre(
+    proposal: Proposal, settings: RenderSettings | None, *, proposal_file: Path | None = None
+) -> str | None:
+    """The DDSP timbre the melody stem is played on: ``--melody-timbre`` (in ``settings``)
+    over the proposal's ``render.melody_timbre``; None (the SoundFont plays it) when neither
+    names one. The model is loaded now, so a bad file stops a run before it evolves anything.
+    Raises InputError naming ``--melody-timbre``, or ProposalError naming the proposal's
+    ``render.melody_timbre``, with the value and what is allowed."""
+    choice = proposal.render.melody_timbre if proposal.render else None
+    if settings is not None and settings.melody_timbre is not None:
+        load_timbre(settings.melody_timbre, field="--melody-timbre")
+        return settings.melody_timbre
+    if choice is None:
+        return None
+    field = "render.melody_timbre"
+    try:
+        load_timbre(choice, field=field)
+    except InputError as exc:
+        raise ProposalError(
+            file=proposal_file, field=field, value=choice, allowed=exc.allowed
+        ) from None
+    return choice
 
 
 def executor_settings(proposal: Proposal, options: ScoringOptions) -> ExecutorSettings:

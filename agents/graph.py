@@ -20,7 +20,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import interrupt
 
-from agents.builder import render_kit
+from agents.builder import melody_timbre, render_kit
 from agents.candidate_check import check_approved_candidates
 from agents.fileio import write_yaml_atomic
 from agents.form import SongForm, form_of_plan, make_form
@@ -272,6 +272,7 @@ def _render(state: SongState, runtime: Runtime[AgentContext]) -> dict[str, Any]:
         settings=settings,
         on_step=ctx.on_render_step,
         kit=render_kit(ctx.proposal, settings, proposal_file=ctx.run.proposal),
+        melody_timbre=melody_timbre(ctx.proposal, settings, proposal_file=ctx.run.proposal),
     )
     return {"render": manifest, "steer": None}
 

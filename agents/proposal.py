@@ -59,6 +59,8 @@ from agents.proposal_fields import (
     Lyrics,
     MeterField,
     Name,
+    RenderChoice,
+    RenderField,
     SectionName,
     Shown,
     Title,
@@ -77,6 +79,7 @@ from agents.proposal_fields import (
 from agents.yaml_limits import YamlLimitError, check_yaml_structure, read_text_limited
 from evolution.executor_settings import PROPOSAL_FIELDS, ExecutorSettings, SettingError
 from music.meter import Meter
+from render.ddsp import SHIPPED
 
 PROPOSAL_MAX_BYTES: Final = 2**20  # 1 MiB: real proposals are a few KiB
 PROPOSAL_MAX_NODES: Final = 100_000  # values after alias expansion
@@ -222,6 +225,7 @@ class Proposal(BaseModel):
     singer: Name = None
     iteration_id: Name = None
     kit: KitField = None
+    render: RenderField = None
 
     @model_validator(mode="before")
     @classmethod
@@ -311,8 +315,9 @@ def proposal_to_dict(proposal: Proposal) -> dict[str, Any]:
     (``key: 'F# minor'``, ``time_signature: '7/8'``, canonical color name)."""
     data: dict[str, Any] = proposal.model_dump(mode="json", by_alias=True)
     data["evolution"] = {k: v for k, v in data["evolution"].items() if v is not None}
-    if data.get("kit") is None:
-        data.pop("kit", None)
+    for optional in ("kit", "render"):
+        if data.get(optional) is None:
+            data.pop(optional, None)
     if float(proposal.bpm).is_integer():
         data["bpm"] = int(proposal.bpm)
     return data
@@ -417,6 +422,11 @@ class ProposalFile:
             # A kit folder is named relative to the proposal file; the run keeps it absolute.
             full = str((self.path.parent / kit.path).resolve())
             proposal = proposal.model_copy(update={"kit": KitChoice(full, kit.pick)})
+        timbre = proposal.render.melody_timbre if proposal.render else None
+        if timbre is not None and timbre.lower() not in SHIPPED and not Path(timbre).is_absolute():
+            # So is a timbre file (a shipped timbre's name stays a name).
+            full = str((self.path.parent / Path(timbre).expanduser()).resolve())
+            proposal = proposal.model_copy(update={"render": RenderChoice(full)})
         return proposal
 
     def run_name(self, index: int, proposal: Proposal) -> str:

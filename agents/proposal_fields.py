@@ -21,6 +21,7 @@ from evolution.engine import EvolutionConfig
 from music.errors import InputError
 from music.keys import Key, parse_key
 from music.meter import ALLOWED_DENOMINATORS, Meter
+from render.ddsp import TIMBRE_HELP
 from render.kit.play import PICKS
 from scoring.colors import COLOR_NAMES, parse_color
 from scoring.composite import Weights
@@ -317,6 +318,30 @@ def _to_kit(value: object) -> KitChoice | None:
     return KitChoice(path=str(Path(path.strip()).expanduser()), pick=str(pick))
 
 
+@dataclass(frozen=True, slots=True)
+class RenderChoice:
+    """The proposal's ``render`` block: ``melody_timbre``, a DDSP timbre the melody stem is
+    played on (render.ddsp; ``trumpet`` or an .onnx path)."""
+
+    melody_timbre: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"melody_timbre": self.melody_timbre}
+
+
+def _to_render(value: object) -> RenderChoice | None:
+    """``{melody_timbre: NAME_OR_PATH}``; the file itself is checked when the run starts
+    (agents.builder.melody_timbre)."""
+    if value is None or isinstance(value, RenderChoice):
+        return value
+    if not isinstance(value, Mapping) or set(value) != {"melody_timbre"}:
+        raise invalid(value, "a mapping {melody_timbre: trumpet or an .onnx file}")
+    timbre = value["melody_timbre"]
+    if not isinstance(timbre, str) or not timbre.strip():
+        raise invalid(timbre, TIMBRE_HELP, "melody_timbre")
+    return RenderChoice(melody_timbre=timbre.strip())
+
+
 def validated(func: Callable[[object], Any], schema_input: object) -> PlainValidator:
     return PlainValidator(func, json_schema_input_type=schema_input)
 
@@ -334,6 +359,11 @@ Words = Annotated[list[str], validated(_to_str_list, list[str])]
 Lyrics = Annotated[str | None, validated(_to_lyrics, str | None)]
 Name = Annotated[str | None, validated(to_name, str | None)]
 UnitFloat = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
+RenderField = Annotated[
+    RenderChoice | None,
+    validated(_to_render, dict[str, str] | None),
+    PlainSerializer(lambda r: r.to_dict() if r is not None else None),
+]
 KitField = Annotated[
     KitChoice | None,
     validated(_to_kit, str | None),

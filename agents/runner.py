@@ -28,6 +28,7 @@ from agents.builder import (
     build_chromatic_scorer,
     executor_settings,
     local_executor,
+    melody_timbre,
     render_kit,
 )
 from agents.candidate_check import check_approved_candidates
@@ -140,6 +141,7 @@ def start_run(
     settings = executor_settings(proposal, options)
     rendering = (render or RenderOptions()).settings()
     render_kit(proposal, rendering, proposal_file=proposal_path)  # a bad kit stops it here
+    melody_timbre(proposal, rendering, proposal_file=proposal_path)  # and a bad timbre
     run = RunDir(out_dir / source.run_name(index, proposal))
     with storage_errors(run.root):
         made = [p for p in (run.root, *run.root.parents) if not p.exists()]
@@ -241,6 +243,7 @@ def _resume(
         if outcome.status == "done":
             return outcome
         render_kit(proposal, rendering or base, proposal_file=run.proposal)
+        melody_timbre(proposal, rendering or base, proposal_file=run.proposal)
         if outcome.status == "not started":
             raise RunStateError(
                 f"{run.root}: the run has no checkpoint to resume -- start it again"

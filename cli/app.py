@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 import typer
 
 from cli.common import RunDirArg, ScorerOpt, fail, report, setup
-from cli.render import KitOpt, KitPickOpt, SampleRateOpt, StemFormatOpt
+from cli.render import KitOpt, KitPickOpt, MelodyTimbreOpt, SampleRateOpt, StemFormatOpt
 
 if TYPE_CHECKING:
     from agents.builder import RenderOptions, ScoringOptions
@@ -101,12 +101,20 @@ def _scoring(
 
 
 def _rendering(
-    sample_rate: int | None, stem_format: str | None, kit: str | None, kit_pick: str | None
+    sample_rate: int | None,
+    stem_format: str | None,
+    kit: str | None,
+    kit_pick: str | None,
+    melody_timbre: str | None,
 ) -> RenderOptions:
     from agents.builder import RenderOptions
 
     return RenderOptions(
-        sample_rate=sample_rate, stem_format=stem_format, kit=kit, kit_pick=kit_pick
+        sample_rate=sample_rate,
+        stem_format=stem_format,
+        kit=kit,
+        kit_pick=kit_pick,
+        melody_timbre=melody_timbre,
     )
 
 
@@ -142,6 +150,7 @@ def run(
     stem_format: StemFormatOpt = None,
     kit: KitOpt = None,
     kit_pick: KitPickOpt = None,
+    melody_timbre: MelodyTimbreOpt = None,
 ) -> None:
     """Start a run: plan the song and evolve chords, stopping at the chords review gate."""
     setup()
@@ -167,7 +176,7 @@ def run(
                     ray_address,
                     scorer,
                 ),
-                render=_rendering(sample_rate, stem_format, kit, kit_pick),
+                render=_rendering(sample_rate, stem_format, kit, kit_pick, melody_timbre),
             )
     except ChromaticError as exc:
         raise fail(exc) from None
@@ -191,6 +200,7 @@ def resume(
     stem_format: StemFormatOpt = None,
     kit: KitOpt = None,
     kit_pick: KitPickOpt = None,
+    melody_timbre: MelodyTimbreOpt = None,
 ) -> None:
     """Continue a run from its checkpoint (after approving candidates in review.yml)."""
     setup()
@@ -213,7 +223,7 @@ def resume(
                     ray_address,
                     scorer,
                 ),
-                render=_rendering(sample_rate, stem_format, kit, kit_pick),
+                render=_rendering(sample_rate, stem_format, kit, kit_pick, melody_timbre),
             )
     except ChromaticError as exc:
         raise fail(exc) from None
@@ -234,11 +244,25 @@ def _register_commands() -> None:
         scorer,
         steer,
         style,
+        timbre,
         web,
     )
     from cli.groups import eval_app, export_app, train_app
 
-    for module in (gate, web, scorer, parts, render, kit, edit, steer, style, realism, emotion):
+    for module in (
+        gate,
+        web,
+        scorer,
+        parts,
+        render,
+        kit,
+        edit,
+        steer,
+        style,
+        realism,
+        emotion,
+        timbre,
+    ):
         module.register(app)
     batch.register(app)
     app.add_typer(eval_app)

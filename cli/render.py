@@ -63,6 +63,17 @@ KitPickOpt = Annotated[
 ]
 
 
+MelodyTimbreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--melody-timbre",
+        help="Play the melody stem on a DDSP timbre instead of the SoundFont: trumpet (the "
+        "shipped one) or an .onnx file made by `chromatic train timbre`.",
+        rich_help_panel=_RENDER,
+    ),
+]
+
+
 BackendOption = Annotated[
     str | None,
     typer.Option(
@@ -84,12 +95,14 @@ def render(
     stem_format: StemFormatOpt = None,
     kit: KitOpt = None,
     kit_pick: KitPickOpt = None,
+    melody_timbre: MelodyTimbreOpt = None,
 ) -> None:
     """Assemble and render a run again (at least its chords approved): song.mid,
     arrangement.json, stems/<part>.wav (and stems/drums_kit.wav with a kit), analysis.json,
     render_plan.json, mix.wav, mix.mp3. Shows progress on a terminal."""
     setup()
     from agents.builder import RenderOptions, render_kit
+    from agents.builder import melody_timbre as check_timbre
     from agents.errors import RunStateError
     from agents.graph import PHASE_RUNS
     from agents.phases.render import render_run
@@ -111,7 +124,11 @@ def render(
             )
         base = RenderSettings().with_values(values.get("render_settings") or {})
         options = RenderOptions(
-            sample_rate=sample_rate, stem_format=stem_format, kit=kit, kit_pick=kit_pick
+            sample_rate=sample_rate,
+            stem_format=stem_format,
+            kit=kit,
+            kit_pick=kit_pick,
+            melody_timbre=melody_timbre,
         )
         settings = options.settings(base) or base
         use_kit = render_kit(proposal, settings, proposal_file=run.proposal)
@@ -126,6 +143,7 @@ def render(
                 settings=settings,
                 on_step=hooks.on_render_step,
                 kit=use_kit,
+                melody_timbre=check_timbre(proposal, settings, proposal_file=run.proposal),
             )
     except (ChromaticError, ValueError) as exc:
         raise fail(exc) from None

@@ -22,7 +22,6 @@ import numpy as np
 
 from music.meter import qn_to_seconds
 from music.midi_io import Song
-from music.notes import Part
 from render.analysis import Analysis, analyze_stems
 from render.audio_io import ensure_writable_dir, write_audio, write_json
 from render.errors import RenderError
@@ -30,7 +29,7 @@ from render.mix import Mastering, mix_stems
 from render.mp3 import Mp3Stats, write_mp3_master
 from render.renderplan import RenderPlan, default_plan
 from render.sampler import render_hits
-from render.stem_files import pcm_headroom_gain, stem_path, write_stems
+from render.stem_files import PartTrack, pcm_headroom_gain, stem_path, write_stems
 from render.synth import Synthesizer
 
 logger = logging.getLogger(__name__)
@@ -41,7 +40,7 @@ DEFAULT_CEILING_DBTP: Final = -1.0
 KIT_STEM: Final = "drums_kit"
 
 #: Plays a drum part on a sample kit: ``(part, bpm, sample_rate, seconds) -> [frames, 2]``.
-DrumTrack = Callable[[Part, float, int, float], np.ndarray]
+DrumTrack = PartTrack
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +133,7 @@ def render_song(
     write_mp3: bool = True,
     on_step: Callable[[RenderStep], None] | None = None,
     stem_format: str = "pcm24",
+    voices: Mapping[str, PartTrack] | None = None,
 ) -> RenderResult:
     """Render ``song`` into ``out_dir`` (see the module docstring).
 
@@ -143,9 +143,11 @@ def render_song(
     the GM drums by sampleInfluence. ``drum_track``: plays the drum part on a sample kit
     (:class:`render.kit.play.KitPlayer`), written as ``stems/drums_kit.wav`` and blended
     the same way (it takes the place of ``drum_kit``). ``stem_format``: ``pcm24`` or
-    ``float32`` stem WAVs; the sample rate is ``synth``'s. ``on_step`` is called as each
-    step finishes (a progress display). Raises RenderError for a song with no notes, an
-    unwritable folder or a missing/broken SoundFont, before anything is written."""
+    ``float32`` stem WAVs; the sample rate is ``synth``'s. ``voices``: part name -> what
+    plays that part's stem instead of the SoundFont (a DDSP timbre for the melody).
+    ``on_step`` is called as each step finishes (a progress display). Raises RenderError
+    for a song with no notes, an unwritable folder or a missing/broken SoundFont, before
+    anything is written."""
     if not any(p.notes for p in song.parts):
         raise RenderError("song: no part has any notes -- there is nothing to render")
     paths = RenderPaths(Path(out_dir))
@@ -174,6 +176,7 @@ def render_song(
             seconds=seconds,
             wav_format=stem_format,
             on_stem=lambda n: step(f"stem {n}"),
+            voices=voices,
         )
         timings["stems"] = time.perf_counter() - t0
         sr = stems.sample_rate

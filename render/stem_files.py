@@ -21,6 +21,7 @@ from typing import Final
 import numpy as np
 
 from music.midi_io import Song
+from music.notes import Part
 from render.audio_io import WAV_FORMATS, ensure_writable_dir, write_audio
 from render.errors import RenderError
 from render.synth import DEFAULT_TAIL_S, Synthesizer
@@ -29,6 +30,11 @@ logger = logging.getLogger(__name__)
 
 #: Peak of the loudest 24-bit stem when the stems had to be turned down (dBFS).
 PCM_PEAK_DBFS: Final = -0.1
+
+
+#: Plays one part on something other than the SoundFont: ``(part, bpm, sample_rate, seconds)
+#: -> float32 [frames, 2]`` (a sample kit, a DDSP timbre).
+PartTrack = Callable[[Part, float, int, float], np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +73,12 @@ def write_stems(
     tail_s: float = DEFAULT_TAIL_S,
     wav_format: str = "pcm24",
     on_stem: Callable[[str], None] | None = None,
+    voices: Mapping[str, PartTrack] | None = None,
 ) -> Stems:
     """Render every part of ``song`` for ``seconds + tail_s`` and write ``stems_dir/<part>.wav``
     (``wav_format``: ``pcm24`` or ``float32``, see :data:`render.audio_io.WAV_FORMATS`),
-    calling ``on_stem(part name)`` as each stem is written.
+    calling ``on_stem(part name)`` as each stem is written. ``voices``: part name -> what plays
+    that part instead of the SoundFont (the others are synthesised as always).
 
     Raises RenderError for a song without parts or an unwritable folder (before rendering)."""
     if wav_format not in WAV_FORMATS:
@@ -82,7 +90,16 @@ def write_stems(
         raise ValueError(f"song.parts: names {names!r} -- each part needs a unique name")
     paths = {p.name: stem_path(stems_dir, p.name) for p in song.parts}
     ensure_writable_dir(stems_dir)
-    audio = synth.render_stems(song, seconds=seconds + tail_s)
+    if voices:
+        length = seconds + tail_s
+        audio = {
+            p.name: voices[p.name](p, song.bpm, synth.sample_rate, length)
+            if p.name in voices
+            else synth.render_part(p, song.bpm, seconds=length)
+            for p in song.parts
+        }
+    else:
+        audio = synth.render_stems(song, seconds=seconds + tail_s)
     gain = pcm_headroom_gain(audio) if wav_format == "pcm24" else 1.0
     if gain < 1.0:
         logger.warning("stems peak above full scale: written %.2f dB down", 20 * np.log10(gain))

@@ -32,6 +32,7 @@ from music.midi_io import read_midi
 from music.notes import Note, Part, lyric_events, with_lyric_events
 from render.assemble import assemble_to_files
 from render.audio_io import ensure_writable_dir
+from render.ddsp import load_timbre
 from render.kit.manifest import load_kit
 from render.kit.play import KitPlayer
 from render.pipeline import RenderStep, render_song
@@ -120,6 +121,7 @@ def render_run(
     settings: RenderSettings | None = None,
     on_step: Callable[[RenderStep], None] | None = None,
     kit: KitUse | None = None,
+    melody_timbre: str | None = None,
 ) -> dict[str, Any]:
     """Assemble and render the run (module docstring). ``form``: the song's form as saved in
     plan.json (sections with bars, phrase_bars); ``approved``: phase -> approved labels;
@@ -129,7 +131,8 @@ def render_run(
     ``on_step``: called as each render step finishes (see :class:`render.pipeline.RenderStep`).
     ``kit``: a sample kit the drum part is also played on (``stems/drums_kit.wav``, blended
     into the mix by the plan's sampleInfluence), its hits picked as it says, seeded by the
-    proposal's seed.
+    proposal's seed. ``melody_timbre``: a DDSP timbre the melody stem is played on instead of
+    the SoundFont (:func:`render.ddsp.load_timbre`; agents.builder.melody_timbre picks it).
 
     Raises RunStateError (nothing approved), RenderError (missing or broken SoundFont,
     unwritable folder) before writing anything."""
@@ -144,6 +147,7 @@ def render_run(
         if kit is not None
         else None
     )
+    timbre = load_timbre(melody_timbre) if melody_timbre else None
     release_shared_synthesizers()  # the previews' SoundFont copy: memory the render can use
     # Opening the synthesizer checks the SoundFont before anything is written.
     with Synthesizer(soundfont, backend=backend, sample_rate=settings.sample_rate) as synth:
@@ -173,6 +177,7 @@ def render_run(
             on_step=on_step,
             stem_format=settings.stem_format,
             drum_track=player.render if player is not None else None,
+            voices={"melody": timbre.render_part} if timbre is not None else None,
         )
     assert result.mix_mp3 is not None and result.mp3 is not None
     seconds = time.perf_counter() - t_start
@@ -207,6 +212,8 @@ def render_run(
         },
         "timings": {k: round(v, 3) for k, v in {**result.timings, "total": seconds}.items()},
     }
+    if melody_timbre:
+        manifest["melody_timbre"] = melody_timbre
     write_text_atomic(run.render_manifest, json.dumps(manifest, indent=2) + "\n")
     logger.info(
         "rendered %s: %.1f s of audio in %.2f s (%.1fx real time)",

@@ -372,9 +372,28 @@ def test_cli_render_at_48_khz_with_float_stems(finished: RunDir, tmp_path: Path)
     assert _decode(run.mix_mp3)[1] == 48000
 
 
+def test_cli_render_plays_the_melody_on_the_timbre_and_nothing_else(
+    finished: RunDir, tmp_path: Path
+) -> None:
+    run = RunDir(tmp_path / "copy")
+    shutil.copytree(finished.root, run.root)
+    result = CliRunner().invoke(app, ["render", str(run.root), "--melody-timbre", "trumpet"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(run.render_manifest.read_text())["melody_timbre"] == "trumpet"
+    stems = sorted(p.name for p in finished.stems.iterdir())
+    assert "melody.wav" in stems
+    for name in stems:
+        same = (run.stems / name).read_bytes() == (finished.stems / name).read_bytes()
+        assert same == (name != "melody.wav"), name
+
+
 @pytest.mark.parametrize(
     ("option", "value", "allowed"),
-    [("--sample-rate", "22050", "44100 or 48000"), ("--stem-format", "pcm16", "pcm24 or float32")],
+    [
+        ("--sample-rate", "22050", "44100 or 48000"),
+        ("--stem-format", "pcm16", "pcm24 or float32"),
+        ("--melody-timbre", "no/such/timbre.onnx", "`chromatic train timbre`"),
+    ],
 )
 def test_cli_render_with_a_bad_render_option_exits_2_and_keeps_the_files(
     finished: RunDir, option: str, value: str, allowed: str

@@ -19,7 +19,6 @@ RTNeural's JSON, as its parser (``RTNeural/model_loader.h``) reads it:
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Any, Final
 
@@ -30,6 +29,7 @@ from torch import nn
 from music.files import write_text_atomic
 from scoring.emotion.features import N_FEATURES
 from training.emotion.model import HIDDEN, LSTM_UNITS, EmotionNet
+from training.onnx_export import export_traced
 
 ONNX_INPUT: Final = "features"
 ONNX_OUTPUTS: Final = ("valence_arousal", "embedding")
@@ -99,27 +99,15 @@ class _Folded(nn.Module):
 
 def export_onnx(model: EmotionNet, path: Path) -> Path:
     """Write the ONNX model (batch and window count dynamic) to ``path`` atomically."""
-    from music.files import atomic_path
-
-    graph = _Folded(model).eval()
-    example = torch.zeros(1, 3, N_FEATURES)
-    with atomic_path(path) as tmp, warnings.catch_warnings():
-        # The tracer's notes on the LSTM's shape checks: the window count stays dynamic.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            graph,
-            (example,),
-            str(tmp),
-            dynamo=False,
-            input_names=[ONNX_INPUT],
-            output_names=list(ONNX_OUTPUTS),
-            dynamic_axes={
-                ONNX_INPUT: {0: "batch", 1: "windows"},
-                **{name: {0: "batch", 1: "windows"} for name in ONNX_OUTPUTS},
-            },
-            opset_version=17,
-        )
-    return path
+    axes = {0: "batch", 1: "windows"}
+    return export_traced(
+        _Folded(model).eval(),
+        (torch.zeros(1, 3, N_FEATURES),),
+        path,
+        inputs=(ONNX_INPUT,),
+        outputs=ONNX_OUTPUTS,
+        dynamic_axes={name: axes for name in (ONNX_INPUT, *ONNX_OUTPUTS)},
+    )
 
 
 def torch_outputs(model: EmotionNet, features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
