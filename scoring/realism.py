@@ -11,6 +11,13 @@ normalisation itself, so nothing but onnxruntime runs at scoring time.
 In the composite the critic is one more theory component, ``realism`` (:func:`with_realism`):
 the theory total becomes ``(1 - REALISM_WEIGHT) * total + REALISM_WEIGHT * P(real)``.
 
+A logistic model extrapolates: past the corpus's own range a metric's linear weight keeps
+pushing ``P(real)`` up (a one-chord progression was judged 0.98 real, because our progressions
+have more distinct chords per phrase than Billboard's). Where the candidate is held to a style
+profile, :func:`judged` caps ``P(real)`` at the share of the critic's metrics that lie inside
+that profile's p5-p95 (:func:`in_support`): a passage unlike anything the corpus plays is not
+judged real, however the model extrapolates.
+
 A :class:`RealismCritic` is small and picklable (a path); the ONNX session is opened once per
 process and path, so executors that ship evaluators to workers ship only the path.
 """
@@ -30,6 +37,7 @@ from numpy.typing import NDArray
 
 from inference.onnx import ModelFileError, OnnxModel
 from scoring.composite import TheoryScores
+from scoring.style.profile import StyleProfile
 
 PARTS: Final = ("drums", "melody", "chords", "bass")
 #: Share of the theory total the realism component takes.
@@ -123,12 +131,35 @@ def with_realism(
     )
 
 
+def in_support(
+    values: Mapping[str, float], features: Sequence[str], profile: StyleProfile
+) -> float:
+    """The share of ``features`` (those the passage defines and ``profile`` has a band for)
+    whose value lies inside the profile's p5-p95; 1.0 when none is both."""
+    inside = [
+        band.inside(v)
+        for name in features
+        if (band := profile.band(name)) is not None
+        and (v := values.get(name)) is not None
+        and not math.isnan(v)
+    ]
+    return sum(inside) / len(inside) if inside else 1.0
+
+
 def judged(
     theories: Sequence[TheoryScores],
     values: Sequence[Mapping[str, float]],
     critic: RealismCritic | None,
+    support: StyleProfile | None = None,
 ) -> list[TheoryScores]:
-    """Each theory with its passage's realism joined (unchanged when there is no critic)."""
+    """Each theory with its passage's realism joined (unchanged when there is no critic);
+    with a ``support`` profile, ``P(real)`` capped at :func:`in_support` of the passage."""
     if critic is None:
         return list(theories)
-    return [with_realism(t, p) for t, p in zip(theories, critic.p_real(values), strict=True)]
+    p_real = critic.p_real(values)
+    if support is not None:
+        features = critic.features
+        p_real = [
+            min(p, in_support(v, features, support)) for p, v in zip(p_real, values, strict=True)
+        ]
+    return [with_realism(t, p) for t, p in zip(theories, p_real, strict=True)]

@@ -76,7 +76,7 @@ class BassEvaluator(PartEvaluator):
             )
             for notes, v in zip(lines, values, strict=True)
         ]
-        theories = judged(theories, values, self.realism)
+        theories = judged(theories, values, self.realism, self.style)
         cards = self.cards(
             theories,
             lambda: [[Part(name="bass", notes=n, program=PART_PROGRAMS["bass"])] for n in lines],

@@ -70,7 +70,7 @@ class ChordEvaluator(PartEvaluator):
         scored = [self.measured(g) for g in genomes]
         theories = [t for t, _ in scored]
         values = [v for _, v in scored]
-        theories = judged(theories, values, self.realism)
+        theories = judged(theories, values, self.realism, self.style)
         key, register, program = self.ops.key, self.register, self.program
         # The critic hears the harmony held, so the comping rhythm does not change which
         # chords win; the key verdict weighs the notes as the candidate's MIDI plays them.

@@ -57,7 +57,7 @@ class DrumEvaluator(PartEvaluator):
             )
             for g, v in zip(genomes, values, strict=True)
         ]
-        theories = judged(theories, values, self.realism)
+        theories = judged(theories, values, self.realism, self.style)
         return self.cards(
             theories,
             lambda: [[drums_part(g, self.meter)] for g in genomes],

@@ -78,7 +78,7 @@ class MelodyEvaluator(PartEvaluator):
             )
             for notes, v in zip(lines, values, strict=True)
         ]
-        theories = judged(theories, values, self.realism)
+        theories = judged(theories, values, self.realism, self.style)
         cards = self.cards(
             theories,
             lambda: [[Part(name="melody", notes=n, program=self.voice.program)] for n in lines],

@@ -113,7 +113,7 @@ def test_the_evaluator_ranks_differently_with_the_critic(tmp_path: Path) -> None
     from music.keys import Key
     from music.meter import Meter
     from scoring.composite import Weights
-    from scoring.realism import REALISM_WEIGHT
+    from scoring.realism import REALISM_WEIGHT, in_support
     from scoring.style.select import song_profile
 
     key, meter = Key(0, "major"), Meter(4, 4)
@@ -131,7 +131,8 @@ def test_the_evaluator_ranks_differently_with_the_critic(tmp_path: Path) -> None
     critic = critic_file(tmp_path, "chords", onnx_bytes(fit(names, x, y, l2=0.01)), names)
     judged = ChordEvaluator(ops=ops, weights=Weights(), style=style, realism=critic)
     before, after = plain(genomes), judged(genomes)
-    for b, a, p in zip(before, after, critic.p_real(values), strict=True):
+    for b, a, p, v in zip(before, after, critic.p_real(values), values, strict=True):
+        p = min(p, in_support(v, names, style))  # capped where the corpus never goes
         assert a.theory.as_dict()["realism"] == pytest.approx(p)
         expected = (1 - REALISM_WEIGHT) * b.theory.total + REALISM_WEIGHT * p
         assert a.theory.total == pytest.approx(expected)
@@ -183,3 +184,38 @@ def test_a_bad_data_folder_is_one_clear_error(tmp_path: Path) -> None:
               "--part", "drums"]
     )  # fmt: skip
     assert no_model.exit_code == 2 and "realism_drums.onnx" in no_model.output
+
+
+def test_a_passage_outside_the_corpus_is_not_judged_real() -> None:
+    """The shipped chords critic extrapolates: a one-chord progression (Night Watch's 16 bars
+    of the tonic) reads as more real than anything, because our progressions have more
+    distinct chords per phrase than Billboard's. Held to a style profile, P(real) is capped
+    at the share of its metrics inside the profile's p5-p95."""
+    from scoring.composite import TheoryScores
+    from scoring.realism import in_support, judged, shipped_critic
+    from scoring.style.select import song_profile
+
+    critic = shipped_critic("chords")
+    assert critic is not None
+    drone = {
+        "chords_per_bar": 0.0625,
+        "distinct_per_phrase": 1.0,
+        "authentic_share": 0.0,
+        "half_share": 0.0,
+        "tonic_end_share": 1.0,
+        "function_entropy": 0.0,
+        "non_diatonic_share": 0.0,
+        "tonic_share": 1.0,
+        "rhythm_cv": 0.0,
+    }
+    style = song_profile("chords", genres=("pop",), mood=(), bpm=100.0, meter="4/4")
+    assert critic.p_real([drone])[0] > 0.9
+    share = in_support(drone, critic.features, style)
+    assert share < 0.6
+    theory = TheoryScores(components=(("x", 0.5),), total=0.5)
+    uncapped, capped = judged([theory], [drone], critic), judged([theory], [drone], critic, style)
+    assert uncapped[0].as_dict()["realism"] > 0.9
+    assert capped[0].as_dict()["realism"] == pytest.approx(share)
+    # Inside every band nothing is capped.
+    middle = {name: band.at(50) for name, band in style.bands}
+    assert in_support(middle, critic.features, style) == 1.0
