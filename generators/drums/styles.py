@@ -305,7 +305,10 @@ def skeleton(
 
 # ---------------------------------------------------------------------- choosing styles
 _STYLE_WORDS: Final[dict[str, tuple[str, ...]]] = {
-    "rock": ("rock", "punk", "post-punk", "grunge", "indie", "pop", "garage", "metal", "new wave"),
+    "rock": (
+        "rock", "punk", "post-punk", "grunge", "indie", "pop", "garage", "metal", "new wave",
+        "driving", "angry", "aggressive", "energetic", "fierce", "furious", "defiant",
+    ),
     "funk": ("funk", "soul", "r&b", "rnb", "motown", "groovy", "gospel"),
     "half-time": (
         "post-rock", "doom", "sludge", "shoegaze", "epic", "heavy", "dark", "cinematic",
@@ -322,7 +325,8 @@ _STYLE_WORDS: Final[dict[str, tuple[str, ...]]] = {
     "sparse": (
         "ambient", "kosmische", "modern classical", "drone", "minimal", "sparse", "dreamy",
         "ethereal", "ominous", "eerie", "calm", "mysterious", "cosmic", "hypnotic", "noise",
-        "creepy", "meditative",
+        "creepy", "meditative", "tender", "sleepy", "gentle", "soft", "quiet", "intimate",
+        "lullaby", "peaceful", "serene",
     ),
     "swing": ("jazz", "swing", "bebop", "big band", "cool jazz", "lounge", "smoky", "jazzy"),
     "brushes": ("brush", "brushes", "brushed", "brush kit", "brushed drums"),

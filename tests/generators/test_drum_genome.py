@@ -151,6 +151,9 @@ def test_choose_styles_reads_genres_mood_and_tempo() -> None:
     folk = choose_styles(["folk rock", "americana"], ["wistful"], 70, ["brushed drums"])
     assert folk[0] == "brushes-straight"
     assert choose_styles(["waltz"], [], 96, ["brushes"])[0] == "brushes-straight"
+    # Mood words alone: a tender, sleepy song plays sparse and soft, a driving, angry one rock.
+    assert choose_styles([], ["tender", "sleepy"], 100)[0] == "sparse"
+    assert choose_styles([], ["driving", "angry"], 100)[0] == "rock"
     assert choose_styles(["electronic"], [], 124)[0] == "four-on-the-floor"
     assert choose_styles(["bossa nova"], [], 124)[0] == "bossa"
     assert choose_styles(["reggae"], [], 80)[0] == "reggae"
