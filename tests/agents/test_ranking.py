@@ -104,7 +104,10 @@ def test_review_says_when_the_scores_cannot_tell_a_section_apart(
     _check_against_population(entry, seen[-1])
     assert entry["distinguishable"] is False
     notes = ranking_notes(load_review_document(run.review("drums")))
-    assert notes == [("verse", entry["note"])] and "noise" in entry["note"]
+    # Either the whole population lies within 0.05 ("barely tell") or its top ten within 0.02
+    # ("noise"): which of the two depends on the population, the review says it either way.
+    assert notes == [("verse", entry["note"])]
+    assert "noise" in entry["note"] or "barely tell" in entry["note"]
 
 
 def test_the_flag_follows_the_thresholds_on_a_real_population(
