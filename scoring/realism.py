@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from inference.onnx import ModelFileError, OnnxModel
 from scoring.composite import TheoryScores
-from scoring.style.profile import StyleProfile
+from scoring.style.profile import Band, StyleProfile
 
 PARTS: Final = ("drums", "melody", "chords", "bass")
 #: Share of the theory total the realism component takes.
@@ -136,12 +136,19 @@ def in_support(
 ) -> float:
     """The share of ``features`` (those the passage defines and ``profile`` has a band for)
     whose value lies inside the profile's p5-p95; 1.0 when none is both."""
+    return _share_inside(values, _bands_of(features, profile))
+
+
+def _bands_of(features: Sequence[str], profile: StyleProfile) -> list[tuple[str, Band]]:
+    bands = dict(profile.bands)
+    return [(name, bands[name]) for name in features if name in bands]
+
+
+def _share_inside(values: Mapping[str, float], bands: Sequence[tuple[str, Band]]) -> float:
     inside = [
         band.inside(v)
-        for name in features
-        if (band := profile.band(name)) is not None
-        and (v := values.get(name)) is not None
-        and not math.isnan(v)
+        for name, band in bands
+        if (v := values.get(name)) is not None and not math.isnan(v)
     ]
     return sum(inside) / len(inside) if inside else 1.0
 
@@ -158,8 +165,6 @@ def judged(
         return list(theories)
     p_real = critic.p_real(values)
     if support is not None:
-        features = critic.features
-        p_real = [
-            min(p, in_support(v, features, support)) for p, v in zip(p_real, values, strict=True)
-        ]
+        bands = _bands_of(critic.features, support)  # once for the batch
+        p_real = [min(p, _share_inside(v, bands)) for p, v in zip(p_real, values, strict=True)]
     return [with_realism(t, p) for t, p in zip(theories, p_real, strict=True)]

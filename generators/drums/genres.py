@@ -25,6 +25,7 @@ for how a bar of 3/4, 5/4, 6/8 or 7/8 reads the 4/4 tables):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -107,25 +108,35 @@ def learned(
     return [(s, v, vel) for s, v, vel in out if not (v == CLOSED_HH and s in opens)]
 
 
-def comping(feel: Feel, grid: Grid, rng: np.random.Generator, classes: Sequence[str]) -> Template:
-    """Hits of ``classes`` drawn place by place with the probability the style plays them
-    there, nothing anchored and no floor: a jazz drummer's kick and snare comp, each place in
-    some bars and none in all (the anchored draw of :func:`learned` put the kick on every
-    downbeat and dropped the many places played in a few bars each). A lattice position the
-    grid lacks joins the nearest one it has, the later on a tie (on a triplet grid the ``&``
-    and the ``a`` are swung onto the last triplet, the ``e`` onto the first)."""
+@functools.cache
+def joined_positions(grid: Grid) -> tuple[tuple[int, ...], ...]:
+    """Per step of a bar of ``grid``, the lattice positions it stands for: its own and each
+    position its pulse lacks whose nearest present one it is, the later on a tie (on a triplet
+    grid the ``&`` and the ``a`` join the last triplet, the ``e`` the first)."""
     places = step_places(grid)
     have: dict[int, set[int]] = {}
     for place in places:
         have.setdefault(place.pulse, set()).add(place.pos)
+
+    def nearest(pulse: int, pos: int) -> int:
+        return min(have[pulse], key=lambda h: (abs(LATTICE[h] - LATTICE[pos]), -h))
+
+    return tuple(
+        tuple(pos for pos in range(len(LATTICE)) if nearest(place.pulse, pos) == place.pos)
+        for place in places
+    )
+
+
+def comping(feel: Feel, grid: Grid, rng: np.random.Generator, classes: Sequence[str]) -> Template:
+    """Hits of ``classes`` drawn place by place with the probability the style plays them
+    there, nothing anchored and no floor: a jazz drummer's kick and snare comp, each place in
+    some bars and none in all (the anchored draw of :func:`learned` put the kick on every
+    downbeat and dropped the many places played in a few bars each). A step plays for the
+    lattice positions it stands for (:func:`joined_positions`)."""
     out: Template = []
-    for s, place in enumerate(places):
-        here = have[place.pulse]
-        joined = [
-            pos
-            for pos in range(len(LATTICE))
-            if place.pos == min(here, key=lambda h: (abs(LATTICE[h] - LATTICE[pos]), -h))
-        ]
+    for s, (place, joined) in enumerate(
+        zip(step_places(grid), joined_positions(grid), strict=True)
+    ):
         for cls in classes:
             miss = np.prod([1.0 - feel.probability[cls][place.role, pos] for pos in joined])
             if rng.random() < 1.0 - miss:
