@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from agents.errors import RunStateError
 from agents.fileio import storage_errors
+from agents.phases.approved import played_level
 from agents.proposal import load_proposal
 from agents.rundir import RunDir, check_safe_name
 from agents.runlock import run_lock
@@ -222,7 +223,9 @@ def edit_drums(
         log_path = backup / "log.json"
         log = json.loads(log_path.read_text(encoding="utf-8")) if log_path.is_file() else []
         log.append({"op": op, "params": params.given()})
-        written = _write(run, section, edited, proposal.bpm)
+        written = _write(
+            run, section, edited, proposal.bpm, played_level(run, proposal, PHASE, section)
+        )
         write_text_atomic(log_path, json.dumps(log, indent=2) + "\n")
         return EditResult(section, op, edited, _grid(edited), written)
 
@@ -255,11 +258,14 @@ def _grid(genome: DrumGenome) -> dict[str, str]:
     return display_grid(genome)
 
 
-def _write(run: RunDir, section: str, genome: DrumGenome, bpm: float) -> tuple[Path, ...]:
+def _write(
+    run: RunDir, section: str, genome: DrumGenome, bpm: float, dynamic: float
+) -> tuple[Path, ...]:
     """The pattern as the section's approved MIDI (as promotion writes it: one drum track
-    named after the section) and genome JSON, each written atomically."""
+    named after the section, played at ``dynamic``) and genome JSON, each written
+    atomically."""
     meter = genome.grid.meter
-    part = drums_part(genome, meter, name=section)
+    part = drums_part(genome, meter, name=section, dynamic=dynamic)
     midi = write_midi(Song(parts=(part,), bpm=bpm, meter=meter), run.approved_midi(PHASE, section))
     data = {**_read(run.approved_data(PHASE, section)), "genome": genome_to_dict(genome)}
     written = write_text_atomic(run.approved_data(PHASE, section), json.dumps(data) + "\n")

@@ -19,6 +19,7 @@ from typing import Any, Final, TypeVar
 
 from agents.errors import RunStateError
 from agents.form import SongForm
+from agents.phases.common import dynamic_of
 from agents.phases.instruments import (
     bass_register,
     chord_register,
@@ -142,6 +143,7 @@ def section_chords(
         repeats=repeats,
         register=chord_register(orch),
         comping=comping_of(proposal, orch) if comped else None,
+        dynamic=dynamic_of(proposal),
     )
     return SectionChords(
         label=label,
@@ -221,9 +223,17 @@ def approved_drums(run: RunDir, label: str) -> DrumGenome | None:
     return approved_genome(run, "drums", label, drum_genome.from_data)
 
 
-def drums_under(genome: DrumGenome | None) -> tuple[Part, ...]:
-    """The approved drums as a part (none when nothing was approved)."""
-    return () if genome is None else (drums_part(genome, genome.grid.meter),)
+def played_level(run: RunDir, proposal: Proposal, phase: str, label: str) -> float:
+    """The dynamic level the part approved for ``label`` in ``phase`` is played at: the
+    song's (:func:`agents.phases.common.dynamic_of`), except for a part a person imported,
+    which keeps the velocities they played."""
+    return 1.0 if is_imported(run, phase, label) else dynamic_of(proposal)
+
+
+def drums_under(genome: DrumGenome | None, dynamic: float = 1.0) -> tuple[Part, ...]:
+    """The approved drums as a part played at ``dynamic`` (none when nothing was
+    approved)."""
+    return () if genome is None else (drums_part(genome, genome.grid.meter, dynamic=dynamic),)
 
 
 def kick_grid_onsets(genome: DrumGenome | None) -> tuple[float, ...]:
@@ -253,4 +263,5 @@ def approved_bass(run: RunDir, proposal: Proposal, chords: SectionChords) -> Par
         bars=chords.bars,
         program=orch.bass.program,
         register=bass_register(orch),
+        dynamic=dynamic_of(proposal),
     )

@@ -18,12 +18,15 @@ from agents.phases.approved import (
     approved_drums,
     drums_under,
     kick_grid_onsets,
+    played_level,
     section_bars,
     section_chords,
     steered_sections,
 )
 from agents.phases.common import (
     SHIPPED,
+    dynamic_of,
+    emotion_aim,
     phase_chromatic_scorer,
     realism_for,
     style_of,
@@ -79,7 +82,7 @@ def run_bass_phase(
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=PHASE)
         drums = approved_drums(run, label)
         kicks = kick_grid_onsets(drums)
-        underneath = (chords.part, *drums_under(drums))
+        underneath = (chords.part, *drums_under(drums, played_level(run, proposal, "drums", label)))
         ops, seeds = kept_population(
             run=run,
             phase=PHASE,
@@ -102,6 +105,8 @@ def run_bass_phase(
             style=style,
             register=register,
             realism=realism,
+            emotion=emotion_aim(proposal),
+            dynamic=dynamic_of(proposal),
         )
         return Population(
             prefix=label,

@@ -11,6 +11,7 @@ from agents.form import SongForm
 from agents.phases.approved import approved_genome
 from agents.phases.common import (
     SHIPPED,
+    dynamic_of,
     emotion_aim,
     phase_chromatic_scorer,
     realism_for,
@@ -85,6 +86,7 @@ def run_chords_phase(
     comping = comping_of(proposal, orch)
     style = style_of(proposal, PHASE)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
+    dynamic = dynamic_of(proposal)
 
     def population(label: str | None) -> Population[ChordGenome]:
         approved = None if label is None else approved_genome(run, PHASE, label, from_data)
@@ -100,6 +102,7 @@ def run_chords_phase(
             register=register,
             program=orch.chords.program,
             comping=comping,
+            dynamic=dynamic,
         )
         ops, seeds = kept_population(
             run=run,
@@ -119,7 +122,12 @@ def run_chords_phase(
             to_song=lambda g: Song(
                 parts=(
                     chords_part(
-                        g, key, program=orch.chords.program, register=register, comping=comping
+                        g,
+                        key,
+                        program=orch.chords.program,
+                        register=register,
+                        comping=comping,
+                        dynamic=dynamic,
                     ),
                 ),
                 bpm=proposal.bpm,

@@ -16,6 +16,7 @@ from agents.rundir import RunDir
 from evolution.engine import EvolutionConfig, EvolutionResult
 from evolution.fitness.chromatic import SongChromaticScorer
 from inference.onnx import ModelFileError
+from music.dynamics import mood_dynamic
 from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
@@ -64,6 +65,18 @@ def emotion_aim(proposal: Proposal) -> EmotionAim | None:
     if target is None:
         return None
     return EmotionAim(valence=target.valence, arousal=target.arousal, bpm=proposal.bpm)
+
+
+def dynamic_of(proposal: Proposal) -> float:
+    """The level every part of the song is played at (:mod:`music.dynamics`), by its mood
+    words' arousal whatever the emotion weight (a tender song is played softly even where no
+    score holds it to its mood); 1.0 without mood words or where a word needs the text encoder
+    and it is not installed."""
+    try:
+        target = proposal_mood_target(proposal.mood)
+    except ModelFileError:
+        return 1.0
+    return 1.0 if target is None else mood_dynamic(target.arousal)
 
 
 def style_of(proposal: Proposal, part: str) -> StyleProfile | None:

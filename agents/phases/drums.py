@@ -30,6 +30,8 @@ from agents.phases.approved import (
 )
 from agents.phases.common import (
     SHIPPED,
+    dynamic_of,
+    emotion_aim,
     phase_chromatic_scorer,
     phase_rng,
     realism_for,
@@ -183,6 +185,7 @@ def run_drums_phase(
     styles = choose_styles(proposal.genres, proposal.mood, proposal.bpm, proposal.instruments)
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    dynamic = dynamic_of(proposal)
     style = drum_profile(proposal, styles[0])
     realism = realism_for(style, PHASE)
     meter = proposal.meter
@@ -218,6 +221,8 @@ def run_drums_phase(
             chromatic_scorer=scorer,
             style=style,
             realism=realism,
+            emotion=emotion_aim(proposal),
+            dynamic=dynamic,
         )
         seeds = section_seeds(
             meter=meter,
@@ -245,7 +250,7 @@ def run_drums_phase(
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(
-                parts=(with_program(drums_part(g, meter), orch.drum_program),),
+                parts=(with_program(drums_part(g, meter, dynamic=dynamic), orch.drum_program),),
                 bpm=proposal.bpm,
                 meter=meter,
             ),

@@ -25,6 +25,7 @@ from agents.phases.approved import (
     approved_drums,
     approved_sections,
     drums_under,
+    played_level,
     previous_label,
     section_bars,
     section_chords,
@@ -32,6 +33,7 @@ from agents.phases.approved import (
 )
 from agents.phases.common import (
     SHIPPED,
+    dynamic_of,
     emotion_aim,
     phase_chromatic_scorer,
     realism_for,
@@ -137,7 +139,7 @@ def run_melody_phase(
         bass = approved_bass(run, proposal, chords)
         underneath = (
             chords.part,
-            *drums_under(approved_drums(run, label)),
+            *drums_under(approved_drums(run, label), played_level(run, proposal, "drums", label)),
             *(() if bass is None else (bass,)),
         )
         phrases = -(-bars // form.phrase_bars)
@@ -181,6 +183,7 @@ def run_melody_phase(
             chromatic_scorer=scorer,
             style=style,
             realism=realism,
+            dynamic=dynamic_of(proposal),
         )
 
         def words(g: MelodyGenome) -> dict[str, Any]:

@@ -24,9 +24,11 @@ from agents.phases.approved import (
     approved_bass,
     approved_drums,
     drums_under,
+    played_level,
     section_bars,
     section_chords,
 )
+from agents.phases.common import dynamic_of
 from agents.phases.instruments import orchestration_of, with_program
 from agents.phases.preview_writer import PreviewWriter
 from agents.proposal import Proposal, load_proposal
@@ -51,7 +53,7 @@ def parts_underneath(run: RunDir, proposal: Proposal, phase: str, label: str) ->
     chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=phase)
     if phase == "drums":
         return (chords.part,)
-    drums = drums_under(approved_drums(run, label))
+    drums = drums_under(approved_drums(run, label), played_level(run, proposal, "drums", label))
     if phase == "bass":
         return (chords.part, *drums)
     bass = approved_bass(run, proposal, chords)
@@ -63,7 +65,8 @@ def _candidate(run: RunDir, proposal: Proposal, phase: str, cid: str) -> Song:
     if phase == "drums":
         data = json.loads(run.candidate_data(phase, cid).read_text())
         if isinstance(data, dict) and "genome" in data:
-            part = drums_part(drum_genome.from_data(data["genome"]), proposal.meter)
+            genome = drum_genome.from_data(data["genome"])
+            part = drums_part(genome, proposal.meter, dynamic=dynamic_of(proposal))
             program = orchestration_of(proposal).drum_program
             return Song(
                 parts=(with_program(part, program),), bpm=proposal.bpm, meter=proposal.meter

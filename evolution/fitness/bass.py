@@ -50,7 +50,13 @@ class BassEvaluator(PartEvaluator):
 
     def notes(self, genome: BassGenome) -> tuple[Note, ...]:
         return realise(
-            genome, self.harmony, self.key, self.meter, bars=self.bars, register=self.register
+            genome,
+            self.harmony,
+            self.key,
+            self.meter,
+            bars=self.bars,
+            register=self.register,
+            dynamic=self.dynamic,
         )
 
     def part(self, genome: BassGenome) -> Part:
