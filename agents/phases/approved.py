@@ -38,6 +38,7 @@ from generators.drums.genome import DrumGenome
 from generators.drums.grid import KICK
 from generators.drums.to_midi import drums_part
 from generators.harmony import Harmony, chord_timeline
+from music.dynamics import at_level
 from music.notes import Note, Part, clip_notes
 
 G = TypeVar("G")
@@ -143,7 +144,6 @@ def section_chords(
         repeats=repeats,
         register=chord_register(orch),
         comping=comping_of(proposal, orch) if comped else None,
-        dynamic=dynamic_of(proposal),
     )
     return SectionChords(
         label=label,
@@ -230,10 +230,21 @@ def played_level(run: RunDir, proposal: Proposal, phase: str, label: str) -> flo
     return 1.0 if is_imported(run, phase, label) else dynamic_of(proposal)
 
 
-def drums_under(genome: DrumGenome | None, dynamic: float = 1.0) -> tuple[Part, ...]:
-    """The approved drums as a part played at ``dynamic`` (none when nothing was
-    approved)."""
-    return () if genome is None else (drums_part(genome, genome.grid.meter, dynamic=dynamic),)
+def as_played(
+    run: RunDir, proposal: Proposal, label: str, parts: Mapping[str, Sequence[Part]]
+) -> tuple[Part, ...]:
+    """The parts approved for ``label`` (by phase, as written: what evolution scores) as the
+    song plays them, each at :func:`played_level`: what a preview plays under a candidate."""
+    return tuple(
+        at_level(part, played_level(run, proposal, phase, label))
+        for phase, group in parts.items()
+        for part in group
+    )
+
+
+def drums_under(genome: DrumGenome | None) -> tuple[Part, ...]:
+    """The approved drums as a part (none when nothing was approved)."""
+    return () if genome is None else (drums_part(genome, genome.grid.meter),)
 
 
 def kick_grid_onsets(genome: DrumGenome | None) -> tuple[float, ...]:
@@ -263,5 +274,4 @@ def approved_bass(run: RunDir, proposal: Proposal, chords: SectionChords) -> Par
         bars=chords.bars,
         program=orch.bass.program,
         register=bass_register(orch),
-        dynamic=dynamic_of(proposal),
     )

@@ -16,9 +16,9 @@ from typing import Any, Literal
 from agents.form import SongForm
 from agents.phases.approved import (
     approved_drums,
+    as_played,
     drums_under,
     kick_grid_onsets,
-    played_level,
     section_bars,
     section_chords,
     steered_sections,
@@ -48,6 +48,7 @@ from evolution.fitness.chromatic import SongChromaticScorer
 from generators.bass.genome import BassGenome, from_data, splice_bars, to_data
 from generators.bass.operators import BassOps
 from generators.bass.styles import style_weights
+from music.dynamics import at_level
 from music.midi_io import Song
 
 PHASE = "bass"
@@ -70,6 +71,7 @@ def run_bass_phase(
     approved kick (when drums were approved for it); write candidates and review.yml."""
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
+    dynamic = dynamic_of(proposal)
     style = style_of(proposal, PHASE)
     realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
@@ -82,7 +84,8 @@ def run_bass_phase(
         chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=PHASE)
         drums = approved_drums(run, label)
         kicks = kick_grid_onsets(drums)
-        underneath = (chords.part, *drums_under(drums, played_level(run, proposal, "drums", label)))
+        approved = {"chords": (chords.part,), "drums": drums_under(drums)}
+        underneath = (chords.part, *approved["drums"])
         ops, seeds = kept_population(
             run=run,
             phase=PHASE,
@@ -106,7 +109,6 @@ def run_bass_phase(
             register=register,
             realism=realism,
             emotion=emotion_aim(proposal),
-            dynamic=dynamic_of(proposal),
         )
         return Population(
             prefix=label,
@@ -114,14 +116,14 @@ def run_bass_phase(
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(
-                parts=(with_program(evaluator.part(g), orch.bass.program),),
+                parts=(at_level(with_program(evaluator.part(g), orch.bass.program), dynamic),),
                 bpm=proposal.bpm,
                 meter=meter,
             ),
             describe=evaluator.describe,
             to_data=to_data,
             seeds=seeds,
-            underneath=underneath,
+            underneath=as_played(run, proposal, label, approved),
         )
 
     return generate_phase(

@@ -102,7 +102,6 @@ def run_chords_phase(
             register=register,
             program=orch.chords.program,
             comping=comping,
-            dynamic=dynamic,
         )
         ops, seeds = kept_population(
             run=run,

@@ -64,7 +64,12 @@ def emotion_aim(proposal: Proposal) -> EmotionAim | None:
         return None
     if target is None:
         return None
-    return EmotionAim(valence=target.valence, arousal=target.arousal, bpm=proposal.bpm)
+    return EmotionAim(
+        valence=target.valence,
+        arousal=target.arousal,
+        bpm=proposal.bpm,
+        dynamic=mood_dynamic(target.arousal),
+    )
 
 
 def dynamic_of(proposal: Proposal) -> float:

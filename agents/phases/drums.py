@@ -22,6 +22,7 @@ import numpy as np
 
 from agents.form import SongForm
 from agents.phases.approved import (
+    as_played,
     follows_another,
     leads_into_another,
     section_bars,
@@ -222,7 +223,6 @@ def run_drums_phase(
             style=style,
             realism=realism,
             emotion=emotion_aim(proposal),
-            dynamic=dynamic,
         )
         seeds = section_seeds(
             meter=meter,
@@ -257,7 +257,7 @@ def run_drums_phase(
             describe=describe,
             to_data=to_data,
             seeds=seeds,
-            underneath=(chords.part,),
+            underneath=as_played(run, proposal, label, {"chords": (chords.part,)}),
         )
 
     return generate_phase(

@@ -24,8 +24,8 @@ from agents.phases.approved import (
     approved_bass,
     approved_drums,
     approved_sections,
+    as_played,
     drums_under,
-    played_level,
     previous_label,
     section_bars,
     section_chords,
@@ -55,6 +55,7 @@ from generators.melody.operators import MelodyOps
 from generators.melody.pace import melody_density
 from generators.melody.ranges import VoiceRange
 from generators.melody.to_midi import describe, melody_notes, melody_part, write_lyrics
+from music.dynamics import at_level
 from music.keys import PITCH_CLASS_NAMES_USUAL, pitch_name
 from music.midi_io import Song
 from music.notes import lyric_events
@@ -121,6 +122,7 @@ def run_melody_phase(
     scorer = phase_chromatic_scorer(chromatic_scorer, proposal)
     weights = weights_of(proposal)
     aim = emotion_aim(proposal)
+    dynamic = dynamic_of(proposal)
     style = style_of(proposal, PHASE)
     realism = realism_for(style, PHASE)
     meter, key = proposal.meter, proposal.key
@@ -137,11 +139,12 @@ def run_melody_phase(
         previous = _last_pitch(run, proposal, before) if before else None
         done.append(label)
         bass = approved_bass(run, proposal, chords)
-        underneath = (
-            chords.part,
-            *drums_under(approved_drums(run, label), played_level(run, proposal, "drums", label)),
-            *(() if bass is None else (bass,)),
-        )
+        approved = {
+            "chords": (chords.part,),
+            "drums": drums_under(approved_drums(run, label)),
+            "bass": () if bass is None else (bass,),
+        }
+        underneath = tuple(p for group in approved.values() for p in group)
         phrases = -(-bars // form.phrase_bars)
         lines = section_lyrics(proposal.lyrics, label, labels)
         syllables = phrase_syllables(lines, phrases) if lines else ()
@@ -183,7 +186,6 @@ def run_melody_phase(
             chromatic_scorer=scorer,
             style=style,
             realism=realism,
-            dynamic=dynamic_of(proposal),
         )
 
         def words(g: MelodyGenome) -> dict[str, Any]:
@@ -198,11 +200,13 @@ def run_melody_phase(
             section=label,
             ops=ops,
             evaluate=evaluator,
-            to_song=lambda g: Song(parts=(evaluator.part(g),), bpm=proposal.bpm, meter=meter),
+            to_song=lambda g: Song(
+                parts=(at_level(evaluator.part(g), dynamic),), bpm=proposal.bpm, meter=meter
+            ),
             describe=words,
             to_data=to_data,
             seeds=seeds,
-            underneath=underneath,
+            underneath=as_played(run, proposal, label, approved),
         )
 
     state = generate_phase(

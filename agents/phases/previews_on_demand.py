@@ -15,7 +15,7 @@ have written.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from agents.errors import ReviewError
@@ -23,8 +23,8 @@ from agents.form import make_form
 from agents.phases.approved import (
     approved_bass,
     approved_drums,
+    as_played,
     drums_under,
-    played_level,
     section_bars,
     section_chords,
 )
@@ -51,13 +51,13 @@ def parts_underneath(run: RunDir, proposal: Proposal, phase: str, label: str) ->
     )
     bars = section_bars(form, label)
     chords = section_chords(run=run, proposal=proposal, label=label, bars=bars, heard_by=phase)
-    if phase == "drums":
-        return (chords.part,)
-    drums = drums_under(approved_drums(run, label), played_level(run, proposal, "drums", label))
-    if phase == "bass":
-        return (chords.part, *drums)
-    bass = approved_bass(run, proposal, chords)
-    return (chords.part, *drums, *(() if bass is None else (bass,)))
+    approved: dict[str, Sequence[Part]] = {"chords": (chords.part,)}
+    if phase != "drums":
+        approved["drums"] = drums_under(approved_drums(run, label))
+    if phase == "melody":
+        bass = approved_bass(run, proposal, chords)
+        approved["bass"] = () if bass is None else (bass,)
+    return as_played(run, proposal, label, approved)
 
 
 def _candidate(run: RunDir, proposal: Proposal, phase: str, cid: str) -> Song:

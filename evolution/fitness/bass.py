@@ -50,13 +50,7 @@ class BassEvaluator(PartEvaluator):
 
     def notes(self, genome: BassGenome) -> tuple[Note, ...]:
         return realise(
-            genome,
-            self.harmony,
-            self.key,
-            self.meter,
-            bars=self.bars,
-            register=self.register,
-            dynamic=self.dynamic,
+            genome, self.harmony, self.key, self.meter, bars=self.bars, register=self.register
         )
 
     def part(self, genome: BassGenome) -> Part:

@@ -71,15 +71,12 @@ class ChordEvaluator(PartEvaluator):
         theories = [t for t, _ in scored]
         values = [v for _, v in scored]
         theories = judged(theories, values, self.realism, self.style)
-        key, register, program, dynamic = self.ops.key, self.register, self.program, self.dynamic
+        key, register, program = self.ops.key, self.register, self.program
         # The critic hears the harmony held, so the comping rhythm does not change which
         # chords win; the key verdict weighs the notes as the candidate's MIDI plays them.
         cards = self.cards(
             theories,
-            lambda: [
-                [chords_part(g, key, program=program, register=register, dynamic=dynamic)]
-                for g in genomes
-            ],
+            lambda: [[chords_part(g, key, program=program, register=register)] for g in genomes],
         )
         verdicts = chord_verdicts(genomes, key, self.ops.meter, register, self.comping)
         return with_key(cards, verdicts)

@@ -173,14 +173,12 @@ def _backdrop(parts: tuple[Part, ...]) -> Backdrop:
 class PartEvaluator:
     """What every part's evaluator shares: the composite's weights, the parts approved under
     the candidates (the same for a whole population), the song's ChromaticScorer (None:
-    theory alone), its mood target (None: no emotion score) and the dynamic level its parts
-    are played at (:mod:`music.dynamics`; the theory scores read the genome as written)."""
+    theory alone) and its mood target (None: no emotion score)."""
 
     weights: Weights
     underneath: tuple[Part, ...] = ()
     chromatic_scorer: SongChromaticScorer | None = None
     emotion: EmotionAim | None = None
-    dynamic: float = 1.0
 
     def with_onnx(self, onnx: OnnxSettings) -> Self:
         """This evaluator, its song scorer's session opened with ``onnx`` (the executor's)."""

@@ -60,8 +60,8 @@ class DrumEvaluator(PartEvaluator):
         theories = judged(theories, values, self.realism, self.style)
         return self.cards(
             theories,
-            lambda: [[drums_part(g, self.meter, dynamic=self.dynamic)] for g in genomes],
+            lambda: [[drums_part(g, self.meter)] for g in genomes],
             table=lambda: NoteTable.of_rows(
-                [drum_note_rows(g, self.meter, dynamic=self.dynamic) for g in genomes], drum=True
+                [drum_note_rows(g, self.meter) for g in genomes], drum=True
             ),
         )

@@ -50,12 +50,10 @@ class MelodyEvaluator(PartEvaluator):
     realism: RealismCritic | None = None
 
     def part(self, genome: MelodyGenome) -> Part:
-        return melody_part(
-            genome, self.key, self.meter, program=self.voice.program, dynamic=self.dynamic
-        )
+        return melody_part(genome, self.key, self.meter, program=self.voice.program)
 
     def __call__(self, genomes: Sequence[MelodyGenome]) -> list[ScoreCard]:
-        lines = [melody_notes(g, self.key, self.meter, dynamic=self.dynamic) for g in genomes]
+        lines = [melody_notes(g, self.key, self.meter) for g in genomes]
         measured = self.style is not None or self.realism is not None
         values = [
             melody_values(n, self.harmony.chords, meter=self.meter, bars=self.harmony.bars)

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from music.dynamics import at_level
 from music.notes import Note, Part
 from scoring.composite import EmotionScore
 from scoring.key_estimate import estimate_key, histogram
@@ -114,16 +115,19 @@ def texture_label(parts: Sequence[Part], *, bpm: float) -> WeakLabel | None:
 
 @dataclass(frozen=True, slots=True)
 class EmotionAim:
-    """The song's mood target and tempo: what a candidate's MIDI estimate is held to."""
+    """The song's mood target and tempo: what a candidate's MIDI estimate is held to.
+    ``dynamic`` is the level the song is played at (:mod:`music.dynamics`): evolution scores
+    parts as written, and the estimate hears them played at that level."""
 
     valence: float
     arousal: float
     bpm: float
+    dynamic: float = 1.0
 
     def score(self, parts: Sequence[Part]) -> EmotionScore | None:
-        """The estimate of ``parts`` heard together and its match to the target; None when
-        no pitched note sounds."""
-        label = texture_label(parts, bpm=self.bpm)
+        """The estimate of ``parts`` (as written) heard together at the song's level, and its
+        match to the target; None when no pitched note sounds."""
+        label = texture_label([at_level(p, self.dynamic) for p in parts], bpm=self.bpm)
         if label is None:
             return None
         return EmotionScore.of(label.valence, label.arousal, (self.valence, self.arousal))

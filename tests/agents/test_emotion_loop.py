@@ -3,14 +3,13 @@ real graph (auto-approved through chords, drums, bass and melody, with the real 
 their approved songs move as asked: "driving, angry" ends less pleasant than "tender, sleepy"
 (valence by the same MIDI cues the loop scores with), more aroused, louder and much busier.
 
-Loudness comes from the dynamic level the mood sets (:mod:`music.dynamics`: every part of the
-tender song is played at 0.74 of its written velocities, the angry one at 1.13); density from
-the drum styles the mood words choose (sparse for "tender, sleepy", rock for "driving, angry")
-and the emotion score every phase holds its candidates to. In the run that set this test:
-valence 0.36 against 0.15, arousal -0.25 against 0.32, 4.9 against 12.1 onsets a second, mean
-velocity 50 against 88. Over seeds 1-5 the arousal gap was 0.42-0.72, the density ratio
-2.1-4.7 and the velocity ratio 1.2-1.9; valence moved the asked way by 0.15 or more in four of
-the five (by 0.01 in the other), so valence is held only on this seed's run."""
+Loudness comes from the dynamic level the mood sets (:mod:`music.dynamics`: the tender song is
+played at 0.74 of its written velocities, the angry one at 1.13); density from the drum styles
+the mood words choose (sparse for "tender, sleepy", rock for "driving, angry") and the emotion
+score every phase holds its candidates to, which hears the parts at that level. In the run that
+set this test: valence 0.32 against 0.07, arousal -0.23 against 0.27, 5.0 against 13.1 onsets
+a second, mean velocity 50 against 82. Over seeds 1-5 the gaps were at least 0.28 (valence),
+0.53 (arousal), a density ratio of 2.3 and a velocity ratio of 1.25."""
 
 from __future__ import annotations
 

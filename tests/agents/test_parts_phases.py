@@ -24,6 +24,7 @@ from agents.phases.approved import (
     follows_another,
     kick_grid_onsets,
     leads_into_another,
+    played_level,
     section_chords,
 )
 from agents.phases.bass import run_bass_phase
@@ -55,6 +56,7 @@ from generators.drums.to_midi import kick_onsets
 from generators.harmony import chord_timeline
 from generators.melody.operators import MelodyOps
 from generators.melody.ranges import voice_for
+from music.dynamics import at_level
 from music.keys import Key
 from music.meter import Meter
 from music.midi_io import read_midi
@@ -159,8 +161,8 @@ def _check_bass_follows_the_approved_chords_and_kick(run: RunDir) -> None:
         # The grid kicks the bass was scored against are the approved drums' own.
         grid_kicks = kick_grid_onsets(approved_drums(run, label))
         assert len(grid_kicks) == len(kicks)
-        # The bass the melody phase hears (the approved genome over the approved chords) is
-        # the promoted MIDI, note for note.
+        # The bass the melody phase hears (the approved genome over the approved chords, as
+        # written) is the promoted MIDI note for note, once played at the song's level.
         proposal = load_proposal(run.proposal)
         bars = 8 if label == "verse" else 4
         chords = section_chords(
@@ -173,7 +175,8 @@ def _check_bass_follows_the_approved_chords_and_kick(run: RunDir) -> None:
         def notes(seq: Any) -> list[tuple[float, float, int, int]]:
             return [(round(n.start, 6), round(n.end, 6), n.pitch, n.velocity) for n in seq]
 
-        assert notes(heard.notes) == notes(promoted)
+        played = at_level(heard, played_level(run, proposal, "bass", label))
+        assert notes(played.notes) == notes(promoted)
 
 
 def _approved_ends(run: RunDir, phase: str, signature: str, bars: dict[str, int]) -> None:

@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from agents.builder import RenderOptions
 from agents.phases.approved import section_chords
+from agents.phases.common import dynamic_of
 from agents.phases.preview_writer import ON_DEMAND, PreviewWriter
 from agents.phases.previews_on_demand import parts_underneath
 from agents.proposal import load_proposal
@@ -30,6 +31,7 @@ from agents.run_graph import run_status
 from agents.rundir import PHASES, RunDir
 from agents.runner import resume_run, start_run
 from cli.app import app
+from music.dynamics import at_level
 from music.midi_io import read_midi
 from render.audio_io import read_audio
 from render.errors import RenderError
@@ -240,10 +242,11 @@ def test_an_on_demand_drum_preview_plays_the_chords_held_as_the_drums_phase_hear
         ).part
 
     held, comped = chords("drums"), chords("bass")
-    assert under[0] == held
+    level = dynamic_of(proposal)  # previews play the parts at the song's dynamic level
+    assert under[0] == at_level(held, level)
     # folk rock strums: more strikes than one per chord
     assert len({n.start for n in comped.notes}) > len({n.start for n in held.notes})
-    assert parts_underneath(finished, proposal, "bass", "verse")[0] == comped
+    assert parts_underneath(finished, proposal, "bass", "verse")[0] == at_level(comped, level)
 
 
 def test_previews_command_refuses_a_bad_phase(finished: RunDir) -> None:
