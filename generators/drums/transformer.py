@@ -7,13 +7,16 @@ Two models are shipped (:func:`load_for_meter` picks one). The 4/4 model
 of its training bars; 442 bars of 3/4, under 200 each of 5/8, 6/8 and 5/4), so it samples 4/4
 alone. The meters model (``drum_transformer_meters.onnx``) is that one fine-tuned with bars of
 other meters cut from Groove's real 4/4 beats along the beats a drummer plays in them
-(:mod:`training.drums.augment`: 3/4, 2/4, 5/4, 7/8 and 5/8 on the 16ths; 6/8, 9/8 and 12/8 from
-the bars played with a triplet feel); its 4/4 drifted (softer and busier than Groove's), so 4/4
-stays with the first. A model samples the meters with at least :data:`MIN_METER_BARS` training
-bars, real and cut (:attr:`DrumTransformer.meters`, counted in the sidecar): the meters model
-3/4, 2/4, 5/4, 5/8 and 6/8 in their usual groupings. 7/8 (its cut bars do not accent 2+2+3, see
-:data:`UNSAMPLED_METERS`), 9/8 and 12/8 (849 cut bars each), other meters (7/4, 11/8, ...), a
-proposal's own grouping (5/4 as 2+3) and triplet grids are left to the style skeletons.
+(:mod:`training.drums.augment`: 3/4, 2/4, 5/4, 7/8 as 2+2+3 and 5/8 on the 16ths; 6/8, 9/8 and
+12/8 from the bars played with a triplet feel), then fine-tuned again from itself when 7/8's cut
+came to put its backbeats on the group starts and 9/8 and 12/8 got more cut bars; its 4/4
+drifted (softer and busier than Groove's), so 4/4 stays with the first. A model samples the
+meters with at least :data:`MIN_METER_BARS` training bars, real and cut
+(:attr:`DrumTransformer.meters`, counted in the sidecar): the meters model 3/4, 2/4, 5/4, 5/8,
+6/8, 7/8, 9/8 and 12/8 in their usual groupings (``bench/drum_meter_fit.py`` measures their
+accents against the validation beats cut the same way). Meters without a token (7/4, 6/4, 2/2,
+11/8, ...), a proposal's own grouping (5/4 as 2+3) and triplet grids are left to the style
+skeletons.
 Decoding (:mod:`generators.drums.decoding`) follows the token grammar, so every sample is a
 valid genome on straight 16ths; it runs the exported step graph with a key/value cache, one
 call per token for a whole batch.
@@ -56,10 +59,6 @@ ARTIFACT_NAME: Final = "drum_transformer.onnx"
 METERS_ARTIFACT_NAME: Final = "drum_transformer_meters.onnx"
 #: A meter is sampled only when the training data held at least this many of its bars.
 MIN_METER_BARS: Final = 1000
-#: Meters not sampled whatever their bars: 7/8's bars were cut as a 4/4 bar less its last
-#: eighth, which puts the second backbeat inside the last group of the 2+2+3 grouping rather than
-#: on its start, so the model's 7/8 does not follow the meter (the style skeletons do).
-UNSAMPLED_METERS: Final = frozenset({"7/8"})
 #: Sampling temperature whose samples match the Groove validation beats best (bar-to-bar
 #: similarity median 0.62 against the real 0.61; at 1.0 it is 0.53, too loose).
 DEFAULT_TEMPERATURE: Final = 0.9
@@ -157,9 +156,7 @@ class DrumTransformer:
         self.meters: frozenset[Meter] = frozenset(
             Meter.parse(m)
             for m, n in per_meter.items()
-            if n >= min_meter_bars
-            and m not in UNSAMPLED_METERS
-            and meter_token(*map(int, m.split("/"))) is not None
+            if n >= min_meter_bars and meter_token(*map(int, m.split("/"))) is not None
         )
 
     @classmethod

@@ -12,7 +12,14 @@ import numpy as np
 import torch
 
 from generators.drums.tokens import INDEX, VOCAB, BarHits, TokenHit, decode_bars
-from training.drums.augment import augment, cut, is_triplet_bar, to_compound
+from training.drums.augment import (
+    COMPOUND_PLANS,
+    STRAIGHT_PLANS,
+    augment,
+    cut,
+    is_triplet_bar,
+    to_compound,
+)
 from training.drums.dataset import GrooveRow, Piece, WindowSampler, group_weights
 from training.drums.export import export_onnx
 from training.drums.model import DrumTransformer, DrumTransformerConfig
@@ -59,8 +66,11 @@ def test_straight_meters_keep_the_beats_a_drummer_plays() -> None:
     assert max(s for s, _ in waltz) < 12
     five = cut(ROCK, ((0, 8), (12, 4), (8, 8)))  # 5/4 as 3 + 2: kicks on 1 and 4
     assert _steps(five, K) == [0, 12] and _steps(five, S) == [4, 8, 16]
-    seven = cut(ROCK, ((0, 14),))  # 7/8 as 2 + 2 + 3: kicks start groups 1 and 3
-    assert _steps(seven, K) == [0, 8] and max(s for s, _ in seven) < 14
+    # 7/8 as 2 + 2 + 3 (groups start on 16ths 0, 4 and 8): kick, snare, snare on the group
+    # starts, the long group's third eighth the hat's '&' of beat 2.
+    seven = cut(ROCK, STRAIGHT_PLANS[(7, 8)][0])
+    assert _steps(seven, K) == [0] and _steps(seven, S) == [4, 8]
+    assert _steps(seven, H) == [0, 2, 4, 6, 8, 10, 12] and max(s for s, _ in seven) < 14
     # Velocities and micro-timing are the played ones.
     assert {h.velocity for _, h in waltz if h.cls == S} == {120, 118}
 
@@ -74,14 +84,22 @@ def test_only_triplet_feel_bars_become_compound_bars() -> None:
     assert all(abs(h.offset) < 0.01 for _, h in twelve)
     six = cut(twelve, ((0, 12),))  # 6/8: kick on 1, the backbeat on 4
     assert _steps(six, K) == [0] and _steps(six, S) == [6]
+    # 9/8 (3+3+3): every plan a kick beat then two backbeats on the group starts (eighths 1,
+    # 4 and 7); 12/8: kick, snare, kick, snare on the group starts, the halves either way.
+    for plan in COMPOUND_PLANS[(9, 8)]:
+        nine = cut(twelve, plan)
+        assert _steps(nine, K) == [0] and _steps(nine, S) == [6, 12], plan
+    for plan in COMPOUND_PLANS[(12, 8)]:
+        bar = cut(twelve, plan)
+        assert _steps(bar, K) == [0, 12] and _steps(bar, S) == [6, 18], plan
 
 
 def test_augment_makes_every_meter_from_the_beats() -> None:
     made = augment([_piece((ROCK,) * 4), _piece((SHUFFLE,) * 4, "shuffle")])
     bars = {m: [b for p in ps for b in decode_bars(sum(p.bars, ()))] for m, ps in made.items()}
     assert len(bars[(3, 4)]) == 8 and len(bars[(2, 4)]) == 16
-    # Only the shuffle makes compound bars: two 6/8 bars per 4/4 bar.
-    assert len(bars[(6, 8)]) == 8 and len(bars[(12, 8)]) == 4 and len(bars[(9, 8)]) == 4
+    # Only the shuffle makes compound bars: two 6/8, two 12/8 and three 9/8 bars per 4/4 bar.
+    assert len(bars[(6, 8)]) == 8 and len(bars[(12, 8)]) == 8 and len(bars[(9, 8)]) == 12
     for (num, den), meter_bars in bars.items():
         spb = num * 16 // den
         assert all(max(s for s, _ in b) < spb for b in meter_bars), (num, den)

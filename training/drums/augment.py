@@ -3,19 +3,27 @@
 The Groove MIDI Dataset is 96% 4/4; its few other bars (one or two performances per meter) are
 too few to learn a meter from. Each 4/4 training beat is re-cut, bar by bar, along the beats a
 drummer plays in the other meter, so every new bar is real played material (velocities and
-micro-timing kept) with the meter's accents where the meter puts them:
+micro-timing kept) with the meter's accents where the meter puts them (its groups,
+:attr:`music.meter.Meter.groups`; the kick on the first group, the backbeat on the others as
+:func:`music.meter.kick_snare_pulses` counts them):
 
 - straight meters, on the 16ths: 3/4 from beats 1, 2 and 4 (kick on 1, the backbeats on 2 and
   3); 2/4 from beats 1-2 and 3-4 (two bars); 5/4 (3+2) from beats 1, 2, 4 and then 3, 4 (a kick
-  on 1 and 4); 7/8 from the first three and a half beats (a 4/4 less its last eighth: its
-  second backbeat falls inside the last group of 2+2+3, not on its start, so the runtime does
-  not sample 7/8 from this cut); 5/8 (3+2) from beat 1 and its next eighth, then beat 4.
+  on 1 and 4); 7/8 as 2+2+3 (group starts on eighths 1, 3 and 5) as a drummer plays it, kick,
+  snare, snare: beat 1 (the kick's group), beat 2 (the backbeat on the second group), then
+  beat 4 (the backbeat on the long group's start) lengthened by the off-beat eighth of beat 2
+  (the hat's '&', rarely a kick) as the long group's third eighth; 5/8 (3+2) from beat 1 and
+  its next eighth, then beat 4.
 - compound meters, from the bars played with a triplet (shuffle, swing) feel: each beat's
   onsets go to its three eighths (the nearest third of the beat, the rest kept as
   micro-timing), so a shuffle bar is a 12/8 bar; 6/8 from beats 1-2 and 3-4 (kick on 1, the
-  backbeat on 4), 9/8 from beats 1, 2 and 4.
+  backbeat on 4); 9/8 (kick, snare, snare) from beats 1, 2 and 4, from beats 3, 4 and 2 and from
+  beats 3, 2 and 4 (a kick beat, then the two backbeats in either order); 12/8 from the bar and
+  from its halves swapped (beats 3-4 then 1-2: kick, snare, kick, snare either way). Triplet-feel
+  bars are few (one in twenty of the 4/4 beats), so each gives several compound bars.
 
-Only the ``train`` split is augmented; validation stays real.
+Only the ``train`` split is augmented for training; the validation split, cut the same way,
+is what ``bench/drum_meter_fit.py`` measures the samples of those meters against.
 """
 
 from __future__ import annotations
@@ -35,14 +43,18 @@ STRAIGHT_PLANS: Final[dict[tuple[int, int], Plan]] = {
     (3, 4): (((0, 8), (12, 4)),),
     (2, 4): (((0, 8),), ((8, 8),)),
     (5, 4): (((0, 8), (12, 4), (8, 8)),),
-    (7, 8): (((0, 14),),),
+    (7, 8): (((0, 8), (12, 4), (6, 2)),),
     (5, 8): (((0, 6), (12, 4)),),
 }
 #: Compound plans on the source bar as 24 steps (each beat six 16ths: three eighths).
 COMPOUND_PLANS: Final[dict[tuple[int, int], Plan]] = {
     (6, 8): (((0, 12),), ((12, 12),)),
-    (9, 8): (((0, 12), (18, 6)),),
-    (12, 8): (((0, 24),),),
+    (9, 8): (
+        ((0, 12), (18, 6)),
+        ((12, 12), (6, 6)),
+        ((12, 6), (6, 6), (18, 6)),
+    ),
+    (12, 8): (((0, 24),), ((12, 12), (0, 12))),
 }
 AUGMENTED_METERS: Final = (*STRAIGHT_PLANS, *COMPOUND_PLANS)
 #: A bar has a triplet feel when at least this many onsets sit off the beat nearer a third of a

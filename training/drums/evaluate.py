@@ -28,7 +28,7 @@ import numpy as np
 from generators.drums.genome import DrumGenome, Hit
 from generators.drums.grid import Grid
 from generators.drums.styles import skeleton
-from generators.drums.tokens import CLASS_VOICE
+from generators.drums.tokens import CLASS_VOICE, BarHits
 from generators.drums.transformer import DEFAULT_TEMPERATURE, DrumTransformer
 from music.files import write_text_atomic
 from music.meter import Meter
@@ -66,7 +66,6 @@ def real_windows(
     and each window's tempo (bpm)."""
     meter = meter or Meter(4, 4)
     grid = Grid.for_meter(meter, "straight")
-    spb = grid.steps_per_bar
     out: list[DrumGenome] = []
     bpms: list[float] = []
     styles: Counter[str] = Counter()
@@ -74,22 +73,29 @@ def real_windows(
         perf = piece.performance
         if (perf.numerator, perf.denominator) != (meter.numerator, meter.denominator):
             continue
-        for start in range(0, len(perf.bars) - WINDOW_BARS + 1, WINDOW_BARS):
-            hits = [
-                Hit(
-                    step=b * spb + s, voice=CLASS_VOICE[h.cls], velocity=h.velocity, offset=h.offset
-                )
-                for b in range(WINDOW_BARS)
-                for s, h in perf.bars[start + b]
-            ]
-            if not hits:
-                continue
-            out.append(
-                DrumGenome(grid=grid, bars=WINDOW_BARS, hits=(), style="groove").with_hits(hits)
-            )
-            bpms.append(perf.bpm)
-            styles[groove_style(piece.row.style)] += 1
+        windows = bar_windows(perf.bars, grid)
+        out += windows
+        bpms += [perf.bpm] * len(windows)
+        styles[groove_style(piece.row.style)] += len(windows)
     return out, styles, bpms
+
+
+def bar_windows(bars: Sequence[BarHits], grid: Grid, *, style: str = "groove") -> list[DrumGenome]:
+    """Non-overlapping :data:`WINDOW_BARS`-bar windows of token bars on ``grid`` (micro-timing
+    kept); windows without a hit are left out."""
+    spb = grid.steps_per_bar
+    out = []
+    for start in range(0, len(bars) - WINDOW_BARS + 1, WINDOW_BARS):
+        hits = [
+            Hit(step=b * spb + s, voice=CLASS_VOICE[h.cls], velocity=h.velocity, offset=h.offset)
+            for b in range(WINDOW_BARS)
+            for s, h in bars[start + b]
+        ]
+        if hits:
+            out.append(
+                DrumGenome(grid=grid, bars=WINDOW_BARS, hits=(), style=style).with_hits(hits)
+            )
+    return out
 
 
 def _style_plan(styles: Counter[str], n: int) -> list[str]:

@@ -3,11 +3,15 @@
 ``nice -n 10 python -m training.drums.train --data ../shared/data/groove-midi`` trains a model
 from scratch (``generators/data/drum_transformer.onnx``, ``drum_transformer_step.onnx`` and
 ``.json``): 4 layers, width 128, 718k parameters, 3000 steps of 24 windows of 128 tokens on two
-CPU threads, about 14 minutes on a quiet 2-core machine. The shipped model is that one
-fine-tuned for the other meters: ``--init-from generators/data/drum_transformer.onnx --augment
---lr 5e-4 --threads 1`` (the meters cut from the 4/4 beats, :mod:`training.drums.augment`; the
-sidecar's metrics give the steps and minutes). ``main(TrainConfig(...))`` is the same from
-Python and tests (with :meth:`DrumTransformerConfig.debug`).
+CPU threads, about 14 minutes on a quiet 2-core machine. The shipped meters model
+(``drum_transformer_meters.onnx``) is that one fine-tuned for the other meters, ``--init-from
+generators/data/drum_transformer.onnx --augment --lr 5e-4 --threads 1 --out
+generators/data/drum_transformer_meters.onnx`` (the meters cut from the 4/4 beats,
+:mod:`training.drums.augment`), and then fine-tuned again the same way from itself
+(``--init-from`` a copy of ``drum_transformer_meters.onnx``) when the cuts changed (7/8 as
+2+2+3, more 9/8 and 12/8 bars); the sidecar's metrics give the steps and minutes of the last
+run. ``main(TrainConfig(...))`` is the same from Python and tests (with
+:meth:`DrumTransformerConfig.debug`).
 """
 
 from __future__ import annotations
