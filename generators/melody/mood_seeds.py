@@ -1,6 +1,6 @@
 """Melody genomes from the mood melody transformer: samples conditioned on the song's mood
-target, tempo, meter and mode, made valid genomes of the section's length in the song's key
-and the carrier's range.
+target, tempo and meter, those the model wrote in the song's mode family made valid genomes of
+the section's length in the song's key and the carrier's range.
 
 A sample's steps are scale steps from the reference tonic (:func:`reference_tonic`), so the
 genome's steps are the same steps from its base moved by the octaves between the two; the
@@ -133,19 +133,22 @@ def mood_genomes(
     n: int,
     rng: np.random.Generator,
 ) -> list[MelodyGenome]:
-    """Up to ``n`` genomes sampled for the mood target in ``ops``'s key family, meter and
-    section length (one batch); none where the model has no token for the meter."""
+    """Up to ``n`` genomes sampled for the mood target in ``ops``'s meter and section length,
+    in one batch of ``2 n`` whose mode the model draws: only the samples in the song's mode
+    family are kept (the mode is the label's strongest valence cue, so a sad target in a major
+    key keeps few, and the phase's own genomes fill the population as before); none where the
+    model does not sample the meter."""
     if n < 1 or not model.supports(ops.meter):
         return []
     samples = model.sample(
-        n,
+        2 * n,
         valence=valence,
         arousal=arousal,
         bpm=bpm,
         meter=ops.meter,
         bars=ops.bars,
         rng=rng,
-        mode=ops.key.family,
     )
-    made = (sample_genome(s, ops) for s in samples)
-    return [g for g in made if g is not None]
+    agreeing = (s for s in samples if s.mode == ops.key.family)
+    made = (sample_genome(s, ops) for s in agreeing)
+    return [g for g in made if g is not None][:n]

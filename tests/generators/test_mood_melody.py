@@ -66,8 +66,9 @@ def test_samples_are_valid_genomes_in_the_key(
     key: Key, meter: Meter, voice: str, bars: int
 ) -> None:
     ops = _ops(key, meter, voice, bars)
+    valence = -0.6 if key.is_minor else 0.6
     genomes = mood_genomes(
-        MODEL, ops, valence=-0.4, arousal=0.6, bpm=120, n=8, rng=np.random.default_rng(3)
+        MODEL, ops, valence=valence, arousal=0.6, bpm=120, n=8, rng=np.random.default_rng(3)
     )
     assert len(genomes) >= 6
     scale = set(key.scale_pcs())
@@ -170,10 +171,24 @@ def test_with_lyrics_each_phrase_carries_its_syllables() -> None:
     harmony = chord_timeline(workhorse_genomes(key, meter, 4)[0], key, meter, bars=8)
     ops = MelodyOps(key=key, meter=meter, harmony=harmony, bars=8, syllables=(5, 11))
     genomes = mood_genomes(
-        MODEL, ops, valence=-0.5, arousal=-0.5, bpm=96, n=8, rng=np.random.default_rng(4)
+        MODEL, ops, valence=0.5, arousal=-0.5, bpm=96, n=8, rng=np.random.default_rng(4)
     )
     assert len(genomes) >= 6
     for g in genomes:
         validate_genome(g, meter)
         assert g.note_counts() == (5, 11)
         assert {n.pitch % 12 for n in melody_notes(g, key, meter)} <= set(key.scale_pcs())
+
+
+def test_a_target_at_odds_with_the_key_keeps_few_samples() -> None:
+    """The model writes a sad target mostly in minor: in a major key few of its samples are
+    kept, in a minor key most are."""
+    rng = np.random.default_rng(6)
+    major = _ops(Key(0, "major"), Meter(4, 4), "voice", 8)
+    minor = _ops(Key(9, "minor"), Meter(4, 4), "voice", 8)
+
+    def sad(ops: MelodyOps) -> int:
+        return len(mood_genomes(MODEL, ops, valence=-0.8, arousal=-0.3, bpm=90, n=12, rng=rng))
+
+    assert sad(major) <= 4
+    assert sad(minor) >= 10
