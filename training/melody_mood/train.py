@@ -176,6 +176,10 @@ def sequences(splits: dict[str, list[Segment]], cfg: TrainConfig) -> dict[str, S
     }
 
 
+def _mean(values: Sequence[float]) -> float | None:
+    return round(float(np.mean(values)), 3) if values else None
+
+
 def _summary(splits: dict[str, list[Segment]], seqs: dict[str, SequenceSet]) -> dict[str, Any]:
     out: dict[str, Any] = {"source": SOURCE, "segment_bars": 8}
     for name, segs in splits.items():
@@ -185,9 +189,9 @@ def _summary(splits: dict[str, list[Segment]], seqs: dict[str, SequenceSet]) -> 
             "segments": len(segs),
             "sequences": len(conds),
             "meters": dict(Counter(s.meter for s in segs).most_common()),
-            "minor_share": round(float(np.mean([c.mode == "minor" for c in conds])), 3),
-            "valence_mean": round(float(np.mean([c.valence for c in conds])), 3),
-            "arousal_mean": round(float(np.mean([c.arousal for c in conds])), 3),
+            "minor_share": _mean([c.mode == "minor" for c in conds]),
+            "valence_mean": _mean([c.valence for c in conds]),
+            "arousal_mean": _mean([c.arousal for c in conds]),
         }
     return out
 
