@@ -238,6 +238,7 @@ def _register_commands() -> None:
         emotion,
         gate,
         kit,
+        mood_melody,
         parts,
         realism,
         render,
@@ -262,6 +263,7 @@ def _register_commands() -> None:
         realism,
         emotion,
         timbre,
+        mood_melody,
     ):
         module.register(app)
     batch.register(app)

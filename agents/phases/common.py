@@ -22,7 +22,7 @@ from music.midi_io import Song, read_midi, write_midi
 from scoring.colors import AXES
 from scoring.composite import ScoreCard, Weights, effective_weights
 from scoring.emotion.midi import EmotionAim
-from scoring.emotion.mood import mood_target_summary, proposal_mood_target
+from scoring.emotion.mood import MoodTarget, mood_target_summary, proposal_mood_target
 from scoring.realism import RealismCritic, shipped_critic
 from scoring.style.profile import StyleProfile
 from scoring.style.select import song_profile
@@ -52,16 +52,21 @@ def weights_of(proposal: Proposal) -> Weights:
     return Weights(theory=w.theory, chromatic=w.chromatic, emotion=w.emotion)
 
 
-def emotion_aim(proposal: Proposal) -> EmotionAim | None:
-    """What every candidate's emotion is held to: the mood words' valence/arousal target at
-    the song's tempo. None without mood words, with an emotion weight of 0, or where a word
-    needs the text encoder and it is not installed (review.yml's mood_target then says so)."""
-    if proposal.weights.emotion == 0.0:
-        return None
+def mood_of(proposal: Proposal) -> MoodTarget | None:
+    """The mood words' valence/arousal target; None without mood words or where a word needs
+    the text encoder and it is not installed (review.yml's mood_target then says so)."""
     try:
-        target = proposal_mood_target(proposal.mood)
+        return proposal_mood_target(proposal.mood)
     except ModelFileError:
         return None
+
+
+def emotion_aim(proposal: Proposal) -> EmotionAim | None:
+    """What every candidate's emotion is held to: the mood target (:func:`mood_of`) at the
+    song's tempo. None without one or with an emotion weight of 0."""
+    if proposal.weights.emotion == 0.0:
+        return None
+    target = mood_of(proposal)
     if target is None:
         return None
     return EmotionAim(

@@ -9,7 +9,8 @@ each section gets its lines (a ``[Verse]``/``Chorus:`` block named like the sect
 lines shared out in section order) and every phrase carries one note per syllable. Sections are
 evolved in playing order and each starts near where the previous section's best melody ended,
 so the tune runs on across the boundary. Candidate MIDI files carry the fitted syllables as
-lyric events.
+lyric events. With a mood target, up to a quarter of each first population comes from the mood
+melody transformer (:func:`mood_seeds`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ from agents.phases.common import (
     SHIPPED,
     dynamic_of,
     emotion_aim,
+    evolution_config,
+    mood_of,
     phase_chromatic_scorer,
+    phase_rng,
     realism_for,
     style_of,
     weights_of,
@@ -51,6 +55,8 @@ from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.fitness.melody import MelodyEvaluator
 from generators.melody.genome import MelodyGenome, from_data, splice_bars, to_data
 from generators.melody.lyrics import lyric_lines, phrase_syllables
+from generators.melody.mood_seeds import mood_genomes
+from generators.melody.mood_transformer import MoodMelodyTransformer
 from generators.melody.operators import MelodyOps
 from generators.melody.pace import melody_density
 from generators.melody.ranges import VoiceRange
@@ -61,6 +67,8 @@ from music.midi_io import Song
 from music.notes import lyric_events
 
 PHASE = "melody"
+#: Up to one in this many of a section's initial melodies is sampled for the mood target.
+MOOD_SHARE = 4
 _HEADER = re.compile(r"^\s*(?:\[([^\]]+)\]|\(([^)]+)\)|([A-Za-z][A-Za-z ]*?)\s*\d*\s*:)\s*$")
 
 
@@ -167,7 +175,7 @@ def run_melody_phase(
             kept=kept,
             label=label,
             ops=melody_ops,
-            seeds=(),
+            seeds=mood_seeds(proposal, melody_ops, label),
             from_data=from_data,
             splice=splice_bars,
         )
@@ -221,6 +229,29 @@ def run_melody_phase(
     )
     _write_lyric_events(run=run, proposal=proposal, state=state, sung=sung, program=voice.program)
     return state
+
+
+def mood_seeds(proposal: Proposal, ops: MelodyOps, label: str) -> tuple[MelodyGenome, ...]:
+    """Up to a quarter of the initial population sampled from the mood melody transformer for
+    the proposal's mood target (:mod:`generators.melody.mood_seeds`: those it wrote in the
+    song's mode family; with lyrics, each phrase's rhythm fitted to its syllables); none
+    without a target or in a meter the model does not sample."""
+    target = mood_of(proposal)
+    if target is None or not MoodMelodyTransformer.supports(ops.meter):
+        return ()
+    n = max(1, evolution_config(proposal).population_size // MOOD_SHARE)
+    rng = phase_rng(proposal.seed, PHASE, f"{label}/mood")
+    return tuple(
+        mood_genomes(
+            MoodMelodyTransformer.load(),
+            ops,
+            valence=target.valence,
+            arousal=target.arousal,
+            bpm=proposal.bpm,
+            n=n,
+            rng=rng,
+        )
+    )
 
 
 def _range(voice: VoiceRange) -> str:

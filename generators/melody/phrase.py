@@ -115,7 +115,7 @@ def phrase_rhythm(
     elif not notes:
         notes = [RhythmNote(0, 0.0, meter.bar_qn)]
     if target is not None:
-        notes = _match_count(notes, target, meter, bars, breath=breath)
+        notes = match_count(notes, target, meter, bars, breath=breath)
     return notes
 
 
@@ -130,9 +130,12 @@ def _breathe(notes: list[RhythmNote], meter: Meter, bars: int) -> list[RhythmNot
     return kept
 
 
-def _match_count(
+def match_count(
     notes: list[RhythmNote], target: int, meter: Meter, bars: int, *, breath: bool
 ) -> list[RhythmNote]:
+    """``notes`` with ``target`` notes where the grid allows: the longest notes split in two,
+    then rests filled, while too few; the shortest merged into the note before while too
+    many."""
     notes = list(notes)
     target = max(1, target)
     while len(notes) < target:

@@ -27,8 +27,13 @@ import torch
 
 from generators.drums.tokens import VOCAB, VOCAB_VERSION
 from inference.onnx import OnnxModel
-from music.files import atomic_path, write_text_atomic
+from music.files import write_text_atomic
 from training.drums.model import DrumTransformer, DrumTransformerConfig, DrumTransformerStep
+from training.onnx_export import (
+    check_tolerance,
+    export_dynamo,
+    step_path,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,48 +41,10 @@ DEFAULT_OUT: Final = (
     Path(__file__).resolve().parents[2] / "generators" / "data" / "drum_transformer.onnx"
 )
 FORMAT_VERSION: Final = 2
-PARITY_TOLERANCE: Final = 1e-4
 INPUT_NAME: Final = "input_ids"
 OUTPUT_NAME: Final = "logits"
 STEP_INPUTS: Final = ("ids", "pos", "k_cache", "v_cache")
 STEP_OUTPUTS: Final = ("logits", "k_new", "v_new")
-
-
-class ExportParityError(RuntimeError):
-    """onnxruntime and torch disagree beyond :data:`PARITY_TOLERANCE`."""
-
-
-def step_path(out: Path) -> Path:
-    """``.../drum_transformer.onnx`` -> ``.../drum_transformer_step.onnx``."""
-    return out.with_name(f"{out.stem}_step.onnx")
-
-
-def _quiet() -> None:
-    for noisy in ("onnxscript", "onnx_ir", "torch.onnx"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _export(
-    module: torch.nn.Module,
-    args: tuple[torch.Tensor, ...],
-    out: Path,
-    inputs: tuple[str, ...],
-    outputs: tuple[str, ...],
-    shapes: dict[str, dict[int, Any]],
-) -> None:
-    with atomic_path(out) as tmp:
-        torch.onnx.export(
-            module,
-            args,
-            str(tmp),
-            input_names=list(inputs),
-            output_names=list(outputs),
-            dynamic_shapes=shapes,
-            dynamo=True,
-            external_data=False,
-            optimize=True,
-            verbose=False,
-        )
 
 
 def export_onnx(
@@ -90,31 +57,30 @@ def export_onnx(
     """Write ``out`` (.onnx), its step graph and ``out`` with .json; returns the path and the
     worse of the two parity figures. Raises ExportParityError above 1e-4."""
     model.eval()
-    _quiet()
     cfg = model.cfg
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     batch = torch.export.Dim("batch", min=1, max=4096)
-    _export(
+    export_dynamo(
         model,
         (torch.zeros((2, cfg.context), dtype=torch.int64),),
         out,
-        (INPUT_NAME,),
-        (OUTPUT_NAME,),
-        {"ids": {0: batch}},
+        inputs=(INPUT_NAME,),
+        outputs=(OUTPUT_NAME,),
+        shapes={"ids": {0: batch}},
     )
     layers, heads, dh = cfg.n_layer, cfg.n_head, cfg.d_model // cfg.n_head
     # Two distinct example tensors: the exporter merges aliased inputs into one.
     k_cache = torch.zeros((layers, 2, heads, cfg.context, dh))
     v_cache = torch.zeros((layers, 2, heads, cfg.context, dh))
     step_batch = torch.export.Dim("batch", min=1, max=4096)
-    _export(
+    export_dynamo(
         DrumTransformerStep(model).eval(),
         (torch.zeros(2, dtype=torch.int64), torch.zeros(2, dtype=torch.int64), k_cache, v_cache),
         step_path(out),
-        STEP_INPUTS,
-        STEP_OUTPUTS,
-        {
+        inputs=STEP_INPUTS,
+        outputs=STEP_OUTPUTS,
+        shapes={
             "ids": {0: step_batch},
             "pos": {0: step_batch},
             "k_cache": {1: step_batch},
@@ -155,13 +121,6 @@ def export_onnx(
     return out, parity
 
 
-def _fail(path: Path, worst: float) -> None:
-    if worst > PARITY_TOLERANCE:
-        raise ExportParityError(
-            f"{path}: onnxruntime differs from torch by {worst:.2e} (> {PARITY_TOLERANCE})"
-        )
-
-
 @torch.no_grad()
 def check_parity(model: DrumTransformer, path: Path, *, seed: int = 0) -> float:
     """Max abs logit difference between torch and onnxruntime on random token windows of
@@ -174,8 +133,7 @@ def check_parity(model: DrumTransformer, path: Path, *, seed: int = 0) -> float:
         ref = model(torch.from_numpy(ids)).numpy()
         got = onnx.run({INPUT_NAME: ids})[OUTPUT_NAME]
         worst = max(worst, float(np.max(np.abs(ref - got))))
-    _fail(path, worst)
-    return worst
+    return check_tolerance(path, worst)
 
 
 @torch.no_grad()
@@ -202,8 +160,7 @@ def check_step_parity(
         k[:, :, :, p] = out["k_new"]
         v[:, :, :, p] = out["v_new"]
         worst = max(worst, float(np.max(np.abs(out["logits"] - ref[:, p]))))
-    _fail(path, worst)
-    return worst
+    return check_tolerance(path, worst)
 
 
 def _cli() -> None:

@@ -29,6 +29,7 @@ from torch.nn import functional as F
 
 from generators.drums.tokens import PAD
 from generators.drums.transformer import MIN_METER_BARS
+from training.attention import warmup_cosine
 from training.drums.augment import AUGMENTED_METERS, augment
 from training.drums.dataset import (
     Piece,
@@ -132,18 +133,6 @@ def evaluate_loss(model: DrumTransformer, windows: np.ndarray, batch_size: int =
     return total / max(1, count)
 
 
-def _lr(step: int, elapsed: float, cfg: TrainConfig) -> float:
-    """Linear warm-up, then cosine decay to ``min_lr`` over whichever runs out first: the
-    steps or the time budget (``elapsed`` seconds of ``max_minutes``), so a run on a busy
-    machine still anneals before it is stopped."""
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    by_steps = (step - cfg.warmup) / max(1, cfg.steps - cfg.warmup)
-    by_time = elapsed / (cfg.max_minutes * 60.0)
-    progress = min(1.0, max(by_steps, by_time))
-    return cfg.min_lr + 0.5 * (cfg.lr - cfg.min_lr) * (1 + math.cos(math.pi * progress))
-
-
 def _sampler(train: list[Piece], cfg: TrainConfig) -> tuple[WindowSampler, list[Piece]]:
     """The training sampler and the augmented pieces (none without ``cfg.augment``): real 4/4
     gets ``share_4_4`` of the draws, each other meter (real and augmented bars) an equal part of
@@ -211,7 +200,7 @@ def main(cfg: TrainConfig) -> TrainResult:
     deadline = train_start + cfg.max_minutes * 60
     for step in range(cfg.steps):
         for group in opt.param_groups:
-            group["lr"] = _lr(step, time.perf_counter() - train_start, cfg)
+            group["lr"] = warmup_cosine(step, time.perf_counter() - train_start, cfg)
         ids = torch.from_numpy(sampler.batch(cfg.batch_size, rng))
         loss_sum, n = token_loss(model, ids)
         loss = loss_sum / n.clamp(min=1)
