@@ -92,7 +92,7 @@ def bar_similarity(onsets: NDArray[np.bool_]) -> NDArray[np.float64]:
 def _segment_sums(values: NDArray[np.float64], bounds: NDArray[np.int64]) -> NDArray[np.float64]:
     """The sum of each ``values[bounds[i]:bounds[i + 1]]``, each segment summed as numpy sums
     one array (pairwise): the same float as the sum of that pattern's values alone."""
-    return np.array([values[a:b].sum() for a, b in itertools.pairwise(bounds.tolist())])
+    return np.array([np.add.reduce(values[a:b]) for a, b in itertools.pairwise(bounds.tolist())])
 
 
 def drum_metrics(
