@@ -28,6 +28,7 @@ from generators.drums.grid import (
 from music.meter import Meter
 
 _STEP_VOICE = attrgetter("step", "voice")
+_PACKED = attrgetter("packed")
 
 #: Micro-timing offsets are fractions of a step in [-MAX_OFFSET, MAX_OFFSET].
 MAX_OFFSET = 0.5
@@ -130,7 +131,7 @@ class DrumGenome:
 
     def _seal(self) -> None:
         """Compute the signature and hash of the (sorted, checked) hits."""
-        sig = b"".join([h.packed for h in self.hits])
+        sig = b"".join(map(_PACKED, self.hits))
         object.__setattr__(self, "_sig", sig)
         object.__setattr__(self, "_hash", hash((self.grid, self.bars, sig)))
 
@@ -164,7 +165,7 @@ class DrumGenome:
         out: DrumGenome = object.__new__(DrumGenome)
         object.__setattr__(out, "grid", self.grid)
         object.__setattr__(out, "bars", self.bars)
-        object.__setattr__(out, "hits", tuple([chosen[k] for k in sorted(chosen)]))
+        object.__setattr__(out, "hits", tuple(map(chosen.__getitem__, sorted(chosen))))
         object.__setattr__(out, "style", self.style if style is None else style)
         out._seal()
         return out
