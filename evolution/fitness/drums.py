@@ -14,7 +14,7 @@ from scoring.composite import ScoreCard
 from scoring.drums import DrumPattern, score_drums
 from scoring.note_arrays import NoteTable
 from scoring.realism import RealismCritic, judged
-from scoring.style.drums import DRUM_GROUPS, genome_metrics
+from scoring.style.drums import DRUM_GROUPS, genomes_metrics
 from scoring.style.fit import style_components
 from scoring.style.profile import StyleProfile
 
@@ -44,7 +44,7 @@ class DrumEvaluator(PartEvaluator):
 
     def __call__(self, genomes: Sequence[DrumGenome]) -> list[ScoreCard]:
         measured = self.style is not None or self.realism is not None
-        values = [genome_metrics(g, bpm=self.bpm) if measured else {} for g in genomes]
+        values = genomes_metrics(genomes, bpm=self.bpm) if measured else [{} for _ in genomes]
         theories = [
             score_drums(
                 DrumPattern.of(g),

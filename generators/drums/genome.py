@@ -28,6 +28,7 @@ from generators.drums.grid import (
 from music.meter import Meter
 
 _STEP_VOICE = attrgetter("step", "voice")
+_PACKED = attrgetter("packed")
 
 #: Micro-timing offsets are fractions of a step in [-MAX_OFFSET, MAX_OFFSET].
 MAX_OFFSET = 0.5
@@ -67,16 +68,29 @@ class Hit:
                 f"[-{MAX_OFFSET}, {MAX_OFFSET}]"
             )
         # Rounded so equal-sounding genomes hash equal (1/1000 of a step is inaudible).
-        object.__setattr__(self, "offset", round(float(self.offset), 3) + 0.0)
+        thousandths = _thousandths(float(self.offset))
+        object.__setattr__(self, "offset", thousandths / 1000 + 0.0)
         object.__setattr__(self, "role", role)
         object.__setattr__(
-            self,
-            "packed",
-            _HIT_ROW.pack(self.step, self.voice, self.velocity, round(self.offset * 1000)),
+            self, "packed", _HIT_ROW.pack(self.step, self.voice, self.velocity, thousandths)
         )
 
     def moved(self, step: int) -> Hit:
+        """This hit on ``step`` (itself when it is already there)."""
+        if step == self.step:
+            return self
         return Hit(step=step, voice=self.voice, velocity=self.velocity, offset=self.offset)
+
+
+def _thousandths(offset: float) -> int:
+    """``round(offset, 3)`` in thousandths, an int (``round(offset, 3)`` is the float nearest
+    it / 1000). ``round(offset * 1000)`` gives it fast, except where the product lies within a
+    hair of a half and its own rounding could tip it; there the decimal rounding decides."""
+    scaled = offset * 1000
+    nearest = round(scaled)
+    if abs(abs(scaled - nearest) - 0.5) > 1e-6:
+        return nearest
+    return round(round(offset, 3) * 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +131,7 @@ class DrumGenome:
 
     def _seal(self) -> None:
         """Compute the signature and hash of the (sorted, checked) hits."""
-        sig = b"".join([h.packed for h in self.hits])
+        sig = b"".join(map(_PACKED, self.hits))
         object.__setattr__(self, "_sig", sig)
         object.__setattr__(self, "_hash", hash((self.grid, self.bars, sig)))
 
@@ -151,7 +165,7 @@ class DrumGenome:
         out: DrumGenome = object.__new__(DrumGenome)
         object.__setattr__(out, "grid", self.grid)
         object.__setattr__(out, "bars", self.bars)
-        object.__setattr__(out, "hits", tuple([chosen[k] for k in sorted(chosen)]))
+        object.__setattr__(out, "hits", tuple(map(chosen.__getitem__, sorted(chosen))))
         object.__setattr__(out, "style", self.style if style is None else style)
         out._seal()
         return out

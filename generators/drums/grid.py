@@ -248,6 +248,11 @@ class Grid:
         return (5 - self.level(step)) / 5.0
 
     # ------------------------------------------------------------------ times
+    @property
+    def step_times_qn(self) -> tuple[float, ...]:
+        """Onset of each step of a bar in quarter notes, with swing applied."""
+        return self._times
+
     def step_in_bar_qn(self, step_in_bar: int) -> float:
         """Onset of a step inside the bar in quarter notes, with swing applied."""
         if not 0 <= step_in_bar < self._steps_per_bar:

@@ -214,7 +214,8 @@ class DrumOps:
         if rng.random() < 0.5 and genome.style.split(" ")[0] not in KEPT_TIME:
             swap = {CLOSED_HH: RIDE, RIDE: CLOSED_HH}
             return genome.with_hits(
-                Hit(h.step, swap.get(h.voice, h.voice), h.velocity, h.offset) for h in genome.hits
+                Hit(h.step, swap[h.voice], h.velocity, h.offset) if h.voice in swap else h
+                for h in genome.hits
             )
         motion = [h for h in genome.hits if role_of(h.voice) == "motion"]
         if not motion:

@@ -11,6 +11,7 @@ on a snare (3/4: kick-snare-snare; 7/8 as 2+2+3: kick on 1, snare on 3 and 5).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -78,10 +79,12 @@ _VELOCITY_SD: Final = 9.0
 _BAR_VARIATION: Final = 0.35
 
 
+@functools.cache
 def grid_for(style: str, meter: Meter) -> Grid:
     """The grid a style plays on: shuffle is triplet in /4 meters and swung in /8 meters;
     swing and brushes are triplet in /4 meters (their learned micro-timing sets the swing
-    ratio); everything else (straight brushes included) is straight 16ths."""
+    ratio); everything else (straight brushes included) is straight 16ths. Made once per
+    style and meter (a grid is a value; every skeleton asks for one)."""
     check_style(style)
     if style == "shuffle":
         return Grid.for_meter(meter, "triplet" if meter.denominator <= 4 else "swing")
@@ -267,14 +270,17 @@ def template_hits(
     class at that place often enough to say how loud."""
     feel = feel_of(style)
     places = step_places(grid) if feel is not None else ()
+    genre = style in GENRE_STYLES
+    swung = style in SWUNG
+    first = bar * grid.steps_per_bar
     out = []
     for s, voice, vel in template:
-        if feel is not None and style not in GENRE_STYLES:
+        if feel is not None and not genre:
             vel = feel.played_vel(voice, places[s], vel)
         v, off = humanize(vel, rng, grid=grid, bpm=bpm)
-        if feel is not None and style in GENRE_STYLES:
-            off = feel.offset(grid, s, rng, swung=style in SWUNG, bpm=bpm)
-        out.append(Hit(step=bar * grid.steps_per_bar + s, voice=voice, velocity=v, offset=off))
+        if feel is not None and genre:
+            off = feel.offset(grid, s, rng, swung=swung, bpm=bpm)
+        out.append(Hit(first + s, voice, v, off))
     return out
 
 

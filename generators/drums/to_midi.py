@@ -77,7 +77,7 @@ def drum_note_rows(
         )
     hits = genome.hit_table.astype(np.int64)
     bar, step = np.divmod(hits[:, 0], grid.steps_per_bar)
-    times = np.array([grid.step_in_bar_qn(s) for s in range(grid.steps_per_bar)])
+    times = np.array(grid.step_times_qn)
     # Hit.offset is round(offset, 3), the float nearest thousandths / 1000 (the table's
     # column); the sums run in step_qn_at's order, from a repeat starting at 0.0.
     onset = bar * meter.bar_qn + times[step] + (hits[:, 3] / 1000.0) * grid.step_qn

@@ -18,6 +18,8 @@ remainder is the micro-timing.
 from __future__ import annotations
 
 import functools
+import itertools
+from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
@@ -56,32 +58,41 @@ def _upper(n: int) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
     return np.triu_indices(n, k=1)
 
 
-def _pair_mean(values: NDArray[np.float64]) -> float:
-    """Mean of the strictly upper triangle of a square matrix (1.0 for a 1x1 one)."""
-    n = values.shape[0]
+def _pair_mean(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``values`` ``[..., n, n]``: the mean of each strictly upper triangle, ``[...]`` (1.0 for
+    1x1). Each triangle is one contiguous row that numpy sums on its own, so the mean is the same
+    float for a stack as for one matrix."""
+    n = values.shape[-1]
     if n < 2:
-        return 1.0
-    return float(values[_upper(n)].mean())
+        return np.ones(values.shape[:-2])
+    rows, cols = _upper(n)
+    return np.ascontiguousarray(values[..., rows, cols]).mean(axis=-1)
 
 
-def grooving_similarity(onsets: NDArray[np.bool_]) -> float:
-    """``onsets`` ``[bars, steps]``: mean over pairs of bars of ``1 - XOR / steps``."""
+def grooving_similarity(onsets: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """``onsets`` ``[..., bars, steps]``: mean over pairs of bars of ``1 - XOR / steps``."""
     m = onsets.astype(np.float64)
-    both = m @ m.T
-    per_bar = m.sum(axis=1)
-    xor = per_bar[:, None] + per_bar[None, :] - 2.0 * both
-    return _pair_mean(1.0 - xor / max(1, onsets.shape[1]))
+    both = m @ m.swapaxes(-1, -2)
+    per_bar = m.sum(axis=-1)
+    xor = per_bar[..., :, None] + per_bar[..., None, :] - 2.0 * both
+    return _pair_mean(1.0 - xor / max(1, onsets.shape[-1]))
 
 
-def bar_similarity(onsets: NDArray[np.bool_]) -> float:
-    """``onsets`` ``[bars, streams x steps]``: mean Jaccard overlap of all pairs of bars (two
-    empty bars count as identical)."""
+def bar_similarity(onsets: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """``onsets`` ``[..., bars, streams x steps]``: mean Jaccard overlap of all pairs of bars
+    (two empty bars count as identical)."""
     m = onsets.astype(np.float64)
-    inter = m @ m.T
-    per_bar = m.sum(axis=1)
-    union = per_bar[:, None] + per_bar[None, :] - inter
+    inter = m @ m.swapaxes(-1, -2)
+    per_bar = m.sum(axis=-1)
+    union = per_bar[..., :, None] + per_bar[..., None, :] - inter
     jaccard = np.divide(inter, union, out=np.ones_like(inter), where=union > 0)
     return _pair_mean(jaccard)
+
+
+def _segment_sums(values: NDArray[np.float64], bounds: NDArray[np.int64]) -> NDArray[np.float64]:
+    """The sum of each ``values[bounds[i]:bounds[i + 1]]``, each segment summed as numpy sums
+    one array (pairwise): the same float as the sum of that pattern's values alone."""
+    return np.array([np.add.reduce(values[a:b]) for a, b in itertools.pairwise(bounds.tolist())])
 
 
 def drum_metrics(
@@ -95,48 +106,93 @@ def drum_metrics(
 ) -> dict[str, float]:
     """Every metric of :data:`DRUM_METRICS` for ``bars`` bars of hits (arrays ``[N]``; times in
     qn from the first bar line). Hits at or past the last bar are left out."""
+    return drum_metrics_batch(
+        onset_qn, voice, velocity, counts=[len(onset_qn)], meter=meter, bars=bars, bpm=bpm
+    )[0]
+
+
+def drum_metrics_batch(
+    onset_qn: NDArray[np.float64],
+    voice: NDArray[np.int64],
+    velocity: NDArray[np.int64],
+    *,
+    counts: Sequence[int],
+    meter: Meter,
+    bars: int,
+    bpm: float,
+) -> list[dict[str, float]]:
+    """:func:`drum_metrics` of several patterns of ``bars`` bars at once: their hits one after
+    the other (arrays ``[N]``), the first ``counts[0]`` the first pattern's, and so on. The
+    same floats as one call per pattern: counts are exact, and every float sum runs over one
+    pattern's values in their order (:func:`_segment_sums`, :func:`_pair_mean`)."""
     if bars < 1:
         raise ValueError(f"bars: {bars!r} -- at least 1")
     if not bpm > 0:
         raise ValueError(f"bpm: {bpm!r} -- a positive tempo")
+    patterns = len(counts)
     spb = round(meter.bar_qn * STEPS_PER_QN)
+    owner = np.repeat(np.arange(patterns), counts)
     exact = onset_qn * STEPS_PER_QN
     step = np.floor(exact + 0.5).astype(np.int64)
     keep = (step >= 0) & (step < bars * spb)
     step, voice, velocity, exact = step[keep], voice[keep], velocity[keep], exact[keep]
-    n = len(step)
-    qn = bars * meter.bar_qn
-    if n == 0:
-        return dict.fromkeys(DRUM_METRICS, NAN) | {"hits_per_qn": 0.0, "empty_beat_rate": 1.0}
+    owner = owner[keep]
+    n = np.bincount(owner, minlength=patterns)
+    bounds = np.concatenate([[0], np.cumsum(n)])
     bar, in_bar = np.divmod(step, spb)
     stream = _STREAM[np.clip(voice, 0, 127)]
     core = stream <= 1
+    core_n = np.bincount(owner[core], minlength=patterns)
     weights = step_weights(meter)
     starts = np.round(beat_starts_qn(meter) * STEPS_PER_QN).astype(np.int64)
     beat_of = np.searchsorted(starts, in_bar, side="right") - 1
     beats = len(starts) - 1
-    filled = np.zeros((bars, beats), dtype=bool)
-    filled[bar, beat_of] = True
-    any_onset = np.zeros((bars, spb), dtype=bool)
-    any_onset[bar, in_bar] = True
-    by_stream = np.zeros((bars, 4 * spb), dtype=bool)
-    by_stream[bar, stream * spb + in_bar] = True
+    filled = np.zeros((patterns, bars, beats), dtype=bool)
+    filled[owner, bar, beat_of] = True
+    any_onset = np.zeros((patterns, bars, spb), dtype=bool)
+    any_onset[owner, bar, in_bar] = True
+    by_stream = np.zeros((patterns, bars, 4 * spb), dtype=bool)
+    by_stream[owner, bar, stream * spb + in_bar] = True
+    per_stream = np.bincount(owner * 4 + stream, minlength=4 * patterns).reshape(patterns, 4)
     vel = velocity.astype(np.float64)
     offset_ms = np.abs(exact - step) / STEPS_PER_QN * 60_000.0 / bpm
-    return {
-        "hits_per_qn": n / qn,
-        "kick_share": float((stream == 0).mean()),
-        "snare_share": float((stream == 1).mean()),
-        "hat_share": float((stream == 2).mean()),
-        "syncopation": float((1.0 - weights[in_bar[core]]).mean()) if core.any() else 0.0,
-        "empty_beat_rate": float(1.0 - filled.mean()),
-        "grooving_similarity": grooving_similarity(any_onset),
-        "bar_similarity": bar_similarity(by_stream),
-        "velocity_mean": float(vel.mean()),
-        "velocity_std": float(vel.std()),
-        "timing_ms": float(offset_ms.mean()),
-        "polyphony": n / int(any_onset.sum()),
-    }
+    weakness = (1.0 - weights[in_bar])[core]
+    with np.errstate(divide="ignore", invalid="ignore"):  # empty patterns: left out below
+        vel_mean = _segment_sums(vel, bounds) / n
+        spread = vel - vel_mean[owner]
+        vel_std = np.sqrt(_segment_sums(spread * spread, bounds) / n)
+        timing = _segment_sums(offset_ms, bounds) / n
+        syncopation = _segment_sums(weakness, np.concatenate([[0], np.cumsum(core_n)])) / core_n
+        shares = per_stream / n[:, None]
+        polyphony = n / any_onset.sum(axis=(1, 2))
+    empty_beats = 1.0 - filled.sum(axis=(1, 2)) / (bars * beats)
+    grooving = grooving_similarity(any_onset)
+    similarity = bar_similarity(by_stream)
+    qn = bars * meter.bar_qn
+    out = []
+    for i in range(patterns):
+        if n[i] == 0:
+            out.append(
+                dict.fromkeys(DRUM_METRICS, NAN) | {"hits_per_qn": 0.0, "empty_beat_rate": 1.0}
+            )
+            continue
+        out.append(
+            {
+                "hits_per_qn": float(n[i] / qn),
+                "kick_share": float(shares[i, 0]),
+                "snare_share": float(shares[i, 1]),
+                "hat_share": float(shares[i, 2]),
+                "syncopation": float(syncopation[i]) if core_n[i] else 0.0,
+                "empty_beat_rate": float(empty_beats[i]),
+                "grooving_similarity": float(grooving[i]),
+                "bar_similarity": float(similarity[i]),
+                "velocity_mean": float(vel_mean[i]),
+                "velocity_std": float(vel_std[i]),
+                "timing_ms": float(timing[i]),
+                "polyphony": float(polyphony[i]),
+            }
+        )
+    return out
 
 
 def meter_accents(

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.meter import Meter
-from scoring.metrics.drums import drum_metrics
+from scoring.metrics.drums import drum_metrics_batch
 from scoring.style.fit import group_fits, metric_fits
 from scoring.style.profile import StyleProfile
 
@@ -26,17 +26,6 @@ DRUM_GROUPS: Final = (
     ("style_feel", ("velocity_mean", "velocity_std", "timing_ms")),
     ("style_repetition", ("grooving_similarity", "bar_similarity")),
 )
-
-
-class _HitLike(Protocol):
-    @property
-    def step(self) -> int: ...
-    @property
-    def voice(self) -> int: ...
-    @property
-    def velocity(self) -> int: ...
-    @property
-    def offset(self) -> float: ...
 
 
 class _GridLike(Protocol):
@@ -55,7 +44,10 @@ class DrumGenomeLike(Protocol):
     @property
     def bars(self) -> int: ...
     @property
-    def hits(self) -> Sequence[_HitLike]: ...
+    def hit_table(self) -> NDArray[np.intc]:
+        """``[hits, 4]`` ints: step, voice, velocity and micro-offset in thousandths of a
+        step."""
+        ...
 
 
 _STEP_TIMES: dict[_GridLike, tuple[NDArray[np.float64], float]] = {}
@@ -78,21 +70,39 @@ def _step_times(grid: _GridLike) -> tuple[NDArray[np.float64], float]:
 def genome_hits(
     genome: DrumGenomeLike,
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """Onset times as played (qn: swing and micro-timing included), GM notes and velocities."""
+    """Onset times as played (qn: swing and micro-timing included), GM notes and velocities,
+    read from the genome's hit table (a hit's offset is the float nearest its thousandths /
+    1000, so the table's column gives the same onsets as the hits)."""
     g = genome.grid
-    table = np.array(
-        [(h.step, h.voice, h.velocity, h.offset) for h in genome.hits], dtype=np.float64
-    ).reshape(-1, 4)
+    table = genome.hit_table.astype(np.int64)
     times, step_qn = _step_times(g)
-    bar, step = np.divmod(table[:, 0].astype(np.int64), g.steps_per_bar)
-    onset = bar * g.meter.bar_qn + times[step] + table[:, 3] * step_qn
-    return onset, table[:, 1].astype(np.int64), table[:, 2].astype(np.int64)
+    bar, step = np.divmod(table[:, 0], g.steps_per_bar)
+    onset = bar * g.meter.bar_qn + times[step] + (table[:, 3] / 1000.0) * step_qn
+    return onset, table[:, 1], table[:, 2]
 
 
 def genome_metrics(genome: DrumGenomeLike, *, bpm: float) -> dict[str, float]:
     """The drum metrics of a genome over all its bars."""
-    onset, voice, velocity = genome_hits(genome)
-    return drum_metrics(onset, voice, velocity, meter=genome.grid.meter, bars=genome.bars, bpm=bpm)
+    return genomes_metrics([genome], bpm=bpm)[0]
+
+
+def genomes_metrics(genomes: Sequence[DrumGenomeLike], *, bpm: float) -> list[dict[str, float]]:
+    """:func:`genome_metrics` of each genome, the same floats, measured in one batch per meter
+    and length (:func:`~scoring.metrics.drums.drum_metrics_batch`): a population is scored
+    together."""
+    hits = [genome_hits(g) for g in genomes]
+    groups: dict[tuple[Meter, int], list[int]] = {}
+    for i, g in enumerate(genomes):
+        groups.setdefault((g.grid.meter, g.bars), []).append(i)
+    out: dict[int, dict[str, float]] = {}
+    for (meter, bars), members in groups.items():
+        onset, voice, velocity = (np.concatenate([hits[i][k] for i in members]) for k in range(3))
+        counts = [len(hits[i][0]) for i in members]
+        batch = drum_metrics_batch(
+            onset, voice, velocity, counts=counts, meter=meter, bars=bars, bpm=bpm
+        )
+        out.update(zip(members, batch, strict=True))
+    return [out[i] for i in range(len(genomes))]
 
 
 def drum_style(genome: DrumGenomeLike, *, bpm: float, profile: StyleProfile) -> dict[str, float]:

@@ -297,3 +297,29 @@ def test_with_hits_gives_the_genome_the_constructor_gives() -> None:
         assert made.hits == checked.hits and made.style == "rock"
         assert made.hit_table.tolist() == checked.hit_table.tolist()
     assert base.with_hits([], style="funk").style == "funk"
+
+
+@given(st.floats(min_value=-0.5, max_value=0.5))
+@settings(max_examples=300, deadline=None)
+def test_hit_offsets_round_to_thousandths_as_round_does(offset: float) -> None:
+    """A hit's offset is ``round(offset, 3)`` and its table row holds that in thousandths, the
+    exact halves (0.0625 = 62.5 thousandths) included."""
+    hit = Hit(0, KICK, 90, offset)
+    assert hit.offset == round(offset, 3) + 0.0
+    row = DrumGenome(grid=Grid.for_meter(Meter(4, 4)), bars=1, hits=(hit,)).hit_table[0]
+    assert row[3] == round(round(offset, 3) * 1000)
+
+
+@pytest.mark.parametrize("offset", [0.0625, -0.0625, -0.4995, -0.4975, 0.0015, 0.1234999999])
+def test_hit_offsets_on_and_near_halves(offset: float) -> None:
+    """Where ``offset * 1000`` itself rounds onto a half (-0.4995 -> -499.5 though the float
+    lies above it), the offset is still ``round(offset, 3)``."""
+    hit = Hit(0, KICK, 90, offset)
+    assert hit.offset == round(offset, 3) + 0.0
+    assert hit.packed == Hit(0, KICK, 90, round(offset, 3)).packed
+
+
+def test_a_hit_moved_to_its_own_step_is_itself() -> None:
+    hit = Hit(5, SNARE, 70, 0.1)
+    assert hit.moved(5) is hit
+    assert hit.moved(7) == Hit(7, SNARE, 70, 0.1)

@@ -9,10 +9,11 @@ import pytest
 
 from generators.drums.genome import DrumGenome, Hit
 from generators.drums.grid import CLOSED_HH, CRASH, KICK, SNARE, Grid
+from generators.drums.styles import skeleton
 from music.meter import Meter
 from scoring.metrics.common import step_weights
-from scoring.metrics.drums import DRUM_METRICS, drum_metrics, meter_accents
-from scoring.style.drums import genome_hits, genome_metrics
+from scoring.metrics.drums import DRUM_METRICS, drum_metrics, drum_metrics_batch, meter_accents
+from scoring.style.drums import genome_hits, genome_metrics, genomes_metrics
 
 M44 = Meter(4, 4)
 
@@ -113,3 +114,44 @@ def test_meter_accents_follow_the_felt_beats() -> None:
     assert three["kick_on_beats"] == 1.0 and three["accent_ratio"] < 1.0
     late = meter_accents(onset + 0.5, voice, vel, meter=Meter(6, 8), bars=2)
     assert late["downbeat_kick"] == 0.0
+
+
+@pytest.mark.parametrize("meter", [M44, Meter(3, 4), Meter(7, 8), Meter(12, 8)])
+def test_a_batch_gives_each_pattern_its_own_floats(meter: Meter) -> None:
+    """drum_metrics_batch over patterns of many sizes (one empty, hits past the end) gives each
+    the same floats, bit for bit, as measuring it alone."""
+    rng = np.random.default_rng(3)
+    bars = 5
+    patterns = []
+    for n in (0, 1, 7, 9, 40, 150, 3):
+        onset = np.round(rng.uniform(-0.2, bars * meter.bar_qn + 0.2, n) * 4) / 4
+        onset = onset + rng.normal(0.0, 0.03, n)
+        voice = rng.choice([36, 38, 42, 46, 49, 51, 45], n).astype(np.int64)
+        patterns.append((onset, voice, rng.integers(1, 128, n).astype(np.int64)))
+    alone = [drum_metrics(*p, meter=meter, bars=bars, bpm=97.0) for p in patterns]
+    batch = drum_metrics_batch(
+        *(np.concatenate([p[k] for p in patterns]) for k in range(3)),
+        counts=[len(p[0]) for p in patterns],
+        meter=meter,
+        bars=bars,
+        bpm=97.0,
+    )
+    assert [list(map(repr, m.values())) for m in batch] == [
+        list(map(repr, m.values())) for m in alone
+    ]
+    assert math.isnan(batch[0]["velocity_mean"]) and batch[0]["empty_beat_rate"] == 1.0
+
+
+def test_genomes_metrics_are_each_genomes_metrics() -> None:
+    rng = np.random.default_rng(4)
+    genomes = [
+        skeleton(style, meter, bars, rng, bpm=90.0)
+        for style, meter, bars in (
+            ("rock", M44, 4),
+            ("shuffle", M44, 4),
+            ("funk", M44, 2),
+            ("rock", Meter(6, 8), 4),
+        )
+    ]
+    measured = genomes_metrics(genomes, bpm=90.0)
+    assert measured == [genome_metrics(g, bpm=90.0) for g in genomes]
