@@ -245,6 +245,7 @@ def _register_commands() -> None:
         steer,
         style,
         timbre,
+        transcribe,
         web,
     )
     from cli.groups import eval_app, export_app, train_app
@@ -262,6 +263,7 @@ def _register_commands() -> None:
         realism,
         emotion,
         timbre,
+        transcribe,
     ):
         module.register(app)
     batch.register(app)

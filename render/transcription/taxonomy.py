@@ -144,6 +144,21 @@ def drum_stem_for_note(note: int) -> Stem:
     return BY_NAME["high_percs" if note in high else "drums"]
 
 
+#: GM drum notes -> index in :data:`DRUM_CLASSES` (notes not listed are not transcribed).
+_DRUM_NOTE_CLASS: Final[dict[int, int]] = {
+    35: 0, 36: 0,
+    37: 1, 38: 1, 39: 1, 40: 1,
+    41: 2, 43: 2, 45: 2, 47: 2, 48: 2, 50: 2,
+    42: 3, 44: 3, 46: 3,
+    49: 4, 51: 4, 52: 4, 53: 4, 55: 4, 57: 4, 59: 4,
+}  # fmt: skip
+
+
+def drum_class_of(note: int) -> int | None:
+    """The :data:`DRUM_CLASSES` index of a GM drum note (None: a note not transcribed)."""
+    return _DRUM_NOTE_CLASS.get(note)
+
+
 def _normalise(text: str) -> str:
     return " ".join(text.strip().lower().replace("_", " ").replace("-", " ").split())
 
