@@ -68,6 +68,15 @@ def transcribe(
         Path | None,
         typer.Option("--models", help="Folder of <stem>.onnx models [default: the shipped ones]."),
     ] = None,
+    demucs: Annotated[
+        Path | None,
+        typer.Option(
+            "--demucs",
+            help="With --stem auto: a local Demucs checkpoint; its drums go to the drum model "
+            "and the rest to the others (never downloaded; without it the whole mix goes to "
+            "every model).",
+        ),
+    ] = None,
 ) -> None:
     """Transcribe a recording to MIDI with the per-stem models (one track per stem)."""
     setup()
@@ -91,7 +100,14 @@ def transcribe(
         found = installed_models(models or MODELS_DIR)
         step(f"transcribing {audio.name}")
         if stem.strip().lower() == "auto":
-            parts = transcribe_mix(data, sr, models=found)
+            drums = None
+            if demucs is not None:
+                from render.kit.separate import SeparationSettings, Separator
+
+                step("separating the drums (Demucs)")
+                settings = SeparationSettings(method="demucs", demucs_checkpoint=demucs)
+                drums = Separator(settings).drums(data, sr)
+            parts = transcribe_mix(data, sr, models=found, drums=drums)
         else:
             parts = [transcribe_stem(data, sr, stem=stem, models=found)]
         write_midi(to_song(parts), out_file, instrument_names=True)

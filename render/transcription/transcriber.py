@@ -155,15 +155,25 @@ def transcribe_stem(
 
 
 def transcribe_mix(
-    audio: NDArray[np.float32], sample_rate: int, *, models: Mapping[str, Path]
+    audio: NDArray[np.float32],
+    sample_rate: int,
+    *,
+    models: Mapping[str, Path],
+    drums: NDArray[np.float32] | None = None,
 ) -> list[Part]:
-    """``auto`` without a separator: the whole mix goes to every installed model, one part per
-    model (taxonomy order), each model reading what its role hears in the mix."""
+    """``auto``: one part per installed model (taxonomy order). Without ``drums`` every model
+    reads the whole mix, each hearing what its role plays in it; with ``drums`` (the mix's
+    separated drums, same shape, e.g. Demucs's ``drums`` source) the percussive models read
+    those and the others the mix without them."""
     if not models:
         raise ModelFileError("no transcription models installed -- train or copy some first")
+    if drums is not None and np.shape(drums) != np.shape(audio):
+        raise ValueError(f"drums: shape {np.shape(drums)} -- the mix's shape {np.shape(audio)}")
+    rest = audio if drums is None else np.asarray(audio - drums, dtype=np.float32)
     parts = []
     for spec in STEMS:
         if spec.name in models:
-            events = StemTranscriber.load(models[spec.name]).transcribe(audio, sample_rate)
+            heard = drums if spec.is_drum and drums is not None else rest
+            events = StemTranscriber.load(models[spec.name]).transcribe(heard, sample_rate)
             parts.append(_part(spec.name, events))
     return parts

@@ -18,7 +18,7 @@ from music.midi_io import read_midi
 from render.audio_io import read_audio, write_audio
 from render.transcription import transcriber as runtime
 from render.transcription.features import FEATURE_SPEC
-from render.transcription.transcriber import StemTranscriber, installed_models
+from render.transcription.transcriber import StemTranscriber, installed_models, transcribe_mix
 from tests.training.transcribe_data import tiny_corpus
 from training.transcribe.train import TrainConfig, main
 
@@ -152,3 +152,21 @@ def test_cli_refuses_non_audio(tmp_path: Path) -> None:
 def test_train_config_refuses_vocals(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="stem: 'vocals'"):
         TrainConfig(corpus=tmp_path, stem="vocals", out=tmp_path)
+
+
+def test_separated_drums_go_to_the_drum_model_and_the_rest_to_the_others(
+    trained: tuple[Path, Path],
+) -> None:
+    corpus, models = trained
+    song = sorted((corpus / "test").iterdir())[0]
+    bass, _ = read_audio(song / "stems" / "bass.flac")
+    kit, _ = read_audio(song / "stems" / "drums.flac")
+    found = installed_models(models)
+    mix = bass + kit
+    parts = {p.name: p for p in transcribe_mix(mix, 16000, models=found, drums=kit)}
+    alone = {p.name: p for p in transcribe_mix(mix - kit, 16000, models=found)}
+    only_kit = {p.name: p for p in transcribe_mix(kit, 16000, models=found)}
+    assert parts["bass"].notes == alone["bass"].notes
+    assert parts["drums"].notes == only_kit["drums"].notes
+    with pytest.raises(ValueError, match="drums: shape"):
+        transcribe_mix(bass, 16000, models=found, drums=kit[:100])
