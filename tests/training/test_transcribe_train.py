@@ -170,3 +170,51 @@ def test_separated_drums_go_to_the_drum_model_and_the_rest_to_the_others(
     assert parts["drums"].notes == only_kit["drums"].notes
     with pytest.raises(ValueError, match="drums: shape"):
         transcribe_mix(bass, 16000, models=found, drums=kit[:100])
+
+
+def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
+    from tests.training.transcribe_data import write_groove, write_nottingham
+
+    corpus = tmp_path / "corpus"
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "transcribe",
+            "--corpus",
+            str(corpus),
+            "--nottingham",
+            str(write_nottingham(tmp_path / "nottingham")),
+            "--groove",
+            str(write_groove(tmp_path / "groove")),
+            "--songs",
+            "4,1,1",
+            "--stems",
+            "bass",
+            "--epochs",
+            "1",
+            "--debug",
+            "--out",
+            str(tmp_path / "models"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "bass: test note F1" in result.output
+    assert (corpus / "filtered_dataset_bass.json").is_file()
+    assert (corpus / "dataset_high_percs.json").is_file()
+    assert set(installed_models(tmp_path / "models")) == {"bass"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--stems", "bass,vocals"], "--stems: 'bass,vocals' -- comma-separated stems of bass"),
+        (["--songs", "4,1"], "--songs: '4,1' -- three counts >= 1"),
+    ],
+)
+def test_cli_train_refuses_bad_options(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(
+        app, ["train", "transcribe", "--corpus", str(tmp_path / "c"), *args]
+    )
+    assert result.exit_code == 2
+    assert message in " ".join(result.output.split())
