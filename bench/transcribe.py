@@ -32,16 +32,11 @@ from render.transcription.decode import NoteEvent
 from render.transcription.features import SAMPLE_RATE
 from render.transcription.taxonomy import BY_NAME
 from render.transcription.transcriber import MODELS_DIR, StemTranscriber, installed_models
-from training.transcribe.dataset import Clip, load_clips
+from training.transcribe.dataset import load_clips
 from training.transcribe.evaluate import as_drum_classes, score_stem
-from training.transcribe.train import MIX_OTHERS_DB
+from training.transcribe.train import in_mix
 
 Transcribe = Callable[[np.ndarray], list[NoteEvent]]
-
-
-def _in_mix(clip: Clip) -> np.ndarray:
-    gain = 10.0 ** (MIX_OTHERS_DB / 20.0)
-    return np.asarray(clip.target + gain * sum(clip.others, np.zeros_like(clip.target)))
 
 
 def _run(
@@ -85,7 +80,7 @@ def bench_stem(stem: str, corpus: Path, model: Path, basic: Transcribe | None) -
         return ours.transcribe(a, SAMPLE_RATE)
 
     alone, rtf = _run(run_ours, [c.target for c in clips])
-    mixed, _ = _run(run_ours, [_in_mix(c) for c in clips])
+    mixed, _ = _run(run_ours, [in_mix(c) for c in clips])
     result: dict[str, Any] = {
         "clips": len(clips),
         "seconds": round(sum(c.target.size for c in clips) / SAMPLE_RATE, 1),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -133,6 +133,16 @@ def _epoch_line(step: Callable[[str], None], name: str, epochs: int) -> Callable
     return on_epoch
 
 
+def _print_figures(name: str, metrics: dict[str, Any]) -> None:
+    test = metrics["test"]
+    out.print(
+        f"{name}: test note F1 {test['onset']['f1']:.3f} (onsets), "
+        f"{test['onset_offset']['f1']:.3f} (with offsets), in a mix "
+        f"{metrics['test_in_mix']['onset']['f1']:.3f}; onset threshold "
+        f"{metrics['onset_threshold']}"
+    )
+
+
 def train_transcribe(
     corpus: Annotated[
         Path,
@@ -159,6 +169,14 @@ def train_transcribe(
         typer.Option("--out", help="Folder for <stem>.onnx and sidecars [default: shipped]."),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="The tiny test-sized model.")] = False,
+    retune: Annotated[
+        bool,
+        typer.Option(
+            "--retune",
+            help="Train nothing: pick the existing models' onset thresholds again on the "
+            "validation songs and rewrite their sidecars' test figures.",
+        ),
+    ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the corpus and weights.")] = 0,
 ) -> None:
     """Render a Slakh-like corpus from real MIDI (if needed), write its per-stem indices and
@@ -175,7 +193,7 @@ def train_transcribe(
     from render.transcription.transcriber import MODELS_DIR
     from training.transcribe.corpus import CORPUS_STEMS, CorpusConfig, render_corpus
     from training.transcribe.indexer import write_indices
-    from training.transcribe.train import TrainConfig, main
+    from training.transcribe.train import TrainConfig, main, retune_model
 
     with status_steps((*_ERRORS, ChromaticError)) as step:
         if not any(corpus.glob("*/*/metadata.json")):
@@ -190,6 +208,10 @@ def train_transcribe(
         step("indexing the corpus per stem")
         write_indices(corpus, CORPUS_STEMS)
         for name in names:
+            if retune:
+                step(f"{name}: picking the threshold again")
+                _print_figures(name, retune_model((out_dir or MODELS_DIR) / f"{name}.onnx", corpus))
+                continue
             config = TrainConfig(
                 corpus=corpus,
                 stem=name,
@@ -198,14 +220,7 @@ def train_transcribe(
                 debug=debug,
                 seed=seed,
             )
-            metrics = main(config, on_epoch=_epoch_line(step, name, epochs))
-            test = metrics["test"]
-            out.print(
-                f"{name}: test note F1 {test['onset']['f1']:.3f} (onsets), "
-                f"{test['onset_offset']['f1']:.3f} (with offsets), in a mix "
-                f"{metrics['test_in_mix']['onset']['f1']:.3f}; "
-                f"{metrics['train_seconds']:.0f} s"
-            )
+            _print_figures(name, main(config, on_epoch=_epoch_line(step, name, epochs)))
     out.print(f"models: {plain(out_dir or MODELS_DIR)}")
 
 

@@ -20,7 +20,7 @@ from render.transcription import transcriber as runtime
 from render.transcription.features import FEATURE_SPEC
 from render.transcription.transcriber import StemTranscriber, installed_models, transcribe_mix
 from tests.training.transcribe_data import tiny_corpus
-from training.transcribe.train import TrainConfig, main
+from training.transcribe.train import THRESHOLDS, TrainConfig, main
 
 
 @pytest.fixture(scope="module")
@@ -203,6 +203,22 @@ def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
     assert (corpus / "filtered_dataset_bass.json").is_file()
     assert (corpus / "dataset_high_percs.json").is_file()
     assert set(installed_models(tmp_path / "models")) == {"bass"}
+    side = tmp_path / "models" / "bass.json"
+    before = json.loads(side.read_text())
+    before["onset_threshold"] = 0.99
+    side.write_text(json.dumps(before))
+    retuned = CliRunner().invoke(
+        app,
+        [
+            *("train", "transcribe", "--corpus", str(corpus), "--stems", "bass", "--retune"),
+            *("--out", str(tmp_path / "models")),
+        ],
+    )
+    assert retuned.exit_code == 0, retuned.output
+    after = json.loads(side.read_text())
+    assert after["onset_threshold"] in THRESHOLDS
+    assert after["metrics"]["onset_threshold"] == after["onset_threshold"]
+    assert after["metrics"]["history"] == before["metrics"]["history"]
 
 
 @pytest.mark.parametrize(

@@ -26,7 +26,7 @@ import torch.nn.functional as F
 
 from music.files import write_text_atomic
 from render.transcription.decode import NoteEvent, drum_hits, pitched_notes
-from render.transcription.features import FRAMES_PER_SECOND, log_mel
+from render.transcription.features import FRAMES_PER_SECOND, SAMPLE_RATE, log_mel
 from render.transcription.taxonomy import (
     BY_NAME,
     DRUM_CLASSES,
@@ -41,7 +41,7 @@ from training.transcribe.model import Transcriber, TranscriberConfig, debug_conf
 
 logger = logging.getLogger(__name__)
 
-THRESHOLDS: Final = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+THRESHOLDS: Final = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
 #: Level of each other stem under the target in the ``test_in_mix`` figures.
 MIX_OTHERS_DB: Final = -6.0
 
@@ -113,11 +113,11 @@ def _validation(
     return float(np.mean(losses)) if losses else float("nan")
 
 
-def pick_threshold(model: Transcriber, clips: list[Clip], stem: str) -> tuple[float, float]:
+def pick_threshold(
+    post: list[tuple[np.ndarray, np.ndarray]], clips: list[Clip], stem: str
+) -> tuple[float, float]:
     """The onset threshold of :data:`THRESHOLDS` with the best mean note F1 (onsets only) on
-    ``clips``, and that F1."""
-    model.eval()
-    post = [_posteriors(model, c.target) for c in clips]
+    ``clips`` given their ``(onset, frame)`` posteriors ``post``, and that F1."""
     best = (0.5, -1.0)
     for thr in THRESHOLDS:
         scores = [
@@ -135,9 +135,42 @@ def _canon(stem: str, notes: tuple[NoteEvent, ...]) -> list[NoteEvent]:
     return as_drum_classes(notes) if BY_NAME[stem].is_drum else list(notes)
 
 
-def _in_mix(clip: Clip) -> np.ndarray:
+def in_mix(clip: Clip) -> np.ndarray:
+    """The clip's target with every other stem of its song at :data:`MIX_OTHERS_DB`."""
     gain = 10.0 ** (MIX_OTHERS_DB / 20.0)
     return np.asarray(clip.target + gain * sum(clip.others, np.zeros_like(clip.target)))
+
+
+def test_figures(runtime: StemTranscriber, test: list[Clip], stem: str) -> dict[str, Any]:
+    """``test`` (the stems alone) and ``test_in_mix`` scores of an exported model."""
+
+    def run(audio: np.ndarray) -> list[NoteEvent]:
+        return runtime.transcribe(audio, SAMPLE_RATE)
+
+    return {
+        "test": evaluate(run, [(c.target, _canon(stem, c.notes)) for c in test], stem),
+        "test_in_mix": evaluate(run, [(in_mix(c), _canon(stem, c.notes)) for c in test], stem),
+    }
+
+
+def retune_model(model: Path, corpus: Path) -> dict[str, Any]:
+    """Pick an exported model's onset threshold again on the validation songs (after a change
+    to decoding or to :data:`THRESHOLDS`), rewrite its sidecar's threshold and test figures,
+    and return the new metrics."""
+    runtime = StemTranscriber.load(model)
+    stem = runtime.info.stem
+    valid = load_clips(corpus, stem, "validation")
+    post = [runtime.posteriors(log_mel(c.target)) for c in valid]
+    threshold, valid_f = pick_threshold(post, valid, stem)
+    side = model.with_suffix(".json")
+    sidecar = json.loads(side.read_text(encoding="utf-8"))
+    sidecar["onset_threshold"] = threshold
+    write_text_atomic(side, json.dumps(sidecar, indent=2) + "\n")
+    figures = test_figures(StemTranscriber.load(model), load_clips(corpus, stem, "test"), stem)
+    sidecar["metrics"] |= {"onset_threshold": threshold, "valid_f1_onset": round(valid_f, 4)}
+    sidecar["metrics"] |= figures
+    write_text_atomic(side, json.dumps(sidecar, indent=2) + "\n")
+    return dict(sidecar["metrics"])
 
 
 def main(
@@ -187,7 +220,10 @@ def main(
         if on_epoch is not None:
             on_epoch(epoch, float(np.mean(losses)), val)
     model.load_state_dict(best[1])
-    threshold, valid_f = pick_threshold(model, valid, cfg.stem)
+    model.eval()
+    threshold, valid_f = pick_threshold(
+        [_posteriors(model, c.target) for c in valid], valid, cfg.stem
+    )
     train_seconds = time.perf_counter() - started
     out = cfg.out / f"{cfg.stem}.onnx"
     settings = {k: v for k, v in asdict(cfg).items() if k not in ("corpus", "out")}
@@ -199,16 +235,12 @@ def main(
     export_onnx(
         model, out, stem=cfg.stem, onset_threshold=threshold, frame_threshold=0.5, data=data
     )
-    runtime = StemTranscriber.load(out)
-    pairs = [(c.target, _canon(cfg.stem, c.notes)) for c in test]
-    mixed = [(_in_mix(c), _canon(cfg.stem, c.notes)) for c in test]
-    test_scores = evaluate(lambda a: runtime.transcribe(a, 16000), pairs, cfg.stem)
+    figures = test_figures(StemTranscriber.load(out), test, cfg.stem)
     metrics: dict[str, Any] = {
         "valid_loss": round(best[0], 5),
         "valid_f1_onset": round(valid_f, 4),
         "onset_threshold": threshold,
-        "test": test_scores,
-        "test_in_mix": evaluate(lambda a: runtime.transcribe(a, 16000), mixed, cfg.stem),
+        **figures,
         "train_seconds": round(train_seconds, 1),
         "epochs": cfg.epochs,
         "history": history,
@@ -218,5 +250,5 @@ def main(
     sidecar = json.loads(side.read_text(encoding="utf-8"))
     sidecar["metrics"] = metrics
     write_text_atomic(side, json.dumps(sidecar, indent=2) + "\n")
-    logger.info("%s: test F1 %s", cfg.stem, test_scores["onset"]["f1"])
+    logger.info("%s: test F1 %s", cfg.stem, figures["test"]["onset"]["f1"])
     return metrics
