@@ -246,6 +246,7 @@ def _register_commands() -> None:
         steer,
         style,
         timbre,
+        transcribe,
         web,
     )
     from cli.groups import eval_app, export_app, train_app
@@ -264,6 +265,7 @@ def _register_commands() -> None:
         emotion,
         timbre,
         mood_melody,
+        transcribe,
     ):
         module.register(app)
     batch.register(app)

@@ -1,0 +1,230 @@
+"""``chromatic transcribe AUDIO --stem NAME|auto --out FILE.mid`` (audio to MIDI with the
+per-stem models of :mod:`render.transcription`) and ``chromatic train transcribe`` (render a
+Slakh-like corpus, index it per stem and train the stems' models, :mod:`training.transcribe`).
+Every error a person can fix prints one line and exits with code 2."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from cli.common import fail, out, plain, setup, status_steps
+from cli.groups import train_app
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+_ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, OSError)
+_AUDIO_ALLOWED = "a recording in WAV, FLAC, OGG or MP3"
+
+
+def _read(audio: Path) -> tuple[NDArray[np.float32], int]:
+    from music.errors import InputError
+    from render.audio_io import decode_audio
+    from render.errors import RenderError
+
+    if not audio.is_file():
+        raise InputError(
+            file=audio,
+            field="AUDIO",
+            value=str(audio),
+            allowed=f"an existing file, {_AUDIO_ALLOWED}",
+        )
+    try:
+        data, sr = decode_audio(audio)
+    except RenderError:
+        raise InputError(
+            file=audio,
+            field="AUDIO",
+            value=audio.name,
+            allowed=f"{_AUDIO_ALLOWED} (this file cannot be decoded as audio)",
+        ) from None
+    if data.shape[0] == 0:
+        raise InputError(
+            file=audio,
+            field="AUDIO",
+            value=audio.name,
+            allowed=f"{_AUDIO_ALLOWED} with at least one sample",
+        )
+    return data, sr
+
+
+def transcribe(
+    audio: Annotated[Path, typer.Argument(help=f"The recording to transcribe: {_AUDIO_ALLOWED}.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The MIDI file to write (.mid).")],
+    stem: Annotated[
+        str,
+        typer.Option(
+            "--stem",
+            help="The stem or instrument the recording is (bass, piano, drums, 'fretless "
+            "bass', ...), or auto: every installed model reads the whole mix, one track each.",
+        ),
+    ] = "auto",
+    models: Annotated[
+        Path | None,
+        typer.Option("--models", help="Folder of <stem>.onnx models [default: the shipped ones]."),
+    ] = None,
+    demucs: Annotated[
+        Path | None,
+        typer.Option(
+            "--demucs",
+            help="With --stem auto: a local Demucs checkpoint; its drums go to the drum model "
+            "and the rest to the others (never downloaded; without it the whole mix goes to "
+            "every model).",
+        ),
+    ] = None,
+) -> None:
+    """Transcribe a recording to MIDI with the per-stem models (one track per stem)."""
+    setup()
+    if out_file.suffix.lower() not in (".mid", ".midi"):
+        raise fail(f"--out: {str(out_file)!r} -- a MIDI file path ending in .mid or .midi")
+    from music.errors import ChromaticError
+    from music.midi_io import write_midi
+    from render.transcription.decode import to_song
+    from render.transcription.taxonomy import find_stem
+    from render.transcription.transcriber import (
+        MODELS_DIR,
+        installed_models,
+        transcribe_mix,
+        transcribe_stem,
+    )
+
+    with status_steps((*_ERRORS, ChromaticError)) as step:
+        if stem.strip().lower() != "auto":
+            find_stem(stem)
+        data, sr = _read(audio)
+        found = installed_models(models or MODELS_DIR)
+        step(f"transcribing {audio.name}")
+        if stem.strip().lower() == "auto":
+            drums = None
+            if demucs is not None:
+                from render.kit.separate import SeparationSettings, Separator
+
+                step("separating the drums (Demucs)")
+                settings = SeparationSettings(method="demucs", demucs_checkpoint=demucs)
+                drums = Separator(settings).drums(data, sr)
+            parts = transcribe_mix(data, sr, models=found, drums=drums)
+        else:
+            parts = [transcribe_stem(data, sr, stem=stem, models=found)]
+        write_midi(to_song(parts), out_file, instrument_names=True)
+    for part in parts:
+        out.print(f"{plain(part.name)}: {len(part.notes)} notes")
+    out.print(f"midi: {plain(out_file)}")
+
+
+def _stems(text: str) -> tuple[str, ...]:
+    from render.transcription.taxonomy import TRAINABLE
+
+    names = tuple(s.strip() for s in text.split(",") if s.strip())
+    bad = [s for s in names if s not in TRAINABLE]
+    if not names or bad:
+        raise fail(f"--stems: {text!r} -- comma-separated stems of {', '.join(TRAINABLE)}")
+    return names
+
+
+def _epoch_line(step: Callable[[str], None], name: str, epochs: int) -> Callable[..., None]:
+    def on_epoch(epoch: int, loss: float, valid: float) -> None:
+        step(f"{name}: epoch {epoch + 1}/{epochs}  loss {loss:.4f}  valid {valid:.4f}")
+
+    return on_epoch
+
+
+def _print_figures(name: str, metrics: dict[str, Any]) -> None:
+    test = metrics["test"]
+    out.print(
+        f"{name}: test note F1 {test['onset']['f1']:.3f} (onsets), "
+        f"{test['onset_offset']['f1']:.3f} (with offsets), in a mix "
+        f"{metrics['test_in_mix']['onset']['f1']:.3f}; onset threshold "
+        f"{metrics['onset_threshold']}"
+    )
+
+
+def train_transcribe(
+    corpus: Annotated[
+        Path,
+        typer.Option(
+            "--corpus",
+            help="The rendered corpus folder; rendered there first when it has no songs.",
+        ),
+    ],
+    stems: Annotated[
+        str, typer.Option("--stems", help="Stems to train, e.g. bass,drums.")
+    ] = "bass",
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Training epochs per stem.")] = 30,
+    nottingham: Annotated[
+        Path, typer.Option("--nottingham", help="Nottingham MIDI folder (melodies, chords).")
+    ] = Path("../shared/data/nottingham"),
+    groove: Annotated[
+        Path, typer.Option("--groove", help="Groove MIDI Dataset folder (drum performances).")
+    ] = Path("../shared/data/groove-midi"),
+    songs: Annotated[
+        str, typer.Option("--songs", help="Songs to render per split: train,validation,test.")
+    ] = "240,24,30",
+    out_dir: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for <stem>.onnx and sidecars [default: shipped]."),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="The tiny test-sized model.")] = False,
+    retune: Annotated[
+        bool,
+        typer.Option(
+            "--retune",
+            help="Train nothing: pick the existing models' onset thresholds again on the "
+            "validation songs and rewrite their sidecars' test figures.",
+        ),
+    ] = False,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the corpus and weights.")] = 0,
+) -> None:
+    """Render a Slakh-like corpus from real MIDI (if needed), write its per-stem indices and
+    train one transcription model per stem, exported to ONNX with test F-measures."""
+    setup()
+    names = _stems(stems)
+    try:
+        counts = tuple(int(x) for x in songs.split(","))
+    except ValueError:
+        counts = ()
+    if len(counts) != 3 or min(counts) < 1:
+        raise fail(f"--songs: {songs!r} -- three counts >= 1: train,validation,test")
+    from music.errors import ChromaticError
+    from render.transcription.transcriber import MODELS_DIR
+    from training.transcribe.corpus import CORPUS_STEMS, CorpusConfig, render_corpus
+    from training.transcribe.indexer import write_indices
+    from training.transcribe.train import TrainConfig, main, retune_model
+
+    with status_steps((*_ERRORS, ChromaticError)) as step:
+        if not any(corpus.glob("*/*/metadata.json")):
+            cfg = CorpusConfig(
+                nottingham=nottingham,
+                groove=groove,
+                out=corpus,
+                songs=(counts[0], counts[1], counts[2]),
+                seed=seed,
+            )
+            render_corpus(cfg, on_song=lambda name: step(f"rendering {name}"))
+        step("indexing the corpus per stem")
+        write_indices(corpus, CORPUS_STEMS)
+        for name in names:
+            if retune:
+                step(f"{name}: picking the threshold again")
+                _print_figures(name, retune_model((out_dir or MODELS_DIR) / f"{name}.onnx", corpus))
+                continue
+            config = TrainConfig(
+                corpus=corpus,
+                stem=name,
+                out=out_dir or MODELS_DIR,
+                epochs=epochs,
+                debug=debug,
+                seed=seed,
+            )
+            _print_figures(name, main(config, on_epoch=_epoch_line(step, name, epochs)))
+    out.print(f"models: {plain(out_dir or MODELS_DIR)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``transcribe`` and ``train transcribe``."""
+    app.command("transcribe")(transcribe)
+    train_app.command("transcribe")(train_transcribe)

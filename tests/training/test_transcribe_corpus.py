@@ -1,0 +1,91 @@
+"""The Slakh-like corpus: rendered stems with their MIDI, song-level splits, programs from the
+stem ranges, and per-stem index files with silent and empty stems filtered out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from music.meter import Meter
+from music.midi_io import Song, read_midi, write_midi
+from music.notes import Note, Part
+from render.audio_io import read_audio, write_audio
+from render.synth import Synthesizer
+from render.transcription.taxonomy import BY_NAME
+from tests.training.transcribe_data import tiny_corpus
+from training.transcribe.indexer import (
+    build_index,
+    filter_index,
+    index_path,
+    percussion_stem,
+    read_index,
+)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_corpus(tmp_path_factory.mktemp("transcribe"))
+
+
+def test_songs_have_stems_midi_and_programs_in_range(corpus: Path) -> None:
+    metas = [json.loads(p.read_text()) for p in sorted(corpus.glob("*/*/metadata.json"))]
+    assert len(metas) == 10
+    for meta in metas:
+        for name, stem in meta["stems"].items():
+            audio, sr = read_audio(corpus / meta["split"] / meta["song"] / stem["audio"])
+            assert sr == 16000 and audio.shape[0] == 6 * 16000
+            if not BY_NAME[name].is_drum:
+                assert stem["program"] in BY_NAME[name].programs
+        bass = read_midi(corpus / meta["split"] / meta["song"] / "MIDI" / "bass.mid")
+        assert all(28 <= n.pitch <= 67 for n in bass.parts[0].notes)
+
+
+def test_no_tune_or_groove_in_two_splits(corpus: Path) -> None:
+    by_split: dict[str, set[str]] = {}
+    for p in corpus.glob("*/*/metadata.json"):
+        meta = json.loads(p.read_text())
+        by_split.setdefault(meta["split"], set()).update({meta["tune"], meta["groove"]})
+    splits = list(by_split.values())
+    assert len(splits) == 3
+    for i, a in enumerate(splits):
+        for b in splits[i + 1 :]:
+            assert not a & b
+
+
+def test_index_files_per_stem(corpus: Path) -> None:
+    for stem in ("bass", "drums", "high_percs"):
+        full = json.loads(index_path(corpus, stem, filtered=False).read_text())
+        assert len(full) == 10
+        entry = full[0]
+        assert entry["stem"] == stem and entry["metadata"]["role"] == str(BY_NAME[stem].role)
+        assert entry["metadata"]["is_drum"] == BY_NAME[stem].is_drum
+    assert {e["split"] for e in read_index(corpus, "bass", "train")} == {"train"}
+
+
+def test_filter_drops_silent_audio_and_empty_midi(corpus: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "corpus"
+    shutil.copytree(corpus, copy)
+    entries = build_index(copy, "bass")[:3]
+    write_audio(copy / entries[0]["audio"], np.zeros((16000, 1), dtype=np.float32), 16000)
+    empty = Song(parts=(Part("bass", ()),), bpm=60.0, meter=Meter(4, 4))
+    write_midi(empty, copy / entries[1]["midi"])
+    kept = filter_index(copy, entries)
+    assert [e["song"] for e in kept] == [entries[2]["song"]]
+    assert kept[0]["notes"] > 0 and kept[0]["rms_db"] > -60
+
+
+def test_percussion_heuristic_tells_kick_from_hats() -> None:
+    with Synthesizer(sample_rate=16000) as synth:
+
+        def render(pitch: int) -> np.ndarray:
+            notes = tuple(Note(t * 0.5, t * 0.5 + 0.1, pitch, 100) for t in range(8))
+            return synth.render_part(Part("d", notes, is_drum=True), 60.0, channels=1)
+
+        assert percussion_stem(render(36), 16000) == "drums"
+        assert percussion_stem(render(45), 16000) == "drums"
+        assert percussion_stem(render(42), 16000) == "high_percs"
+        assert percussion_stem(render(49), 16000) == "high_percs"

@@ -1,0 +1,72 @@
+"""Tiny stand-ins for the Nottingham and Groove folders, built in code, so the transcription
+corpus, index, training and evaluation tests need nothing outside the repository."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from music.meter import Meter
+from music.midi_io import Song, write_midi
+from music.notes import Note, Part
+from training.transcribe.corpus import CorpusConfig, render_corpus
+from training.transcribe.indexer import write_indices
+
+#: Chord roots of the tunes (C, F, G, A minor), cycled with an offset per tune.
+_ROOTS = (48, 53, 55, 57)
+
+
+def write_nottingham(folder: Path, n: int = 30) -> Path:
+    """``n`` two-track tunes (melody, block chords; 120 bpm, 4/4, 16 bars) in ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for t in range(n):
+        chords, melody = [], []
+        for bar in range(16):
+            root = _ROOTS[(bar + t) % 4]
+            chords += [Note(bar * 4.0, bar * 4.0 + 4.0, root + iv) for iv in (0, 4, 7)]
+            melody += [
+                Note(bar * 4.0 + b, bar * 4.0 + b + 1.0, root + 24 + (0, 2, 4, 7)[(b + t) % 4])
+                for b in range(4)
+            ]
+        song = Song(
+            parts=(Part("melody", tuple(melody)), Part("chords", tuple(chords))),
+            bpm=120.0,
+            meter=Meter(4, 4),
+        )
+        write_midi(song, folder / f"tune{t:02d}.mid")
+    return folder
+
+
+def write_groove(folder: Path, n_train: int = 4, n_validation: int = 8) -> Path:
+    """A Groove-like folder: ``info.csv`` and 8-bar rock beats in TD-11 notes."""
+    rows = ["drummer,session,id,style,bpm,beat_type,time_signature,midi_filename,split"]
+    for i in range(n_train + n_validation):
+        split = "train" if i < n_train else "validation"
+        name = f"drummer1/s1/{i}_rock_100_beat_4-4.mid"
+        hits = []
+        for step in range(8 * 8):
+            t = step * 0.5
+            hits.append(Note(t, t + 0.1, 42, 80))
+            if step % 4 == 0:
+                hits.append(Note(t, t + 0.1, 36, 100))
+            if step % 4 == 2:
+                hits.append(Note(t, t + 0.1, 38, 100))
+        song = Song(parts=(Part("drums", tuple(hits), is_drum=True),), bpm=100.0, meter=Meter(4, 4))
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        write_midi(song, folder / name)
+        rows.append(f"drummer1,drummer1/s1,{i},rock,100,beat,4-4,{name},{split}")
+    (folder / "info.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+def tiny_corpus(root: Path, songs: tuple[int, int, int] = (6, 2, 2)) -> Path:
+    """A rendered and indexed corpus of 6-second songs under ``root / 'corpus'``."""
+    cfg = CorpusConfig(
+        nottingham=write_nottingham(root / "nottingham"),
+        groove=write_groove(root / "groove"),
+        out=root / "corpus",
+        songs=songs,
+        seconds=6.0,
+    )
+    render_corpus(cfg)
+    write_indices(cfg.out, ("bass", "piano", "synth_lead", "drums", "high_percs"))
+    return cfg.out
