@@ -156,7 +156,7 @@ def main() -> None:
             print(f"{label:6} {how:14} top-1 {top['top1']:.3f}  top-5 {top['top5']:.3f}")
     for key, value in report["score_changes_after"].items():
         print(f"{key}: {value}")
-    print(f"population of 64 with audio: {report['population_of_64_with_audio']}")
+    print(f"population of 64 with audio: {report['population_with_audio']}")
     same = report["max_abs_match_change_without_audio"]
     print(f"before vs after, no audio: max |match change| {same}")
     print(f"-> {write_result('scorer_audio', report)}")
