@@ -44,6 +44,7 @@ from generators.drums.genome import from_data as genome_from_dict
 from generators.drums.genome import to_data as genome_to_dict
 from generators.drums.grid import ROLES, VOICE_NAMES
 from generators.drums.to_midi import drums_part
+from music.dynamics import at_level
 from music.errors import InputError
 from music.files import write_bytes_atomic, write_text_atomic
 from music.midi_io import Song, write_midi
@@ -265,7 +266,7 @@ def _write(
     named after the section, played at ``dynamic``) and genome JSON, each written
     atomically."""
     meter = genome.grid.meter
-    part = drums_part(genome, meter, name=section, dynamic=dynamic)
+    part = at_level(drums_part(genome, meter, name=section), dynamic)
     midi = write_midi(Song(parts=(part,), bpm=bpm, meter=meter), run.approved_midi(PHASE, section))
     data = {**_read(run.approved_data(PHASE, section)), "genome": genome_to_dict(genome)}
     written = write_text_atomic(run.approved_data(PHASE, section), json.dumps(data) + "\n")

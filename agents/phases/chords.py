@@ -38,6 +38,7 @@ from generators.chords.genome import (
 )
 from generators.chords.operators import ChordOps
 from generators.chords.voicing import chords_part
+from music.dynamics import at_level
 from music.midi_io import Song
 
 logger = logging.getLogger(__name__)
@@ -120,13 +121,15 @@ def run_chords_phase(
             evaluate=evaluator,
             to_song=lambda g: Song(
                 parts=(
-                    chords_part(
-                        g,
-                        key,
-                        program=orch.chords.program,
-                        register=register,
-                        comping=comping,
-                        dynamic=dynamic,
+                    at_level(
+                        chords_part(
+                            g,
+                            key,
+                            program=orch.chords.program,
+                            register=register,
+                            comping=comping,
+                        ),
+                        dynamic,
                     ),
                 ),
                 bpm=proposal.bpm,

@@ -54,6 +54,7 @@ from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import GROOVE_PROFILES, choose_styles
 from generators.drums.to_midi import drums_part
 from generators.drums.transformer import DrumTransformer, load_for_meter
+from music.dynamics import at_level
 from music.meter import Meter
 from music.midi_io import Song
 from scoring.metrics.drum_idiom import backbeat
@@ -250,7 +251,7 @@ def run_drums_phase(
             ops=ops,
             evaluate=evaluator,
             to_song=lambda g: Song(
-                parts=(with_program(drums_part(g, meter, dynamic=dynamic), orch.drum_program),),
+                parts=(at_level(with_program(drums_part(g, meter), orch.drum_program), dynamic),),
                 bpm=proposal.bpm,
                 meter=meter,
             ),

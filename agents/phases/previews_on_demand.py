@@ -36,6 +36,7 @@ from agents.review import load_review_document
 from agents.rundir import RunDir
 from generators.drums import genome as drum_genome
 from generators.drums.to_midi import drums_part
+from music.dynamics import at_level
 from music.midi_io import Song, read_midi
 from music.notes import Part
 
@@ -66,7 +67,7 @@ def _candidate(run: RunDir, proposal: Proposal, phase: str, cid: str) -> Song:
         data = json.loads(run.candidate_data(phase, cid).read_text())
         if isinstance(data, dict) and "genome" in data:
             genome = drum_genome.from_data(data["genome"])
-            part = drums_part(genome, proposal.meter, dynamic=dynamic_of(proposal))
+            part = at_level(drums_part(genome, proposal.meter), dynamic_of(proposal))
             program = orchestration_of(proposal).drum_program
             return Song(
                 parts=(with_program(part, program),), bpm=proposal.bpm, meter=proposal.meter

@@ -13,7 +13,6 @@ from typing import NamedTuple
 from generators.bass.genome import DEFAULT_REGISTER, BassEvent, BassGenome
 from generators.chords.genome import ChordGenome
 from generators.harmony import Harmony, SoundingChord, chord_timeline
-from music.dynamics import played
 from music.gm import PART_PROGRAMS
 from music.keys import Key, pitch_name
 from music.meter import Meter
@@ -88,11 +87,9 @@ def realise(
     bars: int | None = None,
     register: tuple[int, int] = DEFAULT_REGISTER,
     start_qn: float = 0.0,
-    dynamic: float = 1.0,
 ) -> tuple[Note, ...]:
     """The bass line's notes (qn from ``start_qn``) over ``bars`` bars (default: the longer of
-    the genome and the harmony; both loop), played at the song's ``dynamic`` level
-    (:mod:`music.dynamics`). Every pitch lies inside ``register``."""
+    the genome and the harmony; both loop). Every pitch lies inside ``register``."""
     _check_register(register)
     low, high = register
     total_bars = bars if bars is not None else max(len(genome.bars), harmony.bars)
@@ -136,7 +133,7 @@ def realise(
             )
         resolved.append(known)
     return tuple(
-        _note(start_qn + s.start, start_qn + s.end, p, played(s.event.velocity, dynamic))
+        _note(start_qn + s.start, start_qn + s.end, p, s.event.velocity)
         for s, p in zip(slots, resolved, strict=True)
     )
 
@@ -194,23 +191,12 @@ def bass_part(
     register: tuple[int, int] = DEFAULT_REGISTER,
     program: int = PART_PROGRAMS["bass"],
     start_qn: float = 0.0,
-    dynamic: float = 1.0,
 ) -> Part:
-    """The bass line over the progression ``chords`` (looped) as a MIDI part, at the song's
-    ``dynamic`` level; GM program 33 (fingered bass) by default. ``bars`` defaults to the
-    longer of genome and progression."""
+    """The bass line over the progression ``chords`` (looped) as a MIDI part; GM program 33
+    (fingered bass) by default. ``bars`` defaults to the longer of genome and progression."""
     total = bars if bars is not None else max(len(genome.bars), len(chords))
     harmony = chord_timeline(chords, key, meter, bars=total)
-    notes = realise(
-        genome,
-        harmony,
-        key,
-        meter,
-        bars=total,
-        register=register,
-        start_qn=start_qn,
-        dynamic=dynamic,
-    )
+    notes = realise(genome, harmony, key, meter, bars=total, register=register, start_qn=start_qn)
     return Part(name=name, notes=notes, program=program)
 
 

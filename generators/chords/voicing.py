@@ -12,7 +12,6 @@ from typing import Final
 from generators.chords.comping import Comping, chord_hits
 from generators.chords.genome import ChordGene, ChordGenome, flatten
 from music.chords import QUALITIES
-from music.dynamics import at_level
 from music.instruments import Instrument
 from music.keys import Key
 from music.notes import Note, Part
@@ -197,18 +196,15 @@ def chords_part(
     repeats: int = 1,
     register: ChordRegister = DEFAULT_REGISTER,
     comping: Comping | None = None,
-    dynamic: float = 1.0,
 ) -> Part:
     """The progression as a MIDI part: sustained upper voices and a bass note per chord,
     played ``repeats`` times from ``start_qn``, voiced in ``register`` (a sustaining register
     holds a tone the next chord shares instead of striking it again); with a ``comping`` style
-    other than sustained, every voice of a chord is struck on its hits instead. Velocities are
-    at the song's ``dynamic`` level (:mod:`music.dynamics`)."""
+    other than sustained, every voice of a chord is struck on its hits instead."""
     genes = flatten(genome)
     voicings = voice_chords(genes, key, register)
     if comping is not None and not comping.sustained:
-        part = _comped_part(genes, voicings, comping, name, program, start_qn, repeats, register)
-        return at_level(part, dynamic)
+        return _comped_part(genes, voicings, comping, name, program, start_qn, repeats, register)
     notes: list[Note] = []
     held: dict[int, Note] = {}  # pitch -> the note still sounding (sustaining registers)
     t = start_qn
@@ -230,7 +226,7 @@ def chords_part(
             t = end
     notes.extend(held.values())
     notes.sort(key=lambda n: (n.start, n.pitch))
-    return at_level(Part(name=name, notes=tuple(notes), program=program), dynamic)
+    return Part(name=name, notes=tuple(notes), program=program)
 
 
 def _comped_part(

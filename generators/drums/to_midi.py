@@ -11,7 +11,6 @@ from numpy.typing import NDArray
 
 from generators.drums.genome import MAX_OFFSET, DrumGenome, Hit
 from generators.drums.grid import VOICE_ROLES, Grid
-from music.dynamics import played
 from music.meter import Meter
 from music.notes import Note, Part
 
@@ -32,12 +31,11 @@ def drums_part(
     name: str = "drums",
     start_qn: float = 0.0,
     repeats: int = 1,
-    dynamic: float = 1.0,
 ) -> Part:
     """The pattern as a drum part (``is_drum=True``), played ``repeats`` times from
-    ``start_qn`` at the song's ``dynamic`` level (:mod:`music.dynamics`): each hit at its
-    swung grid time plus its micro-offset (a hit pushed before time 0 starts at 0), lasting
-    :data:`DRUM_NOTE_QN`. Raises ValueError when ``meter`` is not the genome's meter."""
+    ``start_qn``: each hit at its swung grid time plus its micro-offset (a hit pushed before
+    time 0 starts at 0), lasting :data:`DRUM_NOTE_QN`. Raises ValueError when ``meter`` is
+    not the genome's meter."""
     if meter != genome.grid.meter:
         raise ValueError(
             f"meter: {meter} -- the drum pattern was built in {genome.grid.meter}; use that meter"
@@ -52,24 +50,20 @@ def drums_part(
         for h in genome.hits:
             # Keyed by the hit's values, not the object: offspring copy, move and rebuild
             # hits (a bar copied, a voice re-swung) far more often than they make new sounds.
-            velocity = played(h.velocity, dynamic)
-            key = (h.step, h.voice, velocity, h.offset, base)
+            key = (h.step, h.voice, h.velocity, h.offset, base)
             note = known.get(key)
             if note is None:
                 t = max(0.0, base + genome.grid.step_qn_at(h.step, h.offset))
-                note = Note(start=t, end=t + DRUM_NOTE_QN, pitch=h.voice, velocity=velocity)
+                note = Note(start=t, end=t + DRUM_NOTE_QN, pitch=h.voice, velocity=h.velocity)
                 known[key] = note
             notes.append(note)
     return Part(name=name, notes=tuple(notes), program=0, is_drum=True)
 
 
-def drum_note_rows(
-    genome: DrumGenome, meter: Meter, *, dynamic: float = 1.0
-) -> NDArray[np.float64]:
-    """The notes of ``drums_part(genome, meter, dynamic=dynamic)`` as rows ``[hits, 4]``
-    (start, end, pitch, velocity; qn) in the order the part sorts them, the same numbers
-    computed for all hits at once. Raises ValueError when ``meter`` is not the genome's
-    meter."""
+def drum_note_rows(genome: DrumGenome, meter: Meter) -> NDArray[np.float64]:
+    """The notes of ``drums_part(genome, meter)`` as rows ``[hits, 4]`` (start, end, pitch,
+    velocity; qn) in the order the part sorts them, the same numbers computed for all hits at
+    once. Raises ValueError when ``meter`` is not the genome's meter."""
     grid = genome.grid
     if meter != grid.meter:
         raise ValueError(
@@ -84,8 +78,6 @@ def drum_note_rows(
     start = np.maximum(0.0, 0.0 + onset)
     end = start + DRUM_NOTE_QN
     pitch, velocity = hits[:, 1].astype(np.float64), hits[:, 2].astype(np.float64)
-    if dynamic != 1.0:  # played(): rounded half to even, kept to 1..127
-        velocity = np.clip(np.round(velocity * dynamic), 1.0, 127.0)
     order = np.lexsort((velocity, pitch, end, start))
     return np.stack([start, end, pitch, velocity], axis=1)[order]
 

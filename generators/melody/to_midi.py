@@ -11,7 +11,6 @@ from pathlib import Path
 
 from generators.melody.genome import MelodyGenome, MelodyNote, step_pitch
 from generators.melody.lyrics import fit_syllables
-from music.dynamics import played
 from music.errors import MidiFileError
 from music.keys import Key
 from music.meter import Meter
@@ -33,10 +32,9 @@ _DURATION_NAMES = {
 
 
 def melody_notes(
-    genome: MelodyGenome, key: Key, meter: Meter, *, start_qn: float = 0.0, dynamic: float = 1.0
+    genome: MelodyGenome, key: Key, meter: Meter, *, start_qn: float = 0.0
 ) -> tuple[Note, ...]:
-    """The melody's notes, qn from ``start_qn``, bars laid end to end, played at the song's
-    ``dynamic`` level (:mod:`music.dynamics`)."""
+    """The melody's notes, qn from ``start_qn``, bars laid end to end."""
     if len(_MADE) > _MADE_LIMIT:
         _MADE.clear()
     out = []
@@ -46,24 +44,24 @@ def melody_notes(
         for n in bar:
             # By the MelodyNote object (held in the entry, so its id is not reused while
             # kept): offspring share their parents' unchanged bars, and a Note is frozen.
-            key_ = (id(n), t0, base, mode, dynamic)
+            key_ = (id(n), t0, base, mode)
             made = _MADE.get(key_)
             if made is None or made[0] is not n:
                 note = Note(
                     start=t0 + n.onset,
                     end=t0 + n.end,
                     pitch=step_pitch(n.step, base, mode),
-                    velocity=played(n.velocity, dynamic),
+                    velocity=n.velocity,
                 )
                 made = _MADE[key_] = (n, note)
             out.append(made[1])
     return tuple(out)
 
 
-#: The Note made for each (melody note, bar start, base pitch, mode, dynamic), with its melody
-#: note: a phase turns thousands of genomes that share most of their notes into lines. Cleared
-#: past :data:`_MADE_LIMIT` entries.
-_MADE: dict[tuple[int, float, int, str, float], tuple[MelodyNote, Note]] = {}
+#: The Note made for each (melody note, bar start, base pitch, mode), with its melody note:
+#: a phase turns thousands of genomes that share most of their notes into lines. Cleared past
+#: :data:`_MADE_LIMIT` entries.
+_MADE: dict[tuple[int, float, int, str], tuple[MelodyNote, Note]] = {}
 _MADE_LIMIT = 30_000
 
 
@@ -76,13 +74,11 @@ def melody_part(
     program: int = 73,
     syllables: Sequence[Sequence[str]] = (),
     start_qn: float = 0.0,
-    dynamic: float = 1.0,
 ) -> Part:
-    """The melody as a MIDI part, at the song's ``dynamic`` level. ``syllables`` (one
-    sequence per phrase) are fitted one to a note
-    (:func:`generators.melody.lyrics.fit_syllables`) and attached in ``Part.meta`` as
+    """The melody as a MIDI part. ``syllables`` (one sequence per phrase) are fitted one to a
+    note (:func:`generators.melody.lyrics.fit_syllables`) and attached in ``Part.meta`` as
     ``("lyric_events", JSON [[start_qn, text], ...])`` and ``("lyrics", text)``."""
-    notes = melody_notes(genome, key, meter, start_qn=start_qn, dynamic=dynamic)
+    notes = melody_notes(genome, key, meter, start_qn=start_qn)
     meta: tuple[tuple[str, str], ...] = ()
     if syllables:
         if len(syllables) != genome.phrases:

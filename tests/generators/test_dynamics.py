@@ -55,14 +55,14 @@ def test_every_part_is_played_at_the_level() -> None:
     melody = MelodyGenome(
         bars=(line, line), phrase_bars=2, base=60, contour=(next(iter(CONTOURS)),)
     )
-    makers = {
-        "drums": lambda d: drums_part(drums, METER, dynamic=d),
-        "chords": lambda d: chords_part(chords, KEY, dynamic=d),
-        "bass": lambda d: bass_part(bass, chords, KEY, METER, dynamic=d),
-        "melody": lambda d: melody_part(melody, KEY, METER, dynamic=d),
+    parts = {
+        "drums": drums_part(drums, METER),
+        "chords": chords_part(chords, KEY),
+        "bass": bass_part(bass, chords, KEY, METER),
+        "melody": melody_part(melody, KEY, METER),
     }
-    for name, make in makers.items():
-        written, soft, loud = make(1.0), make(0.74), make(1.2)
+    for name, part in parts.items():
+        written, soft, loud = at_level(part, 1.0), at_level(part, 0.74), at_level(part, 1.2)
         assert [n.start for n in soft.notes] == [n.start for n in written.notes], name
         assert _velocities(soft) == [played(v, 0.74) for v in _velocities(written)], name
         assert np.mean(_velocities(loud)) > np.mean(_velocities(written)), name
