@@ -14,6 +14,17 @@ match across the population (its minimum and median over the 20 settings). The c
 evolves a 4-bar progression (looped over the section), so hearing every bar cannot change its
 figures; its "after" differs from "before" only by the words.
 
+The same figures for :data:`training.scorer.probes.HELD_OUT_COLOR_PAIRS` and
+``HELD_OUT_CONCEPT_PAIRS`` (``held_out_*``): pairs never used to choose anything in the
+scorer, only to check it. ``diagnosis`` (the critic after) says why a concept moves the winner
+or not: how alike the population's rankings are under different concepts with the song's words
+and with the concept alone, the concept pairs' winner changes without the words, and how much
+of the population's embedding variance lies along one direction.
+
+The drums phase hands the critic its candidates as one note table
+(:meth:`SongChromaticScorer.chromatic_table`); the bench records them as the parts the table
+holds (:func:`table_parts`), which the critic scores identically.
+
 ``before`` scores the same candidates as the critic did before it heard every bar and the
 proposal's words: only the first window (8 bars) of each candidate and of the parts underneath,
 and the concept alone. ``after`` is the current critic: every bar, concept and words.
@@ -36,14 +47,19 @@ import numpy as np
 from bench.common import write_result
 from evolution.fitness.chromatic import SongChromaticScorer
 from music.meter import Meter
-from music.notes import Part
+from music.notes import Note, Part
+from scoring.chromatic import BatchScores
+from scoring.colors import COLOR_NAMES
 from scoring.composite import ChromaticScore
+from scoring.note_arrays import NoteTable
 from scoring.section_windows import slice_parts, window_qn
 from scoring.text_encoder import proposal_words
 from training.scorer.probes import (
     COLOR_PAIRS,
     CONCEPT_PAIRS,
     DENSE_WORDS,
+    HELD_OUT_COLOR_PAIRS,
+    HELD_OUT_CONCEPT_PAIRS,
     SPARSE_WORDS,
     Setting,
 )
@@ -82,6 +98,34 @@ class _Recording(SongChromaticScorer):
     ) -> list[ChromaticScore]:
         _SEEN.append((_PHASE[0], [tuple(c) for c in candidates], tuple(underneath)))
         return SongChromaticScorer.chromatic(self, candidates, underneath=underneath)
+
+    def chromatic_table(
+        self, table: NoteTable, *, underneath: Sequence[Part] = ()
+    ) -> list[ChromaticScore]:
+        _SEEN.append((_PHASE[0], table_parts(table), tuple(underneath)))
+        return SongChromaticScorer.chromatic_table(self, table, underneath=underneath)
+
+
+def table_parts(table: NoteTable) -> list[tuple[Part, ...]]:
+    """The candidates of ``table`` as parts (the scorer hears them as it hears the table)."""
+    out: list[tuple[Part, ...]] = []
+    for c in range(table.candidates):
+        parts = []
+        for p in np.flatnonzero(table.part_candidate == c):
+            rows = np.flatnonzero(table.part == p)
+            drum = bool(table.part_drum[p])
+            notes = tuple(
+                Note(
+                    float(table.start[r]),
+                    float(table.end[r]),
+                    int(table.pitch[r]),
+                    int(table.velocity[r]),
+                )
+                for r in rows
+            )
+            parts.append(Part("drums" if drum else f"part{p}", notes, is_drum=drum))
+        out.append(tuple(parts))
+    return out
 
 
 Population = tuple[list[tuple[Part, ...]], tuple[Part, ...]]
@@ -141,37 +185,88 @@ def _first_window(parts: Sequence[Part], meter: Meter) -> tuple[Part, ...]:
     return slice_parts(parts, 0.0, window_qn(meter))
 
 
-def matches(pop: Population, setting: Setting, *, before: bool) -> np.ndarray:
-    """The critic's match for each candidate of ``pop`` under ``setting``."""
-    meter = Meter.parse(PROPOSAL["time_signature"])
-    cands, under = pop
-    if before:
-        cands = [_first_window(c, meter) for c in cands]
-        under = _first_window(under, meter)
-    scorer = SongChromaticScorer(
+def _song_scorer(setting: Setting, *, before: bool, words: str | None) -> SongChromaticScorer:
+    """The song's critic under ``setting``: before, the concept alone; after, with the
+    setting's words, the song's when it has none, or ``words`` when given."""
+    if words is None:
+        words = "" if before else setting.words or WORDS
+    return SongChromaticScorer(
         concept=setting.concept,
         color=setting.color,
         bpm=float(PROPOSAL["bpm"]),
-        meter=meter,
-        words="" if before else setting.words or WORDS,
+        meter=Meter.parse(PROPOSAL["time_signature"]),
+        words=words,
     )
+
+
+def _heard(pop: Population, *, before: bool) -> Population:
+    if not before:
+        return pop
+    meter = Meter.parse(PROPOSAL["time_signature"])
+    return [_first_window(c, meter) for c in pop[0]], _first_window(pop[1], meter)
+
+
+def matches(
+    pop: Population, setting: Setting, *, before: bool, words: str | None = None
+) -> np.ndarray:
+    """The critic's match for each candidate of ``pop`` under ``setting``."""
+    cands, under = _heard(pop, before=before)
+    scorer = _song_scorer(setting, before=before, words=words)
     return np.array([s.match for s in scorer.chromatic(cands, underneath=under)])
+
+
+def analysed(pop: Population, setting: Setting, *, words: str | None = None) -> BatchScores:
+    """Every number the critic (after) computes for ``pop`` under ``setting``."""
+    scorer = _song_scorer(setting, before=False, words=words)
+    inner = scorer.scorer.get()
+    seen: list[BatchScores] = []
+    plain = inner.analyse_windows
+
+    def keep(*args: Any, **kwargs: Any) -> BatchScores:
+        seen.append(plain(*args, **kwargs))
+        return seen[-1]
+
+    inner.analyse_windows = keep  # type: ignore[method-assign]
+    try:
+        scorer.chromatic(pop[0], underneath=pop[1])
+    finally:
+        del inner.analyse_windows
+    return seen[-1]
 
 
 def _density(parts: Sequence[Part]) -> float:
     return float(sum(len(p.notes) for p in parts))
 
 
+Pairs = Sequence[tuple[Setting, Setting]]
+
+
+def winner_changes(
+    pop: Population, pairs: Pairs, *, before: bool, words: str | None = None
+) -> tuple[int, list[float]]:
+    """How many of ``pairs`` change the winner, and the spread of match under each setting."""
+    changed = 0
+    spreads: list[float] = []
+    for a, b in pairs:
+        ma = matches(pop, a, before=before, words=words)
+        mb = matches(pop, b, before=before, words=words)
+        spreads += [float(np.ptp(ma)), float(np.ptp(mb))]
+        changed += int(np.argmax(ma) != np.argmax(mb))
+    return changed, spreads
+
+
 def phase_figures(pop: Population, *, before: bool) -> dict[str, Any]:
     changes = {}
     spreads: list[float] = []
     for name, pairs in (("color", COLOR_PAIRS), ("concept", CONCEPT_PAIRS)):
-        changed = 0
-        for a, b in pairs:
-            ma, mb = matches(pop, a, before=before), matches(pop, b, before=before)
-            spreads += [float(np.ptp(ma)), float(np.ptp(mb))]
-            changed += int(np.argmax(ma) != np.argmax(mb))
+        changed, spread = winner_changes(pop, pairs, before=before)
+        spreads += spread
         changes[f"{name}_winner_changes_of_10"] = changed
+    held_spreads: list[float] = []
+    for name, pairs in (("color", HELD_OUT_COLOR_PAIRS), ("concept", HELD_OUT_CONCEPT_PAIRS)):
+        changed, spread = winner_changes(pop, pairs, before=before)
+        held_spreads += spread
+        changes[f"held_out_{name}_winner_changes_of_10"] = changed
     base = COLOR_PAIRS[0][0]
     dens = np.array([_density(c) for c in pop[0]])
     words = {}
@@ -183,7 +278,45 @@ def phase_figures(pop: Population, *, before: bool) -> dict[str, Any]:
         **changes,
         "spread_min": round(min(spreads), 4),
         "spread_median": round(statistics.median(spreads), 4),
+        "held_out_spread_median": round(statistics.median(held_spreads), 4),
         **words,
+    }
+
+
+def _mean_correlation(rows: np.ndarray) -> float:
+    """Mean Pearson correlation between distinct rows (each a ranking's scores)."""
+    corr = np.corrcoef(rows)
+    return float(corr[~np.eye(len(corr), dtype=bool)].mean())
+
+
+def diagnosis(pop: Population) -> dict[str, Any]:
+    """Why a concept moves the winner or not (the critic after): how alike the rankings of
+    the population by ``concept_z`` are under the ten concepts of ``CONCEPT_PAIRS``, with the
+    song's words and with the concept alone; the concept-only pairs' winner changes without
+    the words (bench and held-out pairs); the share of the population's embedding variance
+    along its first principal direction; and the spread (std across candidates) of
+    ``concept_z`` and ``color_z``."""
+    concepts = sorted({s.concept for pair in CONCEPT_PAIRS for s in pair})
+    base = COLOR_PAIRS[0][0]
+    with_words = [analysed(pop, Setting(c, base.color)) for c in concepts]
+    alone = np.array([analysed(pop, Setting(c, base.color), words="").concept_z for c in concepts])
+    colors = [analysed(pop, Setting(base.concept, c)).color_z for c in COLOR_NAMES[:7]]
+    emb = with_words[0].embedding.astype(np.float64)
+    power = np.linalg.svd(emb - emb.mean(0), compute_uv=False) ** 2
+    return {
+        "concept_rank_correlation_with_words": round(
+            _mean_correlation(np.array([s.concept_z for s in with_words])), 2
+        ),
+        "concept_rank_correlation_concept_alone": round(_mean_correlation(alone), 2),
+        "concept_winner_changes_without_words": winner_changes(
+            pop, CONCEPT_PAIRS, before=False, words=""
+        )[0],
+        "held_out_concept_winner_changes_without_words": winner_changes(
+            pop, HELD_OUT_CONCEPT_PAIRS, before=False, words=""
+        )[0],
+        "embedding_first_direction_share": round(float(power[0] / power.sum()), 2),
+        "concept_z_std": round(float(np.mean([s.concept_z.std() for s in with_words])), 3),
+        "color_z_std": round(float(np.mean([c.std() for c in colors])), 3),
     }
 
 
@@ -213,8 +346,6 @@ def cost() -> dict[str, float]:
 def _tiled(parts: Sequence[Part], copies: int) -> tuple[Part, ...]:
     from dataclasses import replace
 
-    from music.notes import Note
-
     return tuple(
         replace(
             p,
@@ -233,11 +364,14 @@ def main() -> dict[str, Any]:
     result: dict[str, Any] = {"population": {p: len(pops[p][0]) for p in PHASES}}
     for mode in ("before", "after"):
         result[mode] = {p: phase_figures(pops[p], before=mode == "before") for p in PHASES}
+    result["diagnosis"] = {p: diagnosis(pops[p]) for p in PHASES}
     result["cost_64_candidates"] = cost()
     path = write_result("scorer_scenarios", result)
     for mode in ("before", "after"):
         for phase, figs in result[mode].items():
             print(mode, phase, figs)
+    for phase, figs in result["diagnosis"].items():
+        print("diagnosis", phase, figs)
     print("cost", result["cost_64_candidates"])
     print(f"wrote {path}")
     return result

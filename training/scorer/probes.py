@@ -125,6 +125,42 @@ CONCEPT_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
         strict=True,
     )
 )
+_HELD_OUT_CONCEPTS: Final = (
+    "A wedding dance in a village square, fiddles and clapping hands, joyful and quick.",
+    "A soldier's letter home read aloud by candlelight, quiet and aching.",
+    "Neon signs flickering in a rain-soaked city at three in the morning, lonely and electric.",
+    "A hymn sung by miners walking down into the dark, solemn and steady.",
+    "Children racing kites on a windy hill, playful and bright.",
+    "A desert at midday, the heat shimmering, slow and hypnotic.",
+    "A heist in a casino, sly, cool and syncopated.",
+    "Snow falling on a frozen lake at night, still and glassy.",
+    "A marching band leading a parade through the town, loud and proud.",
+    "A ghost waltzing alone in a ballroom nobody has entered for a century.",
+)
+#: Held-out pairs: never used to choose anything in the scorer's calibration, only to check it.
+#: Ten pairs differing only in color (the other ten of the 21 pairs of the seven spectrum
+#: colors but one, under fog_engine's concept) and ten only in concept (new concepts).
+HELD_OUT_COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
+    (Setting(SCENARIOS[2].concept, a), Setting(SCENARIOS[2].concept, b))
+    for a, b in (
+        ("Red", "Orange"),
+        ("Red", "Indigo"),
+        ("Orange", "Yellow"),
+        ("Orange", "Green"),
+        ("Orange", "Blue"),
+        ("Yellow", "Green"),
+        ("Yellow", "Violet"),
+        ("Green", "Blue"),
+        ("Green", "Violet"),
+        ("Blue", "Indigo"),
+    )
+)
+HELD_OUT_CONCEPT_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
+    (Setting(_HELD_OUT_CONCEPTS[i], color), Setting(_HELD_OUT_CONCEPTS[(i + 5) % 10], color))
+    for i, color in enumerate(
+        ("Violet", "Blue", "Green", "Yellow", "Orange", "Red", "Indigo", "Blue", "Green", "Red")
+    )
+)
 #: Genre and mood words a musician reads as asking for few notes, and as asking for many.
 SPARSE_WORDS: Final = "ambient, sparse, calm, slow"
 DENSE_WORDS: Final = "driving, energetic, busy, fast"
@@ -210,6 +246,8 @@ __all__ = [
     "CONCEPT_PAIRS",
     "DARK_CONCEPT",
     "DENSE_WORDS",
+    "HELD_OUT_COLOR_PAIRS",
+    "HELD_OUT_CONCEPT_PAIRS",
     "SCENARIOS",
     "SPARSE_WORDS",
     "Scenario",
