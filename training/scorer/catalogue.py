@@ -19,6 +19,9 @@ Layout (one folder; paths in ``catalogue.yml`` are relative to it)::
           The porch light still burns ...
         color: Blue                  # one of the nine colors (any case), or {color_name: Blue}
 
+A track with audio and no MIDI is transcribed to MIDI for training (cached under
+``my_catalogue/cache/transcribed/``, :mod:`training.scorer.transcribed`).
+
 At least :data:`MIN_TRACKS` tracks. Every problem is reported as one :class:`CatalogueError`
 naming the file, the field (``tracks[3].color``), the bad value and what is allowed.
 
