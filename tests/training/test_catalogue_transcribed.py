@@ -20,7 +20,7 @@ from render.transcription.decode import NoteEvent
 from render.transcription.transcriber import installed_models
 from scoring.text_encoder import TextEncoder
 from tests.training.test_catalogue import _song, debug_base, write_yaml
-from training.scorer.catalogue import load_catalogue
+from training.scorer.catalogue import CatalogueError, load_catalogue
 from training.scorer.supervised import build_examples, train_catalogue
 from training.scorer.transcribed import CACHE_DIR, Transcriptions, audio_digest
 from training.transcribe.evaluate import note_f
@@ -104,3 +104,59 @@ def test_training_counts_the_transcribed_tracks(tmp_path: Path, text: TextEncode
     assert side["training_data"]["catalogue"]["transcribed_audio"] == 1
     plain = train_catalogue(root, out=out, base=base, steps=5, text_encoder=text, transcribe=False)
     assert plain.transcribed == 0
+
+
+def test_a_track_of_stems_is_transcribed_stem_by_stem(tmp_path: Path, text: TextEncoder) -> None:
+    root = _catalogue(tmp_path / "cat")
+    kit = tuple(Note(k, k + 0.1, (36, 38)[k % 2], 110) for k in range(16))
+    sf.write(
+        str(root / "audio" / "kit.wav"),
+        synthesize(Part("drums", kit, is_drum=True), bpm=BPM),
+        SAMPLE_RATE,
+    )
+    (root / "audio" / "take.wav").rename(root / "audio" / "bass.wav")
+    entry = {"id": "stems", "concept": "a bass line and a beat", "color": "Red"}
+    stems = {"fretless bass": "audio/bass.wav", "drums": "audio/kit.wav"}
+    write_yaml(
+        root / "catalogue.yml",
+        {
+            "tracks": [
+                {"midi": "midi/t0.mid", "concept": "a song about the harbour", "color": "Green"},
+                {**entry, "stems": stems},
+            ]
+        },
+    )
+    cat = load_catalogue(root)
+    assert cat.tracks[1].stems == (
+        ("bass", root / "audio" / "bass.wav"),
+        ("drums", root / "audio" / "kit.wav"),
+    )
+    first = Transcriptions(cat.root / CACHE_DIR, installed_models())
+    song = first.song_of_stems(cat.tracks[1].stems)
+    assert [p.name for p in song.parts] == ["bass", "drums"] and song.parts[1].is_drum
+    _, _, f1 = note_f(_events(BASS, BPM), _events(song.parts[0].notes, song.bpm), offsets=False)
+    assert f1 >= 0.9, f"bass note F1 {f1:.3f}"
+    kicks = [n.start for n in song.parts[1].notes if n.pitch == 36]
+    assert len(kicks) >= 6, kicks  # 8 kicks played
+    digest = audio_digest(root / "audio" / "bass.wav")
+    assert (cat.root / CACHE_DIR / f"{digest}.bass.mid").is_file()
+    assert len(first.transcribed) == 2
+    again = Transcriptions(cat.root / CACHE_DIR, installed_models())
+    assert again.song_of_stems(cat.tracks[1].stems) == song and again.transcribed == []
+    ex = build_examples(cat, text, np.full(32, 0.5, np.float32), again)
+    assert ex.roll[ex.track == 1].sum() > 0
+
+
+def test_a_stem_name_nobody_knows_names_the_field(tmp_path: Path) -> None:
+    root = _catalogue(tmp_path / "cat")
+    write_yaml(
+        root / "catalogue.yml",
+        {
+            "tracks": [
+                {"midi": "midi/t0.mid", "concept": "a song about the harbour", "color": "Green"},
+                {"stems": {"kazoo": "audio/take.wav"}, "concept": "a kazoo tune", "color": "Red"},
+            ]
+        },
+    )
+    with pytest.raises(CatalogueError, match=r"tracks\[1\].stems.kazoo: 'kazoo' -- one of bass"):
+        load_catalogue(root)

@@ -32,7 +32,7 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from music.errors import MidiFileError
-from music.midi_io import read_midi
+from music.midi_io import Song, read_midi
 from music.notes import Note, Part
 from render.transcription.transcriber import MODELS_DIR, installed_models
 from scoring.audio_features import N_AUDIO, audio_features
@@ -99,13 +99,12 @@ class CatalogueResult:
     final_loss: float
     heldout_initial_loss: float | None
     heldout_final_loss: float | None
-    transcribed: int = 0  # audio-only tracks whose transcription gave MIDI windows
+    transcribed: int = 0  # tracks without MIDI whose recordings (or stems) were transcribed
 
 
-def _midi_windows(midi: Path) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
-    """(roll, symbolic) of up to :data:`MAX_WINDOWS` 32-qn windows of the MIDI file (none
-    when it has no notes)."""
-    song = read_midi(midi)
+def _midi_windows(song: Song) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
+    """(roll, symbolic) of up to :data:`MAX_WINDOWS` 32-qn windows of ``song`` (none when it
+    has no notes)."""
     out = []
     for start in window_offsets(
         song.end, window_qn=WINDOW_QN, bar_qn=song.meter.bar_qn, max_windows=MAX_WINDOWS
@@ -135,13 +134,17 @@ def _midi_windows(midi: Path) -> list[tuple[NDArray[np.float32], NDArray[np.floa
 def _windows(
     track: Track, cat_file: Path, transcriptions: Transcriptions | None
 ) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
-    """The track's MIDI windows; an audio-only track's from its transcription (when
-    ``transcriptions`` is given), or none."""
+    """The track's MIDI windows; a track without MIDI's from the transcription of its stems,
+    else of its recording (when ``transcriptions`` is given), or none."""
     if track.midi is None:
-        if track.audio is None or transcriptions is None:
+        if transcriptions is None:
             return []
-        return _midi_windows(transcriptions.midi_of(track.audio))
-    out = _midi_windows(track.midi)
+        if track.stems:
+            return _midi_windows(transcriptions.song_of_stems(track.stems))
+        if track.audio is None:
+            return []
+        return _midi_windows(read_midi(transcriptions.midi_of(track.audio)))
+    out = _midi_windows(read_midi(track.midi))
     if not out:
         raise CatalogueError(
             file=cat_file,
@@ -316,7 +319,7 @@ def train_catalogue(
     text = text_encoder or TextEncoder.load()
     transcriptions = _transcriptions(cat, transcription_models) if transcribe else None
     ex = build_examples(cat, text, graph.encoder.sym_mean.numpy(), transcriptions)
-    transcribed = 0 if transcriptions is None else len(transcriptions.used)
+    transcribed = 0 if transcriptions is None else sum(t.midi is None for t in cat.tracks)
     audio_trained = bool(meta.get("sidecar", {}).get("modalities", {}).get("audio", 0))
     _standardise(graph, ex, audio_trained=audio_trained)
     if len({t.concept for t in cat.tracks}) < MIN_CONCEPTS:
@@ -402,7 +405,7 @@ def train_catalogue(
 
 def _transcriptions(cat: Catalogue, models_dir: Path | None) -> Transcriptions | None:
     """The catalogue's transcription cache, when it has audio-only tracks and models exist."""
-    if not any(t.midi is None and t.audio is not None for t in cat.tracks):
+    if all(t.midi is not None or (t.audio is None and not t.stems) for t in cat.tracks):
         return None
     models = installed_models(models_dir or MODELS_DIR)
     if not models:
