@@ -181,3 +181,26 @@ def test_a_phase_recording_goes_to_its_instruments_model_else_the_phases_stem() 
     assert (guitar.served_by, guitar.via) == ("guitar", "role")
     with pytest.raises(NoModelError, match="no model for piano"):
         route_for_phase("chords", piano_lead, MODELS)
+
+
+def test_a_recorded_beat_becomes_the_sections_drum_pattern(run: RunDir, tmp_path: Path) -> None:
+    beat = tuple(
+        Note(b * 4.0 + q, b * 4.0 + q + 0.1, 36 if q % 2 == 0 else 38, 110)
+        for b in range(BARS)
+        for q in range(4)
+    )
+    audio = synthesize(Part("drums", beat, is_drum=True), bpm=BPM)
+    wav = tmp_path / "beat.wav"
+    sf.write(str(wav), audio, SAMPLE_RATE)
+    result = import_part(run.root, "drums", "verse", wav)
+    assert result.transcription is not None
+    assert result.transcription.route.served_by == "drums"
+    assert result.steer.stale == ("bass", "melody")
+    data = json.loads(run.approved_data("drums", "verse").read_text(encoding="utf-8"))
+    hits = {(h[0], h[1]) for h in data["genome"]["hits"]}
+    # Kick on 1 and 3, snare on 2 and 4, on the sixteenth grid of every bar.
+    played = {(b * 16 + q * 4, 36 if q % 2 == 0 else 38) for b in range(BARS) for q in range(4)}
+    assert len(played & hits) >= 0.9 * len(played), sorted(hits)
+    # Every hit is on a beat that was played (the shipped drum model also hears some snares
+    # as kick + snare and some as snare + hat: extra classes, never extra times).
+    assert {step for step, _ in hits} <= {step for step, _ in played}, sorted(hits - played)
