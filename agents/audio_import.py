@@ -31,7 +31,7 @@ from agents.proposal import Proposal
 from music.errors import InputError
 from music.midi_io import Song, write_midi
 from music.notes import Note, Part
-from music.orchestration import Orchestration
+from music.orchestration import Instrument, Orchestration
 from render.transcription.decode import NoteEvent
 from render.transcription.recording import read_recording, refuse_silence
 from render.transcription.taxonomy import Route, resolve_model, stem_for_program
@@ -51,19 +51,23 @@ PHASE_STEMS: Final[Mapping[str, str]] = {
 @dataclass(frozen=True, slots=True)
 class Transcription:
     """A recording transcribed for a phase: the MIDI written, the model route, the notes
-    placed on the song's time line and the offset (seconds) of its first downbeat."""
+    placed on the song's time line, the offset (seconds) of its first downbeat, and the
+    song's instrument for the part with the stem it belongs to."""
 
     audio: Path
     midi: Path
     route: Route
     notes: int
     offset: float
+    instrument: str
+    stem: str
 
     def origin(self) -> dict[str, Any]:
         """What the approved part's JSON records about where its notes came from."""
         return {
             "file": self.audio.name,
             "transcribed": self.midi.name,
+            "instrument": self.instrument,
             "model": self.route.served_by,
             "route": self.route.via,
             "offset_s": self.offset,
@@ -71,17 +75,24 @@ class Transcription:
 
     def describe(self) -> str:
         """One line for a person: the model that heard it and what it heard."""
-        route = self.route
-        via = "" if route.via == "exact" else f", standing in for {route.requested.name}"
-        return f"{self.notes} notes heard by the {route.served_by} model{via}"
+        served = self.route.served_by
+        via = "" if served == self.stem else f", standing in for {self.stem} ({self.instrument})"
+        return f"{self.notes} notes heard by the {served} model{via}"
+
+
+def part_stem(phase: str, orch: Orchestration) -> tuple[str, str]:
+    """(instrument, stem) of ``phase``'s part: the song's instrument for it and its stem."""
+    if phase == "drums":
+        return orch.drums.name, "drums"
+    inst: Instrument = getattr(orch, phase)
+    return inst.name, stem_for_program(inst.program).name
 
 
 def route_for_phase(phase: str, orch: Orchestration, models: Mapping[str, Path]) -> Route:
     """The model for a recording of ``phase``'s part (see the module docstring)."""
-    if phase != "drums":
-        own = stem_for_program(orch.program(phase)).name
-        if own in models:
-            return resolve_model(own, models)
+    _, own = part_stem(phase, orch)
+    if own in models:
+        return resolve_model(own, models)
     return resolve_model(PHASE_STEMS[phase], models)
 
 
@@ -140,4 +151,13 @@ def transcribe_recording(
         )
     part = Part(name=phase, notes=notes, program=orch.program(phase), is_drum=phase == "drums")
     write_midi(Song(parts=(part,), bpm=proposal.bpm, meter=proposal.meter), out)
-    return Transcription(audio=audio, midi=out, route=route, notes=len(notes), offset=offset)
+    instrument, stem = part_stem(phase, orch)
+    return Transcription(
+        audio=audio,
+        midi=out,
+        route=route,
+        notes=len(notes),
+        offset=offset,
+        instrument=instrument,
+        stem=stem,
+    )

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from agents.audio_import import route_for_phase
+from agents.audio_import import part_stem, route_for_phase
 from agents.run_state import read_status
 from agents.rundir import RunDir
 from agents.runner import Hooks, resume_run
@@ -172,6 +172,7 @@ def test_a_phase_recording_goes_to_its_instruments_model_else_the_phases_stem() 
     assert route_for_phase("bass", piano_lead, MODELS).served_by == "bass"
     assert route_for_phase("drums", piano_lead, MODELS).served_by == "drums"
     # A flute melody (the 'other' stem) goes to the melodic lead model, not a harmonic one.
+    assert part_stem("melody", piano_lead) == ("flute", "other")
     melody = route_for_phase("melody", piano_lead, {**MODELS, "guitar": Path("guitar.onnx")})
     assert (melody.served_by, melody.via) == ("synth_lead", "exact")
     # Chords on piano: the piano model when installed, else a harmonic one, else none.
