@@ -28,7 +28,7 @@ chromatic part may read as another key).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,12 +150,20 @@ def heard_key(path: Path) -> str | None:
 
 
 def read_part(
-    path: Path, *, phase: str, section: str, proposal: Proposal, bars: int, phrase_bars: int
+    path: Path,
+    *,
+    phase: str,
+    section: str,
+    proposal: Proposal,
+    bars: int,
+    phrase_bars: int,
+    origin: Mapping[str, Any] | None = None,
 ) -> ImportedPart:
     """The part in the MIDI file at ``path`` as ``phase``'s approved part for ``section``
     (``bars`` long in the song's form, whose chord phrase is ``phrase_bars``), checked as the
-    module docstring says. Raises MidiFileError naming the file, field, value and what is
-    allowed."""
+    module docstring says; ``origin`` is recorded with it (default: the file's name; a
+    transcribed recording: the recording and the model, :mod:`agents.audio_import`). Raises
+    MidiFileError naming the file, field, value and what is allowed."""
     path = Path(path)
     notes = _notes_of(path, phase, proposal)
     length = _length(
@@ -165,7 +173,7 @@ def read_part(
     meter, key = proposal.meter, proposal.key
     notes = clip_notes(notes, length * meter.bar_qn)
     orch = orchestration_of(proposal)
-    source: dict[str, Any] = {"imported": {"file": path.name, "bars": length}}
+    source: dict[str, Any] = {"imported": {"file": path.name, **(origin or {}), "bars": length}}
     data: dict[str, Any]
     if phase == "drums":
         genome = genome_from_notes(notes, meter, length)

@@ -11,7 +11,9 @@ also after a kill, from the checkpoint:
   phase's gate for the person to approve again;
 - :func:`import_part` writes the person's part as the section's approved part
   (:mod:`agents.part_import` checks it first; staged, recorded, then copied: see
-  :mod:`agents.steer_state`) and sends the run on to the next phase.
+  :mod:`agents.steer_state`) and sends the run on to the next phase. A recording is
+  transcribed to MIDI in the run folder first (:mod:`agents.audio_import`) and then takes the
+  same path.
 
 Either way every later phase that had approved a part is stale for the section (its part was
 built on the old one): it re-evolves the section alone and stops at its gate again, and the
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from agents.audio_import import Transcription, transcribe_recording
 from agents.errors import RunStateError
 from agents.fileio import storage_errors
 from agents.form import SongForm, form_of_plan
@@ -38,17 +41,20 @@ from agents.run_graph import THREAD, open_graph
 from agents.rundir import PHASES, RunDir, check_phase, check_safe_name
 from agents.runlock import run_lock
 from agents.steer_state import Steer, apply_import, staged_files
-from music.errors import InputError
+from music.errors import InputError, MidiFileError
 from music.files import write_text_atomic
 from music.midi_io import Song, write_midi
+from render.transcription.recording import is_recording
 
 
 @dataclass(frozen=True, slots=True)
 class SteerResult:
-    """What was recorded; ``imported``: the part read (import only)."""
+    """What was recorded; ``imported``: the part read (import only); ``transcription``: how a
+    recording became that part (an imported recording only)."""
 
     steer: Steer
     imported: ImportedPart | None = None
+    transcription: Transcription | None = None
 
 
 def parse_bars(text: str | None) -> tuple[int, int] | None:
@@ -168,21 +174,94 @@ def request_regenerate(
     return SteerResult(steer=steer)
 
 
-def import_part(run_dir: Path, phase: str, section: str, midi: Path) -> SteerResult:
-    """Take the part in ``midi`` as ``section``'s approved ``phase`` part (checked first, see
-    :mod:`agents.part_import`), write ``<phase>/approved/<section>.json`` and ``.mid``, and send
-    the run on to the phases after it; ``chromatic resume`` then rebuilds the stale ones for
-    the section and renders. Raises MidiFileError, InputError or RunStateError before anything
-    is written."""
-    with _steering(run_dir, phase, section, command="import") as steering:
-        run, graph, values, form, proposal = steering
+def _transcribed_path(run: RunDir, phase: str, section: str) -> Path:
+    """Where a recording imported for ``section`` is written as MIDI: beside the staged import."""
+    staged_midi = staged_files(run, phase, section)[1][0]
+    return staged_midi.with_name(f"{section}.transcribed.mid")
+
+
+def _read_import(
+    run: RunDir,
+    file: Path,
+    *,
+    phase: str,
+    section: str,
+    proposal: Proposal,
+    form: SongForm,
+    offset: float | None,
+    models: Path | None,
+) -> tuple[ImportedPart, Transcription | None]:
+    """The part in ``file``: a MIDI file read as it is, or a recording transcribed to MIDI in
+    the run folder first and then read the same way (errors name the recording)."""
+    transcription = None
+    midi = file
+    if is_recording(file):
+        transcription = transcribe_recording(
+            file,
+            phase=phase,
+            proposal=proposal,
+            out=_transcribed_path(run, phase, section),
+            offset=offset or 0.0,
+            models=models,
+        )
+        midi = transcription.midi
+    elif offset is not None:
+        raise InputError(
+            file=file,
+            field="--offset",
+            value=offset,
+            allowed="only with a recording (WAV, FLAC, OGG, MP3): a MIDI file's notes are in beats",
+        )
+    try:
         imported = read_part(
-            Path(midi),
+            midi,
             phase=phase,
             section=section,
             proposal=proposal,
             bars=section_bars(form, section),
             phrase_bars=form.phrase_bars,
+            origin=None if transcription is None else transcription.origin(),
+        )
+    except MidiFileError as exc:
+        if transcription is None:
+            raise
+        raise MidiFileError(
+            file=f"{file} (transcribed to {midi})",
+            field=exc.field,
+            value=exc.value,
+            allowed=exc.allowed,
+        ) from None
+    return imported, transcription
+
+
+def import_part(
+    run_dir: Path,
+    phase: str,
+    section: str,
+    file: Path,
+    *,
+    offset: float | None = None,
+    models: Path | None = None,
+) -> SteerResult:
+    """Take the part in ``file`` as ``section``'s approved ``phase`` part and send the run on
+    to the phases after it; ``chromatic resume`` then rebuilds the stale ones for the section
+    and renders. ``file`` is a MIDI file, or a recording (WAV, FLAC, OGG, MP3) that is first
+    transcribed to ``<phase>/imported/<section>.transcribed.mid`` by the phase's model from
+    ``models`` (default: the installed ones), its first downbeat ``offset`` seconds in
+    (:mod:`agents.audio_import`). Either way the MIDI is checked (:mod:`agents.part_import`)
+    and written as ``<phase>/approved/<section>.json`` and ``.mid``. Raises MidiFileError,
+    InputError, NoModelError or RunStateError before anything is approved."""
+    with _steering(run_dir, phase, section, command="import") as steering:
+        run, graph, values, form, proposal = steering
+        imported, transcription = _read_import(
+            run,
+            Path(file),
+            phase=phase,
+            section=section,
+            proposal=proposal,
+            form=form,
+            offset=offset,
+            models=models,
         )
         (data, _), (midi_file, _) = staged_files(run, phase, section)
         song = Song(parts=(imported.part,), bpm=proposal.bpm, meter=proposal.meter)
@@ -203,4 +282,4 @@ def import_part(run_dir: Path, phase: str, section: str, midi: Path) -> SteerRes
             as_node=f"promote_{phase}",
         )
         apply_import(run, steer)  # again by the next node, should this process die first
-    return SteerResult(steer=steer, imported=imported)
+    return SteerResult(steer=steer, imported=imported, transcription=transcription)

@@ -209,7 +209,8 @@ def _train_catalogue(
         else ""
     )
     _print_model(
-        f"catalogue: {result.tracks} tracks, {result.windows} windows; color loss "
+        f"catalogue: {result.tracks} tracks ({result.transcribed} transcribed from audio), "
+        f"{result.windows} windows; color loss "
         f"{result.initial_loss:.3f} -> {result.final_loss:.3f}{held}",
         result.export,
     )

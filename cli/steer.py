@@ -68,27 +68,46 @@ def import_part(
     run_dir: RunDirArg,
     phase: PhaseArg,
     section: SectionArg,
-    midi: Annotated[Path, typer.Argument(help="The MIDI file of the part you wrote.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The part: a MIDI file you wrote, or a recording of it (WAV, FLAC, OGG, MP3) "
+            "played at the song's tempo, transcribed by the model for the phase's instrument."
+        ),
+    ],
+    offset: Annotated[
+        float | None,
+        typer.Option(
+            "--offset",
+            help="With a recording: the seconds into it where the section's first bar begins "
+            "(default 0: the recording starts on beat 1).",
+        ),
+    ] = None,
 ) -> None:
-    """Take a part you wrote (a MIDI file in the song's meter, at most the section's bars,
-    notes in the part's instrument range) as SECTION's approved PHASE part. Later phases
-    build on it: those that had approved a part for the section re-evolve it and stop at
-    their gates; then the song is rendered with it."""
+    """Take a part you wrote or played (a MIDI file in the song's meter, or a recording at the
+    song's tempo, at most the section's bars, notes in the part's instrument range) as
+    SECTION's approved PHASE part. A recording is transcribed to MIDI in the run folder first.
+    Later phases build on it: those that had approved a part for the section re-evolve it and
+    stop at their gates; then the song is rendered with it."""
     setup()
     from agents.steer import import_part as do_import
     from music.errors import ChromaticError
 
     try:
-        result = do_import(run_dir, phase, section, midi)
+        result = do_import(run_dir, phase, section, file, offset=offset)
     except (ChromaticError, ValueError) as exc:
         raise fail(exc) from None
     part = result.imported
     assert part is not None
-    out.print(f"[bold green]imported:[/] {plain(midi)} as {plain(phase)}/{plain(section)}")
+    heard = result.transcription
+    if heard is not None:
+        out.print(f"[bold]transcribed:[/] {plain(file)}: {plain(heard.describe())}")
+        out.print(f"  midi: {plain(heard.midi)}")
+    out.print(f"[bold green]imported:[/] {plain(file)} as {plain(phase)}/{plain(section)}")
     out.print(f"  bars: {part.bars}")
     if part.phase != "drums":
-        heard = part.heard_key or "no key"
-        out.print(f"  key: music21 hears {plain(heard)}; the song is in {plain(part.song_key)}")
+        key = part.heard_key or "no key"
+        out.print(f"  key: music21 hears {plain(key)}; the song is in {plain(part.song_key)}")
     for name, value in part.summary.items():
         out.print(f"  {plain(name)}: {plain(value)}")
     if result.steer.stale:

@@ -7,50 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from cli.common import fail, out, plain, setup, status_steps
 from cli.groups import train_app
 
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
 _ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, OSError)
 _AUDIO_ALLOWED = "a recording in WAV, FLAC, OGG or MP3"
-
-
-def _read(audio: Path) -> tuple[NDArray[np.float32], int]:
-    from music.errors import InputError
-    from render.audio_io import decode_audio
-    from render.errors import RenderError
-
-    if not audio.is_file():
-        raise InputError(
-            file=audio,
-            field="AUDIO",
-            value=str(audio),
-            allowed=f"an existing file, {_AUDIO_ALLOWED}",
-        )
-    try:
-        data, sr = decode_audio(audio)
-    except RenderError:
-        raise InputError(
-            file=audio,
-            field="AUDIO",
-            value=audio.name,
-            allowed=f"{_AUDIO_ALLOWED} (this file cannot be decoded as audio)",
-        ) from None
-    if data.shape[0] == 0:
-        raise InputError(
-            file=audio,
-            field="AUDIO",
-            value=audio.name,
-            allowed=f"{_AUDIO_ALLOWED} with at least one sample",
-        )
-    return data, sr
 
 
 def transcribe(
@@ -85,6 +50,7 @@ def transcribe(
     from music.errors import ChromaticError
     from music.midi_io import write_midi
     from render.transcription.decode import to_song
+    from render.transcription.recording import read_recording
     from render.transcription.taxonomy import find_stem
     from render.transcription.transcriber import (
         MODELS_DIR,
@@ -96,7 +62,7 @@ def transcribe(
     with status_steps((*_ERRORS, ChromaticError)) as step:
         if stem.strip().lower() != "auto":
             find_stem(stem)
-        data, sr = _read(audio)
+        data, sr = read_recording(audio)
         found = installed_models(models or MODELS_DIR)
         step(f"transcribing {audio.name}")
         if stem.strip().lower() == "auto":

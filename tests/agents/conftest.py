@@ -3,11 +3,16 @@ population and generation count small enough to run in seconds."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
+
+from agents.rundir import RunDir
+from agents.runner import start_run
+from tests.agents.run_fixtures import write_proposal
 
 
 def _write(path: Path, data: dict[str, object]) -> Path:
@@ -37,3 +42,22 @@ def make_proposal(tmp_path: Path) -> Callable[..., Path]:
         return _write(tmp_path / f"{name}.yml", data)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def done_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small proposal run to the end, auto-approved (made once per test module)."""
+    folder = tmp_path_factory.mktemp("done")
+    outcome = start_run(
+        proposal_path=write_proposal(folder / "lamp.yml"),
+        out_dir=folder / "runs",
+        auto_approve=True,
+    )
+    assert outcome.status == "done"
+    return outcome.run_dir
+
+
+@pytest.fixture
+def run(done_run: Path, tmp_path: Path) -> RunDir:
+    """A copy of :func:`done_run` for one test to steer (modules may define their own)."""
+    return RunDir(Path(shutil.copytree(done_run, tmp_path / done_run.name)))

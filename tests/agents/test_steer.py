@@ -7,7 +7,6 @@ nothing."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -39,23 +38,6 @@ class Crash(Exception):
 
 def _crash(stats: GenerationStats) -> None:
     raise Crash(f"killed at generation {stats.generation}")
-
-
-@pytest.fixture(scope="module")
-def done_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("steer")
-    outcome = start_run(
-        proposal_path=write_proposal(folder / "lamp.yml"),
-        out_dir=folder / "runs",
-        auto_approve=True,
-    )
-    assert outcome.status == "done"
-    return outcome.run_dir
-
-
-@pytest.fixture
-def run(done_run: Path, tmp_path: Path) -> RunDir:
-    return RunDir(Path(shutil.copytree(done_run, tmp_path / done_run.name)))
 
 
 def _midi(path: Path, notes: Sequence[Note], *, drums: bool = False, meter: str = "4/4") -> Path:

@@ -14,10 +14,18 @@ Layout (one folder; paths in ``catalogue.yml`` are relative to it)::
       - id: first_song               # optional, unique; default "track<N>" (1-based)
         midi: midi/first_song.mid    # a MIDI file of the track ...
         audio: audio/first_song.wav  # ... and/or a recording (at least one of the two)
+        stems:                       # optional: the recording's stems, by stem or instrument
+          bass: audio/first_song_bass.wav
+          drums: audio/first_song_drums.wav
         concept: A slow song about the house my grandmother sold.   # 3+ words
         lyrics: |                    # optional, the lyrics as text
           The porch light still burns ...
         color: Blue                  # one of the nine colors (any case), or {color_name: Blue}
+
+A track with a recording and no MIDI is transcribed to MIDI for training (its stems each by
+their model when it lists them, else the mix by every model; cached under
+``my_catalogue/cache/transcribed/``, :mod:`training.scorer.transcribed`). A track may give
+stems alone (no ``midi`` or ``audio``): they train the MIDI branch through their transcription.
 
 At least :data:`MIN_TRACKS` tracks. Every problem is reported as one :class:`CatalogueError`
 naming the file, the field (``tracks[3].color``), the bad value and what is allowed.
@@ -38,6 +46,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from music.errors import InputError
+from render.transcription.taxonomy import STEMS, find_stem
 from scoring.colors import COLOR_NAMES, parse_color
 from scoring.text_encoder import validate_concept
 
@@ -45,7 +54,7 @@ CATALOGUE_FILE: Final = "catalogue.yml"
 MIN_TRACKS: Final = 2
 MIDI_SUFFIXES: Final = (".mid", ".midi")
 AUDIO_SUFFIXES: Final = (".wav", ".flac", ".ogg", ".aiff", ".aif")
-_TRACK_FIELDS: Final = ("id", "midi", "audio", "concept", "lyrics", "color")
+_TRACK_FIELDS: Final = ("id", "midi", "audio", "stems", "concept", "lyrics", "color")
 
 
 class CatalogueError(InputError):
@@ -54,7 +63,8 @@ class CatalogueError(InputError):
 
 @dataclass(frozen=True, slots=True)
 class Track:
-    """One labelled track. Paths are absolute; at least one of ``midi`` and ``audio`` is set."""
+    """One labelled track. Paths are absolute; at least one of ``midi``, ``audio`` and
+    ``stems`` (taxonomy stem name -> recording of that stem) is set."""
 
     id: str
     color: str
@@ -62,6 +72,7 @@ class Track:
     midi: Path | None = None
     audio: Path | None = None
     lyrics: str | None = None
+    stems: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,7 @@ class Catalogue:
             },
             "with_midi": sum(t.midi is not None for t in self.tracks),
             "with_audio": sum(t.audio is not None for t in self.tracks),
+            "with_stems": sum(bool(t.stems) for t in self.tracks),
             "with_lyrics": sum(t.lyrics is not None for t in self.tracks),
         }
 
@@ -142,6 +154,38 @@ def _media_path(
     return path
 
 
+def _stems(root: Path, file: Path, field: str, value: object) -> tuple[tuple[str, Path], ...]:
+    """``stems:`` (stem or instrument name -> audio path) as (taxonomy stem, path) pairs, in
+    the taxonomy's order."""
+    if value is None:
+        return ()
+    if not isinstance(value, Mapping) or not value:
+        raise CatalogueError(
+            file=file,
+            field=field,
+            value=value,
+            allowed="a mapping of stem names (bass, drums, piano, ...) to audio paths",
+        )
+    out: dict[str, Path] = {}
+    for name, path in value.items():
+        try:
+            stem = find_stem(str(name)).name
+        except InputError as exc:
+            raise CatalogueError(
+                file=file, field=f"{field}.{name}", value=name, allowed=exc.allowed
+            ) from None
+        if stem in out:
+            raise CatalogueError(
+                file=file,
+                field=f"{field}.{name}",
+                value=name,
+                allowed=f"one path per stem ({stem})",
+            )
+        out[stem] = _media_path(root, file, f"{field}.{name}", path, AUDIO_SUFFIXES, "audio")
+    order = [s.name for s in STEMS]
+    return tuple(sorted(out.items(), key=lambda item: order.index(item[0])))
+
+
 def _track(root: Path, file: Path, index: int, entry: object) -> Track:
     where = f"tracks[{index}]"
     if not isinstance(entry, Mapping):
@@ -164,12 +208,12 @@ def _track(root: Path, file: Path, index: int, entry: object) -> Track:
         raise CatalogueError(
             file=file, field=f"{where}.id", value=track_id, allowed="a non-empty name"
         )
-    if entry.get("midi") is None and entry.get("audio") is None:
+    if all(entry.get(k) is None for k in ("midi", "audio", "stems")):
         raise CatalogueError(
             file=file,
             field=f"{where}.midi",
             value=None,
-            allowed="a MIDI path and/or an audio path (at least one)",
+            allowed="a MIDI path, an audio path and/or stems (at least one)",
         )
     midi = (
         None
@@ -181,6 +225,7 @@ def _track(root: Path, file: Path, index: int, entry: object) -> Track:
         if entry.get("audio") is None
         else _media_path(root, file, f"{where}.audio", entry["audio"], AUDIO_SUFFIXES, "audio")
     )
+    stems = _stems(root, file, f"{where}.stems", entry.get("stems"))
     if "color" not in entry:
         raise CatalogueError(
             file=file,
@@ -218,6 +263,7 @@ def _track(root: Path, file: Path, index: int, entry: object) -> Track:
         midi=midi,
         audio=audio,
         lyrics=lyrics.strip() if isinstance(lyrics, str) else None,
+        stems=stems,
     )
 
 

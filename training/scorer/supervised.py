@@ -32,8 +32,9 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from music.errors import MidiFileError
-from music.midi_io import read_midi
+from music.midi_io import Song, read_midi
 from music.notes import Note, Part
+from render.transcription.transcriber import MODELS_DIR, installed_models
 from scoring.audio_features import N_AUDIO, audio_features
 from scoring.colors import target_vector
 from scoring.midi_features import ROLL_STEPS, WINDOW_QN, midi_features
@@ -49,6 +50,7 @@ from training.scorer.export import DEFAULT_MATCH_SCALE, ExportResult, calibrate,
 from training.scorer.graph import ScorerGraph, load_graph
 from training.scorer.heads import soft_cross_entropy
 from training.scorer.train import contrastive_loss
+from training.scorer.transcribed import CACHE_DIR, Transcriptions
 
 logger = logging.getLogger(__name__)
 
@@ -97,13 +99,12 @@ class CatalogueResult:
     final_loss: float
     heldout_initial_loss: float | None
     heldout_final_loss: float | None
+    transcribed: int = 0  # tracks without MIDI whose recordings (or stems) were transcribed
 
 
-def _windows(track: Track, cat_file: Path) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
-    """(roll, symbolic) of up to :data:`MAX_WINDOWS` 32-qn windows of the track's MIDI."""
-    if track.midi is None:
-        return []
-    song = read_midi(track.midi)
+def _midi_windows(song: Song) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
+    """(roll, symbolic) of up to :data:`MAX_WINDOWS` 32-qn windows of ``song`` (none when it
+    has no notes)."""
     out = []
     for start in window_offsets(
         song.end, window_qn=WINDOW_QN, bar_qn=song.meter.bar_qn, max_windows=MAX_WINDOWS
@@ -127,6 +128,23 @@ def _windows(track: Track, cat_file: Path) -> list[tuple[NDArray[np.float32], ND
         except MidiFileError:
             continue  # an empty stretch of a longer song
         out.append((feats.roll, feats.symbolic))
+    return out
+
+
+def _windows(
+    track: Track, cat_file: Path, transcriptions: Transcriptions | None
+) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
+    """The track's MIDI windows; a track without MIDI's from the transcription of its stems,
+    else of its recording (when ``transcriptions`` is given), or none."""
+    if track.midi is None:
+        if transcriptions is None:
+            return []
+        if track.stems:
+            return _midi_windows(transcriptions.song_of_stems(track.stems))
+        if track.audio is None:
+            return []
+        return _midi_windows(read_midi(transcriptions.midi_of(track.audio)))
+    out = _midi_windows(read_midi(track.midi))
     if not out:
         raise CatalogueError(
             file=cat_file,
@@ -154,14 +172,22 @@ def _audio(track: Track, cat_file: Path) -> NDArray[np.float32] | None:
     return audio_features(samples.T, int(sr))
 
 
-def build_examples(cat: Catalogue, text: TextEncoder, sym_mean: NDArray[np.float32]) -> Examples:
-    """Features of every track (MIDI windows; an audio-only track is one window with an empty
-    roll and the training corpus's mean symbolic features, so only its audio speaks)."""
+def build_examples(
+    cat: Catalogue,
+    text: TextEncoder,
+    sym_mean: NDArray[np.float32],
+    transcriptions: Transcriptions | None = None,
+) -> Examples:
+    """Features of every track: MIDI windows; an audio-only track's from the MIDI that
+    ``transcriptions`` makes of its recording (:mod:`training.scorer.transcribed`). Without
+    ``transcriptions``, or where the models hear no note, an audio-only track is one window
+    with an empty roll and the training corpus's mean symbolic features: only its audio
+    speaks."""
     cat_file = cat.root / "catalogue.yml"
     rows: dict[str, list[Any]] = {k: [] for k in Examples.__slots__}
     concepts = text.encode([t.concept for t in cat.tracks])
     for i, track in enumerate(cat.tracks):
-        windows = _windows(track, cat_file) or [
+        windows = _windows(track, cat_file, transcriptions) or [
             (np.zeros((2, 128, ROLL_STEPS), np.float32), sym_mean.astype(np.float32))
         ]
         audio = _audio(track, cat_file)
@@ -264,6 +290,8 @@ def train_catalogue(
     seed: int = 0,
     threads: int = 1,
     text_encoder: TextEncoder | None = None,
+    transcribe: bool = True,
+    transcription_models: Path | None = None,
 ) -> CatalogueResult:
     """Fit supervised heads on the catalogue at ``dataset`` and export the model.
 
@@ -277,6 +305,10 @@ def train_catalogue(
             :data:`MIN_CONCEPTS` distinct concepts).
         threads: torch threads (1 is fastest on a shared 2-core machine: with 2, torch's
             threads spin against other processes and a 12 s fit took 214 s).
+        transcribe: transcribe the recordings of audio-only tracks to MIDI (cached in
+            ``<dataset>/cache/transcribed``) so they train the MIDI branch too.
+        transcription_models: the folder of ``<stem>.onnx`` transcription models (default:
+            the shipped ones).
 
     Raises CatalogueError for a bad catalogue, ModelFileError for a missing base model.
     """
@@ -285,7 +317,9 @@ def train_catalogue(
     out = Path(out) if out is not None else cat.root / "model" / "chromatic_scorer.onnx"
     graph, meta = load_graph(base or shipped_weights())
     text = text_encoder or TextEncoder.load()
-    ex = build_examples(cat, text, graph.encoder.sym_mean.numpy())
+    transcriptions = _transcriptions(cat, transcription_models) if transcribe else None
+    ex = build_examples(cat, text, graph.encoder.sym_mean.numpy(), transcriptions)
+    transcribed = 0 if transcriptions is None else sum(t.midi is None for t in cat.tracks)
     audio_trained = bool(meta.get("sidecar", {}).get("modalities", {}).get("audio", 0))
     _standardise(graph, ex, audio_trained=audio_trained)
     if len({t.concept for t in cat.tracks}) < MIN_CONCEPTS:
@@ -322,7 +356,7 @@ def train_catalogue(
         seed=seed,
     )
     base_side = meta.get("sidecar", {})
-    summary = cat.summary()
+    summary = {**cat.summary(), "transcribed_audio": transcribed}
     sidecar = {
         "version": f"{base_side.get('version', 'unknown')}+catalogue",
         "heads": {
@@ -365,7 +399,22 @@ def train_catalogue(
         final_loss=final,
         heldout_initial_loss=held_initial,
         heldout_final_loss=held_final,
+        transcribed=transcribed,
     )
+
+
+def _transcriptions(cat: Catalogue, models_dir: Path | None) -> Transcriptions | None:
+    """The catalogue's transcription cache, when it has audio-only tracks and models exist."""
+    if all(t.midi is not None or (t.audio is None and not t.stems) for t in cat.tracks):
+        return None
+    models = installed_models(models_dir or MODELS_DIR)
+    if not models:
+        logger.warning(
+            "no transcription models in %s: audio-only tracks train the audio branch alone",
+            models_dir or MODELS_DIR,
+        )
+        return None
+    return Transcriptions(cat.root / CACHE_DIR, models)
 
 
 def _standardise(graph: ScorerGraph, ex: Examples, *, audio_trained: bool) -> None:
