@@ -22,7 +22,7 @@ from scoring.text_encoder import TextEncoder
 from tests.training.test_catalogue import _song, debug_base, write_yaml
 from training.scorer.catalogue import CatalogueError, load_catalogue
 from training.scorer.supervised import build_examples, train_catalogue
-from training.scorer.transcribed import CACHE_DIR, Transcriptions, audio_digest
+from training.scorer.transcribed import CACHE_DIR, Transcriptions
 from training.transcribe.evaluate import note_f
 
 BPM = 100.0
@@ -72,7 +72,7 @@ def test_an_audio_only_track_is_transcribed_once_and_joins_the_midi_rows(
     sym_mean = np.full(32, 0.5, np.float32)
     first = Transcriptions(cat.root / CACHE_DIR, installed_models())
     ex = build_examples(cat, text, sym_mean, first)
-    cached = cat.root / CACHE_DIR / f"{audio_digest(audio)}.mid"
+    cached = first.cached(audio)
     assert first.transcribed == [audio] and first.reused == [] and cached.is_file()
     # The cached MIDI holds the bass line the recording plays.
     song = read_midi(cached)
@@ -89,6 +89,12 @@ def test_an_audio_only_track_is_transcribed_once_and_joins_the_midi_rows(
     assert again.transcribed == [] and again.reused == [audio]
     assert cached.stat().st_mtime_ns == stamp
     np.testing.assert_array_equal(ex2.roll, ex.roll)
+    # Other models (here the bass model alone) hear it afresh: the cache is keyed on them too.
+    models = installed_models()
+    fewer = Transcriptions(cat.root / CACHE_DIR, {"bass": models["bass"]})
+    assert fewer.cached(audio) != cached
+    build_examples(cat, text, sym_mean, fewer)
+    assert fewer.transcribed == [audio] and fewer.reused == []
     # Without transcription the track is one window with an empty roll.
     bare = build_examples(cat, text, sym_mean)
     assert bare.roll[bare.track == 2].sum() == 0
@@ -138,8 +144,7 @@ def test_a_track_of_stems_is_transcribed_stem_by_stem(tmp_path: Path, text: Text
     assert f1 >= 0.9, f"bass note F1 {f1:.3f}"
     kicks = [n.start for n in song.parts[1].notes if n.pitch == 36]
     assert len(kicks) >= 6, kicks  # 8 kicks played
-    digest = audio_digest(root / "audio" / "bass.wav")
-    assert (cat.root / CACHE_DIR / f"{digest}.bass.mid").is_file()
+    assert first.cached(root / "audio" / "bass.wav", "bass").is_file()
     assert len(first.transcribed) == 2
     again = Transcriptions(cat.root / CACHE_DIR, installed_models())
     assert again.song_of_stems(cat.tracks[1].stems) == song and again.transcribed == []

@@ -13,9 +13,10 @@ A track with no ``midi`` is transcribed by the installed per-stem models
   guitar, strings or pads once their models are installed), one MIDI track per model.
 
 Each transcription is cached under the catalogue's cache folder, ``<catalogue>/cache/
-transcribed/<sha256 of the audio file>.mid`` for a mix and ``<sha256>.<stem>.mid`` for a stem,
-so a recording is transcribed once whatever its name or place, and again only when its bytes
-change (or the folder is deleted, e.g. after installing new models). A recording in which no
+transcribed/<sha256 of the audio file>-<models>.mid`` for a mix and ``<sha256>-<models>.<stem>
+.mid`` for a stem, where ``<models>`` is a digest of the models that heard it (their stems and
+file bytes), so a recording is transcribed once whatever its name or place, and again only when
+its bytes change or other models are installed. A recording in which no
 model hears a note is cached with no notes; a track with no notes at all trains the audio branch
 alone, as before.
 """
@@ -43,7 +44,7 @@ CACHE_DIR: Final = Path("cache") / "transcribed"
 _CHUNK: Final = 1 << 20
 
 
-def audio_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
     """The SHA-256 of the file's bytes (hex)."""
     digest = hashlib.sha256()
     with Path(path).open("rb") as fh:
@@ -61,10 +62,23 @@ class Transcriptions:
     models: Mapping[str, Path]
     transcribed: list[Path] = field(default_factory=list)
     reused: list[Path] = field(default_factory=list)
+    _models_key: str = field(default="", init=False)
+
+    def __post_init__(self) -> None:
+        digest = hashlib.sha256()
+        for stem in sorted(self.models):
+            digest.update(f"{stem}={file_digest(self.models[stem])};".encode())
+        self._models_key = digest.hexdigest()[:16]
+
+    def cached(self, audio: Path, stem: str | None = None) -> Path:
+        """Where the transcription of ``audio`` (as ``stem``, else as a mix) by these models is
+        cached."""
+        suffix = ".mid" if stem is None else f".{stem}.mid"
+        return self.folder / f"{file_digest(audio)}-{self._models_key}{suffix}"
 
     def midi_of(self, audio: Path) -> Path:
         """The cached MIDI transcription of the mix at ``audio`` (made on a miss)."""
-        cached = self.folder / f"{audio_digest(audio)}.mid"
+        cached = self.cached(audio)
         if self._hit(cached, audio):
             return cached
         samples, sr = read_recording(audio, field="audio")
@@ -75,7 +89,7 @@ class Transcriptions:
         """The stems' cached transcriptions (each made on a miss) as one song, a track each."""
         parts: list[Part] = []
         for stem, audio in stems:
-            cached = self.folder / f"{audio_digest(audio)}.{stem}.mid"
+            cached = self.cached(audio, stem)
             if not self._hit(cached, audio):
                 samples, sr = read_recording(audio, field=f"stems.{stem}")
                 try:
