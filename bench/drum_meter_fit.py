@@ -158,7 +158,7 @@ def evaluate_meters(
 ) -> dict[str, dict[str, MeterFit]]:
     """Per meter: the fit of the validation beats cut into it (``real_cut``; and ``train_cut``
     where those are few), of the transformer's samples (the shipped model for the meter, or
-    ``model_path``; none where it does not play the meter) and of the skeletons."""
+    ``model_path``; none where it does not sample the meter itself) and of the skeletons."""
     rng = np.random.default_rng(seed)
     val = load_pieces(data_dir, "validation", kinds=("beat",))
     train: list[Piece] = []
@@ -170,7 +170,7 @@ def evaluate_meters(
         if row["real_cut"].windows < MIN_WINDOWS:
             train = train or load_pieces(data_dir, "train", kinds=("beat",))
             row["train_cut"] = meter_fit(cut_windows(train, meter), meter)
-        if model.supports(meter):
+        if model.samples_directly(meter):
             row["transformer"] = meter_fit(sample_windows(model, meter, per_style, rng), meter)
         row["skeleton"] = meter_fit(skeleton_windows(meter, per_style, rng), meter)
         out[name] = row
