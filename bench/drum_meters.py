@@ -153,9 +153,9 @@ def main() -> None:
     for name in (*REAL, *NO_REAL):
         meter = Meter.parse(name)
         split, style = REAL.get(name, ("", "rock"))
-        row: dict[str, Any] = {"style": style, "transformer_plays": model.supports(meter)}
+        row: dict[str, Any] = {"style": style, "transformer_plays": model.samples_directly(meter)}
         sources = {"skeleton": generated(None, style, meter, 1)}
-        if model.supports(meter):
+        if model.samples_directly(meter):
             sources["transformer"] = generated(model, style, meter, 2)
         if split:
             if split not in splits:

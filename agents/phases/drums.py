@@ -48,12 +48,13 @@ from evolution.engine import GenerationStats
 from evolution.executor import Executor
 from evolution.fitness.chromatic import SongChromaticScorer
 from evolution.fitness.drums import DrumEvaluator
+from generators.drums.cells import CellPlan
 from generators.drums.fills import add_fill, crash_on_downbeat
 from generators.drums.genome import DrumGenome, describe, from_data, splice_bars, to_data
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import GROOVE_PROFILES, choose_styles
 from generators.drums.to_midi import drums_part
-from generators.drums.transformer import DrumTransformer, load_for_meter
+from generators.drums.transformer import DrumTransformer, load_for_meter, time_kept_in_cells
 from music.dynamics import at_level
 from music.meter import Meter
 from music.midi_io import Song
@@ -74,9 +75,9 @@ BANK_PER_STYLE = 4
 #: learned from Groove's real bars and whose bank is drawn as before), a sampled groove joins the
 #: bank only when it keeps the meter: a kick on the downbeat in at least
 #: :data:`BANK_DOWNBEAT_KICKS` of its bars and :data:`BANK_BACKBEAT` of its loud snares on the
-#: backbeat pulses (the genre matrix's floor for backbeat styles). The model now and then draws
-#: a groove shifted off the bar there; twice :data:`BANK_PER_STYLE` are drawn per style to
-#: choose from.
+#: backbeat pulses (the genre matrix's floor for backbeat styles); in a meter played in cells
+#: (7/4 as 4/4 + 3/4) each cell meter's bars so. The model now and then draws a groove shifted
+#: off the bar there; twice :data:`BANK_PER_STYLE` are drawn per style to choose from.
 LEARNED_FROM_REAL_BARS = Meter(4, 4)
 BANK_DOWNBEAT_KICKS = 0.5
 BANK_BACKBEAT = 0.75
@@ -113,17 +114,24 @@ def transformer_bank(
         ops = replace(ops, transformer=transformer).with_bank(rng, per_style=BANK_PER_STYLE)
         return tuple(tile(g, bars) for g in ops.bank)
     ops = replace(ops, transformer=transformer).with_bank(rng, per_style=2 * BANK_PER_STYLE)
+    plan = transformer.cell_plan(meter)
     kept: dict[str, list[DrumGenome]] = {}
     for g in ops.bank:
         per_style = kept.setdefault(g.style, [])
-        if len(per_style) < BANK_PER_STYLE and keeps_the_meter(g):
+        if len(per_style) < BANK_PER_STYLE and keeps_the_meter(g, plan):
             per_style.append(g)
     return tuple(tile(g, bars) for group in kept.values() for g in group)
 
 
-def keeps_the_meter(genome: DrumGenome) -> bool:
+def keeps_the_meter(genome: DrumGenome, plan: CellPlan | None = None) -> bool:
     """True when ``genome`` has a kick on the downbeat in :data:`BANK_DOWNBEAT_KICKS` of its
-    bars and :data:`BANK_BACKBEAT` of its loud snares on the backbeat pulses."""
+    bars and :data:`BANK_BACKBEAT` of its loud snares on the backbeat pulses; for a meter the
+    transformer plays in cells (``plan``), each cell meter's bars and backbeat so (7/4 as
+    4/4 + 3/4: kick, snare, kick, snare, kick, snare, snare; 2/2 as a 4/4 bar: its backbeat on
+    quarters 2 and 4, where the skeletons' two-beat puts it on the second half note)."""
+    if plan is not None:
+        downbeat, snare = time_kept_in_cells(genome, plan)
+        return downbeat >= BANK_DOWNBEAT_KICKS and snare >= BANK_BACKBEAT
     onset, voice, velocity = genome_hits(genome)
     meter = genome.grid.meter
     accents = meter_accents(onset, voice, velocity, meter=meter, bars=genome.bars)

@@ -81,12 +81,13 @@ _BAR_VARIATION: Final = 0.35
 
 @functools.cache
 def grid_for(style: str, meter: Meter) -> Grid:
-    """The grid a style plays on: shuffle is triplet in /4 meters and swung in /8 meters;
-    swing and brushes are triplet in /4 meters (their learned micro-timing sets the swing
-    ratio); everything else (straight brushes included) is straight 16ths. Made once per
-    style and meter (a grid is a value; every skeleton asks for one)."""
+    """The grid a style plays on: shuffle is triplet in /4 meters, swung in /8 meters and
+    straight in /16 meters (one step per 16th: no pair to swing); swing and brushes are
+    triplet in /4 meters (their learned micro-timing sets the swing ratio); everything else
+    (straight brushes included) is straight 16ths. Made once per style and meter (a grid is a
+    value; every skeleton asks for one)."""
     check_style(style)
-    if style == "shuffle":
+    if style == "shuffle" and meter.denominator <= 8:
         return Grid.for_meter(meter, "triplet" if meter.denominator <= 4 else "swing")
     if style in SWUNG and meter.denominator <= 4:
         return Grid.for_meter(meter, "triplet")
@@ -193,7 +194,7 @@ def _breakbeat(grid: Grid, rng: np.random.Generator) -> Template:
     _, snares = kick_snare_pulses(len(pulses))
     snare_steps = sorted(pulses[i] for i in snares)
     t: Template = [(0, KICK, 110)]
-    if rng.random() < 0.7:
+    if rng.random() < 0.7 and grid.eighth_steps < grid.steps_per_bar:  # not in a one-8th bar
         t.append((grid.eighth_steps, KICK, 96))
     t += [(s, SNARE, 110) for s in snare_steps]
     late = [s for s in _offbeats(grid, sixteenths=True) if s > grid.steps_per_bar // 2]
@@ -204,9 +205,9 @@ def _breakbeat(grid: Grid, rng: np.random.Generator) -> Template:
     t += [(s, SNARE, 88) for s in _pick(rng, displaced, int(rng.integers(0, 2)))]
     t += [(s, SNARE, 40) for s in _pick(rng, displaced, int(rng.integers(1, 3)))]
     t += _hats(grid, CLOSED_HH, grid.eighth_steps if rng.random() < 0.6 else 1, 96, 70)
-    last = _offbeats(grid, sixteenths=False)[-1]
-    if rng.random() < 0.5:
-        t = [(s, OPEN_HH if s == last and v == CLOSED_HH else v, vel) for s, v, vel in t]
+    offbeats = _offbeats(grid, sixteenths=False)  # none where every eighth is a pulse (7/16)
+    if offbeats and rng.random() < 0.5:
+        t = [(s, OPEN_HH if s == offbeats[-1] and v == CLOSED_HH else v, vel) for s, v, vel in t]
     return t
 
 

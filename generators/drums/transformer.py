@@ -14,8 +14,14 @@ drifted (softer and busier than Groove's), so 4/4 stays with the first. A model 
 meters with at least :data:`MIN_METER_BARS` training bars, real and cut
 (:attr:`DrumTransformer.meters`, counted in the sidecar): the meters model 3/4, 2/4, 5/4, 5/8,
 6/8, 7/8, 9/8 and 12/8 in their usual groupings (``bench/drum_meter_fit.py`` measures their
-accents against the validation beats cut the same way). Meters without a token (7/4, 6/4, 2/2,
-11/8, ...), a proposal's own grouping (5/4 as 2+3) and triplet grids are left to the style
+accents against the validation beats cut the same way). Every other meter the proposals allow
+(7/4, 6/4, 2/2, 11/8, 15/16, ..., and a proposal's own grouping such as 5/4 as 2+3) is played
+in cells (:mod:`generators.drums.cells`): each bar a sequence of bars, or first groups of bars,
+of sampled meters whose group starts line up with the meter's (7/4 as 4/4 + 3/4, 11/8 as
+6/8 + 5/8). Each cell meter's pattern is sampled whole, in one batch for all rows, its bars
+taken in turn by the cells of each bar (the same cell sequence every bar), the best of
+:data:`CELL_DRAWS` draws by how it keeps its own meter; a regenerated bar's cells are prompted
+with the earlier bars cut into cells the same way. Only triplet grids are left to the style
 skeletons.
 Decoding (:mod:`generators.drums.decoding`) follows the token grammar, so every sample is a
 valid genome on straight 16ths; it runs the exported step graph with a key/value cache, one
@@ -32,6 +38,7 @@ from typing import Final
 
 import numpy as np
 
+from generators.drums.cells import CellPlan, keeps_time, plan_cells, time_kept
 from generators.drums.decoding import Row, decode_cached, decode_window
 from generators.drums.genome import DrumGenome, Hit
 from generators.drums.grid import Grid
@@ -48,6 +55,7 @@ from generators.drums.tokens import (
     encode_bar,
     header,
     meter_token,
+    steps_per_bar,
 )
 from inference.onnx import ModelFileError, OnnxModel
 from music.meter import Meter
@@ -62,6 +70,10 @@ MIN_METER_BARS: Final = 1000
 #: Sampling temperature whose samples match the Groove validation beats best (bar-to-bar
 #: similarity median 0.62 against the real 0.61; at 1.0 it is 0.53, too loose).
 DEFAULT_TEMPERATURE: Final = 0.9
+#: A meter played in cells draws each cell pattern this many times and keeps the draw that
+#: keeps its meter best (:func:`generators.drums.cells.keeps_time`): the cut meters' samples
+#: under-play their backbeat, and a composed bar needs every one of its cells to keep it.
+CELL_DRAWS: Final = 3
 #: Generator styles whose transformer samples join a population's bank: those whose token the
 #: model learned from at least 900 training bars (rock, funk, shuffle, breakbeat). Half-time (166
 #: bars) samples often lack the backbeat; the genre styles (swing, bossa, hip-hop) have skeletons
@@ -86,12 +98,18 @@ def _default_path(name: str = ARTIFACT_NAME) -> Path:
 
 
 def load_for_meter(meter: Meter, *, threads: int = 1) -> DrumTransformer:
-    """The shipped model that plays ``meter``: the 4/4 model for 4/4 (and for the meters no
-    model plays, which then fall to the skeletons), the meters model for the others."""
+    """The shipped model that plays ``meter``: the 4/4 model for 4/4, the meters model for the
+    meters it samples; for a meter played in cells (:mod:`generators.drums.cells`) the 4/4
+    model where its cells are all 4/4 bars (2/2, 8/4, 4/1), else the meters model."""
     main = DrumTransformer.load(threads=threads)
-    if main.supports(meter):
+    if main.samples_directly(meter):
         return main
     meters = DrumTransformer.load(_default_path(METERS_ARTIFACT_NAME), threads=threads)
+    if meters.samples_directly(meter):
+        return meters
+    plan = main.cell_plan(meter)
+    if plan is not None and plan == meters.cell_plan(meter):
+        return main
     return meters if meters.supports(meter) else main
 
 
@@ -124,6 +142,30 @@ def genome_bar_hits(genome: DrumGenome, bar: int) -> BarHits:
         (s, TokenHit(cls=c, velocity=h.velocity, offset=h.offset))
         for (s, c), h in sorted(best.items())
     )
+
+
+def _played(step: int, h: TokenHit, rng: np.random.Generator) -> Hit:
+    """A decoded hit on ``step`` as played: the velocity drawn within 10 of its bin's centre
+    (inside the bin) and the micro-offset within 0.1 step of its bin's centre, so repeated hits
+    are not all identical."""
+    v_bin = max(i for i, e in enumerate(VELOCITY_EDGES) if h.velocity >= e)
+    lo = VELOCITY_EDGES[v_bin]
+    hi = VELOCITY_EDGES[v_bin + 1] - 1 if v_bin + 1 < len(VELOCITY_EDGES) else 127
+    half = min(hi - lo, 20) / 2
+    vel = int(min(hi, max(lo, round(h.velocity + rng.uniform(-half, half)))))
+    off = float(min(0.5, max(-0.5, h.offset + rng.uniform(-0.1, 0.1))))
+    return Hit(step=step, voice=CLASS_VOICE[h.cls], velocity=vel, offset=off)
+
+
+def time_kept_in_cells(genome: DrumGenome, plan: CellPlan) -> tuple[float, float]:
+    """How a pattern of a meter played in cells keeps each cell's own meter
+    (:func:`generators.drums.cells.time_kept`): the least, over its cell meters, share of
+    their bars with a kick on the downbeat and of their loud snares on their backbeat."""
+    if genome.grid.meter != plan.meter:
+        raise ValueError(f"genome meter: {genome.grid.meter} -- the plan's, {plan.meter}")
+    streams = plan.split([genome_bar_hits(genome, b) for b in range(genome.bars)])
+    kept = [time_kept(bars, meter) for meter, bars in streams.items()]
+    return min(k[0] for k in kept), min(k[1] for k in kept)
 
 
 class DrumTransformer:
@@ -177,12 +219,23 @@ class DrumTransformer:
         return cls(model, step, min_meter_bars=min_meter_bars)
 
     # ------------------------------------------------------------------ support
-    def supports(self, meter: Meter) -> bool:
-        """True when the model samples this meter (enough training bars)."""
+    def samples_directly(self, meter: Meter) -> bool:
+        """True when the model samples this meter itself (enough training bars)."""
         return meter in self.meters
 
+    def cell_plan(self, meter: Meter) -> CellPlan | None:
+        """The cells of the sampled meters a bar of ``meter`` is played as
+        (:func:`generators.drums.cells.plan_cells`); None for a meter sampled directly."""
+        if self.samples_directly(meter):
+            return None
+        return plan_cells(meter, self.meters)
+
+    def supports(self, meter: Meter) -> bool:
+        """True when the model plays this meter: sampled directly, or in cells."""
+        return self.samples_directly(meter) or self.cell_plan(meter) is not None
+
     def supports_genome(self, genome: DrumGenome) -> bool:
-        """True when a bar of ``genome`` can be regenerated: a sampled meter on 16th steps."""
+        """True when a bar of ``genome`` can be regenerated: a played meter on 16th steps."""
         grid = genome.grid
         return self.supports(grid.meter) and grid.steps_per_unit == max(
             1, 16 // grid.meter.denominator
@@ -210,28 +263,60 @@ class DrumTransformer:
     def _to_hits(
         self, tokens: list[int], grid: Grid, first_bar: int, rng: np.random.Generator
     ) -> list[Hit]:
-        """Decode new bar tokens into hits from ``first_bar`` on: the velocity drawn within 10
-        of its bin's centre (inside the bin) and the micro-offset within 0.1 step of its bin's
-        centre, so repeated hits are not all identical."""
-        hits = []
+        """Decode new bar tokens into hits from ``first_bar`` on, as played (:func:`_played`)."""
         spb = grid.steps_per_bar
-        for b, bar in enumerate(decode_bars(tokens)):
-            for step, h in bar:
-                v_bin = max(i for i, e in enumerate(VELOCITY_EDGES) if h.velocity >= e)
-                lo = VELOCITY_EDGES[v_bin]
-                hi = VELOCITY_EDGES[v_bin + 1] - 1 if v_bin + 1 < len(VELOCITY_EDGES) else 127
-                half = min(hi - lo, 20) / 2
-                vel = int(min(hi, max(lo, round(h.velocity + rng.uniform(-half, half)))))
-                off = float(min(0.5, max(-0.5, h.offset + rng.uniform(-0.1, 0.1))))
-                hits.append(
-                    Hit(
-                        step=(first_bar + b) * spb + step,
-                        voice=CLASS_VOICE[h.cls],
-                        velocity=vel,
-                        offset=off,
-                    )
-                )
-        return hits
+        return [
+            _played((first_bar + b) * spb + step, h, rng)
+            for b, bar in enumerate(decode_bars(tokens))
+            for step, h in bar
+        ]
+
+    def _sample_cells(
+        self,
+        plan: CellPlan,
+        heads: Sequence[tuple[str, str]],
+        prompts: Sequence[Sequence[BarHits]],
+        bars: int,
+        rng: np.random.Generator,
+        temperature: float,
+    ) -> list[list[tuple[int, TokenHit]]]:
+        """``bars`` new bars of ``plan.meter`` per row (a row: a style and kind; its prompt,
+        whole bars of the plan's meter before them), every row's cells of one meter sampled
+        in one batch, the cells of a bar one after another in its meter's pattern (the best
+        of :data:`CELL_DRAWS` draws). Returns each row's new hits as (step from the first new
+        bar, hit)."""
+        slots = plan.slots()
+        cells_of: dict[Meter, list[list[BarHits]]] = {}
+        for meter, count in plan.streams:
+            rows = []
+            for (style, kind), prompt in zip(heads, prompts, strict=True):
+                head = header(style, meter.numerator, meter.denominator, kind)
+                tokens = list(head)
+                for bar in plan.split(prompt)[meter]:
+                    tokens += encode_bar(bar)
+                rows += [
+                    Row(tokens=list(tokens), header_len=len(head), bars_wanted=bars * count)
+                    for _ in range(CELL_DRAWS)
+                ]
+            spb = steps_per_bar(meter.numerator, meter.denominator)
+            drawn = [decode_bars(t) for t in self._decode(rows, spb, rng, temperature)]
+            cells_of[meter] = [
+                max(drawn[r : r + CELL_DRAWS], key=lambda d: keeps_time(d, meter))
+                for r in range(0, len(drawn), CELL_DRAWS)
+            ]
+        spb = Grid.for_meter(plan.meter, "straight").steps_per_bar
+        per_bar = dict(plan.streams)
+        out = []
+        for r in range(len(heads)):
+            hits = []
+            for b in range(bars):
+                for cell, k in slots:
+                    played = cells_of[cell.meter][r]
+                    i = b * per_bar[cell.meter] + k
+                    if i < len(played):
+                        hits += [(b * spb + s, h) for s, h in cell.place(played[i])]
+            out.append(hits)
+        return out
 
     # ------------------------------------------------------------------ public sampling
     def sample_many(
@@ -267,6 +352,9 @@ class DrumTransformer:
                 f"n, bars, styles: {n!r}, {bars!r}, {list(styles)!r} -- at least one pattern of "
                 "one bar for at least one style"
             )
+        plan = self.cell_plan(meter)
+        if plan is not None:
+            return self._sample_in_cells(plan, n, styles, bars, rng, temperature, kind)
         heads = [
             header(transformer_style(style), meter.numerator, meter.denominator, kind)
             for style in styles
@@ -287,6 +375,28 @@ class DrumTransformer:
                 )
             )
         return out
+
+    def _sample_in_cells(
+        self,
+        plan: CellPlan,
+        n: int,
+        styles: Sequence[str],
+        bars: int,
+        rng: np.random.Generator,
+        temperature: float,
+        kind: str,
+    ) -> list[DrumGenome]:
+        """:meth:`sample_styles` for a meter played in cells."""
+        heads = [(transformer_style(style), kind) for style in styles for _ in range(n)]
+        rows = self._sample_cells(plan, heads, [()] * len(heads), bars, rng, temperature)
+        grid = Grid.for_meter(plan.meter, "straight")
+        logger.debug("drum transformer plays %s as %s", plan.meter, plan)
+        return [
+            DrumGenome(
+                grid=grid, bars=bars, hits=(), style=f"{styles[i // n]} (transformer)"
+            ).with_hits(_played(step, h, rng) for step, h in hits)
+            for i, hits in enumerate(rows)
+        ]
 
     def sample_bars(
         self,
@@ -321,14 +431,21 @@ class DrumTransformer:
         if not 0 <= bar_index < genome.bars:
             raise ValueError(f"bar_index: {bar_index!r} -- 0..{genome.bars - 1}")
         meter = genome.grid.meter
-        head = header(transformer_style(style), meter.numerator, meter.denominator, "beat")
-        prompt = list(head)
-        for b in range(bar_index):
-            prompt += encode_bar(genome_bar_hits(genome, b))
-        row = Row(tokens=prompt, header_len=len(head), bars_wanted=1)
-        toks = self._decode([row], genome.grid.steps_per_bar, rng, temperature)[0]
-        new = self._to_hits(toks, genome.grid, bar_index, rng)
         spb = genome.grid.steps_per_bar
+        plan = self.cell_plan(meter)
+        if plan is not None:
+            before = [genome_bar_hits(genome, b) for b in range(bar_index)]
+            kind = (transformer_style(style), "beat")
+            hits = self._sample_cells(plan, [kind], [before], 1, rng, temperature)[0]
+            new = [_played(bar_index * spb + step, h, rng) for step, h in hits]
+        else:
+            head = header(transformer_style(style), meter.numerator, meter.denominator, "beat")
+            prompt = list(head)
+            for b in range(bar_index):
+                prompt += encode_bar(genome_bar_hits(genome, b))
+            row = Row(tokens=prompt, header_len=len(head), bars_wanted=1)
+            toks = self._decode([row], spb, rng, temperature)[0]
+            new = self._to_hits(toks, genome.grid, bar_index, rng)
         lo, hi = bar_index * spb, (bar_index + 1) * spb
         kept = [h for h in genome.hits if not lo <= h.step < hi or h.voice not in VOICE_CLASS]
         return genome.with_hits([*kept, *new])

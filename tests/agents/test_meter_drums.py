@@ -47,6 +47,21 @@ def _drum_candidates(
     return out
 
 
+def _transformer_candidates(
+    meter: str, root: Path
+) -> list[tuple[str, Meter, np.ndarray, np.ndarray, np.ndarray]]:
+    """The transformer-made drums candidates of :func:`_drum_candidates` (at least one), each
+    checked to be in ``meter``: its notes fill the section's bars of the meter's length."""
+    m = Meter.parse(meter)
+    candidates = _drum_candidates(meter, root)
+    learned = [c for c in candidates if c[0].endswith("(transformer)")]
+    assert learned, [c[0] for c in candidates]
+    for _, song_meter, onset, _, _ in learned:
+        assert song_meter == m
+        assert onset.min() >= -0.05 and onset.max() < BARS * m.bar_qn
+    return learned
+
+
 def _snare_at(onset_qn: np.ndarray, pitch: np.ndarray, velocity: np.ndarray, at: float) -> float:
     """Summed snare velocity at ``at`` qn into the (3-quarter) bars."""
     pos = np.round(np.mod(onset_qn, 3.0) * 4) / 4
@@ -56,13 +71,8 @@ def _snare_at(onset_qn: np.ndarray, pitch: np.ndarray, velocity: np.ndarray, at:
 @pytest.mark.parametrize("meter", ["3/4", "6/8", "7/8", "9/8", "12/8"])
 def test_a_drums_phase_plays_transformer_grooves_in_the_meter(meter: str, tmp_path: Path) -> None:
     m = Meter.parse(meter)
-    candidates = _drum_candidates(meter, tmp_path / "run")
-    learned = [c for c in candidates if c[0].endswith("(transformer)")]
-    assert learned, [c[0] for c in candidates]
-    for style, song_meter, onset, pitch, velocity in learned:
-        assert song_meter == m
-        # Bars of the meter's length: the section's notes fill 4 bars of the meter.
-        assert onset.min() >= -0.05 and onset.max() < BARS * m.bar_qn
+    learned = _transformer_candidates(meter, tmp_path / "run")
+    for style, _, onset, pitch, velocity in learned:
         acc = meter_accents(onset, pitch, velocity, meter=m, bars=BARS)
         assert acc["accent_ratio"] > 1.0, (style, acc)
     # All of them end to end: bars start with a kick (the bank keeps grooves with a kick on
@@ -105,3 +115,15 @@ def test_the_bank_leaves_out_grooves_shifted_off_the_bar() -> None:
             ]
         )
         assert not keeps_the_meter(shifted), meter
+
+
+@pytest.mark.parametrize("meter", ["7/4", "11/8"])
+def test_a_drums_phase_in_a_meter_played_in_cells_has_transformer_grooves(
+    meter: str, tmp_path: Path
+) -> None:
+    """7/4 (4/4 + 3/4) and 11/8 (6/8 + 5/8), which no model samples directly: the drums phase's
+    candidates include transformer-made grooves, in the meter, a kick on most downbeats."""
+    m = Meter.parse(meter)
+    for style, _, onset, pitch, velocity in _transformer_candidates(meter, tmp_path / "run"):
+        acc = meter_accents(onset, pitch, velocity, meter=m, bars=BARS)
+        assert acc["downbeat_kick"] >= BANK_DOWNBEAT_KICKS, (style, acc)

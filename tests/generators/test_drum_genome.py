@@ -32,7 +32,7 @@ from generators.drums.grid import (
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import STYLES, choose_styles, grid_for, kick_snare_pulses, skeleton
 from generators.drums.to_midi import drums_part, kick_onsets, part_to_genome
-from music.meter import Meter
+from music.meter import ALLOWED_DENOMINATORS, Meter
 
 METERS = [Meter(4, 4), Meter(3, 4), Meter(5, 4), Meter(6, 8), Meter(7, 8), Meter(12, 8)]
 
@@ -119,6 +119,18 @@ def test_skeletons_fit_every_meter(meter: Meter, style: str) -> None:
     assert part.is_drum
     assert max(n.start for n in part.notes) < 4 * meter.bar_qn
     assert isinstance(describe(g)["pattern"], str)
+
+
+@pytest.mark.parametrize("denominator", ALLOWED_DENOMINATORS)
+def test_every_style_builds_a_skeleton_in_every_allowed_meter(denominator: int) -> None:
+    """Down to a bar of one 16th: the breakbeat's second kick and open hat and the shuffle's
+    swing need steps a /16 or a one-eighth bar does not have."""
+    rng = np.random.default_rng(0)
+    for numerator in range(1, 33):
+        meter = Meter(numerator, denominator)
+        for style in STYLES:
+            g = skeleton(style, meter, 2, rng)
+            assert g.grid.meter == meter and all(0 <= h.step < g.total_steps for h in g.hits)
 
 
 def test_backbeat_placement_by_pulses() -> None:

@@ -40,20 +40,24 @@ def test_shipped_model_is_small_and_matches_the_vocabulary() -> None:
     assert side["vocab"] == list(VOCAB)
     assert side["metrics"]["val_perplexity"] > 1.0
     assert side["data"]["train"]["bars"] > 10_000  # trained on the real Groove data
-    assert MODEL.supports(Meter(4, 4)) and not MODEL.supports(Meter(3, 4))
+    assert MODEL.samples_directly(Meter(4, 4)) and not MODEL.samples_directly(Meter(3, 4))
     assert load_for_meter(Meter(4, 4)).model.path == MODEL.model.path
     # The meters model, fine-tuned with the meters cut from Groove's 4/4 beats: every meter
     # with 1000 bars or more, in its usual grouping (7/8 as 2+2+3, 9/8 and 12/8 from the bars
-    # played with a triplet feel); other meters and groupings are left to the skeletons.
+    # played with a triplet feel); other meters and groupings are played in cells of those.
     assert Path(METERS.model.path).name == "drum_transformer_meters.onnx"
     assert METERS.step is not None and Path(METERS.step.path).stat().st_size < 20 * 1024 * 1024
     for m in ("3/4", "2/4", "5/4", "5/8", "6/8", *CUT_METERS):
-        assert METERS.supports(Meter.parse(m)), m
+        assert METERS.samples_directly(Meter.parse(m)), m
         assert load_for_meter(Meter.parse(m)).model.path == METERS.model.path, m
     cut_bars = METERS.model.sidecar["data"]["train_augmented"]["bars_per_meter"]
     assert all(cut_bars[m] >= 1000 for m in CUT_METERS), cut_bars
-    assert not METERS.supports(Meter(7, 4)) and not METERS.supports(Meter(5, 4, (2, 3)))
-    assert load_for_meter(Meter(7, 4)).model.path == MODEL.model.path  # skeletons then
+    for odd in (Meter(7, 4), Meter(5, 4, (2, 3))):
+        assert not METERS.samples_directly(odd) and METERS.supports(odd), odd
+        assert load_for_meter(odd).model.path == METERS.model.path, odd
+    # 2/2 is played as the 4/4 bar of its length: by the model trained on Groove's 4/4.
+    assert str(MODEL.cell_plan(Meter(2, 2))) == "4/4"
+    assert load_for_meter(Meter(2, 2)).model.path == MODEL.model.path
 
 
 def test_cached_decoding_matches_window_decoding() -> None:
@@ -113,8 +117,10 @@ def test_regenerate_bar_keeps_other_bars_and_unknown_voices() -> None:
 
 
 def test_unsupported_meter_and_style_errors() -> None:
+    no_meters = DrumTransformer(MODEL.model, MODEL.step, min_meter_bars=10**9)
+    assert not no_meters.supports(Meter(4, 4))
     with pytest.raises(ValueError, match="use a style skeleton"):
-        MODEL.sample_bars("rock", Meter(7, 4), 2, np.random.default_rng(0))
+        no_meters.sample_bars("rock", Meter(7, 4), 2, np.random.default_rng(0))
     with pytest.raises(ValueError, match="drum style"):
         transformer_style("polka")
     assert transformer_style("half-time") == "halftime"
@@ -136,11 +142,12 @@ def test_operators_seed_and_mutate_with_the_transformer() -> None:
     assert drawn in ops.bank
     mutated = [ops.mutate(drawn, rng) for _ in range(20)]
     assert all(m.bars == 2 and m.grid == drawn.grid for m in mutated)
-    # 7/4 has no transformer: the same operators fall back to skeletons.
+    # A model that plays no meter leaves the same operators to the skeletons.
+    none = DrumTransformer(MODEL.model, MODEL.step, min_meter_bars=10**9)
     odd = DrumOps(
-        meter=Meter(7, 4), bars=2, styles=("rock",), transformer=MODEL, transformer_rate=1.0
+        meter=Meter(7, 4), bars=2, styles=("rock",), transformer=none, transformer_rate=1.0
     ).with_bank(rng)
-    assert odd.bank == () and odd.random(rng).grid.meter == Meter(7, 4)
+    assert odd.bank == () and odd.random(rng).style == "rock"
 
 
 def test_styles_sample_together_in_one_batch(monkeypatch: pytest.MonkeyPatch) -> None:
