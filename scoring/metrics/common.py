@@ -34,8 +34,9 @@ def entropy_bits(counts: NDArray[np.float64] | NDArray[np.int64]) -> float:
 
 
 def share(mask: NDArray[np.bool_]) -> float:
-    """Mean of a boolean array, NaN when it is empty."""
-    return float(mask.mean()) if mask.size else NAN
+    """Mean of a boolean array, NaN when it is empty (the count over the size: the float
+    ``mask.mean()`` gives, without its generic reduction)."""
+    return int(np.count_nonzero(mask)) / mask.size if mask.size else NAN
 
 
 @functools.cache
