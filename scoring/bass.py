@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections.abc import Mapping, Sequence
-
-import numpy as np
-from numpy.typing import NDArray
 
 from music.meter import Meter
 from music.notes import Note, sorted_notes
@@ -142,27 +140,26 @@ def kick_alignment(
         return 1.0
     if not onsets:
         return 0.0
-    os_ = np.array(sorted(onsets), dtype=np.float64)
-    ks_ = np.array(ks, dtype=np.float64)
-    # Summed in Python in the same order as one credit at a time: the same float.
-    recall = sum(_credits(os_, ks_, tolerance).tolist()) / len(ks)
-    precision = sum(_credits(ks_, os_, tolerance).tolist()) / len(os_)
+    os_ = sorted(onsets)
+    recall = sum(_credits(os_, ks, tolerance)) / len(ks)
+    precision = sum(_credits(ks, os_, tolerance)) / len(os_)
     return 0.7 * recall + 0.3 * precision
 
 
-def _credits(
-    sorted_values: NDArray[np.float64], ts: NDArray[np.float64], tolerance: float
-) -> NDArray[np.float64]:
-    """:func:`_credit` of :func:`_nearest` for each of ``ts`` at once (``sorted_values`` not
-    empty), the same floats element by element."""
-    j = np.searchsorted(sorted_values, ts, side="left")
-    last = len(sorted_values) - 1
-    left = np.where(j > 0, np.abs(sorted_values[np.maximum(j - 1, 0)] - ts), np.inf)
-    right = np.where(j <= last, np.abs(sorted_values[np.minimum(j, last)] - ts), np.inf)
-    d = np.minimum(left, right)
-    with np.errstate(invalid="ignore"):
-        partial = 1.0 - 0.5 * d / tolerance
-    return np.where(d <= 0.02, 1.0, np.where(d <= tolerance + EPS, partial, 0.0))
+def _credits(sorted_values: Sequence[float], ts: Sequence[float], tolerance: float) -> list[float]:
+    """:func:`_credit` of :func:`_nearest` for each of the sorted ``ts`` in order, the same
+    floats, in one walk along ``sorted_values`` (the bisection point only moves forward)."""
+    out = []
+    n = len(sorted_values)
+    j = 0
+    for t in ts:
+        while j < n and sorted_values[j] < t:
+            j += 1
+        best = abs(sorted_values[j - 1] - t) if j else math.inf
+        if j < n:
+            best = min(best, abs(sorted_values[j] - t))
+        out.append(_credit(best, tolerance))
+    return out
 
 
 def _interval_value(semitones: int) -> float:
