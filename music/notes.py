@@ -13,6 +13,7 @@ import math
 import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from operator import attrgetter
 
 DRUM_CHANNEL = 9
@@ -57,6 +58,14 @@ class Note:
         return Note(
             start=self.start + qn, end=self.end + qn, pitch=self.pitch, velocity=self.velocity
         )
+
+
+@lru_cache(maxsize=8192, typed=True)
+def shared_note(start: float, end: float, pitch: int, velocity: int) -> Note:
+    """The Note of these values, made (and checked) once: the candidates of one phase share
+    most of their notes, and Notes are frozen, so one object serves every part that plays it
+    (``typed``: ``1`` and ``1.0`` stay apart, as the MIDI and JSON written from them do)."""
+    return Note(start=start, end=end, pitch=pitch, velocity=velocity)
 
 
 # The fields in the order the generated comparisons of ``Note`` compare them.

@@ -16,7 +16,7 @@ from generators.harmony import Harmony, SoundingChord, chord_timeline
 from music.gm import PART_PROGRAMS
 from music.keys import Key, pitch_name
 from music.meter import Meter
-from music.notes import Note, Part
+from music.notes import Note, Part, shared_note
 
 _EPS = 1e-6
 _NON_CHORD = ("approach", "passing")
@@ -57,13 +57,6 @@ class _Slot(NamedTuple):
     end: float
     event: BassEvent
     chord: SoundingChord
-
-
-@lru_cache(maxsize=8192, typed=True)
-def _note(start: float, end: float, pitch: int, velocity: int) -> Note:
-    """The Note of these values, made (and checked) once: bass lines of one phase share most
-    of their notes, and Notes are frozen, so one object serves every line that plays it."""
-    return Note(start=start, end=end, pitch=pitch, velocity=velocity)
 
 
 def _slots(genome: BassGenome, harmony: Harmony, meter: Meter, bars: int) -> list[_Slot]:
@@ -133,7 +126,7 @@ def realise(
             )
         resolved.append(known)
     return tuple(
-        _note(start_qn + s.start, start_qn + s.end, p, s.event.velocity)
+        shared_note(start_qn + s.start, start_qn + s.end, p, s.event.velocity)
         for s, p in zip(slots, resolved, strict=True)
     )
 

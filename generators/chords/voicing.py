@@ -14,7 +14,7 @@ from generators.chords.genome import ChordGene, ChordGenome, flatten
 from music.chords import QUALITIES
 from music.instruments import Instrument
 from music.keys import Key
-from music.notes import Note, Part
+from music.notes import Note, Part, shared_note
 
 UPPER_LOW, UPPER_HIGH = 52, 79  # E3 .. G5
 BASS_LOW, BASS_HIGH = 36, 52  # C2 .. E3
@@ -216,9 +216,9 @@ def chords_part(
             for pitch, velocity in struck.items():
                 before = held.pop(pitch, None)
                 if register.sustain and before is not None and abs(before.end - t) < 1e-9:
-                    now[pitch] = Note(before.start, end, pitch, before.velocity)
+                    now[pitch] = shared_note(before.start, end, pitch, before.velocity)
                 else:
-                    now[pitch] = Note(start=t, end=end, pitch=pitch, velocity=velocity)
+                    now[pitch] = shared_note(t, end, pitch, velocity)
                     if before is not None:
                         notes.append(before)
             notes.extend(held.values())  # the tones this chord lets go

@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.meter import Meter
-from music.notes import Note
+from music.notes import Note, sorted_notes
 from scoring.timeline import ChordSpanLike
 
 #: Tolerance when comparing positions in quarter notes.
@@ -162,7 +162,7 @@ def note_arrays(
     notes: Sequence[Note],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Starts, ends (qn) and pitches ``[N]`` of ``notes`` in time order."""
-    ordered = sorted(notes)
+    ordered = sorted_notes(notes)
     return (
         np.array([n.start for n in ordered], dtype=np.float64),
         np.array([n.end for n in ordered], dtype=np.float64),
