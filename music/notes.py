@@ -78,6 +78,12 @@ def sorted_notes(notes: Iterable[Note]) -> list[Note]:
     return sorted(notes, key=_NOTE_ORDER)
 
 
+def last_note(notes: Iterable[Note]) -> Note:
+    """``max(notes)`` (the latest by time, then end, pitch, velocity), comparing field tuples
+    instead of calling the dataclass comparison per pair."""
+    return max(notes, key=_NOTE_ORDER)
+
+
 def clip_notes(notes: Iterable[Note], end_qn: float) -> tuple[Note, ...]:
     """``notes`` without what sounds at or after ``end_qn``: notes starting there or later are
     left out, notes crossing it are cut at it."""
