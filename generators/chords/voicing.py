@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Final
 
 from generators.chords.comping import Comping, chord_hits
@@ -164,6 +165,10 @@ def _place_bass(pc: int, prev: int | None, reg: ChordRegister) -> int:
     return min(options, key=lambda p: (abs(p - target), p))
 
 
+#: The order of a chords part: by onset, then pitch (field tuples, read in C).
+_START_PITCH: Final = attrgetter("start", "pitch")
+
+
 @lru_cache(maxsize=8192)
 def voice_chords(
     genes: tuple[ChordGene, ...], key: Key, register: ChordRegister = DEFAULT_REGISTER
@@ -225,7 +230,7 @@ def chords_part(
             held = now
             t = end
     notes.extend(held.values())
-    notes.sort(key=lambda n: (n.start, n.pitch))
+    notes.sort(key=_START_PITCH)
     return Part(name=name, notes=tuple(notes), program=program)
 
 
@@ -254,5 +259,5 @@ def _comped_part(
                     for p, vel in struck.items()
                 )
             t += gene.beats
-    notes.sort(key=lambda n: (n.start, n.pitch))
+    notes.sort(key=_START_PITCH)
     return Part(name=name, notes=tuple(notes), program=program)
