@@ -10,6 +10,7 @@ peak stays under the ceiling (checked afterwards; any residue is trimmed by a fi
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Final
@@ -140,10 +141,17 @@ class MasterStats:
     iterations: int
 
 
+def frame_peaks(x: np.ndarray) -> np.ndarray:
+    """``np.abs(x).max(axis=1)`` of ``[frames, channels]`` audio, channel against channel: the
+    same values (a maximum is exact) without numpy's slow reduction along a short axis (~15x
+    faster for a stereo song)."""
+    return functools.reduce(np.maximum, (np.abs(x[:, c]) for c in range(x.shape[1])))
+
+
 def _envelope(x: np.ndarray, oversample: int) -> np.ndarray:
     """Per-frame peak: the ``oversample``-times true-peak estimate, or the sample peak for 1."""
     if oversample == 1:
-        return np.asarray(np.abs(np.asarray(x, dtype=np.float64)).max(axis=1))
+        return frame_peaks(np.asarray(x, dtype=np.float64))
     return peak_envelope(x, oversample)
 
 
@@ -323,7 +331,7 @@ def gain_then_limit(
     if not math.isfinite(loud):
         raise RenderError("preview: silent or shorter than 400 ms -- nothing to level")
     ceiling = db_to_gain(ceiling_db - CEILING_MARGIN_DB)
-    peaks = np.abs(x).max(axis=1).astype(np.float64)
+    peaks = frame_peaks(x).astype(np.float64)
     block_peaks = _block_peaks(peaks)
     gain_db = target_lufs - loud
     curve: np.ndarray | float = db_to_gain(gain_db)

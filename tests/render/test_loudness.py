@@ -9,6 +9,7 @@ from render.errors import RenderError
 from render.limiter import (
     _block_peaks,
     fast_limiter_gain,
+    frame_peaks,
     gain_then_limit,
     limiter_gain,
     normalize,
@@ -220,3 +221,13 @@ def test_block_peaks_commute_with_a_gain_float_for_float() -> None:
         env = rng.random(int(rng.integers(1, 5000))) ** 3
         for g in rng.uniform(0.01, 30.0, 5):
             assert np.array_equal(_block_peaks(env * g), _block_peaks(env) * g)
+
+
+def test_frame_peaks_are_the_reduction_along_channels() -> None:
+    rng = np.random.default_rng(2)
+    for channels in (1, 2, 3):
+        for dtype in (np.float32, np.float64):
+            x = rng.standard_normal((1000, channels)).astype(dtype)
+            got = frame_peaks(x)
+            assert got.dtype == dtype
+            assert np.array_equal(got, np.abs(x).max(axis=1))
