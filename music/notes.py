@@ -13,6 +13,7 @@ import math
 import numbers
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from operator import attrgetter
 
 DRUM_CHANNEL = 9
@@ -59,6 +60,14 @@ class Note:
         )
 
 
+@lru_cache(maxsize=8192, typed=True)
+def shared_note(start: float, end: float, pitch: int, velocity: int) -> Note:
+    """The Note of these values, made (and checked) once: the candidates of one phase share
+    most of their notes, and Notes are frozen, so one object serves every part that plays it
+    (``typed``: ``1`` and ``1.0`` stay apart, as the MIDI and JSON written from them do)."""
+    return Note(start=start, end=end, pitch=pitch, velocity=velocity)
+
+
 # The fields in the order the generated comparisons of ``Note`` compare them.
 _NOTE_ORDER = attrgetter("start", "end", "pitch", "velocity")
 
@@ -67,6 +76,12 @@ def sorted_notes(notes: Iterable[Note]) -> list[Note]:
     """``sorted(notes)`` in the same order (time, then end, pitch, velocity; ties keep their
     order), sorting by field tuples instead of calling the dataclass comparison per pair."""
     return sorted(notes, key=_NOTE_ORDER)
+
+
+def last_note(notes: Iterable[Note]) -> Note:
+    """``max(notes)`` (the latest by time, then end, pitch, velocity), comparing field tuples
+    instead of calling the dataclass comparison per pair."""
+    return max(notes, key=_NOTE_ORDER)
 
 
 def clip_notes(notes: Iterable[Note], end_qn: float) -> tuple[Note, ...]:

@@ -10,6 +10,7 @@ peak stays under the ceiling (checked afterwards; any residue is trimmed by a fi
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Final
@@ -40,15 +41,26 @@ TOLERANCE_LU: Final = 0.05
 _CHUNK: Final = 1 << 18
 
 
-def _block_needs(envelope: np.ndarray, ceiling: float) -> np.ndarray:
-    """The gain (<= 1) each :data:`BLOCK`-frame block needs, looking one block back."""
+def _block_peaks(envelope: np.ndarray) -> np.ndarray:
+    """The peak of each :data:`BLOCK`-frame block (the last padded with zeros). Scaling by a
+    positive gain commutes with it exactly (rounding is monotonic): ``_block_peaks(g * e)``
+    is ``g * _block_peaks(e)``, float for float."""
     frames = envelope.shape[0]
     n_blocks = max(1, math.ceil(frames / BLOCK))
     padded = np.zeros(n_blocks * BLOCK)
     padded[:frames] = envelope
-    peaks = padded.reshape(n_blocks, BLOCK).max(axis=1)
+    return np.asarray(padded.reshape(n_blocks, BLOCK).max(axis=1))
+
+
+def _needs(peaks: np.ndarray, ceiling: float) -> np.ndarray:
+    """The gain (<= 1) each block of these ``peaks`` needs, looking one block back."""
     need = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-12))
     return np.minimum(need, np.concatenate([[1.0], need[:-1]]))  # one block back
+
+
+def _block_needs(envelope: np.ndarray, ceiling: float) -> np.ndarray:
+    """The gain (<= 1) each :data:`BLOCK`-frame block needs, looking one block back."""
+    return _needs(_block_peaks(envelope), ceiling)
 
 
 def _coefficients(sample_rate: int) -> tuple[float, float]:
@@ -99,8 +111,11 @@ def fast_limiter_gain(envelope: np.ndarray, ceiling: float, sample_rate: int) ->
     running maxima of the gain reduction, not per-block loops, and each block is interpolated
     by broadcasting. The same gains to within float rounding (~1e-12), so not bit for bit: the
     master keeps :func:`limiter_gain` and its files' bytes."""
-    frames = envelope.shape[0]
-    need = _block_needs(envelope, ceiling)
+    return _gain_of_needs(_block_needs(envelope, ceiling), envelope.shape[0], sample_rate)
+
+
+def _gain_of_needs(need: np.ndarray, frames: int, sample_rate: int) -> np.ndarray:
+    """:func:`fast_limiter_gain` from the blocks' needs (:func:`_needs`)."""
     if not np.any(need < 1.0):
         return np.ones(frames)
     release, attack = _coefficients(sample_rate)
@@ -126,10 +141,17 @@ class MasterStats:
     iterations: int
 
 
+def frame_peaks(x: np.ndarray) -> np.ndarray:
+    """``np.abs(x).max(axis=1)`` of ``[frames, channels]`` audio, channel against channel: the
+    same values (a maximum is exact) without numpy's slow reduction along a short axis (~15x
+    faster for a stereo song)."""
+    return functools.reduce(np.maximum, (np.abs(x[:, c]) for c in range(x.shape[1])))
+
+
 def _envelope(x: np.ndarray, oversample: int) -> np.ndarray:
     """Per-frame peak: the ``oversample``-times true-peak estimate, or the sample peak for 1."""
     if oversample == 1:
-        return np.asarray(np.abs(np.asarray(x, dtype=np.float64)).max(axis=1))
+        return frame_peaks(np.asarray(x, dtype=np.float64))
     return peak_envelope(x, oversample)
 
 
@@ -309,14 +331,16 @@ def gain_then_limit(
     if not math.isfinite(loud):
         raise RenderError("preview: silent or shorter than 400 ms -- nothing to level")
     ceiling = db_to_gain(ceiling_db - CEILING_MARGIN_DB)
-    peaks = np.abs(x).max(axis=1).astype(np.float64)
+    peaks = frame_peaks(x).astype(np.float64)
+    block_peaks = _block_peaks(peaks)
     gain_db = target_lufs - loud
     curve: np.ndarray | float = db_to_gain(gain_db)
     low: tuple[float, float] | None = None  # (gain dB, loudness) below the target
     high: tuple[float, float] | None = None  # above it
     for _ in range(PREVIEW_TRIES):
         g = db_to_gain(gain_db)
-        reduction = fast_limiter_gain(peaks * g, ceiling, sample_rate)
+        # fast_limiter_gain(peaks * g, ...), the blocks' peaks read once for every gain tried
+        reduction = _gain_of_needs(_needs(block_peaks * g, ceiling), frames, sample_rate)
         curve = g * reduction
         if reduction.min() >= 1.0:  # nothing limited: the gain is exact
             break

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 from collections.abc import Mapping, Sequence
 
 from music.meter import Meter
@@ -140,9 +141,25 @@ def kick_alignment(
     if not onsets:
         return 0.0
     os_ = sorted(onsets)
-    recall = sum(_credit(_nearest(os_, k), tolerance) for k in ks) / len(ks)
-    precision = sum(_credit(_nearest(ks, o), tolerance) for o in os_) / len(os_)
+    recall = sum(_credits(os_, ks, tolerance)) / len(ks)
+    precision = sum(_credits(ks, os_, tolerance)) / len(os_)
     return 0.7 * recall + 0.3 * precision
+
+
+def _credits(sorted_values: Sequence[float], ts: Sequence[float], tolerance: float) -> list[float]:
+    """:func:`_credit` of :func:`_nearest` for each of the sorted ``ts`` in order, the same
+    floats, in one walk along ``sorted_values`` (the bisection point only moves forward)."""
+    out = []
+    n = len(sorted_values)
+    j = 0
+    for t in ts:
+        while j < n and sorted_values[j] < t:
+            j += 1
+        best = abs(sorted_values[j - 1] - t) if j else math.inf
+        if j < n:
+            best = min(best, abs(sorted_values[j] - t))
+        out.append(_credit(best, tolerance))
+    return out
 
 
 def _interval_value(semitones: int) -> float:

@@ -16,7 +16,7 @@ from typing import Final
 
 from music.keys import Key
 from music.meter import Meter
-from music.notes import Note, sorted_notes
+from music.notes import Note, last_note, sorted_notes
 from scoring.composite import TheoryScores
 from scoring.timeline import EPS, ChordLookup, ChordSpanLike, is_felt_beat
 
@@ -239,7 +239,7 @@ def ending(notes: Sequence[Note], key: Key) -> float:
     anything else 0.4."""
     if not notes:
         return 0.0
-    pc = max(notes).pitch % 12
+    pc = last_note(notes).pitch % 12
     if pc == key.tonic:
         return 1.0
     if pc in (key.degree_pc(2), key.degree_pc(4)):

@@ -16,7 +16,7 @@ from generators.harmony import Harmony, SoundingChord, chord_timeline
 from music.gm import PART_PROGRAMS
 from music.keys import Key, pitch_name
 from music.meter import Meter
-from music.notes import Note, Part
+from music.notes import Note, Part, shared_note
 
 _EPS = 1e-6
 _NON_CHORD = ("approach", "passing")
@@ -30,8 +30,11 @@ def _check_register(register: tuple[int, int]) -> None:
         )
 
 
+@lru_cache(maxsize=8192)
 def _place(pc: int, ref: float, low: int, high: int) -> int:
-    """The pitch of class ``pc`` inside ``[low, high]`` nearest ``ref`` (the lower on a tie)."""
+    """The pitch of class ``pc`` inside ``[low, high]`` nearest ``ref`` (the lower on a tie);
+    remembered: ``ref`` is the pitch placed before, so a phase asks the same few questions
+    tens of thousands of times."""
     return min(_pitches_of(pc, low, high), key=lambda p: (abs(p - ref), p))
 
 
@@ -59,22 +62,17 @@ class _Slot(NamedTuple):
     chord: SoundingChord
 
 
-@lru_cache(maxsize=8192, typed=True)
-def _note(start: float, end: float, pitch: int, velocity: int) -> Note:
-    """The Note of these values, made (and checked) once: bass lines of one phase share most
-    of their notes, and Notes are frozen, so one object serves every line that plays it."""
-    return Note(start=start, end=end, pitch=pitch, velocity=velocity)
-
-
 def _slots(genome: BassGenome, harmony: Harmony, meter: Meter, bars: int) -> list[_Slot]:
     out = []
-    total = bars * meter.bar_qn
+    bar_qn = meter.bar_qn
+    total = bars * bar_qn
+    at = harmony.at
     for b in range(bars):
         for e in genome.bars[b % len(genome.bars)]:
-            start = b * meter.bar_qn + e.onset
+            start = b * bar_qn + e.onset
             end = min(start + e.duration, total)
             if end > start + _EPS:
-                out.append(_Slot(start=start, end=end, event=e, chord=harmony.at(start)))
+                out.append(_Slot(start, end, e, at(start)))
     return out
 
 
@@ -97,13 +95,14 @@ def realise(
     pitches: list[int | None] = []
     ref = low + (high - low) * 0.35
     roots: dict[float, int] = {}  # the root placed under each chord (by chord start)
+    loop_qn = harmony.total_qn
     for s in slots:
         e = s.event
         if e.degree in _NON_CHORD:
             pitches.append(None)
             continue
         pc = _degree_pc(e.degree, s.chord)
-        where = s.start - s.start % harmony.total_qn + s.chord.start
+        where = s.start - s.start % loop_qn + s.chord.start
         root = roots.get(where)
         if e.degree in ("third", "fifth") and root is not None and root + (pc - root) % 12 <= high:
             p = root + (pc - root) % 12  # a third or fifth sits above its chord's root
@@ -133,7 +132,7 @@ def realise(
             )
         resolved.append(known)
     return tuple(
-        _note(start_qn + s.start, start_qn + s.end, p, s.event.velocity)
+        shared_note(start_qn + s.start, start_qn + s.end, p, s.event.velocity)
         for s, p in zip(slots, resolved, strict=True)
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
+from operator import attrgetter
 from typing import Final
 
 from generators.chords.comping import Comping, chord_hits
@@ -14,7 +15,7 @@ from generators.chords.genome import ChordGene, ChordGenome, flatten
 from music.chords import QUALITIES
 from music.instruments import Instrument
 from music.keys import Key
-from music.notes import Note, Part
+from music.notes import Note, Part, shared_note
 
 UPPER_LOW, UPPER_HIGH = 52, 79  # E3 .. G5
 BASS_LOW, BASS_HIGH = 36, 52  # C2 .. E3
@@ -164,6 +165,10 @@ def _place_bass(pc: int, prev: int | None, reg: ChordRegister) -> int:
     return min(options, key=lambda p: (abs(p - target), p))
 
 
+#: The order of a chords part: by onset, then pitch (field tuples, read in C).
+_START_PITCH: Final = attrgetter("start", "pitch")
+
+
 @lru_cache(maxsize=8192)
 def voice_chords(
     genes: tuple[ChordGene, ...], key: Key, register: ChordRegister = DEFAULT_REGISTER
@@ -216,16 +221,16 @@ def chords_part(
             for pitch, velocity in struck.items():
                 before = held.pop(pitch, None)
                 if register.sustain and before is not None and abs(before.end - t) < 1e-9:
-                    now[pitch] = Note(before.start, end, pitch, before.velocity)
+                    now[pitch] = shared_note(before.start, end, pitch, before.velocity)
                 else:
-                    now[pitch] = Note(start=t, end=end, pitch=pitch, velocity=velocity)
+                    now[pitch] = shared_note(t, end, pitch, velocity)
                     if before is not None:
                         notes.append(before)
             notes.extend(held.values())  # the tones this chord lets go
             held = now
             t = end
     notes.extend(held.values())
-    notes.sort(key=lambda n: (n.start, n.pitch))
+    notes.sort(key=_START_PITCH)
     return Part(name=name, notes=tuple(notes), program=program)
 
 
@@ -254,5 +259,5 @@ def _comped_part(
                     for p, vel in struck.items()
                 )
             t += gene.beats
-    notes.sort(key=lambda n: (n.start, n.pitch))
+    notes.sort(key=_START_PITCH)
     return Part(name=name, notes=tuple(notes), program=program)

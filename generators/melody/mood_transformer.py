@@ -142,10 +142,12 @@ class MoodMelodyTransformer:
         v: NDArray[np.float32],
         rows: NDArray[np.int64],
     ) -> NDArray[np.float32]:
-        """Feed one token per row of ``rows`` at ``pos``; write their keys and values."""
-        out = self.step.run(
-            {"tokens": tokens, "pos": pos, "k_cache": k[:, rows], "v_cache": v[:, rows]}
-        )
+        """Feed one token per row of ``rows`` at ``pos``; write their keys and values. When
+        ``rows`` is every row in order (most steps), the caches are fed as they are, not
+        copied."""
+        every = len(rows) == k.shape[1] and bool((rows == np.arange(len(rows))).all())
+        k_in, v_in = (k, v) if every else (k[:, rows], v[:, rows])
+        out = self.step.run({"tokens": tokens, "pos": pos, "k_cache": k_in, "v_cache": v_in})
         k[:, rows, :, pos] = out["k_new"].transpose(1, 0, 2, 3)
         v[:, rows, :, pos] = out["v_new"].transpose(1, 0, 2, 3)
         return out["logits"]

@@ -12,7 +12,7 @@ from functools import lru_cache
 import numpy as np
 
 from generators.melody.genome import GRID_QN, on_grid
-from generators.sampling import weighted_index
+from generators.sampling import cumulative, index_by_cumulative
 from music.meter import Meter
 
 _EPS = 1e-6
@@ -95,6 +95,8 @@ def phrase_rhythm(
     (long notes split, short ones merged into the note before). ``breath=False`` leaves the
     last bar whole (a bar rewritten inside a phrase)."""
     notes: list[RhythmNote] = []
+    # The cells of each beat length and their cumulative weights, made once per phrase.
+    draws: dict[float, tuple[tuple[tuple[float, ...], ...], np.ndarray]] = {}
     for b in range(bars):
         for s, length in felt_beats(meter):
             held = bool(notes) and notes[-1].bar == b and abs(notes[-1].end - s) < _EPS
@@ -102,8 +104,11 @@ def phrase_rhythm(
                 last = notes[-1]
                 notes[-1] = RhythmNote(last.bar, last.onset, last.duration + length)
                 continue
-            cells, w = _cells_for(length, density)
-            cell = cells[weighted_index(rng, w / w.sum())]
+            if length not in draws:
+                cells, w = _cells_for(length, density)
+                draws[length] = (cells, cumulative(w / w.sum()))
+            cells, cdf = draws[length]
+            cell = cells[index_by_cumulative(rng, cdf)]
             t = s
             for f in cell:
                 piece = round(abs(f) * length / GRID_QN) * GRID_QN

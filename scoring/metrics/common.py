@@ -13,7 +13,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.meter import Meter
-from music.notes import Note
+from music.notes import Note, sorted_notes
 from scoring.timeline import ChordSpanLike
 
 #: Tolerance when comparing positions in quarter notes.
@@ -34,8 +34,9 @@ def entropy_bits(counts: NDArray[np.float64] | NDArray[np.int64]) -> float:
 
 
 def share(mask: NDArray[np.bool_]) -> float:
-    """Mean of a boolean array, NaN when it is empty."""
-    return float(mask.mean()) if mask.size else NAN
+    """Mean of a boolean array, NaN when it is empty (the count over the size: the float
+    ``mask.mean()`` gives, without its generic reduction)."""
+    return int(np.count_nonzero(mask)) / mask.size if mask.size else NAN
 
 
 @functools.cache
@@ -161,7 +162,7 @@ def note_arrays(
     notes: Sequence[Note],
 ) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.int64]]:
     """Starts, ends (qn) and pitches ``[N]`` of ``notes`` in time order."""
-    ordered = sorted(notes)
+    ordered = sorted_notes(notes)
     return (
         np.array([n.start for n in ordered], dtype=np.float64),
         np.array([n.end for n in ordered], dtype=np.float64),

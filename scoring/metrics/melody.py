@@ -86,11 +86,10 @@ def empty_beat_rate(
     first = np.clip(np.floor(start + EPS).astype(np.int64), 0, beats)
     last = np.clip(np.ceil(end - EPS).astype(np.int64), 0, beats)
     live = last > first
-    marks = np.zeros(beats + 1, dtype=np.int64)
-    np.add.at(marks, first[live], 1)
-    np.add.at(marks, last[live], -1)
+    size = beats + 1
+    marks = np.bincount(first[live], minlength=size) - np.bincount(last[live], minlength=size)
     used = np.cumsum(marks[:beats]) > 0
-    return float(1.0 - used.mean())
+    return 1.0 - int(np.count_nonzero(used)) / beats
 
 
 def chord_tones(
@@ -124,7 +123,8 @@ def melody_metrics(
     has, tone = chord_tones(start, pitch, chords)
     beat = on_felt_beat(start, meter)
     values = np.round((end - start) * 12.0).astype(np.int64)
-    _, counts = np.unique(values, return_counts=True)
+    counts = np.bincount(values)  # per note value in order, as np.unique counts them
+    counts = counts[counts > 0]
     return {
         "notes_per_qn": n / length,
         "stepwise_share": share((size >= 1) & (size <= 2)),

@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generators.drums.grid import CRASH
+from generators.drums.grid import CRASH, Grid
 from generators.drums.operators import DrumOps
-from generators.drums.styles import skeleton
+from generators.drums.styles import humanize, skeleton
 from music.meter import Meter
 
 
@@ -55,3 +55,16 @@ def test_hits_the_operators_add_are_humanised() -> None:
     assert len(played) > 200
     on_grid = sum(h.offset == 0.0 for h in played) / len(played)
     assert on_grid < 0.1, on_grid
+
+
+def test_humanize_draws_what_generator_normal_draws() -> None:
+    """Velocity and offset are the floats of ``rng.normal(loc, sd)``, from the same stream."""
+    grid = Grid(Meter(4, 4), 4)
+    ours, theirs = np.random.default_rng(8), np.random.default_rng(8)
+    for i in range(2000):
+        velocity, spread, bpm = 20 + i % 100, (9.0, 10.0, 0.0)[i % 3], 60.0 + i % 90
+        got = humanize(velocity, ours, spread, grid=grid, bpm=bpm)
+        vel = min(127, max(1, round(velocity + theirs.normal(0.0, spread))))
+        scale = (0.25 / grid.step_qn) * (bpm / 105.0)
+        draw = float(theirs.normal(-0.04 * scale, 0.12 * scale))
+        assert got == (vel, min(0.35, max(-0.35, draw)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from generators.sampling import weighted_index
+from generators.sampling import cumulative, index_by_cumulative, weighted_index
 
 
 def test_weighted_index_is_generator_choice_draw_for_draw() -> None:
@@ -22,3 +22,13 @@ def test_weighted_index_never_draws_a_zero_weight() -> None:
     rng = np.random.default_rng(1)
     p = np.array([0.0, 0.5, 0.0, 0.5, 0.0])
     assert {weighted_index(rng, p) for _ in range(500)} == {1, 3}
+
+
+def test_a_cumulative_made_once_draws_what_weighted_index_draws() -> None:
+    for seed in range(20):
+        p = np.random.default_rng(seed).random(7) ** 2
+        p /= p.sum()
+        cdf = cumulative(p)
+        ours, theirs = np.random.default_rng(seed + 9), np.random.default_rng(seed + 9)
+        drawn = [index_by_cumulative(ours, cdf) for _ in range(80)]
+        assert drawn == [weighted_index(theirs, p) for _ in range(80)]

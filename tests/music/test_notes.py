@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from music.notes import Note, Part, sorted_notes
+from music.notes import Note, Part, last_note, shared_note, sorted_notes
 
 
 @pytest.mark.parametrize(("start", "end"), [(1.0, 1.0), (2.0, 1.5), (0.0, -1.0), (0.0, 0.0)])
@@ -127,3 +127,29 @@ def test_sorted_notes_is_the_order_of_the_note_comparison(
     by_comparison = sorted(notes)
     assert by_key == by_comparison
     assert [id(n) for n in by_key] == [id(n) for n in by_comparison]  # ties keep input order
+
+
+def test_shared_note_is_one_checked_object_per_typed_values() -> None:
+    a = shared_note(1.0, 2.0, 60, 90)
+    assert a == Note(start=1.0, end=2.0, pitch=60, velocity=90)
+    assert shared_note(1.0, 2.0, 60, 90) is a
+    assert type(shared_note(1, 2.0, 60, 90).start) is int  # 1 and 1.0 stay apart
+    with pytest.raises(ValueError, match=r"Note\.end"):
+        shared_note(2.0, 1.0, 60, 90)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0.0, 0.5, 1.0]),
+            st.sampled_from([1.5, 2.0]),
+            st.integers(58, 62),
+            st.integers(80, 82),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_last_note_is_the_dataclass_maximum(values: list[tuple[float, float, int, int]]) -> None:
+    notes = [Note(*v) for v in values]
+    assert last_note(notes) == max(notes)

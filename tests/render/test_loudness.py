@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from render.errors import RenderError
-from render.limiter import fast_limiter_gain, gain_then_limit, limiter_gain, normalize
+from render.limiter import (
+    _block_peaks,
+    fast_limiter_gain,
+    frame_peaks,
+    gain_then_limit,
+    limiter_gain,
+    normalize,
+)
 from render.loudness import (
     integrated_loudness,
     k_weighting,
@@ -204,3 +211,23 @@ def test_true_peak_gives_upfirdns_samples_without_importing_scipy_signal() -> No
     reference = np.abs(up).reshape(2, len(audio), 4).max(axis=(0, 2))
     reference = np.maximum(reference, np.abs(channels).max(axis=0))
     assert peak_envelope(audio).tobytes() == reference.tobytes()
+
+
+def test_block_peaks_commute_with_a_gain_float_for_float() -> None:
+    """The preview leveller reads the blocks' peaks once and scales them for every gain it
+    tries: the same floats as the peaks of the scaled envelope."""
+    rng = np.random.default_rng(6)
+    for _ in range(50):
+        env = rng.random(int(rng.integers(1, 5000))) ** 3
+        for g in rng.uniform(0.01, 30.0, 5):
+            assert np.array_equal(_block_peaks(env * g), _block_peaks(env) * g)
+
+
+def test_frame_peaks_are_the_reduction_along_channels() -> None:
+    rng = np.random.default_rng(2)
+    for channels in (1, 2, 3):
+        for dtype in (np.float32, np.float64):
+            x = rng.standard_normal((1000, channels)).astype(dtype)
+            got = frame_peaks(x)
+            assert got.dtype == dtype
+            assert np.array_equal(got, np.abs(x).max(axis=1))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from music.meter import Meter
 from music.notes import Note
 from scoring.bass import (
     BASS_WEIGHTS,
+    KICK_TOLERANCE_QN,
+    _credit,
+    _nearest,
     kick_alignment,
     kick_hit_rate,
     range_fit,
@@ -86,6 +91,26 @@ def test_kick_alignment_known_values() -> None:
     assert kick_alignment([], kicks) == 0.0
     # Kicks past the bass's end are ignored.
     assert kick_alignment([0.0], [0.0, 8.0], end=4.0) == pytest.approx(1.0)
+
+
+def test_kick_alignment_is_the_sum_of_per_onset_credits() -> None:
+    """The array form gives the very floats of crediting one onset at a time (nearest value by
+    bisection, credit, summed in order), on and off the grid, ties and lines longer than the
+    kicks included."""
+    rng = random.Random(3)
+
+    def times(n: int) -> list[float]:
+        return [
+            rng.randrange(0, 128) / 4 + (rng.random() * 0.3 if rng.random() < 0.3 else 0.0)
+            for _ in range(n)
+        ]
+
+    for _ in range(500):
+        onsets, kicks = times(rng.randrange(1, 40)), times(rng.randrange(1, 40))
+        os_, ks = sorted(onsets), sorted(kicks)
+        recall = sum(_credit(_nearest(os_, k), KICK_TOLERANCE_QN) for k in ks) / len(ks)
+        precision = sum(_credit(_nearest(ks, o), KICK_TOLERANCE_QN) for o in os_) / len(os_)
+        assert kick_alignment(onsets, kicks) == 0.7 * recall + 0.3 * precision
 
 
 def test_kick_hit_rate_uses_a_sixteenth_window() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from music.meter import Meter
 from music.notes import Note
-from scoring.metrics.common import ChordTrack
+from scoring.metrics.common import ChordTrack, entropy_bits, share
 from scoring.metrics.melody import (
     MELODY_METRICS,
     empty_beat_rate,
@@ -111,3 +111,26 @@ def test_shared_chord_track_is_the_same_track_kept_for_the_same_tuple() -> None:
     assert line_metrics(line([60, 64, 67, 71]), C_G, meter=M44, length_qn=4.0) == line_values(
         melody_metrics, line([60, 64, 67, 71]), chords, meter=M44, length_qn=4.0
     )
+
+
+def test_shares_and_value_counts_are_the_floats_of_the_generic_reductions() -> None:
+    """The counted forms give exactly what ``mask.mean()``, a running beat count and
+    ``np.unique`` counts gave, as Python floats."""
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        n = int(rng.integers(1, 40))
+        mask = rng.random(n) < 0.4
+        assert share(mask) == float(mask.mean())
+        assert type(share(mask)) is float
+        start = np.sort(rng.integers(0, 64, n) / 4 + (rng.random(n) < 0.2) * rng.random(n) / 3)
+        end = start + rng.choice([0.25, 0.5, 1 / 3, 0.75, 1.0, 2.0, 0.1], n)
+        beats = 16
+        covered = np.zeros(beats, dtype=bool)
+        for s, e in zip(start, end, strict=True):
+            covered[max(0, math.floor(s + 1e-6)) : min(beats, math.ceil(e - 1e-6))] = True
+        assert empty_beat_rate(start, end, float(beats)) == float(1.0 - covered.mean())
+        values = np.round((end - start) * 12.0).astype(np.int64)
+        got = melody_metrics(
+            start, end, arr([60] * n), chords=ChordTrack.of([]), meter=M44, length_qn=float(beats)
+        )
+        assert got["duration_entropy"] == entropy_bits(np.unique(values, return_counts=True)[1])
