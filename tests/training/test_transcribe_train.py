@@ -18,6 +18,7 @@ from music.midi_io import read_midi
 from render.audio_io import read_audio, write_audio
 from render.transcription import transcriber as runtime
 from render.transcription.features import FEATURE_SPEC
+from render.transcription.taxonomy import resolve_model
 from render.transcription.transcriber import StemTranscriber, installed_models, transcribe_mix
 from tests.training.transcribe_data import tiny_corpus
 from training.transcribe.train import THRESHOLDS, TrainConfig, main
@@ -53,6 +54,21 @@ def test_export_writes_model_and_sidecar(trained: tuple[Path, Path]) -> None:
         "hihat",
         "cymbal",
     }
+
+
+def test_a_harmonic_stem_trains_and_routes_exactly(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, _ = trained
+    main(TrainConfig(corpus=corpus, stem="strings_ensemble", out=tmp_path, epochs=1, debug=True))
+    side = json.loads((tmp_path / "strings_ensemble.json").read_text())
+    assert (side["role"], side["low"], side["high"], side["n_outputs"]) == ("harmonic", 28, 103, 76)
+    assert side["metrics"]["test"]["ref_notes"] > 0
+    models = installed_models(tmp_path)
+    violin = resolve_model("violin", models)
+    assert (violin.served_by, violin.via) == ("strings_ensemble", "exact")
+    guitar = resolve_model("acoustic guitar (nylon)", models)
+    assert (guitar.served_by, guitar.via) == ("strings_ensemble", "role")
 
 
 def test_chunked_inference_equals_one_pass(
