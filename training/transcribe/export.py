@@ -61,6 +61,7 @@ def export_onnx(
     stem: str,
     onset_threshold: float,
     frame_threshold: float,
+    frame_starts: bool = False,
     data: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
 ) -> tuple[Path, float]:
@@ -94,6 +95,7 @@ def export_onnx(
         "receptive_frames": model.cfg.receptive_frames,
         "onset_threshold": onset_threshold,
         "frame_threshold": frame_threshold,
+        "frame_starts": frame_starts,
         "features": dict(FEATURE_SPEC),
         "config": model.cfg.to_dict(),
         "inputs": {INPUT_NAME: ["batch", "time", model.cfg.n_mels]},
