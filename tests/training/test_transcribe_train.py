@@ -21,7 +21,13 @@ from render.transcription.features import FEATURE_SPEC
 from render.transcription.taxonomy import resolve_model
 from render.transcription.transcriber import StemTranscriber, installed_models, transcribe_mix
 from tests.training.transcribe_data import tiny_corpus
-from training.transcribe.train import FRAME_THRESHOLDS, THRESHOLDS, TrainConfig, main
+from training.transcribe.train import (
+    FRAME_THRESHOLDS,
+    MIN_NOTE_FRAMES,
+    THRESHOLDS,
+    TrainConfig,
+    main,
+)
 
 
 @pytest.fixture(scope="module")
@@ -234,7 +240,8 @@ def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
     after = json.loads(side.read_text())
     assert after["onset_threshold"] in THRESHOLDS
     assert after["frame_threshold"] in FRAME_THRESHOLDS and isinstance(after["frame_starts"], bool)
-    for field in ("onset_threshold", "frame_threshold", "frame_starts"):
+    assert after["min_frames"] in MIN_NOTE_FRAMES
+    for field in ("onset_threshold", "frame_threshold", "frame_starts", "min_frames"):
         assert after["metrics"][field] == after[field]
     assert after["metrics"]["history"] == before["metrics"]["history"]
 

@@ -44,6 +44,8 @@ logger = logging.getLogger(__name__)
 THRESHOLDS: Final = (0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 #: Frame thresholds a pitched model's decoding is picked from (with and without frame starts).
 FRAME_THRESHOLDS: Final = (0.3, 0.5)
+#: Shortest notes (frames) a pitched model's decoding is picked from.
+MIN_NOTE_FRAMES: Final = (2, 4, 8)
 #: Level of each other stem under the target in the ``test_in_mix`` figures.
 MIX_OTHERS_DB: Final = -6.0
 
@@ -98,6 +100,7 @@ class Decoding:
     onset_threshold: float
     frame_threshold: float = 0.5
     frame_starts: bool = False
+    min_frames: int = 2
 
 
 def _decode(stem: str, onset: np.ndarray, frame: np.ndarray, how: Decoding) -> list[NoteEvent]:
@@ -112,19 +115,21 @@ def _decode(stem: str, onset: np.ndarray, frame: np.ndarray, how: Decoding) -> l
         onset_threshold=how.onset_threshold,
         frame_threshold=how.frame_threshold,
         frame_starts=how.frame_starts,
+        min_frames=how.min_frames,
     )
 
 
 def decodings(stem: str) -> list[Decoding]:
     """The decodings :func:`pick_decoding` tries: onset thresholds for drums; for a pitched
-    stem each with every frame threshold, with and without frame starts."""
+    stem each with every frame threshold and shortest note, with and without frame starts."""
     if BY_NAME[stem].is_drum:
         return [Decoding(thr) for thr in THRESHOLDS]
     return [
-        Decoding(thr, frame, starts)
+        Decoding(thr, frame, starts, shortest)
         for thr in THRESHOLDS
         for frame in FRAME_THRESHOLDS
         for starts in (False, True)
+        for shortest in MIN_NOTE_FRAMES
     ]
 
 
@@ -165,6 +170,7 @@ def _decoding_fields(how: Decoding) -> dict[str, Any]:
         "onset_threshold": how.onset_threshold,
         "frame_threshold": how.frame_threshold,
         "frame_starts": how.frame_starts,
+        "min_frames": how.min_frames,
     }
 
 
@@ -275,6 +281,7 @@ def main(
         onset_threshold=how.onset_threshold,
         frame_threshold=how.frame_threshold,
         frame_starts=how.frame_starts,
+        min_frames=how.min_frames,
         data=data,
     )
     figures = test_figures(StemTranscriber.load(out), test, cfg.stem)
