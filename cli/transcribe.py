@@ -106,6 +106,11 @@ def _print_figures(name: str, metrics: dict[str, Any]) -> None:
         f"{test['onset_offset']['f1']:.3f} (with offsets), in a mix "
         f"{metrics['test_in_mix']['onset']['f1']:.3f}; onset threshold "
         f"{metrics['onset_threshold']}"
+        + (
+            f", notes also start on frame rises over {metrics['frame_threshold']}"
+            if metrics.get("frame_starts")
+            else ""
+        )
     )
 
 
@@ -139,8 +144,8 @@ def train_transcribe(
         bool,
         typer.Option(
             "--retune",
-            help="Train nothing: pick the existing models' onset thresholds again on the "
-            "validation songs and rewrite their sidecars' test figures.",
+            help="Train nothing: pick the existing models' decoding (thresholds, frame "
+            "starts) again on the validation songs and rewrite their sidecars' test figures.",
         ),
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the corpus and weights.")] = 0,

@@ -3,7 +3,10 @@
 Pitched stems (Onsets and Frames' decoding): a note starts at a peak of the onset probability
 above ``onset_threshold`` and lasts while the frame probability stays above
 ``frame_threshold`` (at least ``min_frames``); a new onset of the same pitch ends the note
-before it. Drums: every onset peak of a class above the threshold is one hit of that class's
+before it. With ``frame_starts`` a note also starts where a pitch's frame probability rises over
+``frame_threshold`` with no onset peak of it within :data:`MIN_GAP_FRAMES` (a model's frame head
+often hears a note its onset head is unsure of; whether a model decodes so is picked on its
+validation songs). Drums: every onset peak of a class above the threshold is one hit of that class's
 GM drum note, :data:`HIT_SECONDS` long.
 
 Times are seconds; frame ``t`` is at ``t / fps``.
@@ -59,6 +62,23 @@ def onset_peaks(prob: NDArray[np.float32], threshold: float) -> NDArray[np.int64
     return np.asarray(kept, dtype=np.int64)
 
 
+def frame_rises(
+    prob: NDArray[np.float32], threshold: float, onsets: NDArray[np.int64], min_frames: int
+) -> NDArray[np.int64]:
+    """``onsets`` with the frames where ``prob`` (``[T]``) rises to ``threshold`` or over and
+    stays there more than ``min_frames`` frames, away from every onset by at least
+    :data:`MIN_GAP_FRAMES`; sorted."""
+    active = np.asarray(prob) >= threshold
+    rises = np.flatnonzero(active & ~np.concatenate(([False], active[:-1])))
+    falls = np.flatnonzero(active & ~np.concatenate((active[1:], [False]))) + 1
+    kept = [
+        int(t)
+        for t, stop in zip(rises, falls, strict=True)
+        if stop - t > min_frames and not np.any(np.abs(onsets - t) < MIN_GAP_FRAMES)
+    ]
+    return np.sort(np.concatenate((onsets, np.asarray(kept, dtype=np.int64))))
+
+
 def _velocity(peak: float) -> int:
     return int(np.clip(round(40 + 87 * peak), 1, 127))
 
@@ -72,6 +92,7 @@ def pitched_notes(
     onset_threshold: float = 0.5,
     frame_threshold: float = 0.5,
     min_frames: int = 2,
+    frame_starts: bool = False,
 ) -> list[NoteEvent]:
     """Notes from ``onset`` and ``frame`` probabilities ``[T, P]``; column ``p`` is MIDI pitch
     ``low + p``. Sorted by start, then pitch."""
@@ -81,6 +102,8 @@ def pitched_notes(
     out: list[NoteEvent] = []
     for p in range(onset.shape[1]):
         starts = onset_peaks(onset[:, p], onset_threshold)
+        if frame_starts:
+            starts = frame_rises(frame[:, p], frame_threshold, starts, min_frames)
         for i, s in enumerate(starts):
             stop = int(starts[i + 1]) if i + 1 < len(starts) else t_len
             below = np.flatnonzero(frame[s + 1 : stop, p] < frame_threshold)

@@ -3,7 +3,8 @@ audio, and route a request to the installed models.
 
 A model's sidecar says which stem it serves (``stem``), its ``kind`` (``pitched``: onset and
 frame probabilities per MIDI pitch from ``low``; ``drums``: onset probabilities per class of
-:data:`~render.transcription.taxonomy.DRUM_CLASSES`), its decoding thresholds, its context
+:data:`~render.transcription.taxonomy.DRUM_CLASSES`), its decoding thresholds (whether frame
+rises start notes, ``frame_starts``, and the shortest note, ``min_frames``), its context
 (``receptive_frames``) and the features it was trained on (checked against
 :data:`~render.transcription.features.FEATURE_SPEC`).
 
@@ -54,6 +55,8 @@ class ModelInfo:
     receptive_frames: int
     onset_threshold: float
     frame_threshold: float
+    frame_starts: bool = False
+    min_frames: int = 2
 
 
 def model_info(sidecar: Mapping[str, Any], path: Path) -> ModelInfo:
@@ -67,6 +70,8 @@ def model_info(sidecar: Mapping[str, Any], path: Path) -> ModelInfo:
             receptive_frames=int(sidecar["receptive_frames"]),
             onset_threshold=float(sidecar["onset_threshold"]),
             frame_threshold=float(sidecar["frame_threshold"]),
+            frame_starts=bool(sidecar.get("frame_starts", False)),
+            min_frames=int(sidecar.get("min_frames", 2)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"{path}: sidecar field {exc} missing or unusable") from exc
@@ -128,6 +133,8 @@ class StemTranscriber:
             fps=FRAMES_PER_SECOND,
             onset_threshold=info.onset_threshold,
             frame_threshold=info.frame_threshold,
+            frame_starts=info.frame_starts,
+            min_frames=info.min_frames,
         )
 
 

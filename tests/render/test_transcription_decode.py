@@ -62,6 +62,22 @@ def test_pitched_notes_follow_frames_and_split_on_new_onset() -> None:
     ]
 
 
+def test_frame_starts_add_notes_the_onsets_missed() -> None:
+    onset = np.zeros((100, 2), dtype=np.float32)
+    frame = np.zeros((100, 2), dtype=np.float32)
+    onset[10, 0] = 0.9
+    frame[11:30, 0] = 0.8  # its onset found: no second note one frame later
+    frame[40:60, 0] = 0.8  # no onset peak: a note only with frame starts
+    frame[70:72, 0] = 0.8  # too short to start a note
+    frame[20:50, 1] = 0.4  # under the frame threshold
+    plain = pitched_notes(onset, frame, low=60, fps=50.0)
+    assert [(n.pitch, n.start, n.end) for n in plain] == [(60, 0.2, 0.6)]
+    more = pitched_notes(onset, frame, low=60, fps=50.0, frame_starts=True)
+    assert [(n.pitch, n.start, n.end) for n in more] == [(60, 0.2, 0.6), (60, 0.8, 1.2)]
+    low = pitched_notes(onset, frame, low=60, fps=50.0, frame_threshold=0.3, frame_starts=True)
+    assert (61, 0.4, 1.0) in [(n.pitch, n.start, n.end) for n in low]
+
+
 def test_drum_hits_per_class() -> None:
     onset = np.zeros((50, 2), dtype=np.float32)
     onset[5, 0] = onset[25, 0] = onset[15, 1] = 0.8

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -17,12 +18,35 @@ from render.audio_io import read_audio, write_audio
 from render.synth import Synthesizer
 from render.transcription.taxonomy import BY_NAME
 from tests.training.transcribe_data import tiny_corpus
+from training.transcribe.corpus import CORPUS_STEMS, PITCHED_STEMS
 from training.transcribe.indexer import (
     build_index,
     filter_index,
     index_path,
     percussion_stem,
     read_index,
+)
+from training.transcribe.sources import (
+    Chord,
+    Tune,
+    guitar_part,
+    guitar_shape,
+    lead_voices,
+    pad_part,
+    strings_part,
+)
+
+#: C major, C major again, F major, G major: a bar each in 4/4.
+_TUNE = Tune(
+    "t",
+    (),
+    (
+        Chord(0.0, 4.0, (48, 52, 55)),
+        Chord(4.0, 8.0, (48, 52, 55)),
+        Chord(8.0, 12.0, (53, 57, 60)),
+        Chord(12.0, 16.0, (55, 59, 62)),
+    ),
+    4,
 )
 
 
@@ -40,8 +64,11 @@ def test_songs_have_stems_midi_and_programs_in_range(corpus: Path) -> None:
             assert sr == 16000 and audio.shape[0] == 6 * 16000
             if not BY_NAME[name].is_drum:
                 assert stem["program"] in BY_NAME[name].programs
-        bass = read_midi(corpus / meta["split"] / meta["song"] / "MIDI" / "bass.mid")
-        assert all(28 <= n.pitch <= 67 for n in bass.parts[0].notes)
+        assert set(meta["stems"]) == set(CORPUS_STEMS)
+        for name in PITCHED_STEMS:
+            midi = read_midi(corpus / meta["split"] / meta["song"] / "MIDI" / f"{name}.mid")
+            spec = BY_NAME[name]
+            assert all(spec.low <= n.pitch <= spec.high for n in midi.parts[0].notes), name
 
 
 def test_no_tune_or_groove_in_two_splits(corpus: Path) -> None:
@@ -89,3 +116,38 @@ def test_percussion_heuristic_tells_kick_from_hats() -> None:
         assert percussion_stem(render(45), 16000) == "drums"
         assert percussion_stem(render(42), 16000) == "high_percs"
         assert percussion_stem(render(49), 16000) == "high_percs"
+
+
+def test_guitar_shape_spans_the_strings_from_the_root() -> None:
+    assert guitar_shape((48, 52, 55), 40) == [48, 55, 60, 64, 67, 72]
+    assert guitar_shape((45, 48, 52), 40) == [45, 52, 57, 60, 64, 69]
+
+
+def test_guitar_strums_downwards_string_by_string_and_arpeggios_ring() -> None:
+    strum = guitar_part(_TUNE, "strum", np.random.default_rng(0))
+    first = [n for n in strum if n.start < 0.3]
+    assert [n.pitch for n in first] == sorted(n.pitch for n in first) and len(first) >= 4
+    assert all(b.start > a.start for a, b in pairwise(first))
+    arp = guitar_part(_TUNE, "arpeggio", np.random.default_rng(0))
+    bar = [n for n in arp if n.start < 4.0]
+    assert len(bar) == 8 and bar[0].end == 4.0 and all(n.end <= 4.0 for n in bar)
+    assert len({n.pitch for n in bar}) >= 5
+
+
+def test_string_voices_move_to_the_nearest_chord_tones() -> None:
+    assert lead_voices((53, 57, 60), (60, 64, 67), 55) == (60, 65, 69)
+    assert lead_voices((55, 59, 62), (60, 65, 69), 55) == (59, 62, 67)
+    assert lead_voices((48, 52, 55), (), 55) == (55, 60, 64)
+
+
+def test_strings_hold_chords_and_pads_tie_repeats() -> None:
+    strings = strings_part(_TUNE, "sustained", np.random.default_rng(0))
+    assert len(strings) == 4 * 3  # the two C major bars are one held chord
+    assert {n.end - n.start for n in strings} == {8.0, 4.0}
+    bowed = strings_part(_TUNE, "half_bars", np.random.default_rng(0))
+    assert len(bowed) == 4 * 8 and {n.end - n.start for n in bowed} == {2.0}
+    pad = pad_part(_TUNE, "held", np.random.default_rng(0))
+    assert [n.end for n in pad if n.start == 0.0] == [8.0, 8.0, 8.0]
+    open_pad = pad_part(_TUNE, "open", np.random.default_rng(0))
+    c_major = sorted(n.pitch for n in open_pad if n.start == 0.0)
+    assert c_major[2] - c_major[0] == 16  # the third a tenth above the root

@@ -18,9 +18,16 @@ from music.midi_io import read_midi
 from render.audio_io import read_audio, write_audio
 from render.transcription import transcriber as runtime
 from render.transcription.features import FEATURE_SPEC
+from render.transcription.taxonomy import resolve_model
 from render.transcription.transcriber import StemTranscriber, installed_models, transcribe_mix
 from tests.training.transcribe_data import tiny_corpus
-from training.transcribe.train import THRESHOLDS, TrainConfig, main
+from training.transcribe.train import (
+    FRAME_THRESHOLDS,
+    MIN_NOTE_FRAMES,
+    THRESHOLDS,
+    TrainConfig,
+    main,
+)
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +60,21 @@ def test_export_writes_model_and_sidecar(trained: tuple[Path, Path]) -> None:
         "hihat",
         "cymbal",
     }
+
+
+def test_a_harmonic_stem_trains_and_routes_exactly(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, _ = trained
+    main(TrainConfig(corpus=corpus, stem="strings_ensemble", out=tmp_path, epochs=1, debug=True))
+    side = json.loads((tmp_path / "strings_ensemble.json").read_text())
+    assert (side["role"], side["low"], side["high"], side["n_outputs"]) == ("harmonic", 28, 103, 76)
+    assert side["metrics"]["test"]["ref_notes"] > 0
+    models = installed_models(tmp_path)
+    violin = resolve_model("violin", models)
+    assert (violin.served_by, violin.via) == ("strings_ensemble", "exact")
+    guitar = resolve_model("acoustic guitar (nylon)", models)
+    assert (guitar.served_by, guitar.via) == ("strings_ensemble", "role")
 
 
 def test_chunked_inference_equals_one_pass(
@@ -217,7 +239,10 @@ def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
     assert retuned.exit_code == 0, retuned.output
     after = json.loads(side.read_text())
     assert after["onset_threshold"] in THRESHOLDS
-    assert after["metrics"]["onset_threshold"] == after["onset_threshold"]
+    assert after["frame_threshold"] in FRAME_THRESHOLDS and isinstance(after["frame_starts"], bool)
+    assert after["min_frames"] in MIN_NOTE_FRAMES
+    for field in ("onset_threshold", "frame_threshold", "frame_starts", "min_frames"):
+        assert after["metrics"][field] == after[field]
     assert after["metrics"]["history"] == before["metrics"]["history"]
 
 

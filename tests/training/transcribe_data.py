@@ -8,7 +8,7 @@ from pathlib import Path
 from music.meter import Meter
 from music.midi_io import Song, write_midi
 from music.notes import Note, Part
-from training.transcribe.corpus import CorpusConfig, render_corpus
+from training.transcribe.corpus import CORPUS_STEMS, CorpusConfig, render_corpus
 from training.transcribe.indexer import write_indices
 
 #: Chord roots of the tunes (C, F, G, A minor), cycled with an offset per tune.
@@ -68,5 +68,5 @@ def tiny_corpus(root: Path, songs: tuple[int, int, int] = (6, 2, 2)) -> Path:
         seconds=6.0,
     )
     render_corpus(cfg)
-    write_indices(cfg.out, ("bass", "piano", "synth_lead", "drums", "high_percs"))
+    write_indices(cfg.out, CORPUS_STEMS)
     return cfg.out

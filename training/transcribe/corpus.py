@@ -6,7 +6,7 @@ as Slakh keeps them, each labelled.
 
 Layout under ``out`` (as Slakh's, one folder per song)::
 
-    <split>/<song>/metadata.json   stems: program, is_drum, stem, pattern; tempo; sources
+    <split>/<song>/metadata.json   stems: program, is_drum, stem; patterns; tempo; sources
     <split>/<song>/stems/<stem>.flac   mono, 16 kHz
     <split>/<song>/MIDI/<stem>.mid     the stem's notes (60 bpm: a quarter note is a second)
 """
@@ -29,25 +29,38 @@ from render.synth import Synthesizer
 from render.transcription.features import SAMPLE_RATE
 from render.transcription.taxonomy import BY_NAME
 from training.transcribe.sources import (
-    BASS_PATTERNS,
-    PIANO_PATTERNS,
+    PATTERNS,
     SPLITS,
     Groove,
     Tune,
     bass_line,
     groove_files,
+    guitar_part,
     is_core_kit,
     lead_line,
     nottingham_files,
+    pad_part,
     piano_part,
     read_groove,
     read_tune,
+    strings_part,
 )
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-CORPUS_STEMS: Final = ("bass", "piano", "synth_lead", "drums", "high_percs")
+CORPUS_STEMS: Final = (
+    "bass",
+    "piano",
+    "guitar",
+    "strings_ensemble",
+    "synth_lead",
+    "synth_pad_fx",
+    "drums",
+    "high_percs",
+)
+#: The stems played on the GM melodic channels, each from one of the tune's tracks.
+PITCHED_STEMS: Final = tuple(s for s in CORPUS_STEMS if not BY_NAME[s].is_drum)
 #: FluidR3's drum kits: standard, room, power, electronic, TR-808, jazz, brush.
 DRUM_KITS: Final = (0, 8, 16, 24, 25, 32, 40)
 #: Seconds of rendered time per quarter note of a stem's MIDI (written at 60 bpm).
@@ -83,8 +96,7 @@ class SongDraw:
     groove_stretch: float
     programs: dict[str, int]
     levels: dict[str, float]
-    bass_pattern: str
-    piano_pattern: str
+    patterns: dict[str, str]
 
 
 def draw_song(tune: Tune, groove: Groove, rng: np.random.Generator, seconds: float) -> SongDraw:
@@ -93,9 +105,7 @@ def draw_song(tune: Tune, groove: Groove, rng: np.random.Generator, seconds: flo
     span_qn = seconds * bpm / 60.0
     last_bar = max(0.0, tune.chords[-1].end - span_qn) / tune.beats_per_bar
     groove_end = max(n.end for n in groove.notes)
-    programs = {
-        name: int(rng.choice(BY_NAME[name].programs)) for name in ("bass", "piano", "synth_lead")
-    }
+    programs = {name: int(rng.choice(BY_NAME[name].programs)) for name in PITCHED_STEMS}
     kit = int(rng.choice(DRUM_KITS))
     return SongDraw(
         bpm=bpm,
@@ -104,8 +114,7 @@ def draw_song(tune: Tune, groove: Groove, rng: np.random.Generator, seconds: flo
         groove_stretch=float(rng.uniform(0.9, 1.1)),
         programs={**programs, "drums": kit, "high_percs": kit},
         levels={name: float(rng.uniform(0.6, 1.1)) for name in CORPUS_STEMS},
-        bass_pattern=str(rng.choice(BASS_PATTERNS)),
-        piano_pattern=str(rng.choice(PIANO_PATTERNS)),
+        patterns={name: str(rng.choice(choices)) for name, choices in PATTERNS.items()},
     )
 
 
@@ -132,9 +141,12 @@ def song_parts(
 ) -> dict[str, Part]:
     """One :class:`Part` per corpus stem, timed in seconds (render and write at 60 bpm)."""
     lines = {
-        "bass": bass_line(tune, draw.bass_pattern, rng),
-        "piano": piano_part(tune, draw.piano_pattern, rng),
+        "bass": bass_line(tune, draw.patterns["bass"], rng),
+        "piano": piano_part(tune, draw.patterns["piano"], rng),
+        "guitar": guitar_part(tune, draw.patterns["guitar"], rng),
+        "strings_ensemble": strings_part(tune, draw.patterns["strings_ensemble"], rng),
         "synth_lead": lead_line(tune, rng),
+        "synth_pad_fx": pad_part(tune, draw.patterns["synth_pad_fx"], rng),
     }
     parts = {
         name: Part(
@@ -244,8 +256,7 @@ def render_corpus(
                     "tune": tune.name,
                     "groove": groove.name,
                     "bpm": round(draw.bpm, 2),
-                    "bass_pattern": draw.bass_pattern,
-                    "piano_pattern": draw.piano_pattern,
+                    "patterns": draw.patterns,
                 }
                 write_song(cfg.out / split / name, parts, synth, cfg.seconds, info)
                 if on_song is not None:

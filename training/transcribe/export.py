@@ -61,6 +61,8 @@ def export_onnx(
     stem: str,
     onset_threshold: float,
     frame_threshold: float,
+    frame_starts: bool = False,
+    min_frames: int = 2,
     data: dict[str, Any] | None = None,
     metrics: dict[str, Any] | None = None,
 ) -> tuple[Path, float]:
@@ -94,6 +96,8 @@ def export_onnx(
         "receptive_frames": model.cfg.receptive_frames,
         "onset_threshold": onset_threshold,
         "frame_threshold": frame_threshold,
+        "frame_starts": frame_starts,
+        "min_frames": min_frames,
         "features": dict(FEATURE_SPEC),
         "config": model.cfg.to_dict(),
         "inputs": {INPUT_NAME: ["batch", "time", model.cfg.n_mels]},

@@ -1,8 +1,11 @@
 """The real MIDI a transcription corpus is rendered from, as parts timed in seconds.
 
 * Nottingham (GPL-3.0 data, used for training only, never copied): each tune's melody track is
-  the ``synth_lead`` line, its block-chord track is voiced for ``piano`` and gives the chord
-  roots the ``bass`` lines are played on (one of :data:`BASS_PATTERNS` per song).
+  the ``synth_lead`` line, its block-chord track is voiced for ``piano`` (close position),
+  ``guitar`` (strums and arpeggios on six-string spacing), ``strings_ensemble`` (held, a low
+  root under three voice-led upper voices) and ``synth_pad_fx`` (long held chords, repeats
+  tied), and gives the chord roots the ``bass`` lines are played on (one pattern per stem and
+  song, from :data:`PATTERNS`).
 * Groove MIDI (CC BY 4.0): ``beat`` performances, reduced to GM drum notes with the GMD
   9-class mapping; kick, snare and toms are the ``drums`` stem, hats and cymbals
   ``high_percs``.
@@ -34,6 +37,17 @@ logger = logging.getLogger(__name__)
 SPLITS: Final = ("train", "validation", "test")
 BASS_PATTERNS: Final = ("roots", "pulse", "root_fifth", "octaves")
 PIANO_PATTERNS: Final = ("block", "pulse", "offbeat")
+GUITAR_PATTERNS: Final = ("strum", "arpeggio")
+STRINGS_PATTERNS: Final = ("sustained", "half_bars")
+PAD_PATTERNS: Final = ("held", "open")
+#: The accompaniment patterns of each stem drawn per song.
+PATTERNS: Final[dict[str, tuple[str, ...]]] = {
+    "bass": BASS_PATTERNS,
+    "piano": PIANO_PATTERNS,
+    "guitar": GUITAR_PATTERNS,
+    "strings_ensemble": STRINGS_PATTERNS,
+    "synth_pad_fx": PAD_PATTERNS,
+}
 
 
 def split_of(name: str) -> str:
@@ -155,10 +169,14 @@ def _hits(start: float, end: float, step: float) -> list[tuple[float, float]]:
     return out
 
 
+def _check_pattern(stem: str, pattern: str) -> None:
+    if pattern not in PATTERNS[stem]:
+        raise ValueError(f"{stem} pattern: {pattern!r} -- one of {', '.join(PATTERNS[stem])}")
+
+
 def bass_line(tune: Tune, pattern: str, rng: np.random.Generator) -> list[Note]:
     """A bass line on ``tune``'s chord roots (E1..E3), in quarter notes."""
-    if pattern not in BASS_PATTERNS:
-        raise ValueError(f"pattern: {pattern!r} -- one of {', '.join(BASS_PATTERNS)}")
+    _check_pattern("bass", pattern)
     base = int(rng.integers(28, 41))
     legato = float(rng.uniform(0.6, 0.95))
     out: list[Note] = []
@@ -187,8 +205,7 @@ def bass_line(tune: Tune, pattern: str, rng: np.random.Generator) -> list[Note]:
 
 def piano_part(tune: Tune, pattern: str, rng: np.random.Generator) -> list[Note]:
     """``tune``'s chords voiced in close position from C3..B3 upwards, in quarter notes."""
-    if pattern not in PIANO_PATTERNS:
-        raise ValueError(f"pattern: {pattern!r} -- one of {', '.join(PIANO_PATTERNS)}")
+    _check_pattern("piano", pattern)
     floor = int(rng.integers(48, 60))
     out: list[Note] = []
     for chord in tune.chords:
@@ -213,3 +230,131 @@ def lead_line(tune: Tune, rng: np.random.Generator) -> list[Note]:
     return [
         Note(n.start, n.end, int(np.clip(n.pitch + shift, 36, 96)), n.velocity) for n in tune.melody
     ]
+
+
+def _velocity(rng: np.random.Generator, mean: float, low: int = 30) -> int:
+    return int(np.clip(rng.normal(mean, 12), low, 127))
+
+
+def guitar_shape(pitches: tuple[int, ...], low: int) -> list[int]:
+    """A chord's pitch classes on six-string spacing: the root on the lowest string from
+    ``low`` (E2..A2), then fifth, octave, third, fifth, octave where the chord has them (the
+    chord's own tones stand in for a missing fifth), four to six notes within E2..E6."""
+    root = _into_range(pitches[0], low, low + 11)
+    classes = {p % 12 for p in pitches}
+    third = next((root + i for i in (4, 3, 5, 2) if (root + i) % 12 in classes), root + 7)
+    fifth = next((root + i for i in (7, 6, 8) if (root + i) % 12 in classes), root + 12)
+    extra = [root + i for i in (9, 10, 11) if (root + i) % 12 in classes]
+    shape = [root, fifth, root + 12, third + 12, fifth + 12, root + 24]
+    if extra:
+        shape[4] = extra[0] + 12
+    return sorted({p for p in shape if 40 <= p <= 88})
+
+
+def guitar_part(tune: Tune, pattern: str, rng: np.random.Generator) -> list[Note]:
+    """``tune``'s chords on a guitar, in quarter notes: ``strum`` (down and up strokes on the
+    beats and off-beats, strings 10..30 ms apart) or ``arpeggio`` (eighth notes up and down the
+    shape, each string ringing until the chord changes)."""
+    _check_pattern("guitar", pattern)
+    low = int(rng.integers(40, 46))
+    gap_qn = float(rng.uniform(0.02, 0.06))
+    out: list[Note] = []
+    for chord in tune.chords:
+        shape = guitar_shape(chord.pitches, low)
+        if pattern == "strum":
+            for i, (a, b) in enumerate(_hits(chord.start, chord.end, 0.5)):
+                if i % 2 and rng.random() < 0.4:
+                    continue
+                strings = shape if i % 2 == 0 else shape[::-1][:4]
+                vel = _velocity(rng, 88 if i % 2 == 0 else 70)
+                for k, p in enumerate(strings):
+                    start = a + k * gap_qn
+                    if start < b:
+                        out.append(Note(start, b, p, max(1, vel - 3 * k)))
+        else:
+            cycle = shape + shape[-2:0:-1]
+            for i, (a, _) in enumerate(_hits(chord.start, chord.end, 0.5)):
+                out.append(Note(a, chord.end, cycle[i % len(cycle)], _velocity(rng, 75)))
+    return _no_overlap(out)
+
+
+def _no_overlap(notes: list[Note]) -> list[Note]:
+    """``notes`` with each note of a pitch ended where the next one of that pitch starts."""
+    by_pitch: dict[int, list[Note]] = {}
+    for n in sorted(notes, key=lambda n: (n.pitch, n.start)):
+        by_pitch.setdefault(n.pitch, []).append(n)
+    out = []
+    for line in by_pitch.values():
+        for a, b in zip(line, [*line[1:], None], strict=True):
+            end = a.end if b is None else min(a.end, b.start)
+            if end - a.start > 0.05:
+                out.append(Note(a.start, end, a.pitch, a.velocity))
+    return sorted(out, key=lambda n: (n.start, n.pitch))
+
+
+def lead_voices(pitches: tuple[int, ...], previous: tuple[int, ...], low: int) -> tuple[int, ...]:
+    """Three upper voices from ``low`` up (within two octaves) on the chord's pitch classes (a
+    dyad doubles its root): the voicing nearest ``previous`` (smallest total move), else the
+    lowest close position."""
+    classes = sorted({p % 12 for p in pitches}, key=lambda c: (c - pitches[0]) % 12)
+    classes = (classes * 3)[:3] if len(classes) < 3 else classes[:3]
+    options = []
+    for order in ((0, 1, 2), (1, 2, 0), (2, 0, 1)):
+        voices = [low + (classes[order[0]] - low) % 12]
+        for k in order[1:]:
+            voices.append(voices[-1] + 1 + (classes[k] - voices[-1] - 1) % 12)
+        options.append(tuple(voices))
+    if not previous:
+        return min(options, key=lambda v: v[0])
+    return min(options, key=lambda v: sum(abs(a - b) for a, b in zip(v, previous, strict=True)))
+
+
+def strings_part(tune: Tune, pattern: str, rng: np.random.Generator) -> list[Note]:
+    """``tune``'s chords for a string section, in quarter notes: a root in C2..B2 (cellos and
+    basses) under three upper voices led to the nearest voicing; ``sustained`` holds each
+    chord (repeats tied), ``half_bars`` bows again every half bar."""
+    _check_pattern("strings_ensemble", pattern)
+    root_floor = int(rng.integers(36, 48))
+    upper = int(rng.integers(55, 64))
+    step = tune.beats_per_bar / 2 if pattern == "half_bars" else None
+    out: list[Note] = []
+    previous: tuple[int, ...] = ()
+    for chord in _tied(tune.chords) if step is None else tune.chords:
+        voices = lead_voices(chord.pitches, previous, upper)
+        previous = voices
+        pitches = (_into_range(chord.pitches[0], root_floor, root_floor + 11), *voices)
+        slots = [(chord.start, chord.end)] if step is None else _hits(chord.start, chord.end, step)
+        for a, b in slots:
+            vel = _velocity(rng, 75)
+            out.extend(Note(a, b, p, vel) for p in pitches)
+    return _no_overlap(out)
+
+
+def _tied(chords: tuple[Chord, ...]) -> list[Chord]:
+    """Consecutive equal chords as one (a held chord across its repeats)."""
+    out: list[Chord] = []
+    for c in chords:
+        if out and out[-1].pitches == c.pitches and abs(out[-1].end - c.start) < 1e-6:
+            out[-1] = Chord(out[-1].start, c.end, c.pitches)
+        else:
+            out.append(c)
+    return out
+
+
+def pad_part(tune: Tune, pattern: str, rng: np.random.Generator) -> list[Note]:
+    """``tune``'s chords as a pad, in quarter notes, repeats tied into one long chord:
+    ``held`` in close position from F3..E4, ``open`` spread (root, fifth above, the third an
+    octave up: a tenth)."""
+    _check_pattern("synth_pad_fx", pattern)
+    floor = int(rng.integers(53, 65))
+    out: list[Note] = []
+    for chord in _tied(tune.chords):
+        root = _into_range(chord.pitches[0], floor - 12, floor - 1)
+        if pattern == "held":
+            pitches = sorted({_into_range(p, floor, floor + 11) for p in chord.pitches})
+        else:
+            rest = sorted({(p - root) % 12 for p in chord.pitches} - {0})
+            pitches = [root] + [root + iv + (12 if iv < 7 else 0) for iv in rest]
+        vel = _velocity(rng, 70)
+        out.extend(Note(chord.start, chord.end, p, vel) for p in pitches)
+    return _no_overlap(out)

@@ -41,7 +41,11 @@ from training.transcribe.model import Transcriber, TranscriberConfig, debug_conf
 
 logger = logging.getLogger(__name__)
 
-THRESHOLDS: Final = (0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+THRESHOLDS: Final = (0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+#: Frame thresholds a pitched model's decoding is picked from (with and without frame starts).
+FRAME_THRESHOLDS: Final = (0.3, 0.5)
+#: Shortest notes (frames) a pitched model's decoding is picked from.
+MIN_NOTE_FRAMES: Final = (2, 4, 8)
 #: Level of each other stem under the target in the ``test_in_mix`` figures.
 MIX_OTHERS_DB: Final = -6.0
 
@@ -89,13 +93,44 @@ def _posteriors(model: Transcriber, audio: np.ndarray) -> tuple[np.ndarray, np.n
     return torch.sigmoid(onset)[0].numpy(), torch.sigmoid(frame)[0].numpy()
 
 
-def _decode(stem: str, onset: np.ndarray, frame: np.ndarray, threshold: float) -> list[NoteEvent]:
+@dataclass(frozen=True, slots=True)
+class Decoding:
+    """How a model's posteriors become notes (the sidecar's decoding fields)."""
+
+    onset_threshold: float
+    frame_threshold: float = 0.5
+    frame_starts: bool = False
+    min_frames: int = 2
+
+
+def _decode(stem: str, onset: np.ndarray, frame: np.ndarray, how: Decoding) -> list[NoteEvent]:
     if BY_NAME[stem].is_drum:
         notes = [note for _, note, _ in DRUM_CLASSES]
-        return drum_hits(onset, notes=notes, fps=FRAMES_PER_SECOND, threshold=threshold)
+        return drum_hits(onset, notes=notes, fps=FRAMES_PER_SECOND, threshold=how.onset_threshold)
     return pitched_notes(
-        onset, frame, low=BY_NAME[stem].low, fps=FRAMES_PER_SECOND, onset_threshold=threshold
+        onset,
+        frame,
+        low=BY_NAME[stem].low,
+        fps=FRAMES_PER_SECOND,
+        onset_threshold=how.onset_threshold,
+        frame_threshold=how.frame_threshold,
+        frame_starts=how.frame_starts,
+        min_frames=how.min_frames,
     )
+
+
+def decodings(stem: str) -> list[Decoding]:
+    """The decodings :func:`pick_decoding` tries: onset thresholds for drums; for a pitched
+    stem each with every frame threshold and shortest note, with and without frame starts."""
+    if BY_NAME[stem].is_drum:
+        return [Decoding(thr) for thr in THRESHOLDS]
+    return [
+        Decoding(thr, frame, starts, shortest)
+        for thr in THRESHOLDS
+        for frame in FRAME_THRESHOLDS
+        for starts in (False, True)
+        for shortest in MIN_NOTE_FRAMES
+    ]
 
 
 @torch.no_grad()
@@ -113,21 +148,30 @@ def _validation(
     return float(np.mean(losses)) if losses else float("nan")
 
 
-def pick_threshold(
+def pick_decoding(
     post: list[tuple[np.ndarray, np.ndarray]], clips: list[Clip], stem: str
-) -> tuple[float, float]:
-    """The onset threshold of :data:`THRESHOLDS` with the best mean note F1 (onsets only) on
-    ``clips`` given their ``(onset, frame)`` posteriors ``post``, and that F1."""
-    best = (0.5, -1.0)
-    for thr in THRESHOLDS:
+) -> tuple[Decoding, float]:
+    """The decoding of :func:`decodings` with the best mean note F1 (onsets only) on ``clips``
+    given their ``(onset, frame)`` posteriors ``post``, and that F1."""
+    best = (Decoding(0.5), -1.0)
+    for how in decodings(stem):
         scores = [
-            note_f(list(_canon(stem, c.notes)), _decode(stem, o, f, thr), offsets=False)[2]
+            note_f(list(_canon(stem, c.notes)), _decode(stem, o, f, how), offsets=False)[2]
             for c, (o, f) in zip(clips, post, strict=True)
         ]
         mean = float(np.mean(scores)) if scores else 0.0
         if mean > best[1]:
-            best = (thr, mean)
+            best = (how, mean)
     return best
+
+
+def _decoding_fields(how: Decoding) -> dict[str, Any]:
+    return {
+        "onset_threshold": how.onset_threshold,
+        "frame_threshold": how.frame_threshold,
+        "frame_starts": how.frame_starts,
+        "min_frames": how.min_frames,
+    }
 
 
 def _canon(stem: str, notes: tuple[NoteEvent, ...]) -> list[NoteEvent]:
@@ -154,20 +198,20 @@ def test_figures(runtime: StemTranscriber, test: list[Clip], stem: str) -> dict[
 
 
 def retune_model(model: Path, corpus: Path) -> dict[str, Any]:
-    """Pick an exported model's onset threshold again on the validation songs (after a change
-    to decoding or to :data:`THRESHOLDS`), rewrite its sidecar's threshold and test figures,
+    """Pick an exported model's decoding again on the validation songs (after a change to
+    decoding or to :data:`THRESHOLDS`), rewrite its sidecar's decoding fields and test figures,
     and return the new metrics."""
     runtime = StemTranscriber.load(model)
     stem = runtime.info.stem
     valid = load_clips(corpus, stem, "validation")
     post = [runtime.posteriors(log_mel(c.target)) for c in valid]
-    threshold, valid_f = pick_threshold(post, valid, stem)
+    how, valid_f = pick_decoding(post, valid, stem)
     side = model.with_suffix(".json")
     sidecar = json.loads(side.read_text(encoding="utf-8"))
-    sidecar["onset_threshold"] = threshold
+    sidecar |= _decoding_fields(how)
     write_text_atomic(side, json.dumps(sidecar, indent=2) + "\n")
     figures = test_figures(StemTranscriber.load(model), load_clips(corpus, stem, "test"), stem)
-    sidecar["metrics"] |= {"onset_threshold": threshold, "valid_f1_onset": round(valid_f, 4)}
+    sidecar["metrics"] |= {**_decoding_fields(how), "valid_f1_onset": round(valid_f, 4)}
     sidecar["metrics"] |= figures
     write_text_atomic(side, json.dumps(sidecar, indent=2) + "\n")
     return dict(sidecar["metrics"])
@@ -221,9 +265,7 @@ def main(
             on_epoch(epoch, float(np.mean(losses)), val)
     model.load_state_dict(best[1])
     model.eval()
-    threshold, valid_f = pick_threshold(
-        [_posteriors(model, c.target) for c in valid], valid, cfg.stem
-    )
+    how, valid_f = pick_decoding([_posteriors(model, c.target) for c in valid], valid, cfg.stem)
     train_seconds = time.perf_counter() - started
     out = cfg.out / f"{cfg.stem}.onnx"
     settings = {k: v for k, v in asdict(cfg).items() if k not in ("corpus", "out")}
@@ -233,13 +275,20 @@ def main(
         "settings": settings,
     }
     export_onnx(
-        model, out, stem=cfg.stem, onset_threshold=threshold, frame_threshold=0.5, data=data
+        model,
+        out,
+        stem=cfg.stem,
+        onset_threshold=how.onset_threshold,
+        frame_threshold=how.frame_threshold,
+        frame_starts=how.frame_starts,
+        min_frames=how.min_frames,
+        data=data,
     )
     figures = test_figures(StemTranscriber.load(out), test, cfg.stem)
     metrics: dict[str, Any] = {
         "valid_loss": round(best[0], 5),
         "valid_f1_onset": round(valid_f, 4),
-        "onset_threshold": threshold,
+        **_decoding_fields(how),
         **figures,
         "train_seconds": round(train_seconds, 1),
         "epochs": cfg.epochs,
