@@ -102,14 +102,19 @@ def pitch_agreement(
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("audio", type=Path)
-    parser.add_argument("--stem", required=True)
-    parser.add_argument("--fmin", type=float, default=100.0)
-    parser.add_argument("--fmax", type=float, default=1200.0)
-    parser.add_argument("--lowpass", type=float, default=None)
-    parser.add_argument("--seconds", type=float, default=None)
-    parser.add_argument("--name", default=None)
+    parser = argparse.ArgumentParser(
+        description="A transcription of a real recording against librosa's pYIN pitch track "
+        "of the same audio cut into notes (note and onset F1, pitch agreement)."
+    )
+    parser.add_argument("audio", type=Path, help="the recording (WAV, FLAC, OGG, MP3)")
+    parser.add_argument("--stem", required=True, help="stem or instrument name to route")
+    parser.add_argument("--fmin", type=float, default=100.0, help="pYIN's lowest pitch, Hz")
+    parser.add_argument("--fmax", type=float, default=1200.0, help="pYIN's highest pitch, Hz")
+    parser.add_argument(
+        "--lowpass", type=float, default=None, help="low-pass the audio for pYIN at this Hz"
+    )
+    parser.add_argument("--seconds", type=float, default=None, help="only the first seconds")
+    parser.add_argument("--name", default=None, help="the result's name in the JSON")
     args = parser.parse_args(argv)
     audio, sr = read_recording(args.audio)
     if args.seconds is not None:
