@@ -16,6 +16,12 @@
   const $ = (selector, root = document) => root.querySelector(selector);
   const $$ = (selector, root = document) => Array.from(root.querySelectorAll(selector));
   const cardOf = (el) => el.closest("article.card");
+  // Play from here: a play() cut short by a pause() (another preview started, a quick second
+  // click) is what the person asked for, not an error; anything else still surfaces.
+  const start = (audio) => {
+    const playing = audio.play();
+    if (playing) playing.catch((err) => { if (err.name !== "AbortError") throw err; });
+  };
 
   async function call(method, url, payload) {
     const options = { method, headers: { "X-Chromatic-Token": token } };
@@ -68,7 +74,7 @@
       const right = parseFloat(card.dataset.plotRight);
       const frac = ((event.clientX - box.left) / box.width - left) / (right - left);
       audio.currentTime = Math.max(0, Math.min(1, frac)) * seconds;
-      audio.play();
+      start(audio);
     });
   });
 
@@ -101,7 +107,7 @@
     const wasPlaying = current && !current.paused;
     to.currentTime = Math.min(at, to.duration || at);
     to.loop = from.loop || to.loop;
-    if (wasPlaying || current !== from) to.play(); else { current = to; drawPlayhead(); }
+    if (wasPlaying || current !== from) start(to); else { current = to; drawPlayhead(); }
   }
   const abButton = $("#ab-switch");
   if (abButton) abButton.addEventListener("click", switchAB);
@@ -115,7 +121,7 @@
       if (button) button.setAttribute("aria-pressed", String(current.loop));
     }
     if (event.key === " " && current && !event.target.closest("button, audio")) {
-      if (current.paused) current.play(); else current.pause();
+      if (current.paused) start(current); else current.pause();
       event.preventDefault();
     }
   });
