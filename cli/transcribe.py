@@ -132,6 +132,22 @@ def train_transcribe(
     groove: Annotated[
         Path, typer.Option("--groove", help="Groove MIDI Dataset folder (drum performances).")
     ] = Path("../shared/data/groove-midi"),
+    billboard: Annotated[
+        Path,
+        typer.Option(
+            "--billboard", help="McGill Billboard chord charts (harmony); skipped if absent."
+        ),
+    ] = Path("../shared/data/billboard"),
+    bach: Annotated[
+        Path,
+        typer.Option(
+            "--bach", help="When in Rome's Bach chorale analyses (harmony); skipped if absent."
+        ),
+    ] = Path("../shared/data/when-in-rome-bach"),
+    openewld: Annotated[
+        Path,
+        typer.Option("--openewld", help="OpenEWLD lead sheets (melodies); skipped if absent."),
+    ] = Path("../shared/data/openewld"),
     songs: Annotated[
         str, typer.Option("--songs", help="Songs to render per split: train,validation,test.")
     ] = "240,24,30",
@@ -168,10 +184,17 @@ def train_transcribe(
 
     with status_steps((*_ERRORS, ChromaticError)) as step:
         if not any(corpus.glob("*/*/metadata.json")):
+            extra = {"billboard": billboard, "bach": bach, "openewld": openewld}
+            for option, folder in extra.items():
+                if not folder.is_dir():
+                    out.print(f"--{option}: {plain(folder)} is not a folder -- not drawn from")
             cfg = CorpusConfig(
                 nottingham=nottingham,
                 groove=groove,
                 out=corpus,
+                billboard=billboard if billboard.is_dir() else None,
+                bach=bach if bach.is_dir() else None,
+                openewld=openewld if openewld.is_dir() else None,
                 songs=(counts[0], counts[1], counts[2]),
                 seed=seed,
             )

@@ -209,6 +209,8 @@ def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
             str(write_nottingham(tmp_path / "nottingham")),
             "--groove",
             str(write_groove(tmp_path / "groove")),
+            *("--billboard", str(tmp_path / "none"), "--bach", str(tmp_path / "none")),
+            *("--openewld", str(tmp_path / "none")),
             "--songs",
             "4,1,1",
             "--stems",
@@ -222,6 +224,7 @@ def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "bass: test note F1" in result.output
+    assert "--billboard: " in result.output and "not drawn from" in result.output
     assert (corpus / "filtered_dataset_bass.json").is_file()
     assert (corpus / "dataset_high_percs.json").is_file()
     assert set(installed_models(tmp_path / "models")) == {"bass"}

@@ -30,6 +30,15 @@ from render.synth import Synthesizer
 from render.transcription.features import SAMPLE_RATE
 from render.transcription.taxonomy import BY_NAME
 from training.transcribe.effects import Effects, apply_effects, draw_effects
+from training.transcribe.more_sources import (
+    billboard_files,
+    chorale_files,
+    combine,
+    openewld_files,
+    read_billboard,
+    read_chorale_chords,
+    read_openewld_melody,
+)
 from training.transcribe.sources import (
     PATTERNS,
     SPLITS,
@@ -71,11 +80,15 @@ MIDI_BPM: Final = 60.0
 
 @dataclass(frozen=True, slots=True)
 class CorpusConfig:
-    """Where the sources are, where the corpus goes, how many songs per split and how long."""
+    """Where the sources are, where the corpus goes, how many songs per split and how long.
+    ``billboard``, ``bach`` (When in Rome) and ``openewld``: None leaves that source out."""
 
     nottingham: Path
     groove: Path
     out: Path
+    billboard: Path | None = None
+    bach: Path | None = None
+    openewld: Path | None = None
     songs: tuple[int, int, int] = (240, 24, 30)
     seconds: float = 10.0
     seed: int = 0
@@ -246,6 +259,21 @@ class _Loader(Generic[T]):
         raise ValueError(f"{self.files[0].parent}: no usable file in this split")
 
 
+def _source_loaders(
+    cfg: CorpusConfig, split: str, tunes: _Loader[Tune]
+) -> tuple[dict[str, _Loader[Tune]], dict[str, _Loader[Tune]]]:
+    """The harmony and melody sources of ``split`` by name (Nottingham's ``tunes`` in both)."""
+    harmonies = {"nottingham": tunes}
+    melodies = {"nottingham": tunes}
+    if cfg.billboard is not None:
+        harmonies["billboard"] = _Loader(billboard_files(cfg.billboard, split), read_billboard)
+    if cfg.bach is not None:
+        harmonies["bach"] = _Loader(chorale_files(cfg.bach, split), read_chorale_chords)
+    if cfg.openewld is not None:
+        melodies["openewld"] = _Loader(openewld_files(cfg.openewld, split), read_openewld_melody)
+    return harmonies, melodies
+
+
 def render_corpus(
     cfg: CorpusConfig, *, on_song: Callable[[str], None] | None = None
 ) -> dict[str, int]:
@@ -257,18 +285,27 @@ def render_corpus(
                 written[split] = 0
                 continue
             tunes = _Loader(nottingham_files(cfg.nottingham, split), read_tune)
+            harmonies, melodies = _source_loaders(cfg, split, tunes)
             grooves = _Loader(groove_files(cfg.groove, split), read_groove)
             rng = np.random.default_rng([cfg.seed, index])
             for i in range(count):
-                tune = tunes.pick(rng)
+                harmony_from = str(rng.choice(sorted(harmonies)))
+                melody_from = str(rng.choice(sorted(melodies)))
+                harmony = harmonies[harmony_from].pick(rng)
+                melody = harmony
+                if (harmony_from, melody_from) != ("nottingham", "nottingham"):
+                    melody = melodies[melody_from].pick(rng)
+                tune = harmony if melody is harmony else combine(harmony, melody, rng)
                 groove = grooves.pick(rng)
                 draw = draw_song(tune, groove, rng, cfg.seconds, effects=cfg.effects)
                 parts = song_parts(tune, groove, draw, rng, cfg.seconds)
-                name = f"{split}_{i:04d}_{tune.name}"
+                name = f"{split}_{i:04d}_{harmony.name}"
                 info = {
                     "song": name,
                     "split": split,
-                    "tune": tune.name,
+                    "tune": harmony.name,
+                    "melody": melody.name,
+                    "sources": {"harmony": harmony_from, "melody": melody_from},
                     "groove": groove.name,
                     "bpm": round(draw.bpm, 2),
                     "patterns": draw.patterns,
@@ -277,5 +314,13 @@ def render_corpus(
                 if on_song is not None:
                     on_song(name)
             written[split] = count
-            logger.info("%s: %d songs from %d tunes", split, count, len(tunes.seen))
+            logger.info(
+                "%s: %d songs from %s",
+                split,
+                count,
+                ", ".join(
+                    f"{len(loader.seen)} {name}"
+                    for name, loader in {**harmonies, **melodies}.items()
+                ),
+            )
     return written
