@@ -262,3 +262,28 @@ def test_cli_train_refuses_bad_options(tmp_path: Path, args: list[str], message:
     )
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_cli_trains_stems_in_parallel_as_one_at_a_time(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, _ = trained
+    for jobs in (1, 2):
+        result = CliRunner().invoke(
+            app,
+            [
+                *("train", "transcribe", "--corpus", str(corpus), "--stems", "bass,drums"),
+                *("--epochs", "2", "--debug", "--jobs", str(jobs)),
+                *("--out", str(tmp_path / f"jobs{jobs}")),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert lines[0].startswith("bass: test note F1") and lines[1].startswith("drums: test")
+    for stem in ("bass", "drums"):
+        one, two = tmp_path / "jobs1", tmp_path / "jobs2"
+        assert (one / f"{stem}.onnx").read_bytes() == (two / f"{stem}.onnx").read_bytes()
+        sides = [json.loads((folder / f"{stem}.json").read_text()) for folder in (one, two)]
+        for side in sides:
+            assert side["metrics"].pop("train_seconds") > 0
+        assert sides[0] == sides[1]
