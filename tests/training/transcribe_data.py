@@ -94,7 +94,8 @@ def write_billboard(folder: Path, n: int = 30) -> Path:
 
 
 def write_chorales(folder: Path, n: int = 30) -> Path:
-    """``n`` When-in-Rome-style analyses in B-flat major (I, IV, V; 16 bars of 4/4)."""
+    """``n`` When-in-Rome-style analyses in B-flat major (I, IV, V; 16 bars of 4/4); the
+    odd ones with a ``remote.json`` naming their music21 score (``bach/bwv<i>.mxl``)."""
     for i in range(n):
         bars = [f"m{b + 1} {'Bb: ' if b == 0 else ''}I b2 IV b3 V b4 I" for b in range(16)]
         text = "\n".join(
@@ -103,6 +104,9 @@ def write_chorales(folder: Path, n: int = 30) -> Path:
         path = folder / "Chorales" / f"{i:03d}" / "analysis.txt"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text + "\n", encoding="utf-8")
+        if i % 2:
+            remote = path.parent / "remote.json"
+            remote.write_text(f'{{"remote_score_music21": "bach/bwv{i}.mxl"}}\n', encoding="utf-8")
     return folder
 
 

@@ -11,14 +11,16 @@
 All come as :class:`~training.transcribe.sources.Tune` (a harmony source has no melody, a
 melody source no chords); :func:`combine` puts one's chords under another's melody. Splits
 follow the style corpora's (:func:`training.style.rows.split_of` on the same song keys): their
-held-out songs are this corpus's test split, their tune songs its validation split, so no song
-the project holds out is trained on; Billboard's duplicate entries share a split by title and
-artist.
+held-out songs are this corpus's test split (a chorale keyed by the music21 score its
+``remote.json`` names, as the style corpora read it), their tune songs its validation split,
+so no song the project holds out is trained on; Billboard's duplicate entries share a split by
+title and artist.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from pathlib import Path
 from typing import Final
@@ -94,11 +96,21 @@ def read_billboard(path: Path) -> Tune | None:
     return Tune(f"billboard_{path.parent.name}", (), tuple(chords), 4) if chords else None
 
 
+def chorale_key(path: Path) -> str:
+    """The style corpora's key of a chorale analysis: ``chorales/`` and the music21 score its
+    ``remote.json`` names (``chorales/bach/bwv269``), else its folder's name."""
+    try:
+        remote = json.loads((path.parent / "remote.json").read_text(encoding="utf-8"))
+        return "chorales/" + str(remote["remote_score_music21"]).removesuffix(".mxl")
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"chorales/{path.parent.name}"
+
+
 def chorale_files(folder: Path, split: str) -> list[Path]:
     """When in Rome ``analysis.txt`` files of ``split`` under ``folder``."""
     files = find_chorales(folder)
     _check(split, files, folder, "bach", "a folder of When in Rome analysis.txt files")
-    return [path for path in files if corpus_split(f"chorales/{path.parent.name}") == split]
+    return [path for path in files if corpus_split(chorale_key(path)) == split]
 
 
 def read_chorale_chords(path: Path) -> Tune | None:
