@@ -114,6 +114,28 @@ def _print_figures(name: str, metrics: dict[str, Any]) -> None:
     )
 
 
+def _train_parallel(
+    configs: list[Any], jobs: int, step: Callable[[str], None]
+) -> list[tuple[str, dict[str, Any]]]:
+    """Train ``configs`` (TrainConfig) ``jobs`` at a time in spawned processes (each trains on
+    its config's one thread and seeds itself, so the models are those of one at a time);
+    the metrics in the configs' order."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    from training.transcribe.train import main
+
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = {pool.submit(main, config): config.stem for config in configs}
+        step(f"training {', '.join(futures.values())}, {jobs} at a time")
+        done: dict[str, dict[str, Any]] = {}
+        for future in as_completed(futures):
+            done[futures[future]] = future.result()
+            left = [name for name in futures.values() if name not in done]
+            step(f"{futures[future]} done" + (f"; training {', '.join(left)}" if left else ""))
+    return [(config.stem, done[config.stem]) for config in configs]
+
+
 def train_transcribe(
     corpus: Annotated[
         Path,
@@ -132,6 +154,22 @@ def train_transcribe(
     groove: Annotated[
         Path, typer.Option("--groove", help="Groove MIDI Dataset folder (drum performances).")
     ] = Path("../shared/data/groove-midi"),
+    billboard: Annotated[
+        Path,
+        typer.Option(
+            "--billboard", help="McGill Billboard chord charts (harmony); skipped if absent."
+        ),
+    ] = Path("../shared/data/billboard"),
+    bach: Annotated[
+        Path,
+        typer.Option(
+            "--bach", help="When in Rome's Bach chorale analyses (harmony); skipped if absent."
+        ),
+    ] = Path("../shared/data/when-in-rome-bach"),
+    openewld: Annotated[
+        Path,
+        typer.Option("--openewld", help="OpenEWLD lead sheets (melodies); skipped if absent."),
+    ] = Path("../shared/data/openewld"),
     songs: Annotated[
         str, typer.Option("--songs", help="Songs to render per split: train,validation,test.")
     ] = "240,24,30",
@@ -149,6 +187,15 @@ def train_transcribe(
         ),
     ] = False,
     seed: Annotated[int, typer.Option("--seed", help="Seed of the corpus and weights.")] = 0,
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            min=1,
+            help="Stems trained at once, each in its own process on one thread (the same "
+            "models as one at a time).",
+        ),
+    ] = 1,
 ) -> None:
     """Render a Slakh-like corpus from real MIDI (if needed), write its per-stem indices and
     train one transcription model per stem, exported to ONNX with test F-measures."""
@@ -168,30 +215,46 @@ def train_transcribe(
 
     with status_steps((*_ERRORS, ChromaticError)) as step:
         if not any(corpus.glob("*/*/metadata.json")):
+            extra = {"billboard": billboard, "bach": bach, "openewld": openewld}
+            for option, folder in extra.items():
+                if not folder.is_dir():
+                    out.print(f"--{option}: {plain(folder)} is not a folder -- not drawn from")
             cfg = CorpusConfig(
                 nottingham=nottingham,
                 groove=groove,
                 out=corpus,
+                billboard=billboard if billboard.is_dir() else None,
+                bach=bach if bach.is_dir() else None,
+                openewld=openewld if openewld.is_dir() else None,
                 songs=(counts[0], counts[1], counts[2]),
                 seed=seed,
             )
             render_corpus(cfg, on_song=lambda name: step(f"rendering {name}"))
         step("indexing the corpus per stem")
         write_indices(corpus, CORPUS_STEMS)
-        for name in names:
-            if retune:
+        if retune:
+            for name in names:
                 step(f"{name}: picking the threshold again")
                 _print_figures(name, retune_model((out_dir or MODELS_DIR) / f"{name}.onnx", corpus))
-                continue
-            config = TrainConfig(
-                corpus=corpus,
-                stem=name,
-                out=out_dir or MODELS_DIR,
-                epochs=epochs,
-                debug=debug,
-                seed=seed,
-            )
-            _print_figures(name, main(config, on_epoch=_epoch_line(step, name, epochs)))
+        else:
+            configs = [
+                TrainConfig(
+                    corpus=corpus,
+                    stem=name,
+                    out=out_dir or MODELS_DIR,
+                    epochs=epochs,
+                    debug=debug,
+                    seed=seed,
+                )
+                for name in names
+            ]
+            if jobs == 1 or len(configs) == 1:
+                for config in configs:
+                    on_epoch = _epoch_line(step, config.stem, epochs)
+                    _print_figures(config.stem, main(config, on_epoch=on_epoch))
+            else:
+                for name, metrics in _train_parallel(configs, jobs, step):
+                    _print_figures(name, metrics)
     out.print(f"models: {plain(out_dir or MODELS_DIR)}")
 
 

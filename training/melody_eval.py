@@ -120,73 +120,71 @@ def _spans(changes: Sequence[tuple[float, tuple[int, ...]]], end: float) -> list
 
 # ---------------------------------------------------------------------------- corpora
 def load_openewld(folder: Path, *, limit: int | None = None) -> list[MelodySample]:
-    """OpenEWLD lead sheets (``**/*.mxl``) as 8-bar segments: the first part's notes (ties
-    joined; the top note of any chord), its chord symbols, and its measures as bar lines."""
+    """OpenEWLD lead sheets (``**/*.mxl``) as 8-bar segments (:func:`read_openewld`)."""
+    files = sorted(Path(folder).rglob("*.mxl"))[:limit]
+    return [sample for path in files for sample in read_openewld(path)]
+
+
+def read_openewld(path: Path) -> list[MelodySample]:
+    """One OpenEWLD lead sheet as 8-bar segments: the first part's notes (ties joined; the top
+    note of any chord), its chord symbols, and its measures as bar lines (none: unreadable)."""
     from music21 import chord as m21chord
     from music21 import converter, harmony, note, stream
     from music21 import meter as m21meter
     from music21.exceptions21 import Music21Exception
 
-    files = sorted(Path(folder).rglob("*.mxl"))[:limit]
-    out: list[MelodySample] = []
-    for path in files:
-        try:
-            score = converter.parse(str(path))
-        except (Music21Exception, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
-            logger.warning("skipping %s: %s: %s", path.name, type(exc).__name__, exc)
+    try:
+        score = converter.parse(str(path))
+    except (Music21Exception, OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+        logger.warning("skipping %s: %s: %s", path.name, type(exc).__name__, exc)
+        return []
+    if not isinstance(score, stream.Score) or not score.parts:
+        return []
+    part = score.parts[0]
+    ts = part.recurse().getElementsByClass(m21meter.TimeSignature).first()
+    try:
+        meter = Meter(ts.numerator, ts.denominator) if ts is not None else Meter(4, 4)
+    except ValueError:
+        return []
+    measures = list(part.getElementsByClass(stream.Measure))
+    flat = part.stripTies().flatten()
+    notes = []
+    for el in flat.notes:
+        if isinstance(el, harmony.ChordSymbol) or el.quarterLength <= 0:
             continue
-        if not isinstance(score, stream.Score) or not score.parts:
+        if isinstance(el, m21chord.Chord):
+            pitch = max(p.midi for p in el.pitches)
+        elif isinstance(el, note.Note):
+            pitch = el.pitch.midi
+        else:
             continue
-        part = score.parts[0]
-        ts = part.recurse().getElementsByClass(m21meter.TimeSignature).first()
-        try:
-            meter = Meter(ts.numerator, ts.denominator) if ts is not None else Meter(4, 4)
-        except ValueError:
-            continue
-        measures = list(part.getElementsByClass(stream.Measure))
-        flat = part.stripTies().flatten()
-        notes = []
-        for el in flat.notes:
-            if isinstance(el, harmony.ChordSymbol) or el.quarterLength <= 0:
-                continue
-            if isinstance(el, m21chord.Chord):
-                pitch = max(p.midi for p in el.pitches)
-            elif isinstance(el, note.Note):
-                pitch = el.pitch.midi
-            else:
-                continue
-            start = float(el.offset)
-            notes.append(Note(start, start + float(el.quarterLength), int(pitch)))
-        if not notes or not measures:
-            continue
-        end = max(n.end for n in notes)
-        changes = [
-            (float(c.offset), tuple(p.pitchClass for p in c.pitches))
-            for c in flat.getElementsByClass(harmony.ChordSymbol)
-        ]
-        bar_starts = [float(m.offset) for m in measures] + [
-            float(measures[-1].offset) + float(measures[-1].duration.quarterLength)
-        ]
-        # Start at the first full bar (after a pickup).
-        first = next(
-            (
-                k
-                for k, m in enumerate(measures)
-                if abs(m.duration.quarterLength - meter.bar_qn) < EPS
-            ),
-            0,
+        start = float(el.offset)
+        notes.append(Note(start, start + float(el.quarterLength), int(pitch)))
+    if not notes or not measures:
+        return []
+    end = max(n.end for n in notes)
+    changes = [
+        (float(c.offset), tuple(p.pitchClass for p in c.pitches))
+        for c in flat.getElementsByClass(harmony.ChordSymbol)
+    ]
+    bar_starts = [float(m.offset) for m in measures] + [
+        float(measures[-1].offset) + float(measures[-1].duration.quarterLength)
+    ]
+    # Start at the first full bar (after a pickup).
+    first = next(
+        (k for k, m in enumerate(measures) if abs(m.duration.quarterLength - meter.bar_qn) < EPS),
+        0,
+    )
+    return list(
+        segments(
+            notes,
+            _spans(changes, end),
+            meter,
+            bar_starts[first:],
+            source="openewld",
+            song=path.stem,
         )
-        out.extend(
-            segments(
-                notes,
-                _spans(changes, end),
-                meter,
-                bar_starts[first:],
-                source="openewld",
-                song=path.stem,
-            )
-        )
-    return out
+    )
 
 
 def load_nottingham(folder: Path, *, limit: int | None = None) -> list[MelodySample]:

@@ -65,6 +65,9 @@ def test_songs_have_stems_midi_and_programs_in_range(corpus: Path) -> None:
             if not BY_NAME[name].is_drum:
                 assert stem["program"] in BY_NAME[name].programs
         assert set(meta["stems"]) == set(CORPUS_STEMS)
+    effects = [stem["effects"] for meta in metas for stem in meta["stems"].values()]
+    assert {} in effects and any("reverb_room" in fx for fx in effects)
+    for meta in metas:
         for name in PITCHED_STEMS:
             midi = read_midi(corpus / meta["split"] / meta["song"] / "MIDI" / f"{name}.mid")
             spec = BY_NAME[name]

@@ -209,6 +209,8 @@ def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
             str(write_nottingham(tmp_path / "nottingham")),
             "--groove",
             str(write_groove(tmp_path / "groove")),
+            *("--billboard", str(tmp_path / "none"), "--bach", str(tmp_path / "none")),
+            *("--openewld", str(tmp_path / "none")),
             "--songs",
             "4,1,1",
             "--stems",
@@ -222,6 +224,7 @@ def test_cli_train_renders_indexes_and_trains(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "bass: test note F1" in result.output
+    assert "--billboard: " in result.output and "not drawn from" in result.output
     assert (corpus / "filtered_dataset_bass.json").is_file()
     assert (corpus / "dataset_high_percs.json").is_file()
     assert set(installed_models(tmp_path / "models")) == {"bass"}
@@ -259,3 +262,28 @@ def test_cli_train_refuses_bad_options(tmp_path: Path, args: list[str], message:
     )
     assert result.exit_code == 2
     assert message in " ".join(result.output.split())
+
+
+def test_cli_trains_stems_in_parallel_as_one_at_a_time(
+    trained: tuple[Path, Path], tmp_path: Path
+) -> None:
+    corpus, _ = trained
+    for jobs in (1, 2):
+        result = CliRunner().invoke(
+            app,
+            [
+                *("train", "transcribe", "--corpus", str(corpus), "--stems", "bass,drums"),
+                *("--epochs", "2", "--debug", "--jobs", str(jobs)),
+                *("--out", str(tmp_path / f"jobs{jobs}")),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        lines = result.output.splitlines()
+        assert lines[0].startswith("bass: test note F1") and lines[1].startswith("drums: test")
+    for stem in ("bass", "drums"):
+        one, two = tmp_path / "jobs1", tmp_path / "jobs2"
+        assert (one / f"{stem}.onnx").read_bytes() == (two / f"{stem}.onnx").read_bytes()
+        sides = [json.loads((folder / f"{stem}.json").read_text()) for folder in (one, two)]
+        for side in sides:
+            assert side["metrics"].pop("train_seconds") > 0
+        assert sides[0] == sides[1]

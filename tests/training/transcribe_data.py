@@ -70,3 +70,61 @@ def tiny_corpus(root: Path, songs: tuple[int, int, int] = (6, 2, 2)) -> Path:
     render_corpus(cfg)
     write_indices(cfg.out, CORPUS_STEMS)
     return cfg.out
+
+
+def write_billboard(folder: Path, n: int = 30) -> Path:
+    """``n`` Billboard-style charts of D minor and E minor bars (16 bars each; titles differ)."""
+    for i in range(n):
+        bars = "| " + " | ".join(("D:min", "E:min", "D:min E:min", "E:min .")) + " |"
+        lines = [
+            f"# title: Song {i}",
+            f"# artist: Band {i}",
+            "# metre: 4/4",
+            "# tonic: D",
+            "",
+            "0.0\tsilence",
+            f"0.5\tA, verse, {bars}",
+            *(f"{4.0 * k}\t{bars}" for k in range(1, 4)),
+            "60.0\tend",
+        ]
+        path = folder / "salami_chords" / f"{i:04d}" / "salami_chords.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
+def write_chorales(folder: Path, n: int = 30) -> Path:
+    """``n`` When-in-Rome-style analyses in B-flat major (I, IV, V; 16 bars of 4/4); the
+    odd ones with a ``remote.json`` naming their music21 score (``bach/bwv<i>.mxl``)."""
+    for i in range(n):
+        bars = [f"m{b + 1} {'Bb: ' if b == 0 else ''}I b2 IV b3 V b4 I" for b in range(16)]
+        text = "\n".join(
+            ["Composer: J. S. Bach", f"Title: Chorale {i}", "Time Signature: 4/4", "", *bars]
+        )
+        path = folder / "Chorales" / f"{i:03d}" / "analysis.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text + "\n", encoding="utf-8")
+        if i % 2:
+            remote = path.parent / "remote.json"
+            remote.write_text(f'{{"remote_score_music21": "bach/bwv{i}.mxl"}}\n', encoding="utf-8")
+    return folder
+
+
+def write_openewld(folder: Path, n: int = 24) -> Path:
+    """``n`` lead sheets of 16 bars of quarter notes on A4..E5 with chord symbols."""
+    from music21 import harmony, meter, note, stream
+
+    for i in range(n):
+        part = stream.Part()
+        for b in range(16):
+            measure = stream.Measure(number=b + 1)
+            if b == 0:
+                measure.append(meter.TimeSignature("4/4"))
+            measure.append(harmony.ChordSymbol("Am"))
+            for k in range(4):
+                measure.append(note.Note(69 + (0, 2, 3, 7)[(b + k + i) % 4], quarterLength=1.0))
+            part.append(measure)
+        score = stream.Score([part])
+        folder.mkdir(parents=True, exist_ok=True)
+        score.write("mxl", fp=str(folder / f"Sheet_{i:02d}.mxl"))
+    return folder

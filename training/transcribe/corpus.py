@@ -1,12 +1,13 @@
 """A Slakh-like multitrack corpus rendered from real MIDI through the product's SoundFont
 synthesizer: songs of ``seconds`` length, each with one stem per :data:`CORPUS_STEMS`, every
 stem's program drawn from its taxonomy range, its level (velocity scale) and the song's tempo
-drawn at random. The drum kit (kick, snare, toms) and the hats and cymbals are separate stems,
-as Slakh keeps them, each labelled.
+drawn at random, and its effects (:mod:`training.transcribe.effects`: reverb, EQ, compression,
+chorus on guitar and pads; a share dry) drawn per song and stem. The drum kit (kick, snare,
+toms) and the hats and cymbals are separate stems, as Slakh keeps them, each labelled.
 
 Layout under ``out`` (as Slakh's, one folder per song)::
 
-    <split>/<song>/metadata.json   stems: program, is_drum, stem; patterns; tempo; sources
+    <split>/<song>/metadata.json   stems: program, is_drum, stem, effects; patterns; tempo; sources
     <split>/<song>/stems/<stem>.flac   mono, 16 kHz
     <split>/<song>/MIDI/<stem>.mid     the stem's notes (60 bpm: a quarter note is a second)
 """
@@ -28,6 +29,16 @@ from render.audio_io import write_audio, write_json
 from render.synth import Synthesizer
 from render.transcription.features import SAMPLE_RATE
 from render.transcription.taxonomy import BY_NAME
+from training.transcribe.effects import Effects, apply_effects, draw_effects
+from training.transcribe.more_sources import (
+    billboard_files,
+    chorale_files,
+    combine,
+    openewld_files,
+    read_billboard,
+    read_chorale_chords,
+    read_openewld_melody,
+)
 from training.transcribe.sources import (
     PATTERNS,
     SPLITS,
@@ -69,14 +80,19 @@ MIDI_BPM: Final = 60.0
 
 @dataclass(frozen=True, slots=True)
 class CorpusConfig:
-    """Where the sources are, where the corpus goes, how many songs per split and how long."""
+    """Where the sources are, where the corpus goes, how many songs per split and how long.
+    ``billboard``, ``bach`` (When in Rome) and ``openewld``: None leaves that source out."""
 
     nottingham: Path
     groove: Path
     out: Path
+    billboard: Path | None = None
+    bach: Path | None = None
+    openewld: Path | None = None
     songs: tuple[int, int, int] = (240, 24, 30)
     seconds: float = 10.0
     seed: int = 0
+    effects: bool = True
 
     def __post_init__(self) -> None:
         if min(self.songs) < 0 or not 1.0 <= self.seconds <= 60.0:
@@ -88,7 +104,8 @@ class CorpusConfig:
 
 @dataclass(frozen=True, slots=True)
 class SongDraw:
-    """What was drawn for one song: tempo, tune window, groove window, programs, patterns."""
+    """What was drawn for one song: tempo, tune window, groove window, programs, patterns,
+    each stem's effects."""
 
     bpm: float
     tune_start_qn: float
@@ -97,10 +114,14 @@ class SongDraw:
     programs: dict[str, int]
     levels: dict[str, float]
     patterns: dict[str, str]
+    effects: dict[str, Effects]
 
 
-def draw_song(tune: Tune, groove: Groove, rng: np.random.Generator, seconds: float) -> SongDraw:
-    """Random tempo, windows, programs (from each stem's range), levels and patterns."""
+def draw_song(
+    tune: Tune, groove: Groove, rng: np.random.Generator, seconds: float, *, effects: bool = True
+) -> SongDraw:
+    """Random tempo, windows, programs (from each stem's range), levels, patterns and effects
+    (all dry when ``effects`` is False)."""
     bpm = float(rng.uniform(80.0, 150.0))
     span_qn = seconds * bpm / 60.0
     last_bar = max(0.0, tune.chords[-1].end - span_qn) / tune.beats_per_bar
@@ -115,6 +136,7 @@ def draw_song(tune: Tune, groove: Groove, rng: np.random.Generator, seconds: flo
         programs={**programs, "drums": kit, "high_percs": kit},
         levels={name: float(rng.uniform(0.6, 1.1)) for name in CORPUS_STEMS},
         patterns={name: str(rng.choice(choices)) for name, choices in PATTERNS.items()},
+        effects={name: draw_effects(name, rng) if effects else Effects() for name in CORPUS_STEMS},
     )
 
 
@@ -188,11 +210,16 @@ def write_song(
     synth: Synthesizer,
     seconds: float,
     info: dict[str, Any],
+    effects: dict[str, Effects] | None = None,
 ) -> None:
-    """Render and write one song's stems, MIDI and metadata.json into ``folder``."""
+    """Render and write one song's stems (through their ``effects``; none: dry), MIDI and
+    metadata.json into ``folder``."""
     stems: dict[str, dict[str, Any]] = {}
     for name, part in parts.items():
-        audio = synth.render_part(part, MIDI_BPM, seconds=seconds, channels=1)
+        fx = (effects or {}).get(name, Effects())
+        audio = apply_effects(
+            synth.render_part(part, MIDI_BPM, seconds=seconds, channels=1), SAMPLE_RATE, fx
+        )
         write_audio(folder / "stems" / f"{name}.flac", audio, SAMPLE_RATE)
         song = Song(parts=(part,), bpm=MIDI_BPM, meter=Meter(4, 4))
         write_midi(song, folder / "MIDI" / f"{name}.mid")
@@ -202,6 +229,7 @@ def write_song(
             "is_drum": part.is_drum,
             "audio": f"stems/{name}.flac",
             "midi": f"MIDI/{name}.mid",
+            "effects": fx.as_json(),
         }
     write_json(folder / "metadata.json", {**info, "seconds": seconds, "stems": stems})
 
@@ -231,6 +259,21 @@ class _Loader(Generic[T]):
         raise ValueError(f"{self.files[0].parent}: no usable file in this split")
 
 
+def _source_loaders(
+    cfg: CorpusConfig, split: str, tunes: _Loader[Tune]
+) -> tuple[dict[str, _Loader[Tune]], dict[str, _Loader[Tune]]]:
+    """The harmony and melody sources of ``split`` by name (Nottingham's ``tunes`` in both)."""
+    harmonies = {"nottingham": tunes}
+    melodies = {"nottingham": tunes}
+    if cfg.billboard is not None:
+        harmonies["billboard"] = _Loader(billboard_files(cfg.billboard, split), read_billboard)
+    if cfg.bach is not None:
+        harmonies["bach"] = _Loader(chorale_files(cfg.bach, split), read_chorale_chords)
+    if cfg.openewld is not None:
+        melodies["openewld"] = _Loader(openewld_files(cfg.openewld, split), read_openewld_melody)
+    return harmonies, melodies
+
+
 def render_corpus(
     cfg: CorpusConfig, *, on_song: Callable[[str], None] | None = None
 ) -> dict[str, int]:
@@ -242,25 +285,42 @@ def render_corpus(
                 written[split] = 0
                 continue
             tunes = _Loader(nottingham_files(cfg.nottingham, split), read_tune)
+            harmonies, melodies = _source_loaders(cfg, split, tunes)
             grooves = _Loader(groove_files(cfg.groove, split), read_groove)
             rng = np.random.default_rng([cfg.seed, index])
             for i in range(count):
-                tune = tunes.pick(rng)
+                harmony_from = str(rng.choice(sorted(harmonies)))
+                melody_from = str(rng.choice(sorted(melodies)))
+                harmony = harmonies[harmony_from].pick(rng)
+                melody = harmony
+                if (harmony_from, melody_from) != ("nottingham", "nottingham"):
+                    melody = melodies[melody_from].pick(rng)
+                tune = harmony if melody is harmony else combine(harmony, melody, rng)
                 groove = grooves.pick(rng)
-                draw = draw_song(tune, groove, rng, cfg.seconds)
+                draw = draw_song(tune, groove, rng, cfg.seconds, effects=cfg.effects)
                 parts = song_parts(tune, groove, draw, rng, cfg.seconds)
-                name = f"{split}_{i:04d}_{tune.name}"
+                name = f"{split}_{i:04d}_{harmony.name}"
                 info = {
                     "song": name,
                     "split": split,
-                    "tune": tune.name,
+                    "tune": harmony.name,
+                    "melody": melody.name,
+                    "sources": {"harmony": harmony_from, "melody": melody_from},
                     "groove": groove.name,
                     "bpm": round(draw.bpm, 2),
                     "patterns": draw.patterns,
                 }
-                write_song(cfg.out / split / name, parts, synth, cfg.seconds, info)
+                write_song(cfg.out / split / name, parts, synth, cfg.seconds, info, draw.effects)
                 if on_song is not None:
                     on_song(name)
             written[split] = count
-            logger.info("%s: %d songs from %d tunes", split, count, len(tunes.seen))
+            logger.info(
+                "%s: %d songs from %s",
+                split,
+                count,
+                ", ".join(
+                    f"{len(loader.seen)} {name}"
+                    for name, loader in {**harmonies, **melodies}.items()
+                ),
+            )
     return written

@@ -6,6 +6,8 @@
   root under three voice-led upper voices) and ``synth_pad_fx`` (long held chords, repeats
   tied), and gives the chord roots the ``bass`` lines are played on (one pattern per stem and
   song, from :data:`PATTERNS`).
+* More harmony (Billboard, the Bach chorales) and melodies (OpenEWLD):
+  :mod:`training.transcribe.more_sources`.
 * Groove MIDI (CC BY 4.0): ``beat`` performances, reduced to GM drum notes with the GMD
   9-class mapping; kick, snare and toms are the ``drums`` stem, hats and cymbals
   ``high_percs``.
@@ -223,7 +225,9 @@ def piano_part(tune: Tune, pattern: str, rng: np.random.Generator) -> list[Note]
 
 
 def lead_line(tune: Tune, rng: np.random.Generator) -> list[Note]:
-    """``tune``'s melody moved by octaves to sit around C5, in quarter notes."""
+    """``tune``'s melody moved by octaves to sit around C5, in quarter notes (none without)."""
+    if not tune.melody:
+        return []
     shift = 12 * int(rng.integers(-1, 2))
     mean = float(np.mean([n.pitch for n in tune.melody]))
     shift += 12 * round((72 - mean) / 12) if abs(72 - mean) > 9 else 0
