@@ -99,7 +99,7 @@ class CatalogueResult:
     final_loss: float
     heldout_initial_loss: float | None
     heldout_final_loss: float | None
-    transcribed: int = 0  # tracks without MIDI whose recordings (or stems) were transcribed
+    transcribed: int = 0  # tracks without MIDI whose recordings (or stems) gave notes
 
 
 def _midi_windows(song: Song) -> list[tuple[NDArray[np.float32], NDArray[np.float32]]]:
@@ -319,7 +319,11 @@ def train_catalogue(
     text = text_encoder or TextEncoder.load()
     transcriptions = _transcriptions(cat, transcription_models) if transcribe else None
     ex = build_examples(cat, text, graph.encoder.sym_mean.numpy(), transcriptions)
-    transcribed = 0 if transcriptions is None else sum(t.midi is None for t in cat.tracks)
+    # Tracks without MIDI whose transcription held notes (their rows carry a roll of their own).
+    transcribed = sum(
+        track.midi is None and bool(ex.roll[ex.track == i].any())
+        for i, track in enumerate(cat.tracks)
+    )
     audio_trained = bool(meta.get("sidecar", {}).get("modalities", {}).get("audio", 0))
     _standardise(graph, ex, audio_trained=audio_trained)
     if len({t.concept for t in cat.tracks}) < MIN_CONCEPTS:
