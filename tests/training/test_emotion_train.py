@@ -20,6 +20,7 @@ from scoring.emotion.midi import weak_label
 from tests.render.test_audio_read import write_tone
 from training.emotion.catalogue import catalogue_features, read_catalogue
 from training.emotion.model import EmotionNet
+from training.emotion.run import sanity_table
 from training.emotion.train import load_weights, save_weights
 
 SR = 22050
@@ -157,3 +158,7 @@ def test_a_catalogue_takes_every_readable_format(tmp_path: Path) -> None:
     features, labels = catalogue_features(entries)
     assert features.shape[0] == labels.shape[0] == len(READ_SUFFIXES)
     assert np.all(np.isfinite(features)) and np.all(np.abs(features).sum(axis=(1, 2)) > 0)
+    # The table of estimates on a folder of recordings reads them all, and nothing else.
+    rows = sanity_table(_base(tmp_path / "model"), tmp_path, lambda _: None)
+    names = sorted(f"clip{i}{s}" for i, s in enumerate(READ_SUFFIXES))
+    assert [name for name, _, _ in rows] == names
