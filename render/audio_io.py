@@ -115,8 +115,8 @@ def write_audio(
     return path
 
 
-#: File endings (lower case) :func:`decode_audio` reads: pedalboard's decoders read WAV, FLAC,
-#: Ogg Vorbis, MP3 and AIFF on every platform (tests/render/test_audio_read.py decodes each).
+#: File endings (lower case) :func:`decode_audio` reads: WAV, FLAC, Ogg Vorbis, MP3 and AIFF,
+#: which the pinned pedalboard decodes here (tests/render/test_audio_read.py decodes each).
 #: Every command that takes audio files accepts these and only these.
 READ_SUFFIXES: Final = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
 #: :data:`READ_SUFFIXES` in words, for the "what is allowed" of an error message.
