@@ -44,7 +44,7 @@ from agents.steer_state import Steer, apply_import, staged_files
 from music.errors import InputError, MidiFileError
 from music.files import write_text_atomic
 from music.midi_io import Song, write_midi
-from render.transcription.recording import is_recording
+from render.audio_io import READ_ALLOWED, is_readable_audio
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +195,7 @@ def _read_import(
     the run folder first and then read the same way (errors name the recording)."""
     transcription = None
     midi = file
-    if is_recording(file):
+    if is_readable_audio(file):
         transcription = transcribe_recording(
             file,
             phase=phase,
@@ -210,7 +210,7 @@ def _read_import(
             file=file,
             field="--offset",
             value=offset,
-            allowed="only with a recording (WAV, FLAC, OGG, MP3): a MIDI file's notes are in beats",
+            allowed=f"only with a recording ({READ_ALLOWED}): a MIDI file's notes are in beats",
         )
     try:
         imported = read_part(
@@ -245,9 +245,10 @@ def import_part(
 ) -> SteerResult:
     """Take the part in ``file`` as ``section``'s approved ``phase`` part and send the run on
     to the phases after it; ``chromatic resume`` then rebuilds the stale ones for the section
-    and renders. ``file`` is a MIDI file, or a recording (WAV, FLAC, OGG, MP3) that is first
-    transcribed to ``<phase>/imported/<section>.transcribed.mid`` by the phase's model from
-    ``models`` (default: the installed ones), its first downbeat ``offset`` seconds in
+    and renders. ``file`` is a MIDI file, or a recording (an ending of
+    :data:`render.audio_io.READ_SUFFIXES`) that is first transcribed to
+    ``<phase>/imported/<section>.transcribed.mid`` by the phase's model from ``models``
+    (default: the installed ones), its first downbeat ``offset`` seconds in
     (:mod:`agents.audio_import`). Either way the MIDI is checked (:mod:`agents.part_import`)
     and written as ``<phase>/approved/<section>.json`` and ``.mid``. Raises MidiFileError,
     InputError, NoModelError or RunStateError before anything is approved."""

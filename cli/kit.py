@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from cli.common import err, fail, out, plain, setup
+from render.audio_io import READ_ALLOWED
 
 kit_app = typer.Typer(name="kit", help="Drum kits from your own recordings.", no_args_is_help=True)
 
@@ -50,7 +51,7 @@ def _file_bar(enabled: bool) -> Iterator[tuple[Callable[[int], None], Callable[[
 def build(
     audio: Annotated[
         list[Path],
-        typer.Argument(help="Audio files (WAV, FLAC, OGG, MP3) or folders holding them."),
+        typer.Argument(help=f"Audio files ({READ_ALLOWED}) or folders holding them."),
     ],
     out_dir: Annotated[Path, typer.Option("--out", help="The kit folder to write.")],
     separation: Annotated[

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from cli.common import PhaseArg, RunDirArg, fail, out, plain, report, setup
+from render.audio_io import READ_ALLOWED
 
 SectionArg = Annotated[str, typer.Argument(help="The section label, e.g. verse.")]
 
@@ -71,7 +72,7 @@ def import_part(
     file: Annotated[
         Path,
         typer.Argument(
-            help="The part: a MIDI file you wrote, or a recording of it (WAV, FLAC, OGG, MP3) "
+            help=f"The part: a MIDI file you wrote, or a recording of it ({READ_ALLOWED}) "
             "played at the song's tempo, transcribed by the model for the phase's instrument."
         ),
     ],

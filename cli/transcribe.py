@@ -13,13 +13,13 @@ import typer
 
 from cli.common import fail, out, plain, setup, status_steps
 from cli.groups import train_app
+from render.transcription.recording import AUDIO_ALLOWED
 
 _ERRORS: tuple[type[BaseException], ...] = (ValueError, FileNotFoundError, OSError)
-_AUDIO_ALLOWED = "a recording in WAV, FLAC, OGG or MP3"
 
 
 def transcribe(
-    audio: Annotated[Path, typer.Argument(help=f"The recording to transcribe: {_AUDIO_ALLOWED}.")],
+    audio: Annotated[Path, typer.Argument(help=f"The recording to transcribe: {AUDIO_ALLOWED}.")],
     out_file: Annotated[Path, typer.Option("--out", help="The MIDI file to write (.mid).")],
     stem: Annotated[
         str,

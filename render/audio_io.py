@@ -5,7 +5,8 @@ final name; a refused write is one StorageError naming the file.
 Audio arrays are float32 ``[frames, channels]`` (or ``[frames]`` for mono) at ``sample_rate``.
 WAV and FLAC go through soundfile (24-bit PCM; WAV also as 32-bit float, see
 :data:`WAV_FORMATS`); MP3 and OGG through pedalboard's encoders (LAME VBR V2 and Vorbis
-~128 kbps), which also decode them (:func:`decode_audio`).
+~128 kbps). :data:`READ_SUFFIXES` is the one list of the audio file endings the commands take
+as input, every one of them decoded by :func:`decode_audio`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from music.errors import StorageError
 from music.files import atomic_path, write_text_atomic
 from render.errors import RenderError
 
-AUDIO_SUFFIXES: Final = (".wav", ".flac", ".mp3", ".ogg")
+#: File endings :func:`write_audio` writes.
+WRITE_SUFFIXES: Final = (".wav", ".flac", ".mp3", ".ogg")
 
 
 def ensure_writable_dir(folder: Path) -> Path:
@@ -84,9 +86,9 @@ def encode_audio(
 def audio_suffix(path: Path) -> str:
     """The lower-case suffix of an audio file this module writes; ValueError for another."""
     suffix = Path(path).suffix.lower()
-    if suffix not in AUDIO_SUFFIXES:
+    if suffix not in WRITE_SUFFIXES:
         raise ValueError(
-            f"path: {str(path)!r} -- an audio file ending in {', '.join(AUDIO_SUFFIXES)}"
+            f"path: {str(path)!r} -- an audio file ending in {', '.join(WRITE_SUFFIXES)}"
         )
     return suffix
 
@@ -113,9 +115,22 @@ def write_audio(
     return path
 
 
+#: File endings (lower case) :func:`decode_audio` reads: WAV, FLAC, Ogg Vorbis, MP3 and AIFF,
+#: which the pinned pedalboard decodes here (tests/render/test_audio_read.py decodes each).
+#: Every command that takes audio files accepts these and only these.
+READ_SUFFIXES: Final = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
+#: :data:`READ_SUFFIXES` in words, for the "what is allowed" of an error message.
+READ_ALLOWED: Final = "WAV, FLAC, OGG, MP3 or AIFF (" + ", ".join(READ_SUFFIXES) + ")"
+
+
+def is_readable_audio(path: Path) -> bool:
+    """Whether ``path`` ends (in any case) in one of :data:`READ_SUFFIXES`."""
+    return Path(path).suffix.lower() in READ_SUFFIXES
+
+
 def decode_audio(path: Path) -> tuple[np.ndarray, int]:
-    """Any file this module writes (MP3 and OGG too) decoded to ``(float32 [frames,
-    channels], sample_rate)`` with pedalboard's decoders."""
+    """A file ending in one of :data:`READ_SUFFIXES` (any file this module writes among them)
+    decoded to ``(float32 [frames, channels], sample_rate)`` with pedalboard's decoders."""
     from pedalboard.io import AudioFile
 
     try:

@@ -53,14 +53,12 @@ from generators.drums.fills import add_fill, crash_on_downbeat
 from generators.drums.genome import DrumGenome, describe, from_data, splice_bars, to_data
 from generators.drums.operators import DrumOps, seed_genomes
 from generators.drums.styles import GROOVE_PROFILES, choose_styles
+from generators.drums.timekeeping import HitTable, time_kept
 from generators.drums.to_midi import drums_part
 from generators.drums.transformer import DrumTransformer, load_for_meter, time_kept_in_cells
 from music.dynamics import at_level
 from music.meter import Meter
 from music.midi_io import Song
-from scoring.metrics.drum_idiom import backbeat
-from scoring.metrics.drums import meter_accents
-from scoring.style.drums import genome_hits
 from scoring.style.profile import StyleProfile, shipped_profiles
 from scoring.style.select import style_profile
 
@@ -128,15 +126,15 @@ def keeps_the_meter(genome: DrumGenome, plan: CellPlan | None = None) -> bool:
     bars and :data:`BANK_BACKBEAT` of its loud snares on the backbeat pulses; for a meter the
     transformer plays in cells (``plan``), each cell meter's bars and backbeat so (7/4 as
     4/4 + 3/4: kick, snare, kick, snare, kick, snare, snare; 2/2 as a 4/4 bar: its backbeat on
-    quarters 2 and 4, where the skeletons' two-beat puts it on the second half note)."""
-    if plan is not None:
-        downbeat, snare = time_kept_in_cells(genome, plan)
-        return downbeat >= BANK_DOWNBEAT_KICKS and snare >= BANK_BACKBEAT
-    onset, voice, velocity = genome_hits(genome)
-    meter = genome.grid.meter
-    accents = meter_accents(onset, voice, velocity, meter=meter, bars=genome.bars)
-    snare = backbeat(onset, voice, velocity, meter, genome.bars)["on_backbeat"]
-    return accents["downbeat_kick"] >= BANK_DOWNBEAT_KICKS and snare >= BANK_BACKBEAT
+    quarters 2 and 4, where the skeletons' two-beat puts it on the second half note). The
+    measure is :func:`generators.drums.timekeeping.time_kept`, of the genome as played or,
+    in cells, of each cell meter's bars."""
+    kept = (
+        time_kept(HitTable.from_genome(genome))
+        if plan is None
+        else time_kept_in_cells(genome, plan)
+    )
+    return kept.reaches(downbeat=BANK_DOWNBEAT_KICKS, backbeat=BANK_BACKBEAT)
 
 
 def section_seeds(

@@ -56,10 +56,6 @@ FAMILY_COST: Final = 2
 EXTRA_ACCENT_COST: Final = 1
 SWITCH_COST: Final = 1
 ROLE_COST: Final = 1
-#: Token classes of the kick and the snare, and the velocity of a loud (backbeat) snare.
-KICK_CLASS: Final = 0
-SNARE_CLASS: Final = 1
-LOUD: Final = 70
 SCALES: Final = (1, 2, 4)
 
 
@@ -176,24 +172,6 @@ class CellPlan:
 
     def __str__(self) -> str:
         return "+".join(map(str, self.cells))
-
-
-def time_kept(bars: Sequence[BarHits], meter: Meter) -> tuple[float, float]:
-    """How sampled bars of ``meter`` keep it: the share of the bars with a kick on the downbeat
-    and the share of their loud snares (velocity >= :data:`LOUD`) on the snare's pulses of
-    :func:`music.meter.kick_snare_pulses` (0 where there are none)."""
-    if not bars:
-        return 0.0, 0.0
-    roles = _roles(Grid.for_meter(meter).pulse_steps)
-    downbeats = sum(any(s == 0 and h.cls == KICK_CLASS for s, h in bar) for bar in bars)
-    snares = [s for bar in bars for s, h in bar if h.cls == SNARE_CLASS and h.velocity >= LOUD]
-    on = sum(roles.get(s) is False for s in snares)
-    return downbeats / len(bars), on / len(snares) if snares else 0.0
-
-
-def keeps_time(bars: Sequence[BarHits], meter: Meter) -> float:
-    """:func:`time_kept`'s two shares added, in [0, 2]."""
-    return sum(time_kept(bars, meter))
 
 
 def felt_groups(meter: Meter) -> tuple[int, ...]:

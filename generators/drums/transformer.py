@@ -38,10 +38,11 @@ from typing import Final
 
 import numpy as np
 
-from generators.drums.cells import CellPlan, keeps_time, plan_cells, time_kept
+from generators.drums.cells import CellPlan, plan_cells
 from generators.drums.decoding import Row, decode_cached, decode_window
 from generators.drums.genome import DrumGenome, Hit
 from generators.drums.grid import Grid
+from generators.drums.timekeeping import HitTable, TimeKept, time_kept
 from generators.drums.tokens import (
     CLASS_VOICE,
     INDEX,
@@ -71,8 +72,8 @@ MIN_METER_BARS: Final = 1000
 #: similarity median 0.62 against the real 0.61; at 1.0 it is 0.53, too loose).
 DEFAULT_TEMPERATURE: Final = 0.9
 #: A meter played in cells draws each cell pattern this many times and keeps the draw that
-#: keeps its meter best (:func:`generators.drums.cells.keeps_time`): the cut meters' samples
-#: under-play their backbeat, and a composed bar needs every one of its cells to keep it.
+#: keeps its meter best (:attr:`generators.drums.timekeeping.TimeKept.total`): the cut meters'
+#: samples under-play their backbeat, and a composed bar needs every one of its cells to keep it.
 CELL_DRAWS: Final = 3
 #: Generator styles whose transformer samples join a population's bank: those whose token the
 #: model learned from at least 900 training bars (rock, funk, shuffle, breakbeat). Half-time (166
@@ -157,15 +158,17 @@ def _played(step: int, h: TokenHit, rng: np.random.Generator) -> Hit:
     return Hit(step=step, voice=CLASS_VOICE[h.cls], velocity=vel, offset=off)
 
 
-def time_kept_in_cells(genome: DrumGenome, plan: CellPlan) -> tuple[float, float]:
+def time_kept_in_cells(genome: DrumGenome, plan: CellPlan) -> TimeKept:
     """How a pattern of a meter played in cells keeps each cell's own meter
-    (:func:`generators.drums.cells.time_kept`): the least, over its cell meters, share of
-    their bars with a kick on the downbeat and of their loud snares on their backbeat."""
+    (:func:`generators.drums.timekeeping.time_kept` of each cell meter's bars, as the model
+    sampled them): the least, over its cell meters, share of their bars with a kick on the
+    downbeat and of their loud snares on their backbeat."""
     if genome.grid.meter != plan.meter:
         raise ValueError(f"genome meter: {genome.grid.meter} -- the plan's, {plan.meter}")
     streams = plan.split([genome_bar_hits(genome, b) for b in range(genome.bars)])
-    kept = [time_kept(bars, meter) for meter, bars in streams.items()]
-    return min(k[0] for k in kept), min(k[1] for k in kept)
+    return TimeKept.least(
+        time_kept(HitTable.from_bars(bars, meter)) for meter, bars in streams.items()
+    )
 
 
 class DrumTransformer:
@@ -301,7 +304,10 @@ class DrumTransformer:
             spb = steps_per_bar(meter.numerator, meter.denominator)
             drawn = [decode_bars(t) for t in self._decode(rows, spb, rng, temperature)]
             cells_of[meter] = [
-                max(drawn[r : r + CELL_DRAWS], key=lambda d: keeps_time(d, meter))
+                max(
+                    drawn[r : r + CELL_DRAWS],
+                    key=lambda d: time_kept(HitTable.from_bars(d, meter)).total,
+                )
                 for r in range(0, len(drawn), CELL_DRAWS)
             ]
         spb = Grid.for_meter(plan.meter, "straight").steps_per_bar

@@ -1,6 +1,8 @@
 """Reading the audio a kit is built from: files and folders in, checked clips out.
 
-WAV, FLAC and OGG are decoded by libsndfile (soundfile), MP3 by pedalboard. Every clip is
+The files taken are those :func:`render.audio_io.decode_audio` reads
+(:data:`render.audio_io.READ_SUFFIXES`); here WAV, FLAC, OGG and AIFF are decoded by libsndfile
+(soundfile: a long file's first :data:`MAX_SECONDS` only), MP3 by pedalboard. Every clip is
 resampled to :data:`KIT_SAMPLE_RATE` and kept with its channels (1 or 2). A file that cannot be
 used says why: unreadable (the decoder's words), too short, silent, or holding NaN/inf samples;
 the kit build reports it and goes on with the others.
@@ -15,8 +17,9 @@ from typing import Final
 
 import numpy as np
 
+from render.audio_io import READ_ALLOWED, READ_SUFFIXES
+
 KIT_SAMPLE_RATE: Final = 44100
-AUDIO_SUFFIXES: Final = (".wav", ".flac", ".ogg", ".mp3")
 #: A file shorter than this holds no usable hit (seconds).
 MIN_SECONDS: Final = 0.01
 #: A file whose peak stays below this is silent (dBFS).
@@ -68,16 +71,16 @@ def find_audio_files(inputs: Iterable[Path]) -> tuple[list[Path], list[tuple[Pat
         path = Path(raw)
         if path.is_dir():
             found = sorted(
-                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in AUDIO_SUFFIXES
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READ_SUFFIXES
             )
             if not found:
-                skipped.append((path, f"a folder with no {'/'.join(AUDIO_SUFFIXES)} files"))
+                skipped.append((path, f"a folder with no audio files ({READ_ALLOWED})"))
             for p in found:
                 add(p)
         elif not path.exists():
             skipped.append((path, "no such file or folder"))
-        elif path.suffix.lower() not in AUDIO_SUFFIXES:
-            skipped.append((path, f"not an audio file (expected {', '.join(AUDIO_SUFFIXES)})"))
+        elif path.suffix.lower() not in READ_SUFFIXES:
+            skipped.append((path, f"not an audio file (expected {READ_ALLOWED})"))
         else:
             add(path)
     return files, skipped

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
-from render.audio_io import write_audio
+from render.audio_io import READ_ALLOWED, write_audio
 from render.kit.audio import UnusableAudio, find_audio_files, read_clip
 from render.kit.clap import ClapEmbedder, Embedder, similarities
 from render.kit.classes import Role
@@ -173,7 +173,7 @@ def build_kit(
         shown = "; ".join(f"{r.file}: {r.reason}" for r in reports[:5]) or "no files given"
         raise KitError(
             f"no usable drum audio: {len(reports)} file(s), all skipped ({shown}) -- give "
-            "WAV, FLAC, OGG or MP3 recordings with drum hits",
+            f"{READ_ALLOWED} recordings with drum hits",
             path=None,
         )
     made = _assemble(slices, settings, classifier, embedder)

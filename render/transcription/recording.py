@@ -1,6 +1,7 @@
-"""A recording read for transcription: decoded to float32 samples (WAV, FLAC, OGG, MP3, AIFF:
-whatever :func:`render.audio_io.decode_audio` reads), or one clear error naming the file when it
-is missing, cannot be decoded, holds no samples or, where a part is expected, is silent."""
+"""A recording read for transcription: decoded to float32 samples by
+:func:`render.audio_io.decode_audio` (a file ending in one of
+:data:`render.audio_io.READ_SUFFIXES`), or one clear error naming the file when it is missing,
+cannot be decoded, holds no samples or, where a part is expected, is silent."""
 
 from __future__ import annotations
 
@@ -11,19 +12,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.errors import InputError
-from render.audio_io import decode_audio
+from render.audio_io import READ_ALLOWED, decode_audio
 from render.errors import RenderError
 
-#: File endings read as recordings (anything else given where a part is expected is MIDI).
-AUDIO_SUFFIXES: Final = (".wav", ".flac", ".ogg", ".mp3", ".aif", ".aiff")
-AUDIO_ALLOWED: Final = "a recording in WAV, FLAC, OGG or MP3"
+AUDIO_ALLOWED: Final = f"a recording in {READ_ALLOWED}"
 #: A recording whose peak stays under this level (dBFS) is silence: nothing to transcribe.
 SILENCE_DBFS: Final = -60.0
-
-
-def is_recording(path: Path) -> bool:
-    """Whether ``path`` names an audio file by its ending (any case)."""
-    return Path(path).suffix.lower() in AUDIO_SUFFIXES
 
 
 def read_recording(path: Path, *, field: str = "AUDIO") -> tuple[NDArray[np.float32], int]:

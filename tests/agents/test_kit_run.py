@@ -21,6 +21,8 @@ from agents.runner import start_run
 from cli.app import app
 from music.errors import InputError
 from music.midi_io import read_midi
+from render.audio_io import READ_ALLOWED, write_audio
+from render.kit.manifest import load_kit
 from render.kit.onsets import detect_onsets, distinct_onsets
 from tests.agents.run_fixtures import write_proposal
 
@@ -173,3 +175,32 @@ def test_kit_build_cli_reports_skipped_files_and_fails_when_nothing_is_usable(
         app, ["kit", "build", str(tmp_path / "broken.wav"), "--out", str(tmp_path / "k2")]
     )
     assert bad.exit_code == 2 and "no usable drum audio" in bad.output
+
+
+def test_kit_build_cli_takes_aiff_and_mp3_and_names_the_endings_it_takes(tmp_path: Path) -> None:
+    """AIFF and MP3 one-shots (endings of READ_SUFFIXES) build a kit; a file of another
+    format is skipped with the endings allowed, and nothing usable is one clear error."""
+    audio, sr = soundfile.read(str(FIXTURES / "bd_haus.flac"), dtype="float32")
+    soundfile.write(str(tmp_path / "kick.aiff"), audio, sr, format="AIFF")
+    write_audio(tmp_path / "kick.mp3", audio, sr)
+    ok = CliRunner().invoke(
+        app,
+        ["kit", "build", str(tmp_path / "kick.aiff"), "--out", str(tmp_path / "k")],
+    )
+    assert ok.exit_code == 0, ok.output
+    assert {h.source.file for h in load_kit(tmp_path / "k").manifest.hits} == {
+        str(tmp_path / "kick.aiff")
+    }
+    (tmp_path / "kick.caf").write_bytes((tmp_path / "kick.aiff").read_bytes())
+    bad = CliRunner().invoke(
+        app, ["kit", "build", str(tmp_path / "kick.caf"), "--out", str(tmp_path / "k2")]
+    )
+    text = " ".join(bad.output.split())
+    assert bad.exit_code == 2 and "no usable drum audio" in text
+    assert f"kick.caf: not an audio file (expected {READ_ALLOWED})" in text
+    assert f"give {READ_ALLOWED} recordings" in text
+    mp3 = CliRunner().invoke(
+        app, ["kit", "build", str(tmp_path / "kick.mp3"), "--out", str(tmp_path / "k3")]
+    )
+    assert mp3.exit_code == 0, mp3.output
+    assert len(load_kit(tmp_path / "k3").manifest.hits) >= 1

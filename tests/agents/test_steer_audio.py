@@ -24,6 +24,7 @@ from music.meter import qn_to_seconds
 from music.midi_io import read_midi
 from music.notes import Note, Part
 from music.orchestration import Orchestration, orchestrate
+from render.audio_io import READ_ALLOWED
 from render.synth import SAMPLE_RATE, synthesize
 from render.transcription.decode import NoteEvent
 from render.transcription.taxonomy import NoModelError
@@ -158,6 +159,7 @@ def test_an_offset_with_a_midi_file_is_refused(run: RunDir, tmp_path: Path) -> N
     )
     assert result.returncode == 2
     assert "--offset" in result.stderr and "only with a recording" in result.stderr
+    assert f"({READ_ALLOWED})" in " ".join(result.stderr.split())
 
 
 MODELS = {name: Path(f"{name}.onnx") for name in ("bass", "drums", "synth_lead")}

@@ -16,14 +16,16 @@ from music.errors import MidiFileError
 from music.meter import Meter
 from music.midi_io import Song, write_midi
 from music.notes import Note, Part
+from render.audio_io import READ_SUFFIXES
 from scoring.chromatic import ChromaticScorer, color_agreement
 from scoring.colors import target_vector
 from scoring.text_encoder import TextEncoder
+from tests.render.test_audio_read import write_tone
 from training.scorer.catalogue import CatalogueError, load_catalogue, window_offsets
 from training.scorer.graph import ScorerGraph, load_graph
 from training.scorer.heads import ChromaticHeads, mode_embeddings
 from training.scorer.model import ScorerConfig, save_state
-from training.scorer.supervised import shipped_weights, train_catalogue
+from training.scorer.supervised import build_examples, shipped_weights, train_catalogue
 
 
 def _song(low: bool, seed: int, bars: int = 8) -> Song:
@@ -167,7 +169,17 @@ def test_shipped_weights_are_a_valid_base() -> None:
         ({"color": None}, "tracks[0].color", "one of Red"),
         ({"concept": "flood"}, "tracks[0].concept", "at least 3 words"),
         ({"midi": "midi/missing.mid"}, "tracks[0].midi", "an existing MIDI file"),
-        ({"midi": "midi/t0.txt"}, "tracks[0].midi", "ending in .mid"),
+        ({"midi": "midi/t0.txt"}, "tracks[0].midi", "a MIDI file ending in .mid"),
+        (
+            {"audio": "midi/t0.txt"},
+            "tracks[0].audio",
+            f"an audio file ending in {', '.join(READ_SUFFIXES)}",
+        ),
+        (
+            {"stems": {"bass": "midi/t0.txt"}},
+            "tracks[0].stems.bass",
+            f"an audio file ending in {', '.join(READ_SUFFIXES)}",
+        ),
         ({"midi": None}, "tracks[0].midi", "at least one"),
         ({"tempo": 90}, "tracks[0].tempo", "only the fields"),
         ({"id": "t0"}, "tracks[1].id", "unique id"),
@@ -201,6 +213,34 @@ def test_bad_entries_name_the_field(
     assert info.value.field == field
     assert text_in_message in str(info.value)
     assert "catalogue.yml" in str(info.value)
+
+
+def test_recordings_in_every_readable_format_join_the_audio_branch(
+    tmp_path: Path, text: TextEncoder
+) -> None:
+    """A track per ending of READ_SUFFIXES (MP3 and AIFF too) with a recording of its own: the
+    catalogue loads and each recording's audio features are read (the audio mask set)."""
+    (tmp_path / "midi").mkdir()
+    (tmp_path / "audio").mkdir()
+    tracks = []
+    for i, suffix in enumerate(READ_SUFFIXES):
+        write_midi(_song(i % 2 == 0, seed=i, bars=2), tmp_path / "midi" / f"t{i}.mid")
+        write_tone(tmp_path / "audio" / f"t{i}{suffix}")
+        tracks.append(
+            {
+                "midi": f"midi/t{i}.mid",
+                "audio": f"audio/t{i}{suffix}",
+                "concept": "a slow song about rain",
+                "color": "Blue",
+            }
+        )
+    write_yaml(tmp_path / "catalogue.yml", {"tracks": tracks})
+    cat = load_catalogue(tmp_path)
+    assert [t.audio.suffix for t in cat.tracks if t.audio] == list(READ_SUFFIXES)
+    examples = build_examples(cat, text, np.zeros(32, np.float32))
+    assert set(examples.track.tolist()) == set(range(len(READ_SUFFIXES)))
+    assert np.all(examples.audio_mask == 1.0)
+    assert np.all(np.isfinite(examples.audio)) and np.all(np.abs(examples.audio).sum(axis=1) > 0)
 
 
 def test_folder_level_errors(tmp_path: Path) -> None:
@@ -283,4 +323,23 @@ def test_cli_train_scorer_reports_a_bad_catalogue(tmp_path: Path) -> None:
     assert result.exit_code == 2
     message = " ".join(result.output.split())
     assert "catalogue.yml" in message and "tracks[1].color" in message and "Mauve" in message
+    assert "Traceback" not in result.output
+
+
+def test_cli_train_scorer_names_an_audio_file_of_another_format(tmp_path: Path) -> None:
+    """A recording in a format no decoder here reads is one line naming the catalogue, the
+    field, the path and every ending allowed."""
+    from typer.testing import CliRunner
+
+    from cli.app import app
+
+    root = build_catalogue(tmp_path / "catalogue")
+    (root / "audio" / "t1.caf").write_bytes((root / "audio" / "t1.wav").read_bytes())
+    data = (root / "catalogue.yml").read_text(encoding="utf-8")
+    (root / "catalogue.yml").write_text(data.replace("t1.wav", "t1.caf"), encoding="utf-8")
+    result = CliRunner().invoke(app, ["train", "scorer", "--dataset", str(root)])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    allowed = f"an audio file ending in {', '.join(READ_SUFFIXES)}"
+    assert f"catalogue.yml: tracks[1].audio: 'audio/t1.caf' -- {allowed}" in message
     assert "Traceback" not in result.output

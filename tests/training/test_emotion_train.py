@@ -15,9 +15,12 @@ from typer.testing import CliRunner
 from cli.app import app
 from music.errors import InputError
 from music.notes import Note
+from render.audio_io import READ_ALLOWED, READ_SUFFIXES
 from scoring.emotion.midi import weak_label
-from training.emotion.catalogue import read_catalogue
+from tests.render.test_audio_read import write_tone
+from training.emotion.catalogue import catalogue_features, read_catalogue
 from training.emotion.model import EmotionNet
+from training.emotion.run import sanity_table
 from training.emotion.train import load_weights, save_weights
 
 SR = 22050
@@ -117,6 +120,10 @@ def test_fine_tune_on_a_catalogue_learns_its_labels(tmp_path: Path) -> None:
         ("file,valence,arousal\nclip00.wav,1.5,0\n", "line 2: valence: '1.5' -- a number in -1..1"),
         ("file,valence,arousal\nclip00.wav,0.1,calm\n", "line 2: arousal: 'calm'"),
         ("file,valence,arousal\nmissing.wav,0,0\n", "line 2: file: 'missing.wav'"),
+        (
+            "file,valence,arousal\nclip00.caf,0,0\n",
+            f"labels.csv: line 2: file: 'clip00.caf' -- an existing audio file ({READ_ALLOWED})",
+        ),
         ("file,valence,arousal\n../x.wav,0,0\n", "inside the catalogue folder"),
         ("file,valence,arousal\nclip00.wav,0,0\nclip00.wav,0,0\n", "each file once"),
         ("file,valence,arousal\nclip00.wav,0,0\n", "at least 5"),
@@ -126,6 +133,7 @@ def test_bad_catalogue_is_one_clear_error(tmp_path: Path, csv: str | None, messa
     cat = tmp_path / "cat"
     cat.mkdir()
     soundfile.write(cat / "clip00.wav", _tone_clip(4, 2.0, 0.5, 0), SR)
+    soundfile.write(cat / "clip00.caf", _tone_clip(4, 2.0, 0.5, 0), SR)
     if csv is not None:
         (cat / "labels.csv").write_text(csv, encoding="utf-8")
     with pytest.raises(InputError, match=re.escape(message)):
@@ -135,3 +143,22 @@ def test_bad_catalogue_is_one_clear_error(tmp_path: Path, csv: str | None, messa
     )
     assert res.exit_code == 2
     assert "labels.csv" in res.output or "labels.csv" in str(res.stderr_bytes or b"")
+
+
+def test_a_catalogue_takes_every_readable_format(tmp_path: Path) -> None:
+    """A clip per ending of READ_SUFFIXES (MP3 and AIFF among them): every row is read and each
+    recording decodes to its window features."""
+    rows = ["file,valence,arousal"]
+    for i, suffix in enumerate(READ_SUFFIXES):
+        write_tone(tmp_path / f"clip{i}{suffix}", seconds=2.0)
+        rows.append(f"clip{i}{suffix},0.{i},-0.{i}")
+    (tmp_path / "labels.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    entries = read_catalogue(tmp_path)
+    assert [e.path.suffix for e in entries] == list(READ_SUFFIXES)
+    features, labels = catalogue_features(entries)
+    assert features.shape[0] == labels.shape[0] == len(READ_SUFFIXES)
+    assert np.all(np.isfinite(features)) and np.all(np.abs(features).sum(axis=(1, 2)) > 0)
+    # The table of estimates on a folder of recordings reads them all, and nothing else.
+    rows = sanity_table(_base(tmp_path / "model"), tmp_path, lambda _: None)
+    names = sorted(f"clip{i}{s}" for i, s in enumerate(READ_SUFFIXES))
+    assert [name for name, _, _ in rows] == names

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from cli.app import app
 from inference.onnx import ModelFileError
 from music.midi_io import read_midi
-from render.audio_io import read_audio, write_audio
+from render.audio_io import READ_ALLOWED, read_audio, write_audio
 from render.transcription import transcriber as runtime
 from render.transcription.features import FEATURE_SPEC
 from render.transcription.taxonomy import resolve_model
@@ -168,7 +168,7 @@ def test_cli_refuses_non_audio(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["transcribe", str(bogus), "--out", str(tmp_path / "x.mid")])
     assert result.exit_code == 2
     text = " ".join(result.output.split())
-    assert "notes.wav: AUDIO: 'notes.wav'" in text and "WAV, FLAC, OGG or MP3" in text
+    assert "notes.wav: AUDIO: 'notes.wav'" in text and READ_ALLOWED in text
 
 
 def test_train_config_refuses_vocals(tmp_path: Path) -> None:

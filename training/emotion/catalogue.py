@@ -1,11 +1,11 @@
 """A catalogue of recordings a person labelled with valence and arousal.
 
-Layout: a folder holding ``labels.csv`` and the audio files it names (paths relative to the
-folder; WAV, FLAC, OGG or MP3). ``labels.csv`` has the header ``file,valence,arousal`` and one
-row per recording; valence and arousal are numbers in -1..1 (valence: unpleasant -1 to
-pleasant +1; arousal: calm -1 to energetic +1, Russell's circumplex axes). At least
-:data:`MIN_ROWS` rows, each file once. Every problem is one InputError naming the file, the
-row's line, the field, the bad value and what is allowed.
+Layout: a folder holding ``labels.csv`` and the audio files it names (paths relative to the folder;
+WAV, FLAC, OGG, MP3 or AIFF: :data:`render.audio_io.READ_SUFFIXES`). ``labels.csv`` has the header
+``file,valence,arousal`` and one row per recording; valence and arousal are numbers in -1..1
+(valence: unpleasant -1 to pleasant +1; arousal: calm -1 to energetic +1, Russell's circumplex
+axes). At least :data:`MIN_ROWS` rows, each file once. Every problem is one InputError naming the
+file, the row's line, the field, the bad value and what is allowed.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from music.errors import InputError
-from render.audio_io import decode_audio
+from render.audio_io import READ_ALLOWED, decode_audio, is_readable_audio
 from render.errors import RenderError
 from scoring.emotion.features import window_features
 from training.emotion.corpus import pad
@@ -28,7 +28,6 @@ from training.emotion.corpus import pad
 LABELS: Final = "labels.csv"
 HEADER: Final = ("file", "valence", "arousal")
 MIN_ROWS: Final = 5
-AUDIO_SUFFIXES: Final = (".wav", ".flac", ".ogg", ".mp3")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,10 +84,10 @@ def read_catalogue(folder: Path) -> list[Entry]:
                 file=path, field=f"line {line}: file", value=name,
                 allowed="a path inside the catalogue folder",
             )  # fmt: skip
-        if audio.suffix.lower() not in AUDIO_SUFFIXES or not audio.is_file():
+        if not is_readable_audio(audio) or not audio.is_file():
             raise InputError(
                 file=path, field=f"line {line}: file", value=name,
-                allowed=f"an existing audio file ({', '.join(AUDIO_SUFFIXES)}) in the folder",
+                allowed=f"an existing audio file ({READ_ALLOWED}) in the folder",
             )  # fmt: skip
         if name in seen:
             raise InputError(

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from music.files import write_text_atomic
-from render.audio_io import decode_audio
+from render.audio_io import decode_audio, is_readable_audio
 from scoring.emotion.features import window_features
 from training.emotion.catalogue import catalogue_features, read_catalogue
 from training.emotion.corpus import build_clips
@@ -143,10 +143,11 @@ def evaluate_catalogue(model_dir: Path, dataset: Path) -> Scores:
 
 
 def sanity_table(model_dir: Path, folder: Path, step: Step) -> list[tuple[str, float, float]]:
-    """(recording, valence, arousal) for each .ogg/.wav/.flac in ``folder``, sorted by name."""
+    """(recording, valence, arousal) for each audio file in ``folder`` (ending in one of
+    :data:`render.audio_io.READ_SUFFIXES`), sorted by name."""
     model = load_weights(model_dir / WEIGHTS)
     rows = []
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in (".ogg", ".wav", ".flac"))
+    files = sorted(p for p in folder.iterdir() if is_readable_audio(p))
     for path in files:
         step(f"analysing {path.name}")
         audio, sr = decode_audio(path)

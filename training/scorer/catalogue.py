@@ -5,7 +5,7 @@ Layout (one folder; paths in ``catalogue.yml`` are relative to it)::
     my_catalogue/
         catalogue.yml
         midi/first_song.mid          # any layout below the folder is fine
-        audio/first_song.wav         # WAV, FLAC or OGG (anything soundfile reads)
+        audio/first_song.wav         # WAV, FLAC, OGG, MP3 or AIFF (render.audio_io.READ_SUFFIXES)
 
 ``catalogue.yml``::
 
@@ -46,6 +46,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from music.errors import InputError
+from render.audio_io import READ_SUFFIXES
 from render.transcription.taxonomy import STEMS, find_stem
 from scoring.colors import COLOR_NAMES, parse_color
 from scoring.text_encoder import validate_concept
@@ -53,7 +54,6 @@ from scoring.text_encoder import validate_concept
 CATALOGUE_FILE: Final = "catalogue.yml"
 MIN_TRACKS: Final = 2
 MIDI_SUFFIXES: Final = (".mid", ".midi")
-AUDIO_SUFFIXES: Final = (".wav", ".flac", ".ogg", ".aiff", ".aif")
 _TRACK_FIELDS: Final = ("id", "midi", "audio", "stems", "concept", "lyrics", "color")
 
 
@@ -129,12 +129,13 @@ def _read_yaml(path: Path) -> object:
 def _media_path(
     root: Path, file: Path, field: str, value: object, suffixes: tuple[str, ...], kind: str
 ) -> Path:
+    a_kind = f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
     if not isinstance(value, str) or not value.strip():
         raise CatalogueError(
             file=file,
             field=field,
             value=value,
-            allowed=f"a path to a {kind} file, relative to {root}",
+            allowed=f"a path to {a_kind} file, relative to {root}",
         )
     path = (root / value.strip()).resolve()
     if path.suffix.lower() not in suffixes:
@@ -142,7 +143,7 @@ def _media_path(
             file=file,
             field=field,
             value=value,
-            allowed=f"a {kind} file ending in {', '.join(suffixes)}",
+            allowed=f"{a_kind} file ending in {', '.join(suffixes)}",
         )
     if not path.is_file():
         raise CatalogueError(
@@ -181,7 +182,7 @@ def _stems(root: Path, file: Path, field: str, value: object) -> tuple[tuple[str
                 value=name,
                 allowed=f"one path per stem ({stem})",
             )
-        out[stem] = _media_path(root, file, f"{field}.{name}", path, AUDIO_SUFFIXES, "audio")
+        out[stem] = _media_path(root, file, f"{field}.{name}", path, READ_SUFFIXES, "audio")
     order = [s.name for s in STEMS]
     return tuple(sorted(out.items(), key=lambda item: order.index(item[0])))
 
@@ -223,7 +224,7 @@ def _track(root: Path, file: Path, index: int, entry: object) -> Track:
     audio = (
         None
         if entry.get("audio") is None
-        else _media_path(root, file, f"{where}.audio", entry["audio"], AUDIO_SUFFIXES, "audio")
+        else _media_path(root, file, f"{where}.audio", entry["audio"], READ_SUFFIXES, "audio")
     )
     stems = _stems(root, file, f"{where}.stems", entry.get("stems"))
     if "color" not in entry:
@@ -337,7 +338,6 @@ def window_offsets(
 
 
 __all__ = [
-    "AUDIO_SUFFIXES",
     "CATALOGUE_FILE",
     "MIDI_SUFFIXES",
     "MIN_TRACKS",
