@@ -49,7 +49,15 @@ def _block_peaks(envelope: np.ndarray) -> np.ndarray:
     n_blocks = max(1, math.ceil(frames / BLOCK))
     padded = np.zeros(n_blocks * BLOCK)
     padded[:frames] = envelope
-    return np.asarray(padded.reshape(n_blocks, BLOCK).max(axis=1))
+    # Halves folded onto each other (BLOCK is a power of two; a maximum is exact in any
+    # order): the same peaks as
+    # ``max(axis=1)``, about twice as fast as numpy's reduction along a 32-wide axis.
+    blocks = padded.reshape(n_blocks, BLOCK)
+    width = BLOCK
+    while width > 1:
+        width //= 2
+        blocks = np.maximum(blocks[:, :width], blocks[:, width : 2 * width])
+    return np.ascontiguousarray(blocks[:, 0])
 
 
 def _needs(peaks: np.ndarray, ceiling: float) -> np.ndarray:
@@ -126,7 +134,9 @@ def _gain_of_needs(need: np.ndarray, frames: int, sample_rate: int) -> np.ndarra
     g = 1.0 - h
     step = (np.concatenate([g[1:], g[-1:]]) - g)[:, None]
     ramp = np.arange(BLOCK) / BLOCK
-    return np.asarray((g[:, None] + step * ramp).reshape(-1)[:frames])
+    curve = step * ramp
+    curve += g[:, None]  # g + step * ramp, in place (a sum is the same float either way round)
+    return np.asarray(curve.reshape(-1)[:frames])
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +324,8 @@ def gain_then_limit(
     def loudness(curve: np.ndarray | float) -> float:
         if frames < block:
             return -math.inf
-        weighted_power = power * np.square(curve)
+        weighted_power = np.square(curve)
+        weighted_power *= power  # power * curve ** 2, in place
         n_blocks = (frames - block) // hop + 1
         if block % hop == 0:  # blocks of whole hops: sum each hop, then each block's hops
             hops = weighted_power[: (n_blocks - 1) * hop + block].reshape(-1, hop).sum(axis=1)

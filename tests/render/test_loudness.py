@@ -7,6 +7,7 @@ import pytest
 
 from render.errors import RenderError
 from render.limiter import (
+    BLOCK,
     _block_peaks,
     fast_limiter_gain,
     frame_peaks,
@@ -221,6 +222,21 @@ def test_block_peaks_commute_with_a_gain_float_for_float() -> None:
         env = rng.random(int(rng.integers(1, 5000))) ** 3
         for g in rng.uniform(0.01, 30.0, 5):
             assert np.array_equal(_block_peaks(env * g), _block_peaks(env) * g)
+
+
+def test_block_peaks_are_each_blocks_maximum() -> None:
+    """The peaks folded half onto half are numpy's maximum over each block, the last block
+    padded with zeros, for any length."""
+    rng = np.random.default_rng(7)
+    for frames in (1, 31, 32, 33, 64, 1000, 4097, *rng.integers(1, 20000, 20).tolist()):
+        env = rng.random(frames) ** 3
+        blocks = -(-frames // BLOCK)
+        padded = np.zeros(blocks * BLOCK)
+        padded[:frames] = env
+        expected = padded.reshape(blocks, BLOCK).max(axis=1)
+        got = _block_peaks(env)
+        assert got.flags.c_contiguous
+        assert got.tobytes() == expected.tobytes()
 
 
 def test_frame_peaks_are_the_reduction_along_channels() -> None:
