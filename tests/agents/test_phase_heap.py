@@ -6,7 +6,7 @@ from __future__ import annotations
 import gc
 import weakref
 
-from agents.phases.generate import long_lived_frozen
+from agents.phases.generate import PHASE_GC_THRESHOLD, long_lived_frozen
 
 
 class _Node:
@@ -22,6 +22,19 @@ def test_the_heap_before_a_phase_is_frozen_and_released() -> None:
         assert not any(o is before[0] for o in gc.get_objects())  # out of every generation
     assert gc.get_freeze_count() == 0
     assert any(o is before[0] for o in gc.get_objects())
+
+
+def test_the_young_generation_waits_longer_during_a_phase_and_is_restored() -> None:
+    before = gc.get_threshold()
+    with long_lived_frozen():
+        assert gc.get_threshold() == (max(before[0], PHASE_GC_THRESHOLD), *before[1:])
+    assert gc.get_threshold() == before
+    try:
+        with long_lived_frozen():
+            raise RuntimeError("a phase that fails")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
 
 
 def test_cycles_made_during_a_phase_are_collected() -> None:
