@@ -50,8 +50,8 @@ def _block_peaks(envelope: np.ndarray) -> np.ndarray:
     padded = np.zeros(n_blocks * BLOCK)
     padded[:frames] = envelope
     # Halves folded onto each other (BLOCK is a power of two; a maximum is exact in any
-    # order): the same peaks as
-    # ``max(axis=1)``, about twice as fast as numpy's reduction along a 32-wide axis.
+    # order): the same peaks as ``max(axis=1)``, about twice as fast as numpy's reduction
+    # along a 32-wide axis.
     blocks = padded.reshape(n_blocks, BLOCK)
     width = BLOCK
     while width > 1:
