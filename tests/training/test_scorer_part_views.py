@@ -1,0 +1,175 @@
+"""Part views (one part over the rest, text about that part), the part corpus, batches of one
+kind, and a 2-channel model widened to read the part channel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from music.keys import Key
+from music.meter import Meter
+from music.notes import Note, Part
+from scoring.text_encoder import TextEncoder
+from training.scorer.corpus import load_corpus, merge_corpora
+from training.scorer.model import ContrastiveScorer, ScorerConfig, save_state
+from training.scorer.part_corpus import build_part_corpus
+from training.scorer.part_views import Borrowed, all_views, view_text, views
+from training.scorer.sources_common import Clip, ClipInfo
+from training.scorer.train import kind_batches, warm_start
+
+FOUR = Meter(4, 4)
+
+
+def _info(song: str, style: tuple[str, ...] = ("pop",)) -> ClipInfo:
+    return ClipInfo(
+        source="t", song_id=song, key=Key(9, "minor"), tempo_known=True, style=style, ensemble=()
+    )
+
+
+def _busy_chords() -> Part:
+    return Part(
+        "chords",
+        tuple(Note(t * 0.5, t * 0.5 + 0.5, p, 80) for t in range(64) for p in (57, 60, 64)),
+    )
+
+
+def _bass(every: float) -> Part:
+    n = int(32 / every)
+    return Part("bass", tuple(Note(i * every, i * every + every, 33, 100) for i in range(n)))
+
+
+def _groove(song: str = "g:1") -> Clip:
+    drums = Part(
+        "drums", tuple(Note(i * 0.5, i * 0.5 + 0.1, 42, 90) for i in range(64)), is_drum=True
+    )
+    return Clip((drums,), 100.0, FOUR, _info(song, ("funk",)))
+
+
+def test_a_part_is_heard_over_the_parts_before_it() -> None:
+    rng = np.random.default_rng(0)
+    melody = Part("melody", tuple(Note(i * 1.0, i * 1.0 + 1.0, 72, 90) for i in range(32)))
+    clip = Clip((melody, _busy_chords(), _bass(4.0)), 100.0, FOUR, _info("s:1"))
+    got = {v.kind: v for v in views(clip, Borrowed(), rng)}
+    assert set(got) == {"melody", "chords", "bass"}
+    assert got["chords"].backdrop == ()
+    assert [p.name for p in got["bass"].backdrop] == ["chords"]  # no groove to borrow
+    assert sorted(p.name for p in got["melody"].backdrop) == ["bass", "chords"]
+    # a chorale's inner voices accompany: the bass voice is heard over them, not the soprano
+    satb = tuple(
+        Part(name, tuple(Note(i * 2.0, i * 2.0 + 2.0, p, 80) for i in range(16)))
+        for name, p in (("soprano", 72), ("alto", 67), ("tenor", 60), ("bass", 48))
+    )
+    chorale = {v.kind: v for v in views(Clip(satb, 100.0, FOUR, _info("b:1")), Borrowed(), rng)}
+    assert set(chorale) == {"melody", "bass"}
+    assert sorted(p.name for p in chorale["bass"].backdrop) == ["alto", "tenor"]
+
+
+def test_a_lone_drum_part_borrows_chords_of_its_meter_and_split() -> None:
+    rng = np.random.default_rng(0)
+    song = Clip((_busy_chords(), _bass(1.0)), 100.0, FOUR, _info("s:2"))
+    waltz = Clip((_busy_chords(),), 100.0, Meter(3, 4), _info("s:3"))
+    out = list(all_views([_groove(), song, waltz], rng))
+    drums = [v for v in out if v.kind == "drums"]
+    assert len(drums) == 1 and out[-1] is drums[0]  # it waited for the chords
+    (under,) = drums[0].backdrop
+    assert under is song.parts[0]
+    other_split = Clip(song.parts, 100.0, FOUR, song.info, split="test")
+    lone = list(all_views([_groove(), other_split], rng))
+    assert [v.backdrop for v in lone if v.kind == "drums"] == [()]  # none of its split
+
+
+def test_the_text_describes_the_part_not_the_song() -> None:
+    rng = np.random.default_rng(1)
+    clip = Clip((_busy_chords(), _bass(4.0)), 100.0, FOUR, _info("s:4"))
+    bass = next(v for v in views(clip, Borrowed(), rng) if v.kind == "bass")
+    texts = [view_text(bass, np.random.default_rng(seed)) for seed in range(12)]
+    tags = {t for _, t in texts}
+    assert len(tags) == 1  # the same facts under every template
+    (tag,) = tags
+    assert tag.startswith("part=bass;") and "density=sparse" in tag  # the bass, not the chords
+    assert "register=low" in tag  # A1 is low for a bass line
+    assert all(any(w in text for w in ("bass line", "bass part", "bassline")) for text, _ in texts)
+    busy = Clip((_busy_chords(), _bass(0.5)), 100.0, FOUR, _info("s:5"))
+    busy_bass = next(v for v in views(busy, Borrowed(), rng) if v.kind == "bass")
+    assert "density=busy" in view_text(busy_bass, rng)[1]
+
+
+def test_kind_batches_hold_one_kind_each() -> None:
+    kinds = np.array(["whole"] * 50 + ["bass"] * 40 + ["drums"] * 7)
+    idx = np.arange(len(kinds), dtype=np.int64)
+    batches = kind_batches(kinds, idx, 16, np.random.default_rng(0))
+    assert len(batches) == 3 + 2  # 50 // 16 whole, 40 // 16 bass, no drums (fewer than 16)
+    for b in batches:
+        assert len(b) == 16 and len(set(kinds[b].tolist())) == 1
+    assert sorted(kinds[b[0]] for b in batches) == ["bass", "bass", "whole", "whole", "whole"]
+
+
+def test_a_widened_model_starts_as_the_old_one(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    old = ContrastiveScorer(ScorerConfig.debug())
+    path = save_state(tmp_path / "old.npz", old, {"sidecar": {"heads": {"temperature": 0.04}}})
+    new = ContrastiveScorer(ScorerConfig(roll_channels=3, conv_channels=(8, 16), hidden=16))
+    warm_start(new, path)
+    assert float(new.scale().detach()) == pytest.approx(25.0)
+    old.eval()
+    new.eval()
+    roll = (torch.rand(4, 2, 128, 128) < 0.02).float()
+    args = (torch.randn(4, 32), torch.zeros(4, 32), torch.zeros(4, 1))
+    more = (torch.zeros(4, 384), torch.zeros(4, 1))
+    with torch.no_grad():
+        before = old.encoder(roll, *args, *more)
+        own = torch.cat([roll, roll[:, :1] * 0.5], dim=1)  # any own channel: weights are zero
+        after = new.encoder(own, *args, *more)
+        derived = new.encoder(roll, *args, *more)  # 2 channels: the whole roll is its own
+    torch.testing.assert_close(after, before)
+    torch.testing.assert_close(derived, before)
+    with torch.no_grad():  # once it learns, the part channel matters
+        new.encoder.roll.convs[0].weight[:, 2].fill_(0.5)
+        moved = new.encoder(own, *args, *more)
+    assert (moved - before).abs().max() > 1e-4  # 100x the float noise of the equalities
+    assert (moved - before).abs().max() > 100 * (after - before).abs().max()
+
+
+def test_the_part_corpus_builds_and_merges(tmp_path: Path) -> None:
+    from tests.training.test_scorer_corpus import _write_billboard, _write_groove
+
+    data = tmp_path / "data"
+    _write_billboard(data / "billboard")
+    _write_groove(data / "groove-midi")
+    out = tmp_path / "parts.npz"
+    summary = build_part_corpus(
+        data_dir=data,
+        out=out,
+        max_clips_per_source=3,
+        max_views_per_kind=None,
+        seed=7,
+        sources=("billboard", "groove"),
+        encoder=TextEncoder.load(),
+    )
+    assert summary["per_kind"] == {"chords": 3, "drums": 3, "bass": 3, "melody": 0}
+    parts = load_corpus(out)
+    assert parts.rolls.shape == (9, 3, 128, 128) and parts.kinds is not None
+    for i, kind in enumerate(parts.kinds):
+        own, pitched = parts.rolls[i, 2], parts.rolls[i, 0]
+        assert own.any() and str(parts.texts[i])
+        if kind == "bass":  # the bass alone in its channel, the chords over it in the roll
+            assert own[:48].any() and not own[52:].any() and pitched[52:].any()
+        if kind == "drums":  # hits in its channel; borrowed chords (if any) only in the roll
+            assert parts.rolls[i, 1].any() and not (own > 0)[pitched > 0].any()
+    whole = load_corpus(out)  # any corpus; merged with a 2-channel one below
+    two = type(whole)(
+        **{
+            **{k: getattr(whole, k) for k in whole.__dataclass_fields__},
+            "rolls": whole.rolls[:, :2],
+            "kinds": None,
+        }
+    )
+    merged = merge_corpora([two, parts])
+    assert merged.rolls.shape == (18, 3, 128, 128)
+    assert merged.kinds is not None and list(merged.kinds[:9]) == ["whole"] * 9
+    np.testing.assert_array_equal(
+        merged.rolls[:9, 2], np.maximum(whole.rolls[:, 0], whole.rolls[:, 1])
+    )
