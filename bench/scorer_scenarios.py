@@ -31,7 +31,7 @@ and the concept alone. ``after`` is the current critic: every bar, concept and w
 
 Run: ``python -m bench.scorer_scenarios``; writes ``bench/results/scorer_scenarios.json``.
 ``--model PATH`` measures another exported model (a candidate critic) instead of the shipped
-one, and writes ``scorer_scenarios_<name>.json``.
+one, and writes ``scorer_scenarios_<its folder's name>.json``.
 """
 
 from __future__ import annotations
@@ -375,7 +375,7 @@ def main(model: Path | None = None) -> dict[str, Any]:
         result[mode] = {p: phase_figures(pops[p], before=mode == "before") for p in PHASES}
     result["diagnosis"] = {p: diagnosis(pops[p]) for p in PHASES}
     result["cost_64_candidates"] = cost()
-    name = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).stem}"
+    name = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).parent.name}"
     result["model"] = _MODEL[0] or "shipped"
     path = write_result(name, result)
     for mode in ("before", "after"):

@@ -23,10 +23,9 @@ from training.scorer.train import kind_batches, warm_start
 FOUR = Meter(4, 4)
 
 
-def _info(song: str, style: tuple[str, ...] = ("pop",)) -> ClipInfo:
-    return ClipInfo(
-        source="t", song_id=song, key=Key(9, "minor"), tempo_known=True, style=style, ensemble=()
-    )
+def _info(song: str, style: tuple[str, ...] = ("pop",), **more: object) -> ClipInfo:
+    fields = {"source": "t", "song_id": song, "key": Key(9, "minor"), "tempo_known": True}
+    return ClipInfo(**{**fields, "style": style, "ensemble": (), **more})  # type: ignore[arg-type]
 
 
 def _busy_chords() -> Part:
@@ -149,9 +148,10 @@ def test_the_part_corpus_builds_and_merges(tmp_path: Path) -> None:
         sources=("billboard", "groove"),
         encoder=TextEncoder.load(),
     )
-    assert summary["per_kind"] == {"chords": 3, "drums": 3, "bass": 3, "melody": 0}
+    # billboard's bass is a chart's: played in two figures each
+    assert summary["per_kind"] == {"chords": 3, "drums": 3, "bass": 6, "melody": 0}
     parts = load_corpus(out)
-    assert parts.rolls.shape == (9, 3, 128, 128) and parts.kinds is not None
+    assert parts.rolls.shape == (12, 3, 128, 128) and parts.kinds is not None
     for i, kind in enumerate(parts.kinds):
         own, pitched = parts.rolls[i, 2], parts.rolls[i, 0]
         assert own.any() and str(parts.texts[i])
@@ -168,8 +168,43 @@ def test_the_part_corpus_builds_and_merges(tmp_path: Path) -> None:
         }
     )
     merged = merge_corpora([two, parts])
-    assert merged.rolls.shape == (18, 3, 128, 128)
-    assert merged.kinds is not None and list(merged.kinds[:9]) == ["whole"] * 9
+    assert merged.rolls.shape == (24, 3, 128, 128)
+    assert merged.kinds is not None and list(merged.kinds[:12]) == ["whole"] * 12
     np.testing.assert_array_equal(
-        merged.rolls[:9, 2], np.maximum(whole.rolls[:, 0], whole.rolls[:, 1])
+        merged.rolls[:12, 2], np.maximum(whole.rolls[:, 0], whole.rolls[:, 1])
     )
+
+
+def test_bass_figures_follow_the_chart() -> None:
+    from training.scorer.part_views import BASS_FIGURES, bass_figure, refigured
+    from training.scorer.sources_common import ChordEvent
+
+    chart = (
+        ChordEvent(0.0, 4.0, 9, (0, 3, 7)),
+        ChordEvent(4.0, 4.0, 5, (0, 4, 7)),
+        ChordEvent(8.0, 4.0, 0, (0, 4, 7), bass=4),  # C/E: the slash bass
+    )
+    counts = {}
+    for figure in BASS_FIGURES:
+        part = bass_figure(chart, FOUR, figure=figure, low=28)
+        counts[figure] = len(part.notes)
+        first = [n for n in part.notes if n.start < 4.0]
+        assert first and first[0].pitch == 33 and first[0].start == 0.0  # A1 on the change
+        assert all(28 <= n.pitch <= 28 + 24 for n in part.notes)
+        assert any(n.pitch % 12 == 4 for n in part.notes if n.start >= 8.0)  # E under C/E
+        assert all(n.end > n.start for n in part.notes)
+    assert counts["changes"] == 3 and counts["halves"] == 6 and counts["beats"] == 12
+    assert counts["pedal"] == counts["octaves"] == 24
+    with pytest.raises(ValueError, match="figure"):
+        bass_figure(chart, FOUR, figure="walking", low=28)
+    info = _info("b:1", source="billboard", chords=chart)
+    clip = Clip((_busy_chords(), _bass(4.0)), 100.0, FOUR, info)
+    rng = np.random.default_rng(3)
+    bass = next(v for v in views(clip, Borrowed(), rng) if v.kind == "bass")
+    lines = {tuple(v.focus.notes) for _ in range(6) for v in refigured(bass, rng)}
+    assert len(lines) > 3  # the chart's bass is played in several figures and octaves
+    pair = refigured(bass, rng, copies=2)
+    assert len(pair) == 2 and pair[0].focus != pair[1].focus
+    assert pair[0].backdrop == pair[1].backdrop == bass.backdrop  # only the bass differs
+    chords = next(v for v in views(clip, Borrowed(), rng) if v.kind == "chords")
+    assert refigured(chords, rng) == [chords]

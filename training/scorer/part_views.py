@@ -15,6 +15,8 @@ barely tells two bass lines apart. A part view is the same situation in real dat
   Groove performances have nothing under them, so they borrow the chords of another song of
   the same meter and split (and bass lines borrow a drum groove half of the time), as drums
   and bass are heard over chords from another generator at run time;
+- a realised chord chart's bass (Billboard, OpenEWLD) is played with one of several figures
+  and octaves (:func:`refigured`), so bass lines of one chart differ as bass lines do;
 - the **text** describes the focus part alone (its density, register against other parts of
   its kind, feel, the song's key, tempo and style) and names its kind ("a dark folk bass
   line, in A minor, sparse, ..."), so the contrast the critic learns is between parts of one
@@ -25,15 +27,17 @@ barely tells two bass lines apart. A part view is the same situation in real dat
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 
-from music.notes import Part
-from training.scorer.sources_common import Clip
+from music.meter import Meter
+from music.notes import Note, Part
+from training.scorer.sources_common import ChordEvent, Clip
 from training.scorer.text import clip_text
 
 #: The phases' order: a part is heard over the parts of the kinds before it.
@@ -53,6 +57,8 @@ KIND_REGISTERS: Final[dict[str, tuple[float, float]]] = {
     "melody": (64.0, 71.0),
 }
 _ROLES: Final = {"bass": "bass", "chords": "chords", "melody": "melody", "soprano": "melody"}
+#: Sources whose bass is realised from a chord chart (:func:`refigured`).
+_CHARTS: Final = frozenset({"billboard", "openewld"})
 #: How many borrowed parts to keep per (meter, split, kind).
 _POOL: Final = 64
 
@@ -139,6 +145,80 @@ def all_views(
         yield from views(clip, pool, rng)
 
 
+#: Bass figures a realised chord chart is played with in a bass view (beat positions are the
+#: meter's felt beats): the root on each change, on every beat, root and fifth, octaves in
+#: eighths, a pedal in eighths, half notes, or anticipations pushed off the beat.
+BASS_FIGURES: Final = (
+    "changes",
+    "beats",
+    "root-fifth",
+    "octaves",
+    "pedal",
+    "halves",
+    "pushed",
+)
+
+
+def bass_figure(
+    chords: Sequence[ChordEvent], meter: Meter, *, figure: str, low: int, velocity: int = 96
+) -> Part:
+    """A bass line for chord events in one of :data:`BASS_FIGURES`, its roots (or slash basses)
+    in the octave from MIDI pitch ``low``."""
+    if figure not in BASS_FIGURES:
+        raise ValueError(f"figure: {figure!r} -- one of {', '.join(BASS_FIGURES)}")
+    beats = meter.beat_offsets_qn()
+    bar = meter.bar_qn
+    notes: list[Note] = []
+    for c in chords:
+        root = low + ((c.root + c.bass) % 12 - low) % 12
+        fifth = root + 7 if root + 7 <= low + 14 else root - 5
+        end = c.start + c.qn
+        if figure == "changes":
+            hits = [(c.start, root)]
+        elif figure in ("octaves", "pedal"):
+            steps = np.arange(c.start, end - 1e-9, 0.5)
+            hits = [
+                (float(t), root + 12 * (figure == "octaves" and k % 2 == 1))
+                for k, t in enumerate(steps)
+            ]
+        else:
+            grid = [
+                b0 + b
+                for b0 in np.arange(math.floor(c.start / bar) * bar, end, bar)
+                for b in beats
+                if c.start - 1e-9 <= b0 + b < end - 1e-9
+            ]
+            grid = grid or [c.start]
+            if figure == "halves":
+                grid = grid[::2]
+            if figure == "pushed":  # the first beat, then off-beat pushes
+                grid = [grid[0]] + [t - 0.5 for t in grid[1:] if t - 0.5 > grid[0]]
+            hits = [
+                (float(t), fifth if figure == "root-fifth" and k % 2 == 1 else root)
+                for k, t in enumerate(grid)
+            ]
+        for k, (t, pitch) in enumerate(hits):
+            stop = hits[k + 1][0] if k + 1 < len(hits) else end
+            notes.append(Note(t, max(t + 0.25, stop * 0.98 + t * 0.02), pitch, velocity))
+    return Part("bass", tuple(notes), program=33)
+
+
+def refigured(view: PartView, rng: np.random.Generator, *, copies: int = 2) -> list[PartView]:
+    """A bass view of a realised chord chart (its bass is the chords' roots, the same figure
+    through a whole song) played ``copies`` times, each with a random figure and octave over
+    the same backdrop, so bass views of one chart differ as bass lines do, and a batch holds
+    bass lines that differ only in themselves; any other view as it is."""
+    chords = view.clip.info.chords
+    if view.kind != "bass" or not chords or view.clip.info.source not in _CHARTS:
+        return [view]
+    out = []
+    for figure in rng.choice(BASS_FIGURES, size=copies, replace=False):
+        low = int(rng.integers(26, 41))
+        part = bass_figure(chords, view.clip.meter, figure=str(figure), low=low)
+        out.append(dataclasses.replace(view, focus=part))
+    return out
+
+
 def view_text(view: PartView, rng: np.random.Generator) -> tuple[str, str]:
     """(text, tags) of a view: its focus part measured alone (registers against its kind),
     the song's key, tempo, meter and style, and the kind's name. Chord words only for a chord
@@ -159,13 +239,16 @@ def view_text(view: PartView, rng: np.random.Generator) -> tuple[str, str]:
 
 
 __all__ = [
+    "BASS_FIGURES",
     "KIND_NOUNS",
     "KIND_REGISTERS",
     "PHASE_ORDER",
     "Borrowed",
     "PartView",
     "all_views",
+    "bass_figure",
     "kind_of",
+    "refigured",
     "view_text",
     "views",
 ]
