@@ -148,10 +148,11 @@ def test_the_part_corpus_builds_and_merges(tmp_path: Path) -> None:
         sources=("billboard", "groove"),
         encoder=TextEncoder.load(),
     )
-    # billboard's bass is a chart's: played in two figures each
-    assert summary["per_kind"] == {"chords": 3, "drums": 3, "bass": 6, "melody": 0}
+    # every view with its counterfactual: billboard's chart comped two ways and its bass in
+    # two figures, each groove also thinned to its backbeat
+    assert summary["per_kind"] == {"chords": 6, "drums": 6, "bass": 6, "melody": 0}
     parts = load_corpus(out)
-    assert parts.rolls.shape == (12, 3, 128, 128) and parts.kinds is not None
+    assert parts.rolls.shape == (18, 3, 128, 128) and parts.kinds is not None
     for i, kind in enumerate(parts.kinds):
         own, pitched = parts.rolls[i, 2], parts.rolls[i, 0]
         assert own.any() and str(parts.texts[i])
@@ -168,10 +169,10 @@ def test_the_part_corpus_builds_and_merges(tmp_path: Path) -> None:
         }
     )
     merged = merge_corpora([two, parts])
-    assert merged.rolls.shape == (24, 3, 128, 128)
-    assert merged.kinds is not None and list(merged.kinds[:12]) == ["whole"] * 12
+    assert merged.rolls.shape == (36, 3, 128, 128)
+    assert merged.kinds is not None and list(merged.kinds[:18]) == ["whole"] * 18
     np.testing.assert_array_equal(
-        merged.rolls[:12, 2], np.maximum(whole.rolls[:, 0], whole.rolls[:, 1])
+        merged.rolls[:18, 2], np.maximum(whole.rolls[:, 0], whole.rolls[:, 1])
     )
 
 
@@ -208,3 +209,32 @@ def test_bass_figures_follow_the_chart() -> None:
     assert pair[0].backdrop == pair[1].backdrop == bass.backdrop  # only the bass differs
     chords = next(v for v in views(clip, Borrowed(), rng) if v.kind == "chords")
     assert refigured(chords, rng) == [chords]
+
+
+def test_counterfactual_views_differ_only_in_the_part() -> None:
+    from training.scorer.part_views import thinned, variants
+
+    rng = np.random.default_rng(0)
+    kit = Part(
+        "drums",
+        tuple(
+            Note(i * 0.5, i * 0.5 + 0.1, p, 90)
+            for i in range(64)
+            for p in ((36, 42) if i % 4 == 0 else (38, 42) if i % 4 == 2 else (42,))
+        ),
+        is_drum=True,
+    )
+    backbeat = thinned(kit, FOUR)
+    assert backbeat is not None
+    assert [(n.start, n.pitch) for n in backbeat.notes][:3] == [(0.0, 36), (1.0, 38), (2.0, 36)]
+    (drums,) = views(Clip((kit,), 100.0, FOUR, _info("g:2", ("funk",))), Borrowed(), rng)
+    loose, tight = variants(drums, rng)
+    assert loose is drums and tight.backdrop == drums.backdrop and tight.focus == backbeat
+    texts = [view_text(v, np.random.default_rng(1))[1] for v in (loose, tight)]
+    assert "density=moderate" in texts[0] and "density=sparse" in texts[1]
+    hats = thinned(_groove().parts[0], FOUR)
+    assert hats is None  # hi-hats alone: no backbeat to keep, no counterfactual
+    on_beats = Part("bass", tuple(Note(float(i), i + 1.0, 33, 90) for i in range(8)))
+    assert thinned(on_beats, FOUR) is None  # nothing to thin
+    (plain,) = views(Clip((on_beats,), 100.0, FOUR, _info("s:9")), Borrowed(), rng)
+    assert variants(plain, rng) == [plain]

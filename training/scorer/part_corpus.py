@@ -33,7 +33,7 @@ from training.scorer.corpus import (
     source_available,
     source_clips,
 )
-from training.scorer.part_views import PHASE_ORDER, all_views, refigured, view_text
+from training.scorer.part_views import PHASE_ORDER, all_views, variants, view_text
 from training.scorer.sources_common import Clip
 
 logger = logging.getLogger(__name__)
@@ -79,7 +79,7 @@ def build_part_corpus(
     per_kind: Counter[str] = Counter()
     skipped = 0
     found = all_views(_clips(data_dir, sources, seed, max_clips_per_source), rng)
-    for view in (v for f in found for v in refigured(f, rng)):
+    for view in (v for f in found for v in variants(f, rng)):
         if max_views_per_kind is not None and per_kind[view.kind] >= max_views_per_kind:
             continue
         clip = view.clip

@@ -15,8 +15,10 @@ barely tells two bass lines apart. A part view is the same situation in real dat
   Groove performances have nothing under them, so they borrow the chords of another song of
   the same meter and split (and bass lines borrow a drum groove half of the time), as drums
   and bass are heard over chords from another generator at run time;
-- a realised chord chart's bass (Billboard, OpenEWLD) is played with one of several figures
-  and octaves (:func:`refigured`), so bass lines of one chart differ as bass lines do;
+- every view comes with a counterfactual over the same backdrop (:func:`variants`): a realised
+  chord chart's bass (Billboard, OpenEWLD) in two figures and octaves (:func:`refigured`), its
+  chords comped two ways, any other part also thinned to its notes on the beat; so bass lines
+  of one chart differ as bass lines do, and a batch holds parts that differ only in themselves;
 - the **text** describes the focus part alone (its density, register against other parts of
   its kind, feel, the song's key, tempo and style) and names its kind ("a dark folk bass
   line, in A minor, sparse, ..."), so the contrast the critic learns is between parts of one
@@ -37,7 +39,7 @@ import numpy as np
 
 from music.meter import Meter
 from music.notes import Note, Part
-from training.scorer.sources_common import ChordEvent, Clip
+from training.scorer.sources_common import COMPING, ChordEvent, Clip, realise_chords
 from training.scorer.text import clip_text
 
 #: The phases' order: a part is heard over the parts of the kinds before it.
@@ -219,6 +221,49 @@ def refigured(view: PartView, rng: np.random.Generator, *, copies: int = 2) -> l
     return out
 
 
+#: General MIDI kick and snare notes (what a thinned groove keeps).
+_BACKBEAT: Final = frozenset({35, 36, 37, 38, 40})
+
+
+def thinned(part: Part, meter: Meter) -> Part | None:
+    """The part with only its notes that start on a felt beat (a drum part: its kicks and
+    snares there): the same line, sparser and straighter. None when nothing, or everything,
+    is left."""
+    bar = meter.bar_qn
+    beats = meter.beat_offsets_qn()
+
+    def on_beat(t: float) -> bool:
+        pos = t % bar
+        return any(abs(pos - b) < 1e-6 or abs(pos - b - bar) < 1e-6 for b in beats)
+
+    kept = tuple(
+        n for n in part.notes if on_beat(n.start) and (not part.is_drum or n.pitch in _BACKBEAT)
+    )
+    if not kept or len(kept) == len(part.notes):
+        return None
+    return dataclasses.replace(part, notes=kept)
+
+
+def variants(view: PartView, rng: np.random.Generator) -> list[PartView]:
+    """A view and a counterfactual of it over the same backdrop, so a batch holds parts that
+    differ only in themselves (their texts re-measured from the notes): a chart's bass in two
+    figures (:func:`refigured`); a chart's chords comped two ways; any other part as it is and
+    :func:`thinned`."""
+    chords = view.clip.info.chords
+    charted = bool(chords) and view.clip.info.source in _CHARTS
+    if view.kind == "bass" and charted:
+        return refigured(view, rng)
+    if view.kind == "chords" and charted:
+        comping = str(rng.choice(COMPING))
+        centre = float(rng.uniform(54.0, 70.0))
+        part, _ = realise_chords(
+            chords, view.clip.meter, comping=comping, bass_every_beat=False, centre=centre
+        )
+        return [view, dataclasses.replace(view, focus=part)]
+    sparse = thinned(view.focus, view.clip.meter)
+    return [view] if sparse is None else [view, dataclasses.replace(view, focus=sparse)]
+
+
 def view_text(view: PartView, rng: np.random.Generator) -> tuple[str, str]:
     """(text, tags) of a view: its focus part measured alone (registers against its kind),
     the song's key, tempo, meter and style, and the kind's name. Chord words only for a chord
@@ -249,6 +294,8 @@ __all__ = [
     "bass_figure",
     "kind_of",
     "refigured",
+    "thinned",
+    "variants",
     "view_text",
     "views",
 ]
