@@ -31,7 +31,10 @@ and the concept alone. ``after`` is the current critic: every bar, concept and w
 
 Run: ``python -m bench.scorer_scenarios``; writes ``bench/results/scorer_scenarios.json``.
 ``--model PATH`` measures another exported model (a candidate critic) instead of the shipped
-one, and writes ``scorer_scenarios_<its folder's name>.json``.
+one, and writes ``scorer_scenarios_<its folder's name>.json``. Its populations are evolved
+with it, so two critics are compared on different populations (each steers its own run);
+``--shipped-populations`` evolves them with the shipped critic and only scores them with
+``--model``, so both critics are compared on the same candidates.
 """
 
 from __future__ import annotations
@@ -367,16 +370,20 @@ def _tiled(parts: Sequence[Part], copies: int) -> tuple[Part, ...]:
     )
 
 
-def main(model: Path | None = None) -> dict[str, Any]:
-    _MODEL[0] = None if model is None else str(model)
+def main(model: Path | None = None, *, shipped_populations: bool = False) -> dict[str, Any]:
+    _MODEL[0] = None if shipped_populations or model is None else str(model)
     pops = populations()
+    _MODEL[0] = None if model is None else str(model)
     result: dict[str, Any] = {"population": {p: len(pops[p][0]) for p in PHASES}}
     for mode in ("before", "after"):
         result[mode] = {p: phase_figures(pops[p], before=mode == "before") for p in PHASES}
     result["diagnosis"] = {p: diagnosis(pops[p]) for p in PHASES}
     result["cost_64_candidates"] = cost()
     name = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).parent.name}"
+    if shipped_populations and model is not None:
+        name += "_on_shipped_populations"
     result["model"] = _MODEL[0] or "shipped"
+    result["populations_from"] = "shipped" if shipped_populations else result["model"]
     path = write_result(name, result)
     for mode in ("before", "after"):
         for phase, figs in result[mode].items():
@@ -393,4 +400,10 @@ if __name__ == "__main__":
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--model", type=Path, default=None, help="an exported model (.onnx)")
-    main(parser.parse_args().model)
+    parser.add_argument(
+        "--shipped-populations",
+        action="store_true",
+        help="evolve the populations with the shipped critic, score them with --model",
+    )
+    args = parser.parse_args()
+    main(args.model, shipped_populations=args.shipped_populations)

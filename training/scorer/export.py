@@ -422,6 +422,13 @@ def _cli() -> None:
         "--checkpoint", type=Path, default=Path("build/scorer/scorer_contrastive.npz")
     )
     parser.add_argument("--corpus", type=Path, default=Path("build/scorer_corpus.npz"))
+    parser.add_argument(
+        "--parts",
+        type=Path,
+        default=None,
+        help="A part-view corpus whose validation clips join the reference bank, so parts "
+        "heard over their backdrop are standardised against real parts as well as songs.",
+    )
     parser.add_argument("--out", type=Path, default=Path("scoring/data/chromatic_scorer.onnx"))
     parser.add_argument("--temperature", type=float, default=None)
     parser.add_argument(
@@ -439,11 +446,12 @@ def _cli() -> None:
         result = export(graph, args.out, sidecar=sidecar)
         print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
         return
-    from training.scorer.corpus import load_corpus
+    from training.scorer.corpus import load_corpus, merge_corpora
 
-    graph, sidecar = build_graph(
-        args.checkpoint, load_corpus(args.corpus), temperature=args.temperature
-    )
+    corpus = load_corpus(args.corpus)
+    if args.parts is not None:
+        corpus = merge_corpora([corpus, load_corpus(args.parts)])
+    graph, sidecar = build_graph(args.checkpoint, corpus, temperature=args.temperature)
     result = export(graph, args.out, sidecar=sidecar)
     print(
         f"{result.onnx}: {result.onnx_bytes / 2**20:.2f} MB, "
