@@ -238,3 +238,60 @@ def test_counterfactual_views_differ_only_in_the_part() -> None:
     assert thinned(on_beats, FOUR) is None  # nothing to thin
     (plain,) = views(Clip((on_beats,), 100.0, FOUR, _info("s:9")), Borrowed(), rng)
     assert variants(plain, rng) == [plain]
+
+
+def test_every_phase_feeds_a_three_channel_model_its_part(tmp_path: Path) -> None:
+    """A model with the part channel, exported: the song's scorer hears a candidate's own
+    notes in channel 2 over the parts underneath (as parts and as a note table), the
+    export's parity holds with the channel, and the channel changes the scores."""
+    from dataclasses import replace as dc_replace
+
+    from evolution.fitness.chromatic import SongChromaticScorer
+    from scoring.chromatic import ChromaticScorer
+    from scoring.midi_features import features_over
+    from scoring.note_arrays import Backdrop, NoteTable
+    from training.scorer.export import PARITY_TOLERANCE, calibrate, export
+    from training.scorer.graph import ScorerGraph
+    from training.scorer.heads import ChromaticHeads
+
+    torch.manual_seed(0)
+    config = ScorerConfig(roll_channels=3, conv_channels=(8, 16), hidden=16)
+    unit = torch.nn.functional.normalize
+    prompts = unit(torch.randn(9, 384), dim=1), unit(torch.randn(9, 384), dim=1)
+    heads = ChromaticHeads(*prompts, temperature=0.05)
+    graph = ScorerGraph(config, heads, unit(torch.randn(32, 384), dim=1))
+    graph.eval()
+    sidecar = {
+        "version": "test",
+        "calibration": calibrate(graph),
+        "modalities": {"audio": 0, "lyrics": 0},
+        "training_data": {"clips": 0},
+        "heads": {"mode": "zero-shot", "temperature": 0.05},
+    }
+    result = export(graph, tmp_path / "parts.onnx", sidecar=sidecar)
+    assert result.parity_max_abs_diff <= PARITY_TOLERANCE
+    side = result.sidecar.read_text(encoding="utf-8")
+    assert '"roll_channels": 3' in side and "the part being scored" in side
+    scorer = ChromaticScorer.load(result.onnx, text_encoder=TextEncoder.load())
+    assert scorer.roll_channels == 3
+    song = SongChromaticScorer(
+        concept="a dark and patient song",
+        color="Indigo",
+        bpm=90.0,
+        meter=FOUR,
+        model=str(result.onnx),
+    )
+    chords = _busy_chords()
+    cands = [(_bass(4.0),), (_bass(1.0),), (_bass(0.5),)]
+    got = [s.match for s in song.chromatic(cands, underneath=(chords,))]
+    table = [s.match for s in song.chromatic_table(NoteTable.of(cands), underneath=(chords,))]
+    assert got == table
+    concept = scorer.prepare_concept("a dark and patient song")
+    feats = [features_over(c, Backdrop.of((chords,)), bpm=90.0, meter=FOUR) for c in cands]
+    assert all(f.own is not None for f in feats)
+    direct = scorer.analyse_batch(feats, concept, color="Indigo").match
+    np.testing.assert_allclose(got, direct, rtol=0, atol=1e-12)
+    # the same rolls heard whole (no part channel given) score otherwise
+    whole = [dc_replace(f, own=None) for f in feats]
+    blind = scorer.analyse_batch(whole, concept, color="Indigo").match
+    assert np.abs(np.asarray(direct) - blind).max() > 1e-6
