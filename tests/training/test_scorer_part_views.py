@@ -250,7 +250,8 @@ def test_every_phase_feeds_a_three_channel_model_its_part(tmp_path: Path) -> Non
     from scoring.chromatic import ChromaticScorer
     from scoring.midi_features import features_over
     from scoring.note_arrays import Backdrop, NoteTable
-    from training.scorer.export import PARITY_TOLERANCE, calibrate, export
+    from tests.training.test_scorer_export import debug_sidecar
+    from training.scorer.export import PARITY_TOLERANCE, export
     from training.scorer.graph import ScorerGraph
     from training.scorer.heads import ChromaticHeads
 
@@ -261,14 +262,7 @@ def test_every_phase_feeds_a_three_channel_model_its_part(tmp_path: Path) -> Non
     heads = ChromaticHeads(*prompts, temperature=0.05)
     graph = ScorerGraph(config, heads, unit(torch.randn(32, 384), dim=1))
     graph.eval()
-    sidecar = {
-        "version": "test",
-        "calibration": calibrate(graph),
-        "modalities": {"audio": 0, "lyrics": 0},
-        "training_data": {"clips": 0},
-        "heads": {"mode": "zero-shot", "temperature": 0.05},
-    }
-    result = export(graph, tmp_path / "parts.onnx", sidecar=sidecar)
+    result = export(graph, tmp_path / "parts.onnx", sidecar=debug_sidecar(graph))
     assert result.parity_max_abs_diff <= PARITY_TOLERANCE
     side = result.sidecar.read_text(encoding="utf-8")
     assert '"roll_channels": 3' in side and "the part being scored" in side
