@@ -30,6 +30,11 @@ proposal's words: only the first window (8 bars) of each candidate and of the pa
 and the concept alone. ``after`` is the current critic: every bar, concept and words.
 
 Run: ``python -m bench.scorer_scenarios``; writes ``bench/results/scorer_scenarios.json``.
+``--model PATH`` measures another exported model (a candidate critic) instead of the shipped
+one, and writes ``scorer_scenarios_<its folder's name>.json``. Its populations are evolved
+with it, so two critics are compared on different populations (each steers its own run);
+``--shipped-populations`` evolves them with the shipped critic and only scores them with
+``--model``, so both critics are compared on the same candidates.
 """
 
 from __future__ import annotations
@@ -87,6 +92,8 @@ WORDS = proposal_words(genres=PROPOSAL["genres"], mood=PROPOSAL["mood"])
 #: Every batch the critic scored during the run: (phase, candidates' parts, parts underneath).
 _SEEN: list[tuple[str, list[tuple[Part, ...]], tuple[Part, ...]]] = []
 _PHASE: list[str] = ["chords"]
+#: The exported model under test (None: the shipped one), set once by :func:`main`.
+_MODEL: list[str | None] = [None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +158,7 @@ def populations() -> dict[str, Population]:
         bpm=proposal.bpm,
         meter=proposal.meter,
         words=WORDS,
+        model=_MODEL[0],
     )
     with tempfile.TemporaryDirectory() as tmp:
         run = RunDir(Path(tmp) / "song")
@@ -196,6 +204,7 @@ def _song_scorer(setting: Setting, *, before: bool, words: str | None) -> SongCh
         bpm=float(PROPOSAL["bpm"]),
         meter=Meter.parse(PROPOSAL["time_signature"]),
         words=words,
+        model=_MODEL[0],
     )
 
 
@@ -329,7 +338,9 @@ def cost() -> dict[str, float]:
         key=sc.key, meter=sc.meter, bpm=sc.bpm, size=64, rng=np.random.default_rng(0)
     )
     meter = Meter.parse(sc.meter)
-    scorer = SongChromaticScorer(concept=sc.concept, color=sc.color, bpm=sc.bpm, meter=meter)
+    scorer = SongChromaticScorer(
+        concept=sc.concept, color=sc.color, bpm=sc.bpm, meter=meter, model=_MODEL[0]
+    )
     out = {}
     for bars in (8, 16, 32):
         cands = [_tiled(c.parts, bars // 4) for c in base]
@@ -359,14 +370,21 @@ def _tiled(parts: Sequence[Part], copies: int) -> tuple[Part, ...]:
     )
 
 
-def main() -> dict[str, Any]:
+def main(model: Path | None = None, *, shipped_populations: bool = False) -> dict[str, Any]:
+    _MODEL[0] = None if shipped_populations or model is None else str(model)
     pops = populations()
+    _MODEL[0] = None if model is None else str(model)
     result: dict[str, Any] = {"population": {p: len(pops[p][0]) for p in PHASES}}
     for mode in ("before", "after"):
         result[mode] = {p: phase_figures(pops[p], before=mode == "before") for p in PHASES}
     result["diagnosis"] = {p: diagnosis(pops[p]) for p in PHASES}
     result["cost_64_candidates"] = cost()
-    path = write_result("scorer_scenarios", result)
+    name = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).parent.name}"
+    if shipped_populations and model is not None:
+        name += "_on_shipped_populations"
+    result["model"] = _MODEL[0] or "shipped"
+    result["populations_from"] = "shipped" if shipped_populations else result["model"]
+    path = write_result(name, result)
     for mode in ("before", "after"):
         for phase, figs in result[mode].items():
             print(mode, phase, figs)
@@ -378,4 +396,14 @@ def main() -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    main()
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=Path, default=None, help="an exported model (.onnx)")
+    parser.add_argument(
+        "--shipped-populations",
+        action="store_true",
+        help="evolve the populations with the shipped critic, score them with --model",
+    )
+    args = parser.parse_args()
+    main(args.model, shipped_populations=args.shipped_populations)

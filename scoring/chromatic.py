@@ -52,7 +52,7 @@ from music.notes import Part
 from scoring.audio_features import N_AUDIO, audio_features
 from scoring.colors import AXES, COLOR_NAMES, ColorTarget, parse_color, target_vector
 from scoring.composite import ChromaticScore
-from scoring.midi_features import MidiFeatures, midi_features, stack
+from scoring.midi_features import MidiFeatures, midi_features, roll_views, stack
 from scoring.section_windows import pool_outputs, slice_parts, window_qn, window_starts
 from scoring.text_encoder import EMBED_DIM, TextEncoder, validate_concept
 
@@ -270,6 +270,13 @@ class ChromaticScorer:
         return self.model.sidecar
 
     @property
+    def roll_channels(self) -> int:
+        """How many roll channels the model reads: 2 (sounding notes, onsets) or 3 (and the
+        part being scored, apart from the parts underneath; see
+        :mod:`scoring.midi_features`)."""
+        return int(self.sidecar.get("config", {}).get("roll_channels", 2))
+
+    @property
     def axis_sources(self) -> dict[str, str]:
         """How the model makes each axis: ``predicted`` (its own prediction from the music) or
         ``derived`` (a model exported with the old heads, whose axes all mix the colors'
@@ -356,9 +363,9 @@ class ChromaticScorer:
         if n == 0:
             raise ValueError("candidates: an empty population -- pass at least one candidate")
         total = max(rows, n)
-        rolls, symbolic = stack(
-            [self._features(c, i) for i, c in enumerate(candidates)], rows=total
-        )
+        features = [self._features(c, i) for i, c in enumerate(candidates)]
+        _, symbolic = stack(features, rows=total)
+        rolls = roll_views(features, self.roll_channels, rows=total)
         audio = np.zeros((total, N_AUDIO), dtype=np.float32)
         audio_mask = np.zeros((total, 1), dtype=np.float32)
         lyrics = np.zeros((total, EMBED_DIM), dtype=np.float32)

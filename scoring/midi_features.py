@@ -6,6 +6,11 @@ A clip is seen as exactly :data:`ROLL_STEPS` steps of :data:`STEPS_PER_QN` per q
 - ``roll`` ``[2, 128, ROLL_STEPS]``: channel 0 holds the sustained pitched notes
   (velocity/127 while a note sounds; drums excluded), channel 1 the onsets of every note,
   drums included at their General MIDI drum pitch (velocity/127 at the onset step).
+- ``own`` ``[128, ROLL_STEPS]`` (optional): the part being scored, apart from the parts approved
+  underneath it: where its pitched notes sound and its drum hits fall (the larger of its own
+  two channels). Without it the whole roll is the candidate's own (:func:`own_channel`). Models
+  with ``roll_channels = 3`` read it as a third channel (:func:`roll_views`), so a bass line is
+  seen as itself over its backdrop, not as a small change to a picture of the chords.
 - ``symbolic`` ``[N_SYMBOLIC]``: summary numbers, each scaled to roughly [0, 1]; their order is
   :data:`SYMBOLIC_NAMES`. Only entry 0 depends on the tempo.
 
@@ -61,12 +66,16 @@ class MidiFeatures:
     symbolic: NDArray[np.float32]  # [N_SYMBOLIC]
     #: DSP features of the clip's rendered audio (scoring.audio_features), when it has some.
     audio: NDArray[np.float32] | None = None
+    #: The part being scored, apart from what lies underneath (None: the whole roll).
+    own: NDArray[np.float32] | None = None
 
     def __post_init__(self) -> None:
         if self.roll.shape != (2, 128, ROLL_STEPS):
             raise ValueError(
                 f"MidiFeatures.roll: shape {self.roll.shape} -- (2, 128, {ROLL_STEPS})"
             )
+        if self.own is not None and self.own.shape != (128, ROLL_STEPS):
+            raise ValueError(f"MidiFeatures.own: shape {self.own.shape} -- (128, {ROLL_STEPS})")
         if self.symbolic.shape != (N_SYMBOLIC,):
             raise ValueError(
                 f"MidiFeatures.symbolic: shape {self.symbolic.shape} -- ({N_SYMBOLIC},)"
@@ -93,8 +102,8 @@ def features_over(
     ``[*parts, *backdrop's parts]``); the backdrop's windows and rolls are computed once.
 
     Raises MidiFileError(field="notes") when there are no notes, ValueError for a bad bpm."""
-    roll, symbolic = features_batch([parts], backdrop, bpm=bpm, meter=meter)
-    return MidiFeatures(roll=roll[0], symbolic=symbolic[0])
+    roll, symbolic, own = table_views(NoteTable.of([parts]), backdrop, bpm=bpm, meter=meter)
+    return MidiFeatures(roll=roll[0], symbolic=symbolic[0], own=None if backdrop.empty else own[0])
 
 
 def features_batch(
@@ -113,6 +122,15 @@ def table_features(
     table: NoteTable, backdrop: Backdrop, *, bpm: float, meter: Meter
 ) -> tuple[NDArray[np.float32], NDArray[np.float32]]:
     """:func:`features_batch` of candidates given as one :class:`NoteTable`."""
+    roll, symbolic, _ = table_views(table, backdrop, bpm=bpm, meter=meter)
+    return roll, symbolic
+
+
+def table_views(
+    table: NoteTable, backdrop: Backdrop, *, bpm: float, meter: Meter
+) -> tuple[NDArray[np.float32], NDArray[np.float32], NDArray[np.float32]]:
+    """:func:`table_features` and each candidate's own channel ``[B, 128, ROLL_STEPS]`` (its
+    parts alone, before the backdrop is laid under them; see the module docstring)."""
     if not (math.isfinite(bpm) and bpm > 0):
         raise ValueError(f"bpm: {bpm!r} -- a positive, finite tempo (qn per minute)")
     first, last = table.bounds()
@@ -129,6 +147,7 @@ def table_features(
         windows.append(window)
     own = windowed(table, windows)
     roll = rolls(own)
+    own_roll = own_channel(roll)
     underneath: list[Placed | None] = [None] * len(windows)
     if not backdrop.empty:
         for window, members in _by_window(windows).items():
@@ -136,7 +155,33 @@ def table_features(
             for c in members:
                 np.maximum(roll[c], placed.roll, out=roll[c])
                 underneath[c] = placed
-    return roll, symbolic_batch(own, underneath, roll, bpm=bpm, meter=meter)
+    return roll, symbolic_batch(own, underneath, roll, bpm=bpm, meter=meter), own_roll
+
+
+def own_channel(roll: NDArray[np.float32]) -> NDArray[np.float32]:
+    """``[..., 128, T]`` from rolls ``[..., 2, 128, T]``: the larger of the sustained and the
+    onset channel (pitched notes while they sound, drum hits where they fall)."""
+    out: NDArray[np.float32] = np.maximum(roll[..., 0, :, :], roll[..., 1, :, :])
+    return out
+
+
+def roll_views(
+    features: Sequence[MidiFeatures], channels: int, *, rows: int = 0
+) -> NDArray[np.float32]:
+    """The model's roll input ``[B, channels, 128, ROLL_STEPS]`` of clips: their two channels
+    and, with ``channels = 3``, their own channel (:func:`own_channel` of the roll where a clip
+    has none); padded to ``rows`` as :func:`stack`."""
+    if channels not in (2, 3):
+        raise ValueError(f"channels: {channels!r} -- 2 (roll) or 3 (roll and own part)")
+    rolls, _ = stack(features, rows=rows)
+    if channels == 2:
+        return rolls
+    n = len(features)
+    own = np.empty((len(rolls), 128, ROLL_STEPS), dtype=np.float32)
+    for i, f in enumerate(features):
+        own[i] = own_channel(f.roll) if f.own is None else f.own
+    own[n:] = own[n - 1]
+    return np.concatenate([rolls, own[:, None]], axis=1)
 
 
 def _by_window(windows: Sequence[Window]) -> dict[Window, list[int]]:
@@ -196,7 +241,10 @@ __all__ = [
     "features_over",
     "is_triplet_onset",
     "midi_features",
+    "own_channel",
+    "roll_views",
     "stack",
     "syncopation",
     "table_features",
+    "table_views",
 ]

@@ -33,7 +33,7 @@ from scoring.composite import (
     composite,
 )
 from scoring.emotion.midi import EmotionAim
-from scoring.midi_features import MidiFeatures, table_features
+from scoring.midi_features import MidiFeatures, table_views
 from scoring.note_arrays import Backdrop, NoteTable
 from scoring.section_windows import (
     slice_parts,
@@ -147,9 +147,14 @@ class SongChromaticScorer:
             if at is not None:
                 group = slice_table(group, at, length)
             backdrop = _backdrop(under if at is None else slice_parts(under, at, length))
-            rolls, symbolic = table_features(group, backdrop, bpm=self.bpm, meter=self.meter)
+            rolls, symbolic, own = table_views(group, backdrop, bpm=self.bpm, meter=self.meter)
+            mine = None if backdrop.empty else own  # no backdrop: the whole roll is its own
             windows.extend(
-                (i, -1.0 if at is None else at, MidiFeatures(rolls[r], symbolic[r]))
+                (
+                    i,
+                    -1.0 if at is None else at,
+                    MidiFeatures(rolls[r], symbolic[r], own=None if mine is None else mine[r]),
+                )
                 for r, i in enumerate(members)
             )
         windows.sort(key=lambda w: (w[0], w[1]))  # the same pooling order in any batch

@@ -164,3 +164,31 @@ def test_stack() -> None:
         stack([])
     with pytest.raises(ValueError, match="shape"):
         MidiFeatures(roll=np.zeros((2, 128, 64), np.float32), symbolic=np.zeros(32, np.float32))
+
+
+def test_own_channel_marks_the_part_over_its_backdrop() -> None:
+    from scoring.midi_features import features_over, own_channel, roll_views
+    from scoring.note_arrays import Backdrop
+
+    chords = _chords(C_MAJOR)
+    bass = Part("bass", tuple(Note(i * 4.0, i * 4.0 + 2.0, 36 + i % 3, 100) for i in range(8)))
+    over = features_over([bass], Backdrop.of([chords]), bpm=100, meter=FOUR)
+    alone = midi_features([bass], bpm=100, meter=FOUR)
+    whole = midi_features([bass, chords], bpm=100, meter=FOUR)
+    # the roll and symbolic are those of the parts together; the own channel is the bass alone
+    np.testing.assert_array_equal(over.roll, whole.roll)
+    np.testing.assert_array_equal(over.symbolic, whole.symbolic)
+    assert over.own is not None and alone.own is None
+    np.testing.assert_array_equal(over.own, own_channel(alone.roll))
+    assert over.own[60].sum() == 0 and over.own[36].sum() > 0  # no chord tone, the bass
+    # a model reading 3 channels gets the own channel; music heard whole is all its own
+    rolls = roll_views([over, whole], 3, rows=3)
+    assert rolls.shape == (3, 3, 128, ROLL_STEPS)
+    np.testing.assert_array_equal(rolls[0, 2], over.own)
+    np.testing.assert_array_equal(rolls[1, 2], np.maximum(whole.roll[0], whole.roll[1]))
+    np.testing.assert_array_equal(rolls[2], rolls[1])  # padded with the last row
+    np.testing.assert_array_equal(roll_views([over], 2), stack([over])[0])
+    with pytest.raises(ValueError, match="channels"):
+        roll_views([over], 4)
+    with pytest.raises(ValueError, match="own"):
+        MidiFeatures(roll=over.roll, symbolic=over.symbolic, own=np.zeros((128, 64), np.float32))

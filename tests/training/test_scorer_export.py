@@ -42,18 +42,22 @@ def debug_graph(seed: int = 0) -> ScorerGraph:
     return graph
 
 
-@pytest.fixture(scope="module")
-def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScorerGraph, ExportResult]:
-    graph = debug_graph()
-    sidecar = {
+def debug_sidecar(graph: ScorerGraph) -> dict[str, object]:
+    """The run-specific sidecar fields of a debug export."""
+    return {
         "version": "test",
         "calibration": calibrate(graph),
         "modalities": {"audio": 0, "lyrics": 0},
         "training_data": {"clips": 0},
         "heads": {"mode": "zero-shot", "temperature": 0.05},
     }
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[ScorerGraph, ExportResult]:
+    graph = debug_graph()
     out = tmp_path_factory.mktemp("export") / "scorer.onnx"
-    return graph, export(graph, out, sidecar=sidecar)
+    return graph, export(graph, out, sidecar=debug_sidecar(graph))
 
 
 def test_parity_within_tolerance_for_several_batch_sizes(

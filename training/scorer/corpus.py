@@ -22,9 +22,9 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -62,6 +62,9 @@ class Corpus:
     song_ids: NDArray[np.str_]  # [N]
     sources: NDArray[np.str_]  # [N]
     splits: NDArray[np.str_]  # [N] train / val / test
+    #: [N] what each clip presents: "whole" (a song's parts together) or a part view's kind
+    #: (:mod:`training.scorer.part_views`); rolls then have a third channel, the part.
+    kinds: NDArray[np.str_] | None = None
 
     def __len__(self) -> int:
         return int(self.rolls.shape[0])
@@ -71,6 +74,25 @@ class Corpus:
         if split not in SPLITS:
             raise ValueError(f"split: {split!r} -- one of {', '.join(SPLITS)}")
         return np.nonzero(self.splits == split)[0]
+
+    @classmethod
+    def of_rows(
+        cls,
+        rolls: Sequence[NDArray[np.uint8]],
+        symbolic: Sequence[NDArray[np.float32]],
+        text_emb: NDArray[np.float32],
+        columns: dict[str, list[str]],
+    ) -> Corpus:
+        """A corpus of per-clip rows: rolls, symbolic features, text embeddings and the string
+        columns (``texts``, ``tags``, ``song_ids``, ``sources``, ``splits``, and ``kinds``
+        when given), stored as the saved arrays are."""
+        strings = {k: np.array(v, dtype=np.str_) for k, v in columns.items()}
+        return cls(
+            rolls=np.stack(rolls),
+            symbolic=np.stack(symbolic).astype(np.float16),
+            text_emb=text_emb.astype(np.float16),
+            **strings,
+        )
 
     def rolls_float(self, rows: NDArray[np.int64] | Sequence[int]) -> NDArray[np.float32]:
         """Rolls of ``rows`` as float32 in [0, 1]: ``[n, 2, 128, ROLL_STEPS]``."""
@@ -182,18 +204,14 @@ def build_corpus(
     enc = encoder or TextEncoder.load()
     emb = enc.encode(texts)
     logger.info("text embeddings: %d texts in %.1f s", len(texts), time.perf_counter() - t0)
-    with atomic_path(out) as tmp, open(tmp, "xb") as fh:
-        np.savez_compressed(
-            fh,
-            rolls=np.stack(rolls),
-            symbolic=np.stack(symbolic).astype(np.float16),
-            text_emb=emb.astype(np.float16),
-            texts=np.array(texts, dtype=np.str_),
-            tags=np.array(tags, dtype=np.str_),
-            song_ids=np.array(song_ids, dtype=np.str_),
-            sources=np.array(source_of, dtype=np.str_),
-            splits=np.array(splits, dtype=np.str_),
-        )
+    columns = {
+        "texts": texts,
+        "tags": tags,
+        "song_ids": song_ids,
+        "sources": source_of,
+        "splits": splits,
+    }
+    save_corpus(out, Corpus.of_rows(rolls, symbolic, emb, columns))
     summary = _summary(
         out,
         texts,
@@ -208,6 +226,15 @@ def build_corpus(
     summary_path = out.with_suffix(".json")
     write_text_atomic(summary_path, json.dumps(asdict(summary), indent=2) + "\n")
     return summary
+
+
+def save_corpus(out: Path, corpus: Corpus) -> None:
+    """Write ``corpus`` to ``out`` (.npz, atomically); ``kinds`` only when it has them."""
+    arrays = {f.name: getattr(corpus, f.name) for f in fields(corpus)}
+    if arrays["kinds"] is None:
+        del arrays["kinds"]
+    with atomic_path(out) as tmp, open(tmp, "xb") as fh:
+        np.savez_compressed(fh, **arrays)
 
 
 def _summary(
@@ -265,8 +292,9 @@ def load_corpus(path: Path) -> Corpus:
         if missing:
             raise ValueError(f"corpus {path}: arrays {missing} missing -- rebuild it")
         arrays = {n: data[n] for n in names}
+        kinds = data["kinds"] if "kinds" in data.files else None
     n = arrays["rolls"].shape[0]
-    if arrays["rolls"].shape[1:] != (2, 128, ROLL_STEPS) or any(
+    if arrays["rolls"].shape[1:] not in ((2, 128, ROLL_STEPS), (3, 128, ROLL_STEPS)) or any(
         len(a) != n for a in arrays.values()
     ):
         raise ValueError(f"corpus {path}: inconsistent array shapes -- rebuild it")
@@ -274,7 +302,46 @@ def load_corpus(path: Path) -> Corpus:
         EMBED_DIM,
     ):
         raise ValueError(f"corpus {path}: feature sizes differ from this version -- rebuild it")
-    return Corpus(**arrays)
+    if kinds is not None and len(kinds) != n:
+        raise ValueError(f"corpus {path}: {len(kinds)} kinds for {n} clips -- rebuild it")
+    return Corpus(**arrays, kinds=kinds)
+
+
+def clip_kinds(corpus: Corpus) -> NDArray[np.str_]:
+    """What each clip of ``corpus`` presents (``whole`` where the corpus does not say)."""
+    if corpus.kinds is not None:
+        return corpus.kinds
+    return np.full(len(corpus), "whole")
+
+
+def merge_corpora(corpora: Sequence[Corpus]) -> Corpus:
+    """One corpus of several (e.g. whole songs and part views); rolls get the most channels
+    any of them has, a 2-channel roll's third channel being the larger of its two (the whole
+    clip is its own part: :func:`scoring.midi_features.own_channel`)."""
+    if not corpora:
+        raise ValueError("corpora: none -- at least one corpus to merge")
+    channels = max(c.rolls.shape[1] for c in corpora)
+    rolls = []
+    for c in corpora:
+        r = c.rolls
+        if r.shape[1] < channels:
+            r = np.concatenate([r, np.maximum(r[:, 0], r[:, 1])[:, None]], axis=1)
+        rolls.append(r)
+
+    def cat(name: str) -> NDArray[Any]:
+        return np.concatenate([getattr(c, name) for c in corpora])
+
+    return Corpus(
+        rolls=np.concatenate(rolls),
+        symbolic=cat("symbolic"),
+        text_emb=cat("text_emb"),
+        texts=cat("texts"),
+        tags=cat("tags"),
+        song_ids=cat("song_ids"),
+        sources=cat("sources"),
+        splits=cat("splits"),
+        kinds=np.concatenate([clip_kinds(c) for c in corpora]),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -286,16 +353,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-clips-per-source", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
+    parser.add_argument(
+        "--parts",
+        action="store_true",
+        help="build the part-view corpus (training.scorer.part_corpus) instead",
+    )
+    parser.add_argument("--max-views-per-kind", type=int, default=None, help="with --parts")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    summary = build_corpus(
-        data_dir=args.data,
-        out=args.out,
-        max_clips_per_source=args.max_clips_per_source,
-        seed=args.seed,
-        sources=args.sources,
-    )
-    print(json.dumps({k: v for k, v in asdict(summary).items() if k != "examples"}, indent=2))
+    where = {"data_dir": args.data, "out": args.out, "seed": args.seed, "sources": args.sources}
+    if args.parts:
+        from training.scorer.part_corpus import build_part_corpus
+
+        made = build_part_corpus(
+            **where,
+            max_clips_per_source=args.max_clips_per_source,
+            max_views_per_kind=args.max_views_per_kind,
+        )
+    else:
+        made = asdict(build_corpus(**where, max_clips_per_source=args.max_clips_per_source))
+    print(json.dumps({k: v for k, v in made.items() if k != "examples"}, indent=2))
     return 0
 
 

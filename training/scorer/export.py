@@ -53,18 +53,27 @@ class ExportError(ChromaticError):
 
 
 def example_inputs(
-    batch: int, rng: np.random.Generator, *, audio: bool = False, lyrics: bool = False
+    batch: int,
+    rng: np.random.Generator,
+    *,
+    audio: bool = False,
+    lyrics: bool = False,
+    channels: int = 2,
 ) -> dict[str, NDArray[np.float32]]:
-    """Plausible random inputs (a sparse roll, unit text vectors) for tracing and parity."""
-    roll = np.zeros((batch, 2, 128, 128), dtype=np.float32)
+    """Plausible random inputs (a sparse roll, unit text vectors) for tracing and parity; with
+    ``channels = 3`` the roll's third channel holds the first half of its notes (a part over
+    the others)."""
+    roll = np.zeros((batch, channels, 128, 128), dtype=np.float32)
     for b in range(batch):
-        for _ in range(24):
+        for k in range(24):
             pitch = int(rng.integers(36, 90))
             start = int(rng.integers(0, 120))
             length = int(rng.integers(1, 16))
             velocity = float(rng.uniform(0.3, 1.0))
             roll[b, 0, pitch, start : start + length] = velocity
             roll[b, 1, pitch, start] = velocity
+            if channels == 3 and k < 12:
+                roll[b, 2, pitch, start : start + length] = velocity
 
     def unit(n: int) -> NDArray[np.float32]:
         v = rng.normal(size=(batch, n)).astype(np.float32)
@@ -102,7 +111,9 @@ def parity(
     worst = 0.0
     for batch in batches:
         for present in (False, True):
-            inputs = example_inputs(batch, rng, audio=present, lyrics=present)
+            inputs = example_inputs(
+                batch, rng, audio=present, lyrics=present, channels=graph.config.roll_channels
+            )
             expected = torch_outputs(graph, inputs)
             got = model.run(inputs)
             for name in OUTPUTS:
@@ -181,6 +192,16 @@ def io_spec(spec: dict[str, tuple[tuple[str | int, ...], str]]) -> dict[str, Any
     }
 
 
+def roll_spec(inputs: dict[str, Any], channels: int) -> dict[str, Any]:
+    """The sidecar's input spec with the roll's channel count of this model."""
+    if channels == 2:
+        return inputs
+    roll = dict(inputs["roll"])
+    roll["shape"] = ["B", channels, 128, 128]
+    roll["doc"] += ", the part being scored (without the parts underneath it)"
+    return {**inputs, "roll": roll}
+
+
 def export(
     graph: ScorerGraph,
     out: Path,
@@ -200,7 +221,7 @@ def export(
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     graph.eval()
-    example = example_inputs(2, np.random.default_rng(1))
+    example = example_inputs(2, np.random.default_rng(1), channels=graph.config.roll_channels)
     args = tuple(torch.from_numpy(example[name]) for name in INPUTS)
     with atomic_path(out) as tmp:
         with _quiet_exporter():
@@ -250,7 +271,7 @@ def export(
         "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "config": graph.config.to_dict(),
         "parameters": count_parameters(graph),
-        "inputs": io_spec(INPUTS),
+        "inputs": roll_spec(io_spec(INPUTS), graph.config.roll_channels),
         "outputs": io_spec(OUTPUTS),
         "input_names": list(INPUTS),
         "output_names": list(OUTPUTS),
@@ -401,6 +422,13 @@ def _cli() -> None:
         "--checkpoint", type=Path, default=Path("build/scorer/scorer_contrastive.npz")
     )
     parser.add_argument("--corpus", type=Path, default=Path("build/scorer_corpus.npz"))
+    parser.add_argument(
+        "--parts",
+        type=Path,
+        default=None,
+        help="A part-view corpus whose validation clips join the reference bank, so parts "
+        "heard over their backdrop are standardised against real parts as well as songs.",
+    )
     parser.add_argument("--out", type=Path, default=Path("scoring/data/chromatic_scorer.onnx"))
     parser.add_argument("--temperature", type=float, default=None)
     parser.add_argument(
@@ -418,11 +446,12 @@ def _cli() -> None:
         result = export(graph, args.out, sidecar=sidecar)
         print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
         return
-    from training.scorer.corpus import load_corpus
+    from training.scorer.corpus import load_corpus, merge_corpora
 
-    graph, sidecar = build_graph(
-        args.checkpoint, load_corpus(args.corpus), temperature=args.temperature
-    )
+    corpus = load_corpus(args.corpus)
+    if args.parts is not None:
+        corpus = merge_corpora([corpus, load_corpus(args.parts)])
+    graph, sidecar = build_graph(args.checkpoint, corpus, temperature=args.temperature)
     result = export(graph, args.out, sidecar=sidecar)
     print(
         f"{result.onnx}: {result.onnx_bytes / 2**20:.2f} MB, "

@@ -3,8 +3,11 @@ space (contrastive, CLIP/CLaMP-style), a pair-confidence head, and the graph tha
 
 Inputs (``B`` candidates)::
 
-    roll       [B, 2, 128, T]  beat-aligned piano roll in [0, 1] (T = 128 steps, 4 per quarter
-                               note); channel 0 the sounding notes, channel 1 their onsets
+    roll       [B, C, 128, T]  beat-aligned piano roll in [0, 1] (T = 128 steps, 4 per quarter
+                               note); channel 0 the sounding notes, channel 1 their onsets;
+                               with ``roll_channels = 3``, channel 2 the part being scored
+                               apart from the parts underneath it (a 2-channel roll given to
+                               such a model is all its own: channel 2 is derived from it)
     symbolic   [B, 32]         symbolic features of the same clip (raw; standardised in-graph)
     audio      [B, 32]         DSP features of a rendered preview (zeros when absent)
     audio_mask [B, 1]          1 where ``audio`` is real, 0 where it is missing
@@ -100,6 +103,35 @@ class ScorerConfig:
         return cls(**values)
 
 
+def with_own_channel(roll: Tensor, channels: int) -> Tensor:
+    """``roll [B, 2 or 3, P, T]`` with ``channels`` channels: a 2-channel roll (music heard
+    whole, nothing underneath) gains its own channel, the larger of its two channels
+    (:func:`scoring.midi_features.own_channel`)."""
+    if roll.shape[1] == channels:
+        return roll
+    if roll.shape[1] == 2 and channels == 3:
+        return torch.cat([roll, torch.maximum(roll[:, 0], roll[:, 1]).unsqueeze(1)], dim=1)
+    raise ValueError(f"roll: {roll.shape[1]} channels -- the model reads {channels}")
+
+
+def widen_roll_state(state: dict[str, Tensor], channels: int) -> dict[str, Tensor]:
+    """A 2-channel encoder's state for a model with ``channels`` roll channels: the new
+    channel's weights start at zero, so the widened model first computes exactly what the
+    old one did (and learns from there what the part on its own adds)."""
+    out = dict(state)
+    convs = [k for k in state if k.endswith("roll.convs.0.weight")]
+    if channels == 2 or not convs or state[convs[0]].shape[1] != 2:
+        return out  # nothing to widen
+    for name, w in state.items():
+        if name.endswith("roll.convs.0.weight"):  # [out, 2, 3, 3]
+            pad = torch.zeros(w.shape[0], channels - 2, *w.shape[2:], dtype=w.dtype)
+            out[name] = torch.cat([w, pad], dim=1)
+        elif name.endswith("roll.profile.weight"):  # [hidden, 2 * P]
+            pad = torch.zeros(w.shape[0], (channels - 2) * (w.shape[1] // 2), dtype=w.dtype)
+            out[name] = torch.cat([w, pad], dim=1)
+    return out
+
+
 class RollEncoder(nn.Module):
     """Strided 3x3 convolutions with ReLU over [pitch, time] (no batch norm: nothing differs
     between training and inference); the result is averaged over time (keeping a
@@ -107,6 +139,12 @@ class RollEncoder(nn.Module):
 
     def __init__(self, config: ScorerConfig) -> None:
         super().__init__()
+        if config.roll_channels not in (2, 3):
+            raise ValueError(
+                f"ScorerConfig.roll_channels: {config.roll_channels!r} -- 2, or 3 with the part "
+                "being scored"
+            )
+        self.channels = config.roll_channels
         layers: list[nn.Module] = []
         c_in = config.roll_channels
         for c_out in config.conv_channels:
@@ -122,6 +160,7 @@ class RollEncoder(nn.Module):
 
     def forward(self, roll: Tensor) -> Tensor:
         """``roll [B, C, P, T]`` -> ``[B, hidden]``."""
+        roll = with_own_channel(roll, self.channels)
         h = self.convs(roll)  # [B, C', P', T']
         pooled = torch.cat([h.mean(dim=3), h.amax(dim=3)], dim=1).flatten(1)
         profile = roll.mean(dim=3).flatten(1)  # [B, C * P]: register and pitch-class content
@@ -315,4 +354,6 @@ __all__ = [
     "load_contrastive",
     "load_state",
     "save_state",
+    "widen_roll_state",
+    "with_own_channel",
 ]

@@ -169,8 +169,13 @@ class Description:
         return ";".join(f"{k}={v}" for k, v in items if v is not None)
 
 
-def describe(clip: Clip, m: Measures) -> Description:
-    """Words for a clip from its measures and metadata."""
+def describe(
+    clip: Clip, m: Measures, *, register_edges: tuple[float, float] | None = None
+) -> Description:
+    """Words for a clip from its measures and metadata. ``register_edges`` (MIDI pitch) are the
+    low and high register edges (default those of whole clips: :data:`LOW_REGISTER`,
+    :data:`HIGH_REGISTER`); one part is low or high against other parts of its kind."""
+    low_edge, high_edge = register_edges or (LOW_REGISTER, HIGH_REGISTER)
     info = clip.info
     meter = clip.meter
     drums_only = m.mean_pitch is None
@@ -197,11 +202,7 @@ def describe(clip: Clip, m: Measures) -> Description:
     register = None
     if m.mean_pitch is not None:
         register = (
-            "low"
-            if m.mean_pitch < LOW_REGISTER
-            else "high"
-            if m.mean_pitch > HIGH_REGISTER
-            else "middle"
+            "low" if m.mean_pitch < low_edge else "high" if m.mean_pitch > high_edge else "middle"
         )
     harmony: list[str] = []
     if m.extended is not None and m.extended >= 0.35:
@@ -371,7 +372,9 @@ def _article(phrase: str) -> str:
     return "an" if phrase[:1].lower() in "aeiou" else "a"
 
 
-def clip_text(clip: Clip, rng: np.random.Generator) -> tuple[str, str]:
-    """(text, tags) of a clip."""
-    d = describe(clip, measure(clip))
+def clip_text(
+    clip: Clip, rng: np.random.Generator, *, register_edges: tuple[float, float] | None = None
+) -> tuple[str, str]:
+    """(text, tags) of a clip (``register_edges``: see :func:`describe`)."""
+    d = describe(clip, measure(clip), register_edges=register_edges)
     return render(d, clip, rng), d.tags()

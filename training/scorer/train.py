@@ -35,7 +35,9 @@ from training.scorer.model import (
     ContrastiveScorer,
     ScorerConfig,
     count_parameters,
+    load_state,
     save_state,
+    widen_roll_state,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,6 +89,14 @@ class TrainConfig:
     threads: int = 2
     max_minutes: float | None = None
     max_train_clips: int | None = None
+    #: A part-view corpus (:mod:`training.scorer.part_corpus`) trained on beside ``corpus``.
+    parts: Path | None = None
+    #: Batches of one kind each (whole songs, bass lines, drum grooves, ...), so a clip's
+    #: negatives are other parts of its kind, not other kinds of music.
+    stratify: bool = False
+    #: Start from this exported model's weights (``.npz``; a 2-channel model is widened to
+    #: ``model.roll_channels`` with the new channel's weights at zero).
+    init: Path | None = None
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "threads"):
@@ -114,6 +124,8 @@ class TrainConfig:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         out["corpus"] = str(self.corpus)
         out["out_dir"] = str(self.out_dir)
+        out["parts"] = None if self.parts is None else str(self.parts)
+        out["init"] = None if self.init is None else str(self.init)
         out["model"] = self.model.to_dict()
         return out
 
@@ -251,6 +263,60 @@ def retrieval_at(
     return {k: hits[k] / evaluated if evaluated else math.nan for k in ks}
 
 
+def kind_batches(
+    kinds: NDArray[Any], idx: NDArray[np.int64], batch_size: int, rng: np.random.Generator
+) -> list[NDArray[np.int64]]:
+    """One epoch's batches of the clips ``idx``, each of clips of one kind (``kinds[i]``), in
+    random order; a kind's last partial batch is dropped (a kind with fewer clips than a
+    batch gives none)."""
+    batches = []
+    groups = np.asarray(kinds)[idx]
+    for kind in sorted(set(groups.tolist())):
+        members = rng.permutation(idx[groups == kind])
+        for b in range(len(members) // batch_size):
+            batches.append(np.sort(members[b * batch_size : (b + 1) * batch_size]))
+    order = rng.permutation(len(batches))
+    return [batches[int(i)] for i in order]
+
+
+def _epoch_batches(
+    corpus: Corpus,
+    config: TrainConfig,
+    train_idx: NDArray[np.int64],
+    rng: np.random.Generator,
+) -> list[NDArray[np.int64]]:
+    if config.stratify:
+        return kind_batches(_kinds(corpus), train_idx, config.batch_size, rng)
+    order = rng.permutation(train_idx)
+    return [
+        np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
+        for b in range(len(train_idx) // config.batch_size)
+    ]
+
+
+def _kinds(corpus: Corpus) -> NDArray[Any]:
+    """What each clip presents (``whole`` for a corpus without part views)."""
+    kinds = getattr(corpus, "kinds", None)
+    return np.full(len(corpus.splits), "whole") if kinds is None else np.asarray(kinds)
+
+
+def warm_start(model: ContrastiveScorer, path: Path) -> None:
+    """Load an exported model's encoder and confidence weights (``.npz``) into ``model``,
+    widened to its roll channels, and its learned temperature into the logit scale."""
+    state, meta = load_state(path)
+    state = widen_roll_state(state, model.config.roll_channels)
+    own = model.state_dict()
+    taken = {k: v for k, v in state.items() if k in own and k != "logit_scale"}
+    missing = sorted(k for k in own if k not in taken and k != "logit_scale")
+    if missing:
+        raise ValueError(f"init {path}: no weights for {missing[:4]} -- another model shape")
+    model.load_state_dict(taken, strict=False)
+    temperature = meta.get("sidecar", {}).get("heads", {}).get("temperature")
+    if temperature:
+        with torch.no_grad():
+            model.logit_scale.fill_(math.log(1.0 / float(temperature)))
+
+
 # ---------------------------------------------------------------------------------- training
 def _split_indices(corpus: Corpus, split: str) -> NDArray[np.int64]:
     return np.flatnonzero(np.asarray(corpus.splits) == split).astype(np.int64)
@@ -307,6 +373,9 @@ def corpus_summary(corpus: Corpus) -> dict[str, Any]:
         s: {"clips": int((sources == s).sum()), "songs": len(set(songs[sources == s].tolist()))}
         for s in sorted(set(sources.tolist()))
     }
+    kinds = _kinds(corpus)
+    if set(kinds.tolist()) != {"whole"}:
+        summary["kinds"] = {k: int((kinds == k).sum()) for k in sorted(set(kinds.tolist()))}
     summary["with_audio"] = 0
     summary["with_lyrics"] = 0
     return summary
@@ -328,9 +397,12 @@ def train_model(corpus: Corpus, config: TrainConfig) -> TrainResult:
     if config.max_train_clips is not None and len(train_idx) > config.max_train_clips:
         train_idx = np.sort(rng.choice(train_idx, size=config.max_train_clips, replace=False))
     model = ContrastiveScorer(config.model)
-    model.encoder.set_normalisation(symbolic=_normalisation(corpus, train_idx))
+    if config.init is not None:
+        warm_start(model, config.init)  # its feature normalisation comes with it
+    else:
+        model.encoder.set_normalisation(symbolic=_normalisation(corpus, train_idx))
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = len(train_idx) // config.batch_size
+    steps_per_epoch = len(_epoch_batches(corpus, config, train_idx, np.random.default_rng(0)))
     total_steps = steps_per_epoch * config.epochs
 
     def lr_at(step: int) -> float:
@@ -355,12 +427,9 @@ def train_model(corpus: Corpus, config: TrainConfig) -> TrainResult:
     for epoch in range(config.epochs):
         t0 = time.perf_counter()
         model.train()
-        order = rng.permutation(train_idx)
         losses = []
-        for b in range(steps_per_epoch):
-            batch = batch_tensors(
-                corpus, np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
-            )
+        for rows in _epoch_batches(corpus, config, train_idx, rng):
+            batch = batch_tensors(corpus, rows)
             z = encode(model, batch)
             loss = contrastive_loss(z, batch["text"], model.scale())
             loss_c = confidence_loss(model, z, batch["text"], gen)
@@ -427,9 +496,12 @@ def _meta(
 
 def main(config: TrainConfig) -> TrainResult:
     """Load ``config.corpus`` and train (see :func:`train_model`)."""
-    from training.scorer.corpus import load_corpus
+    from training.scorer.corpus import load_corpus, merge_corpora
 
-    return train_model(load_corpus(config.corpus), config)
+    corpus = load_corpus(config.corpus)
+    if config.parts is not None:
+        corpus = merge_corpora([corpus, load_corpus(config.parts)])
+    return train_model(corpus, config)
 
 
 def _cli() -> None:
@@ -443,17 +515,31 @@ def _cli() -> None:
     parser.add_argument("--threads", type=int, default=defaults.threads)
     parser.add_argument("--max-minutes", type=float, default=None)
     parser.add_argument("--debug", action="store_true", help="tiny model (tests, smoke runs)")
+    parser.add_argument("--parts", type=Path, default=None, help="a part-view corpus beside it")
+    parser.add_argument("--stratify", action="store_true", help="batches of one kind each")
+    parser.add_argument("--init", type=Path, default=None, help="start from this model's .npz")
+    parser.add_argument("--roll-channels", type=int, default=2, choices=(2, 3))
+    parser.add_argument("--max-train-clips", type=int, default=None)
+    parser.add_argument("--warmup-steps", type=int, default=defaults.warmup_steps)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     config = TrainConfig(
         corpus=args.corpus,
         out_dir=args.out,
-        model=ScorerConfig.debug() if args.debug else ScorerConfig(),
+        model=dataclasses.replace(
+            ScorerConfig.debug() if args.debug else ScorerConfig(),
+            roll_channels=args.roll_channels,
+        ),
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
         threads=args.threads,
         max_minutes=args.max_minutes,
+        max_train_clips=args.max_train_clips,
+        warmup_steps=args.warmup_steps,
+        parts=args.parts,
+        stratify=args.stratify,
+        init=args.init,
     )
     result = main(config)
     print(f"best epoch {result.best_epoch}, {result.seconds / 60:.1f} min -> {result.checkpoint}")
