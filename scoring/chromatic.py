@@ -295,10 +295,10 @@ class ChromaticScorer:
     def prepare_concept(self, text: str, words: str = "") -> NDArray[np.float32]:
         """The concept's unit embedding ``[384]`` (cached); with the proposal's ``words``
         (genres, mood, instruments, what it sounds like:
-        :func:`scoring.text_encoder.proposal_words`), the unit
-        mean of the concept's and the words' unit embeddings, so the words weigh as much as
-        the concept. Raises InputError (field ``concept``) for anything shorter than three
-        words."""
+        :func:`scoring.text_encoder.proposal_words`), the unit sum of the concept's unit
+        embedding and the words' times the sidecar's ``calibration.words_weight`` (default 1:
+        the words weigh as much as the concept). Raises InputError (field ``concept``) for
+        anything shorter than three words."""
         cleaned = validate_concept(text)
         words = words.strip()
         key = f"{cleaned}\n{words}" if words else cleaned
@@ -306,7 +306,8 @@ class ChromaticScorer:
         if cached is None:
             cached = self.text_encoder().encode([cleaned])[0]
             if words:
-                both = cached + self.text_encoder().encode([words])[0]
+                weight = np.float32(self.calibration.get("words_weight", 1.0))
+                both = cached + weight * self.text_encoder().encode([words])[0]
                 cached = (both / np.float32(np.linalg.norm(both))).astype(np.float32)
             self._concepts[key] = cached
         return cached

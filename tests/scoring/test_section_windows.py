@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -163,6 +165,19 @@ def test_proposal_words_join_the_concept(scorer: ChromaticScorer) -> None:
     mixed = scorer.prepare_concept(DARK_CONCEPT, words)
     assert np.linalg.norm(mixed) == pytest.approx(1.0, abs=1e-5)
     assert 0.3 < float(mixed @ plain) < 0.99  # moved toward the words, still the concept
+
+
+def test_the_sidecar_sets_how_much_the_words_weigh(scorer: ChromaticScorer) -> None:
+    words = proposal_words(genres=["ambient"], mood=["sparse", "calm"])
+    plain = scorer.prepare_concept(DARK_CONCEPT)
+    even = scorer.prepare_concept(DARK_CONCEPT, words)
+    lighter = replace(scorer, calibration={**scorer.calibration, "words_weight": 0.3}, _concepts={})
+    light = lighter.prepare_concept(DARK_CONCEPT, words)
+    text = scorer.text_encoder().encode([words])[0]
+    assert np.linalg.norm(light) == pytest.approx(1.0, abs=1e-5)
+    assert float(light @ plain) > float(even @ plain) + 0.05  # closer to the concept alone
+    assert float(light @ text) < float(even @ text)
+    np.testing.assert_allclose(light, (plain + 0.3 * text) / np.linalg.norm(plain + 0.3 * text))
 
 
 def _table_cases() -> list[tuple[Part, ...]]:

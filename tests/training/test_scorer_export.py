@@ -18,6 +18,7 @@ from training.scorer.export import (
     calibrate,
     example_inputs,
     export,
+    recentre,
     rehead,
     torch_outputs,
 )
@@ -129,6 +130,34 @@ def test_weights_round_trip(exported: tuple[ScorerGraph, ExportResult]) -> None:
     for name in OUTPUTS:
         np.testing.assert_array_equal(a[name], b[name])
     assert meta["sidecar"]["input_names"] == list(INPUTS)
+
+
+def test_a_recentred_model_matches_concepts_minus_the_centre(
+    exported: tuple[ScorerGraph, ExportResult], tmp_path: Path
+) -> None:
+    graph, result = exported
+    centre = 0.5 * torch.nn.functional.normalize(torch.randn(384), dim=0).numpy()
+    moved, sidecar = recentre(result.weights, centre, source="test captions", version="t.1")
+    again = export(moved, tmp_path / "centred.onnx", sidecar=sidecar)
+    inputs = example_inputs(5, np.random.default_rng(4))
+    plain = torch_outputs(graph, inputs)
+    got = OnnxModel.load(again.onnx).run(inputs)
+    text = inputs["concept"] - centre
+    text /= np.linalg.norm(text, axis=1, keepdims=True)
+    sims = (plain["embedding"] * text).sum(1)
+    np.testing.assert_allclose(got["concept_sim"], sims, atol=1e-5)
+    assert np.abs(got["concept_sim"] - plain["concept_sim"]).max() > 1e-2
+    ref = text @ graph.reference.numpy().T
+    np.testing.assert_allclose(got["concept_ref_mean"], ref.mean(1), atol=1e-5)
+    for name in ("embedding", "temporal", "confidence"):  # only the match's cosines move
+        np.testing.assert_allclose(got[name], plain[name], atol=1e-5)
+    side = json.loads(again.sidecar.read_text(encoding="utf-8"))
+    assert side["version"] == "t.1"
+    assert side["calibration"]["text_centre"]["mean_of"] == "test captions"
+    assert (
+        side["calibration"]["color_agreement"]
+        == json.loads(result.sidecar.read_text(encoding="utf-8"))["calibration"]["color_agreement"]
+    )
 
 
 def test_heads_are_distributions_each_predicted_from_its_own_modes() -> None:

@@ -32,34 +32,13 @@ from numpy.typing import NDArray
 from torch import Tensor
 
 from training.scorer.audio_rows import AudioCorpus
-from training.scorer.export import ExportResult, export
+from training.scorer.export import EXPORTED_FIELDS, ExportResult, export
 from training.scorer.graph import ScorerGraph, load_graph
 from training.scorer.sources_common import SPLITS
 from training.scorer.train import contrastive_loss, retrieval_at
 
 logger = logging.getLogger(__name__)
 
-#: The sidecar keys :func:`training.scorer.export.export` writes itself.
-_EXPORT_KEYS: Final = frozenset(
-    {
-        "format",
-        "format_version",
-        "created",
-        "config",
-        "parameters",
-        "inputs",
-        "outputs",
-        "input_names",
-        "output_names",
-        "colors",
-        "axes",
-        "color_prompts",
-        "opset",
-        "exporter",
-        "parity",
-        "weights_file",
-    }
-)
 AUDIO_MODEL_VERSION: Final = "1.2.0"
 
 
@@ -242,7 +221,7 @@ def audio_sidecar(
 ) -> dict[str, Any]:
     """The base model's sidecar fields with the audio modality switched on and described."""
     old = dict(meta.get("sidecar", {}))
-    sidecar = {k: v for k, v in old.items() if k not in _EXPORT_KEYS}
+    sidecar = {k: v for k, v in old.items() if k not in EXPORTED_FIELDS}
     n_train = len(split_rows["train"])
     sidecar["version"] = AUDIO_MODEL_VERSION
     sidecar["modalities"] = {**dict(old.get("modalities", {})), "audio": n_train}

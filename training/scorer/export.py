@@ -47,6 +47,28 @@ PARITY_TOLERANCE: Final = 1e-4
 MAX_ARTIFACT_BYTES: Final = 20 * 1024 * 1024
 MODEL_VERSION: Final = "1.1.0"
 
+#: The sidecar keys :func:`export` writes itself.
+EXPORTED_FIELDS: Final = frozenset(
+    {
+        "format",
+        "format_version",
+        "created",
+        "config",
+        "parameters",
+        "inputs",
+        "outputs",
+        "input_names",
+        "output_names",
+        "colors",
+        "axes",
+        "color_prompts",
+        "opset",
+        "exporter",
+        "parity",
+        "weights_file",
+    }
+)
+
 
 class ExportError(ChromaticError):
     """The exported model does not match torch, or is too large to ship."""
@@ -369,6 +391,43 @@ def rehead(
     return graph, sidecar
 
 
+def caption_centre(corpus: Corpus, split: str = "train") -> NDArray[np.float32]:
+    """The mean embedding of ``corpus``'s captions in ``split``: the direction every text of
+    the corpus shares (centring concepts on it leaves what tells them apart)."""
+    rows = np.asarray(corpus.splits) == split
+    if not rows.any():
+        raise ExportError(f"corpus: no {split!r} captions to centre texts on")
+    out: NDArray[np.float32] = np.asarray(corpus.text_emb, np.float32)[rows].mean(0)
+    return out
+
+
+def recentre(
+    path: Path, centre: NDArray[np.float32], *, source: str, version: str
+) -> tuple[ScorerGraph, dict[str, Any]]:
+    """An exported model (its ``.npz``) whose concepts are centred on ``centre`` before the
+    match (:meth:`ScorerGraph.centred_concept`): same encoder, heads, reference bank and
+    calibration; its sidecar records the centring (``calibration.text_centre``, what it was
+    the mean of) under ``version``."""
+    state, meta = load_state(path)
+    state["text_centre"] = torch.from_numpy(np.asarray(centre, np.float32))
+    graph = graph_from_state(path, state, meta)
+    old = dict(meta.get("sidecar", {}))
+    sidecar = {k: v for k, v in old.items() if k not in EXPORTED_FIELDS}
+    sidecar["version"] = version
+    sidecar["calibration"] = {
+        **dict(old.get("calibration", {})),
+        "text_centre": {
+            "what": "concept_sim and the reference cosines use the concept minus this mean, "
+            "renormalised",
+            "mean_of": source,
+            "norm": round(float(np.linalg.norm(centre)), 4),
+            "from_model": str(path),
+            "from_version": old.get("version"),
+        },
+    }
+    return graph, sidecar
+
+
 def build_graph(
     checkpoint: Path,
     corpus: Corpus,
@@ -438,9 +497,36 @@ def _cli() -> None:
         help="An exported model's .npz with the old color-mixture heads: give it the per-axis "
         "heads and export it to --out (no corpus needed).",
     )
+    parser.add_argument(
+        "--recentre",
+        type=Path,
+        default=None,
+        help="An exported model's .npz: centre its concepts on the mean of --corpus's (and "
+        "--parts') training captions before the match, and export it to --out as --version "
+        "(no checkpoint needed).",
+    )
+    parser.add_argument("--version", default=None, help="the version --recentre records")
+    parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
+    if args.recentre is not None:
+        from training.scorer.corpus import load_corpus, merge_corpora
+
+        corpora = [load_corpus(args.corpus)]
+        if args.parts is not None:
+            corpora.append(load_corpus(args.parts))
+        captions = merge_corpora(corpora) if len(corpora) > 1 else corpora[0]
+        names = " and ".join(str(p) for p in (args.corpus, args.parts) if p is not None)
+        graph, sidecar = recentre(
+            args.recentre,
+            caption_centre(captions),
+            source=f"the training captions of {names}",
+            version=args.version or MODEL_VERSION,
+        )
+        result = export(graph, args.out, sidecar=sidecar)
+        print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
+        return
     if args.rehead is not None:
         graph, sidecar = rehead(args.rehead)
         result = export(graph, args.out, sidecar=sidecar)

@@ -38,7 +38,11 @@ OUTPUTS: Final[dict[str, tuple[tuple[str | int, ...], str]]] = {
     "temporal": (("B", 3), "distribution over " + ", ".join(AXES["temporal"])),
     "spatial": (("B", 3), "distribution over " + ", ".join(AXES["spatial"])),
     "ontological": (("B", 3), "distribution over " + ", ".join(AXES["ontological"])),
-    "concept_sim": (("B",), "cosine of the music embedding and the concept embedding"),
+    "concept_sim": (
+        ("B",),
+        "cosine of the music embedding and the concept embedding (the concept centred "
+        "on the model's text centre, when it has one)",
+    ),
     "concept_ref_mean": (("B",), "mean cosine of the reference clips with the concept"),
     "concept_ref_std": (("B",), "standard deviation of those reference cosines"),
     "confidence": (("B",), "P(music and concept belong together) from the pair head"),
@@ -64,6 +68,7 @@ class ScorerGraph(nn.Module):
 
     reference: Tensor  # [R, D] buffer: embeddings of real held-out clips
     taste_centre: Tensor  # [D] buffer: their mean, what the taste head centres z on
+    text_centre: Tensor  # [D] buffer: what concept texts are centred on (zeros: not centred)
 
     def __init__(
         self,
@@ -85,7 +90,15 @@ class ScorerGraph(nn.Module):
         self.heads = heads
         self.register_buffer("reference", reference.float())
         self.register_buffer("taste_centre", reference.float().mean(0))
+        self.register_buffer("text_centre", torch.zeros(config.text_dim))
         self.taste = TasteHead(config)
+
+    def centred_concept(self, concept: Tensor) -> Tensor:
+        """The concept minus :attr:`text_centre` (the direction every text shares), made a
+        unit vector again; with the centre at zero, the concept itself."""
+        centre: Tensor = self.text_centre
+        moved = concept - centre
+        return moved / moved.norm(dim=-1, keepdim=True).clamp_min(1e-6)
 
     def taste_inputs(self, z: Tensor, symbolic: Tensor) -> tuple[Tensor, Tensor]:
         """What the taste head reads: ``z`` centred, ``symbolic`` standardised."""
@@ -106,9 +119,10 @@ class ScorerGraph(nn.Module):
     ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
         z = self.encoder(roll, symbolic, audio, audio_mask, lyrics, lyrics_mask)
         probs, temporal, spatial, ontological = self.heads(z)
-        sim = (z * concept).sum(-1)
+        text = self.centred_concept(concept)
+        sim = (z * text).sum(-1)
         reference: Tensor = self.reference
-        ref_sims = concept @ reference.T  # [B, R]
+        ref_sims = text @ reference.T  # [B, R]
         mean = ref_sims.mean(-1)
         std = (ref_sims - mean.unsqueeze(-1)).pow(2).mean(-1).sqrt()  # the runtime floors it
         confidence = torch.sigmoid(self.confidence(z, concept))
@@ -143,10 +157,12 @@ def load_graph(path: Path) -> tuple[ScorerGraph, dict[str, Any]]:
 
 def graph_from_state(path: Path, state: dict[str, Tensor], meta: dict[str, Any]) -> ScorerGraph:
     """The graph (eval mode) of a saved state; one saved before the taste head existed gets
-    none (zero), centred on its reference bank."""
+    none (zero), centred on its reference bank; one saved before texts were centred gets a
+    zero text centre (its concepts as they are)."""
     graph = ScorerGraph.empty(ScorerConfig.from_dict(meta["config"]), len(state["reference"]))
     state.setdefault("taste_centre", state["reference"].float().mean(0))
     state.setdefault("taste.net.weight", torch.zeros_like(graph.taste.net.weight))
+    state.setdefault("text_centre", torch.zeros_like(graph.text_centre))
     try:
         graph.load_state_dict(state)
     except RuntimeError as exc:
