@@ -15,8 +15,8 @@ from training.transcribe.evaluate import note_f, onset_f
 
 BPM = 100.0
 #: What the shipped models reach on these clips, with room for another synthesizer backend's
-#: rounding: bass 0.968 note F1 when shipped; drums per GM note, kick 1.0, hi-hat 0.95, snare
-#: 0.52 (all 8 snares found, but 15 hi-hats on the off-beats also read as snare).
+#: rounding: bass 1.000 note F1 (0.968 when first shipped); drums per GM note, kick 1.0, hi-hat
+#: 0.95, snare 0.52 (all 8 snares found, but 15 hi-hats on the off-beats also read as snare).
 THRESHOLD_BASS = 0.9
 THRESHOLD_DRUMS = {36: 0.9, 38: 0.45, 42: 0.85}
 #: Harmonic models on eight block chords when shipped: piano 0.600, guitar 0.706 (0.615 before
