@@ -19,9 +19,9 @@ BPM = 100.0
 #: 0.95, snare 0.52 (all 8 snares found, but 15 hi-hats on the off-beats also read as snare).
 THRESHOLD_BASS = 0.9
 THRESHOLD_DRUMS = {36: 0.9, 38: 0.45, 42: 0.85}
-#: Harmonic models on eight block chords when shipped: piano 0.600, guitar 0.706 (0.615 before
-#: its retraining on the effected corpus), string ensemble 0.270 (its slow attack puts most
-#: onsets past 50 ms), polysynth pad 0.500.
+#: Harmonic models on eight block chords when shipped: piano 0.815 and guitar 0.706 (0.600 and
+#: 0.615 before their retraining on the effected corpus), string ensemble 0.270 (its slow
+#: attack puts most onsets past 50 ms), polysynth pad 0.500.
 THRESHOLD_HARMONIC = {"piano": 0.55, "guitar": 0.55, "strings_ensemble": 0.22, "synth_pad_fx": 0.45}
 #: A trumpet line heard by the lead model standing in for it: note F1 1.000 when shipped
 #: (the piano model, which heard it before brass routed as melodic, reached 0.615).
