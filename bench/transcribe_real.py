@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print("pYIN reference notes (start, end, pitch):")
     for n in ref:
         print(f"  {n.start:7.3f} {n.end:7.3f} {n.pitch}")
-    print(f"transcribed by the {route.served_by} model ({route.via}):")
+    print(f"model: {route.describe(args.stem)}; its notes:")
     for n in est:
         print(f"  {n.start:7.3f} {n.end:7.3f} {n.pitch}")
     _, _, f1 = note_f(ref, est, offsets=False)

@@ -51,7 +51,7 @@ def transcribe(
     from music.midi_io import write_midi
     from render.transcription.decode import to_song
     from render.transcription.recording import read_recording
-    from render.transcription.taxonomy import find_stem
+    from render.transcription.taxonomy import find_stem, resolve_model
     from render.transcription.transcriber import (
         MODELS_DIR,
         installed_models,
@@ -75,6 +75,7 @@ def transcribe(
                 drums = Separator(settings).drums(data, sr)
             parts = transcribe_mix(data, sr, models=found, drums=drums)
         else:
+            out.print(f"model: {plain(resolve_model(stem, found).describe(stem))}")
             parts = [transcribe_stem(data, sr, stem=stem, models=found)]
         write_midi(to_song(parts), out_file, instrument_names=True)
     for part in parts:

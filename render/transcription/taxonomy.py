@@ -13,6 +13,9 @@ losses by role (:data:`ROLE_LOSS_WEIGHTS`).
 
 Routing (:func:`resolve_model`): the exact stem's model, else a model of a stem with the same
 role (in taxonomy order), else the ``other`` model; vocals report that no model exists yet.
+Brass, reeds and pipes (GM 56-79, and the words in :data:`WIND_WORDS`) have no stem of their
+own (they are ``other``) but play one line at a time, so they route as ``melodic``: a trumpet
+goes to the ``synth_lead`` model, as a melody import's part does, not to a harmonic one.
 """
 
 from __future__ import annotations
@@ -57,6 +60,19 @@ class Stem:
 
 
 ORGANS: Final = tuple(range(16, 24))
+#: GM brass (56-63), reeds (64-71) and pipes (72-79): ``other`` by program, melodic by role.
+WIND_PROGRAMS: Final = tuple(range(56, 80))
+#: Words for brass and winds beside their GM names (``trumpet``, ``alto sax``, ``flute``...).
+WIND_WORDS: Final = (
+    "brass",
+    "winds",
+    "wind",
+    "woodwinds",
+    "horn",
+    "horns",
+    "sax",
+    "saxophone",
+)
 
 STEMS: Final[tuple[Stem, ...]] = (
     Stem("bass", Role.MELODIC, tuple(range(32, 40)), low=28, high=67),
@@ -109,6 +125,7 @@ ALIASES: Final[dict[str, str]] = {
     "voice": "vocals",
     "vox": "vocals",
     "singer": "vocals",
+    **dict.fromkeys(WIND_WORDS, "other"),
 }
 
 
@@ -188,38 +205,66 @@ def find_stem(name: str, *, organs_as_keys: bool = True) -> Stem:
     )
 
 
+def is_wind(name: str) -> bool:
+    """Whether ``name`` is a brass or wind instrument (:data:`WIND_PROGRAMS`,
+    :data:`WIND_WORDS`)."""
+    key = _normalise(name)
+    return key in WIND_WORDS or _gm_names().get(key) in WIND_PROGRAMS
+
+
+def routing_role(name: str) -> Role:
+    """The role a stem or instrument ``name`` is routed by: its stem's, but ``melodic`` for
+    brass and winds, whose stem is ``other``."""
+    return Role.MELODIC if is_wind(name) else find_stem(name).role
+
+
 @dataclass(frozen=True, slots=True)
 class Route:
     """Which model serves a request: the stem asked for, the stem whose model runs, the model
-    file, and how it was chosen (``exact``, ``role`` or ``other``)."""
+    file, how it was chosen (``exact``, ``role`` or ``other``) and the role it was routed
+    by."""
 
     requested: Stem
     served_by: str
     model: Path
     via: str
+    role: Role
+
+    def describe(self, name: str) -> str:
+        """One line for a person: which model hears ``name`` and which fallback led there."""
+        asked = f"{name!r} ({self.requested.name}, {self.role})"
+        if self.via == "exact":
+            return f"{asked}: the {self.served_by} model"
+        how = "a model of the same role" if self.via == "role" else "the other model"
+        own = "no model of its own" if self.requested.name == "other" else "no model installed"
+        return f"{asked}: {own} -- the {self.served_by} model stands in ({how})"
 
 
 def resolve_model(name: str, models: Mapping[str, Path]) -> Route:
     """Route a stem or instrument ``name`` to one of ``models`` (stem name -> model file):
-    exact stem, else a stem with the same role (taxonomy order), else ``other``.
+    exact stem, else a stem with the same role (:func:`routing_role`; taxonomy order, the
+    lead first for a wind), else ``other``.
 
     Raises InputError for an unknown name and NoModelError for vocals (no model yet) or when
     nothing in ``models`` fits, naming what is installed."""
     stem = find_stem(name)
+    role = routing_role(name)
+    # A wind plays a lead line: the lead model before the bass model of the same role.
+    order = sorted(STEMS, key=lambda s: s.name != "synth_lead") if is_wind(name) else STEMS
     if stem.role is Role.VOCAL and stem.name not in models:
         raise NoModelError(
             f"stem {name!r}: vocals has no model yet -- a vocals model placed in the models "
             "folder as vocals.onnx is used without code changes"
         )
     if stem.name in models:
-        return Route(stem, stem.name, models[stem.name], "exact")
-    for other in STEMS:
-        if other.role is stem.role and other.name in models and other.name != "other":
-            return Route(stem, other.name, models[other.name], "role")
+        return Route(stem, stem.name, models[stem.name], "exact", role)
+    for other in order:
+        if other.role is role and other.name in models and other.name != "other":
+            return Route(stem, other.name, models[other.name], "role", role)
     if "other" in models:
-        return Route(stem, "other", models["other"], "other")
+        return Route(stem, "other", models["other"], "other", role)
     raise NoModelError(
-        f"stem {name!r}: no model for {stem.name} (role {stem.role}) and no 'other' model -- "
+        f"stem {name!r}: no model for {stem.name} (role {role}) and no 'other' model -- "
         f"installed: {', '.join(sorted(models)) or 'none'}; train one with "
         f"'chromatic train transcribe --stems {stem.name}'"
     )

@@ -156,7 +156,7 @@ def transcribe_stem(
 ) -> Part:
     """``audio`` as one part, by the model :func:`resolve_model` routes ``stem`` to."""
     route = resolve_model(stem, models)
-    logger.info("stem %s -> %s model (%s)", route.requested.name, route.served_by, route.via)
+    logger.info("stem %s", route.describe(stem))
     events = StemTranscriber.load(route.model).transcribe(audio, sample_rate)
     return _part(route.requested.name, events)
 

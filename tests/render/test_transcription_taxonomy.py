@@ -111,6 +111,40 @@ def test_role_fallback() -> None:
     assert (lead.served_by, lead.via) == ("bass", "role")
 
 
+@pytest.mark.parametrize(
+    "name",
+    [
+        "trumpet",
+        "trombone",
+        "french horn",
+        "horn",
+        "alto sax",
+        "sax",
+        "flute",
+        "clarinet",
+        "oboe",
+        "brass",
+        "winds",
+    ],
+)
+def test_brass_and_winds_route_to_the_lead_model(name: str) -> None:
+    models = {**MODELS, "synth_lead": Path("synth_lead.onnx")}
+    route = resolve_model(name, models)
+    assert (route.requested.name, route.role) == ("other", Role.MELODIC)
+    assert (route.served_by, route.via) == ("synth_lead", "role")
+    assert "the synth_lead model stands in (a model of the same role)" in route.describe(name)
+    # Without a lead model the bass model (melodic too) stands in, never a harmonic one.
+    assert resolve_model(name, MODELS).served_by == "bass"
+    # A model trained for ``other`` would serve it exactly.
+    exact = resolve_model(name, {**models, "other": Path("other.onnx")})
+    assert (exact.served_by, exact.via) == ("other", "exact")
+
+
+def test_a_harmonic_other_instrument_keeps_its_role() -> None:
+    route = resolve_model("steel drums", {**MODELS, "synth_lead": Path("synth_lead.onnx")})
+    assert (route.requested.name, route.role, route.served_by) == ("other", Role.HARMONIC, "piano")
+
+
 def test_other_fallback_when_no_role_model() -> None:
     models = {"bass": Path("bass.onnx"), "other": Path("other.onnx")}
     route = resolve_model("strings", models)

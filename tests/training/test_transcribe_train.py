@@ -125,6 +125,7 @@ def test_cli_transcribes_a_stem_and_auto(trained: tuple[Path, Path], tmp_path: P
         ],
     )
     assert one.exit_code == 0, one.output
+    assert "'fretless bass' (bass, melodic): the bass model" in " ".join(one.output.split())
     assert [p.name for p in read_midi(tmp_path / "a.mid").parts] == [
         "bass"
     ] or "bass: 0 notes" in one.output

@@ -9,9 +9,10 @@
   melody, from the first full bar, as the ``synth_lead`` line.
 
 All come as :class:`~training.transcribe.sources.Tune` (a harmony source has no melody, a
-melody source no chords); :func:`combine` puts one's chords under another's melody. Splits
-follow the style corpora's (:func:`training.style.rows.split_of` on the same song keys): their
-held-out songs are this corpus's test split (a chorale keyed by the music21 score its
+melody source no chords); :func:`combine` puts one's chords under another's melody, moved
+into the harmony's key (:func:`match_key`; the key the source states, else an estimate).
+Splits follow the style corpora's (:func:`training.style.rows.split_of` on the same song
+keys): their held-out songs are this corpus's test split (a chorale keyed by the music21 score its
 ``remote.json`` names, as the style corpora read it), their tune songs its validation split,
 so no song the project holds out is trained on; Billboard's duplicate entries share a split by
 title and artist.
@@ -28,10 +29,12 @@ from typing import Final
 import numpy as np
 
 from music.errors import InputError
+from music.keys import MODE_INTERVALS, Key
 from music.notes import Note
+from scoring.key_estimate import estimate_keys, histogram
 from training.billboard import find_songs, read_text
 from training.chords.bach import find_chorales
-from training.chords.billboard import read_slots
+from training.chords.billboard import infer_minor, read_slots
 from training.melody_eval import read_openewld
 from training.style.rows import split_of as style_split_of
 from training.transcribe.sources import SPLITS, Chord, Tune
@@ -42,6 +45,8 @@ logger = logging.getLogger(__name__)
 FROM_STYLE_SPLIT: Final = {"build": "train", "tune": "validation", "heldout": "test"}
 #: Lowest note of a chart's chord (its root, C3..B3).
 CHORD_FLOOR: Final = 48
+#: The range a melody moved into another key should stay in (C3..C6, a lead's).
+LEAD_RANGE: Final = (48, 84)
 
 
 def corpus_split(key: str) -> str:
@@ -82,6 +87,8 @@ def read_billboard(path: Path) -> Tune | None:
     """A chart's chords, each for its share of its bar, in quarter notes (a no-chord mark is
     a gap; ``.`` holds the chord before). None when it has no chords."""
     _, slots = read_slots(read_text(path), where=path.parent.name)
+    tonic = next((s.tonic for s in slots if s.tonic is not None and s.chord is not None), None)
+    key = None if tonic is None else Key(tonic, "minor" if infer_minor(slots, tonic) else "major")
     chords: list[Chord] = []
     t = 0.0
     for slot in slots:
@@ -93,7 +100,7 @@ def read_billboard(path: Path) -> Tune | None:
             pitches = tuple(CHORD_FLOOR + c.root + iv for iv in c.intervals if iv < 24)
             chords.append(Chord(t, t + slot.beats, pitches))
         t += slot.beats
-    return Tune(f"billboard_{path.parent.name}", (), tuple(chords), 4) if chords else None
+    return Tune(f"billboard_{path.parent.name}", (), tuple(chords), 4, key) if chords else None
 
 
 def chorale_key(path: Path) -> str:
@@ -125,12 +132,15 @@ def read_chorale_chords(path: Path) -> Tune | None:
         logger.warning("skipping %s: %s", path, exc)
         return None
     chords = []
+    key = None
     for rn in score.recurse().getElementsByClass(roman.RomanNumeral):
         length = float(rn.quarterLength)
         root = rn.root()
         if length <= 0 or root is None:
             continue
         root_pc = int(root.pitchClass)
+        if key is None and rn.key is not None:
+            key = Key(int(rn.key.tonic.pitchClass), "minor" if rn.key.mode == "minor" else "major")
         above = sorted({(int(p.pitchClass) - root_pc) % 12 for p in rn.pitches})
         start = float(rn.getOffsetInHierarchy(score))
         pitches = tuple(CHORD_FLOOR + root_pc + iv for iv in above)
@@ -138,7 +148,7 @@ def read_chorale_chords(path: Path) -> Tune | None:
     ts = score.recurse().getElementsByClass(m21meter.TimeSignature).first()
     beats = 4 if ts is None else max(1, round(ts.numerator * 4 / ts.denominator))
     chords.sort(key=lambda c: c.start)
-    return Tune(f"bach_{path.parent.name}", (), tuple(chords), beats) if chords else None
+    return Tune(f"bach_{path.parent.name}", (), tuple(chords), beats, key) if chords else None
 
 
 def openewld_files(folder: Path, split: str) -> list[Path]:
@@ -165,9 +175,55 @@ def read_openewld_melody(path: Path) -> Tune | None:
     return Tune(f"openewld_{path.stem}", tuple(notes), (), beats)
 
 
+def tune_key(tune: Tune) -> tuple[int, str]:
+    """``(tonic, "major" | "minor")`` of ``tune``: the key its source states (a mode without a
+    major third counts as minor), else the estimate (:mod:`scoring.key_estimate`) of its
+    melody and chord tones weighted by duration."""
+    if tune.key is not None:
+        return tune.key.tonic, "major" if 4 in MODE_INTERVALS[tune.key.mode] else "minor"
+    sounding = [(n.pitch, n.end - n.start) for n in tune.melody]
+    sounding += [(p, c.end - c.start) for c in tune.chords for p in c.pitches]
+    found = estimate_keys(histogram(sounding)[None])[0]
+    return found.tonic, found.family
+
+
+#: Scale degrees (semitones above the tonic) a melody's mode change moves, and by how much:
+#: major to natural minor lowers the third, sixth and seventh; minor to major raises them.
+_MUTATION: Final = {
+    ("major", "minor"): {4: -1, 9: -1, 11: -1},
+    ("minor", "major"): {3: 1, 8: 1, 10: 1},
+}
+
+
+def match_key(
+    notes: tuple[Note, ...], key: tuple[int, str], target: tuple[int, str]
+) -> tuple[Note, ...]:
+    """``notes`` (in ``key``) moved into ``target``: every note by one interval, the octave
+    that keeps most notes in :data:`LEAD_RANGE` (then the smaller move), and, when the modes
+    differ, the third, sixth and seventh degrees moved a semitone to the target's mode.
+    Unchanged when the keys are the same."""
+    up = (target[0] - key[0]) % 12
+
+    def outside(shift: int) -> int:
+        return sum(not LEAD_RANGE[0] <= n.pitch + shift <= LEAD_RANGE[1] for n in notes)
+
+    shift = min((up, up - 12), key=lambda s: (outside(s), abs(s)))
+    mutation = _MUTATION.get((key[1], target[1]), {})
+    return tuple(
+        Note(
+            n.start,
+            n.end,
+            n.pitch + shift + mutation.get((n.pitch + shift - target[0]) % 12, 0),
+            n.velocity,
+        )
+        for n in notes
+    )
+
+
 def combine(harmony: Tune, melody: Tune, rng: np.random.Generator) -> Tune:
     """``harmony``'s chords from a random bar under ``melody``'s notes from a random bar,
-    both moved to 0 and cut where the shorter ends."""
+    both moved to 0 and cut where the shorter ends; the melody moved into the harmony's key
+    (:func:`match_key` of each :func:`tune_key`)."""
 
     def start_bar(end: float, bar: int) -> float:
         return float(int(rng.integers(0, max(1, int(end // bar) // 2 + 1))) * bar)
@@ -186,6 +242,8 @@ def combine(harmony: Tune, melody: Tune, rng: np.random.Generator) -> Tune:
         for n in melody.melody
         if n.start >= m0 and n.start - m0 < length
     )
+    name = f"{harmony.name}+{melody.name}"
     if not chords:  # a melody shorter than the harmony's first chord: keep the harmony whole
-        return Tune(f"{harmony.name}+{melody.name}", (), harmony.chords, harmony.beats_per_bar)
-    return Tune(f"{harmony.name}+{melody.name}", notes, chords, harmony.beats_per_bar)
+        return Tune(name, (), harmony.chords, harmony.beats_per_bar, harmony.key)
+    notes = match_key(notes, tune_key(melody), tune_key(harmony))
+    return Tune(name, notes, chords, harmony.beats_per_bar, harmony.key)

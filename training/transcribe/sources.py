@@ -28,6 +28,7 @@ import numpy as np
 
 from generators.drums.tokens import CLASS_PITCH
 from music.errors import InputError
+from music.keys import Key
 from music.midi_io import read_midi
 from music.notes import Note
 from render.transcription.taxonomy import drum_stem_for_note
@@ -74,12 +75,14 @@ class Chord:
 
 @dataclass(frozen=True, slots=True)
 class Tune:
-    """A Nottingham tune: its name, melody notes and chords (quarter notes), beats per bar."""
+    """A Nottingham tune: its name, melody notes and chords (quarter notes), beats per bar,
+    and its key where the source states one (None: estimate it from the notes)."""
 
     name: str
     melody: tuple[Note, ...]
     chords: tuple[Chord, ...]
     beats_per_bar: int
+    key: Key | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +104,7 @@ def read_tune(path: Path) -> Tune | None:
         for group_notes in [list(group)]
     )
     beats = max(1, round(song.meter.numerator * 4 / song.meter.denominator))
-    return Tune(path.stem, song.parts[0].notes, chords, beats)
+    return Tune(path.stem, song.parts[0].notes, chords, beats, song.key)
 
 
 def nottingham_files(folder: Path, split: str) -> list[Path]:
