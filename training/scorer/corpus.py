@@ -353,25 +353,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-clips-per-source", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
-    parser.add_argument(
-        "--parts",
-        action="store_true",
-        help="build the part-view corpus (training.scorer.part_corpus) instead",
-    )
-    parser.add_argument("--max-views-per-kind", type=int, default=None, help="with --parts")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    where = {"data_dir": args.data, "out": args.out, "seed": args.seed, "sources": args.sources}
-    if args.parts:
-        from training.scorer.part_corpus import build_part_corpus
-
-        made = build_part_corpus(
-            **where,
+    made = asdict(
+        build_corpus(
+            data_dir=args.data,
+            out=args.out,
+            seed=args.seed,
+            sources=args.sources,
             max_clips_per_source=args.max_clips_per_source,
-            max_views_per_kind=args.max_views_per_kind,
         )
-    else:
-        made = asdict(build_corpus(**where, max_clips_per_source=args.max_clips_per_source))
+    )
     print(json.dumps({k: v for k, v in made.items() if k != "examples"}, indent=2))
     return 0
 

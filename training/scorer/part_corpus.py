@@ -4,13 +4,14 @@ with a third roll channel (the part itself) and a ``kinds`` array.
 
 CLI::
 
-    python -m training.scorer.corpus --parts --data ../shared/data --out build/scorer_parts.npz
+    python -m training.scorer.part_corpus --data ../shared/data --out build/scorer_parts.npz
 
 Training reads it beside the whole-song corpus (``python -m training.scorer.train --parts``).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import time
@@ -124,3 +125,31 @@ def build_part_corpus(
     }
     write_text_atomic(out.with_suffix(".json"), json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m training.scorer.part_corpus", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
+    parser.add_argument("--out", type=Path, default=Path("build/scorer_parts.npz"))
+    parser.add_argument("--max-clips-per-source", type=int, default=None)
+    parser.add_argument("--max-views-per-kind", type=int, default=None)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    made = build_part_corpus(
+        data_dir=args.data,
+        out=args.out,
+        seed=args.seed,
+        sources=args.sources,
+        max_clips_per_source=args.max_clips_per_source,
+        max_views_per_kind=args.max_views_per_kind,
+    )
+    print(json.dumps({k: v for k, v in made.items() if k != "examples"}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
