@@ -13,7 +13,7 @@ from music.keys import Key
 from music.meter import Meter
 from music.notes import Note, Part
 from scoring.text_encoder import TextEncoder
-from training.scorer.corpus import load_corpus, merge_corpora
+from training.scorer.corpus import load_corpora, load_corpus, merge_corpora
 from training.scorer.model import ContrastiveScorer, ScorerConfig, save_state
 from training.scorer.part_corpus import build_part_corpus
 from training.scorer.part_views import Borrowed, all_views, view_text, views
@@ -174,6 +174,10 @@ def test_the_part_corpus_builds_and_merges(tmp_path: Path) -> None:
     np.testing.assert_array_equal(
         merged.rolls[:18, 2], np.maximum(whole.rolls[:, 0], whole.rolls[:, 1])
     )
+    assert load_corpora(out).rolls.shape == whole.rolls.shape  # no parts: the corpus alone
+    doubled = load_corpora(out, out)  # what training and export read with --parts
+    assert doubled.rolls.shape == (36, 3, 128, 128)
+    assert list(doubled.kinds) == [*parts.kinds, *parts.kinds]
 
 
 def test_bass_figures_follow_the_chart() -> None:

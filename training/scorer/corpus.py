@@ -314,6 +314,13 @@ def clip_kinds(corpus: Corpus) -> NDArray[np.str_]:
     return np.full(len(corpus), "whole")
 
 
+def load_corpora(corpus: Path, parts: Path | None = None) -> Corpus:
+    """The corpus at ``corpus``, merged with the part-view corpus at ``parts`` when given
+    (:func:`merge_corpora`)."""
+    whole = load_corpus(corpus)
+    return whole if parts is None else merge_corpora([whole, load_corpus(parts)])
+
+
 def merge_corpora(corpora: Sequence[Corpus]) -> Corpus:
     """One corpus of several (e.g. whole songs and part views); rolls get the most channels
     any of them has, a 2-channel roll's third channel being the larger of its two (the whole

@@ -511,12 +511,9 @@ def _cli() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
     if args.recentre is not None:
-        from training.scorer.corpus import load_corpus, merge_corpora
+        from training.scorer.corpus import load_corpora
 
-        corpora = [load_corpus(args.corpus)]
-        if args.parts is not None:
-            corpora.append(load_corpus(args.parts))
-        captions = merge_corpora(corpora) if len(corpora) > 1 else corpora[0]
+        captions = load_corpora(args.corpus, args.parts)
         names = " and ".join(str(p) for p in (args.corpus, args.parts) if p is not None)
         graph, sidecar = recentre(
             args.recentre,
@@ -532,11 +529,9 @@ def _cli() -> None:
         result = export(graph, args.out, sidecar=sidecar)
         print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
         return
-    from training.scorer.corpus import load_corpus, merge_corpora
+    from training.scorer.corpus import load_corpora
 
-    corpus = load_corpus(args.corpus)
-    if args.parts is not None:
-        corpus = merge_corpora([corpus, load_corpus(args.parts)])
+    corpus = load_corpora(args.corpus, args.parts)
     graph, sidecar = build_graph(args.checkpoint, corpus, temperature=args.temperature)
     result = export(graph, args.out, sidecar=sidecar)
     print(

@@ -496,12 +496,9 @@ def _meta(
 
 def main(config: TrainConfig) -> TrainResult:
     """Load ``config.corpus`` and train (see :func:`train_model`)."""
-    from training.scorer.corpus import load_corpus, merge_corpora
+    from training.scorer.corpus import load_corpora
 
-    corpus = load_corpus(config.corpus)
-    if config.parts is not None:
-        corpus = merge_corpora([corpus, load_corpus(config.parts)])
-    return train_model(corpus, config)
+    return train_model(load_corpora(config.corpus, config.parts), config)
 
 
 def _cli() -> None:
