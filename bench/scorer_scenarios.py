@@ -16,8 +16,9 @@ figures; its "after" differs from "before" only by the words.
 
 The same figures for :data:`training.scorer.probes.HELD_OUT_COLOR_PAIRS` and
 ``HELD_OUT_CONCEPT_PAIRS`` (``held_out_*``): pairs never used to choose anything in the
-scorer, only to check it. ``diagnosis`` (the critic after) says why a concept moves the winner
-or not: how alike the population's rankings are under different concepts with the song's words
+scorer, only to check it; and for ``FRESH_COLOR_PAIRS`` and ``FRESH_CONCEPT_PAIRS``
+(``fresh_*``), written after the held-out pairs had been read in many trials.
+``diagnosis`` (the critic after) says why a concept moves the winner or not: how alike the population's rankings are under different concepts with the song's words
 and with the concept alone, the concept pairs' winner changes without the words, and how much
 of the population's embedding variance lies along one direction.
 
@@ -63,6 +64,8 @@ from training.scorer.probes import (
     COLOR_PAIRS,
     CONCEPT_PAIRS,
     DENSE_WORDS,
+    FRESH_COLOR_PAIRS,
+    FRESH_CONCEPT_PAIRS,
     HELD_OUT_COLOR_PAIRS,
     HELD_OUT_CONCEPT_PAIRS,
     SPARSE_WORDS,
@@ -271,11 +274,16 @@ def phase_figures(pop: Population, *, before: bool) -> dict[str, Any]:
         changed, spread = winner_changes(pop, pairs, before=before)
         spreads += spread
         changes[f"{name}_winner_changes_of_10"] = changed
-    held_spreads: list[float] = []
-    for name, pairs in (("color", HELD_OUT_COLOR_PAIRS), ("concept", HELD_OUT_CONCEPT_PAIRS)):
+    held_spreads: dict[str, list[float]] = {"held_out": [], "fresh": []}
+    for name, pairs, group in (
+        ("color", HELD_OUT_COLOR_PAIRS, "held_out"),
+        ("concept", HELD_OUT_CONCEPT_PAIRS, "held_out"),
+        ("color", FRESH_COLOR_PAIRS, "fresh"),
+        ("concept", FRESH_CONCEPT_PAIRS, "fresh"),
+    ):
         changed, spread = winner_changes(pop, pairs, before=before)
-        held_spreads += spread
-        changes[f"held_out_{name}_winner_changes_of_10"] = changed
+        held_spreads[group] += spread
+        changes[f"{group}_{name}_winner_changes_of_10"] = changed
     base = COLOR_PAIRS[0][0]
     dens = np.array([_density(c) for c in pop[0]])
     words = {}
@@ -287,7 +295,8 @@ def phase_figures(pop: Population, *, before: bool) -> dict[str, Any]:
         **changes,
         "spread_min": round(min(spreads), 4),
         "spread_median": round(statistics.median(spreads), 4),
-        "held_out_spread_median": round(statistics.median(held_spreads), 4),
+        "held_out_spread_median": round(statistics.median(held_spreads["held_out"]), 4),
+        "fresh_spread_median": round(statistics.median(held_spreads["fresh"]), 4),
         **words,
     }
 
