@@ -18,9 +18,10 @@ The same figures for :data:`training.scorer.probes.HELD_OUT_COLOR_PAIRS` and
 ``HELD_OUT_CONCEPT_PAIRS`` (``held_out_*``): pairs never used to choose anything in the
 scorer, only to check it; and for ``FRESH_COLOR_PAIRS`` and ``FRESH_CONCEPT_PAIRS``
 (``fresh_*``), written after the held-out pairs had been read in many trials.
-``diagnosis`` (the critic after) says why a concept moves the winner or not: how alike the population's rankings are under different concepts with the song's words
-and with the concept alone, the concept pairs' winner changes without the words, and how much
-of the population's embedding variance lies along one direction.
+``diagnosis`` (the critic after) says why a concept moves the winner or not: how alike the
+population's rankings are under different concepts with the song's words and with the concept
+alone, the concept pairs' winner changes without the words, and how much of the population's
+embedding variance lies along one direction.
 
 The drums phase hands the critic its candidates as one note table
 (:meth:`SongChromaticScorer.chromatic_table`); the bench records them as the parts the table
@@ -35,7 +36,9 @@ Run: ``python -m bench.scorer_scenarios``; writes ``bench/results/scorer_scenari
 one, and writes ``scorer_scenarios_<its folder's name>.json``. Its populations are evolved
 with it, so two critics are compared on different populations (each steers its own run);
 ``--shipped-populations`` evolves them with the shipped critic and only scores them with
-``--model``, so both critics are compared on the same candidates.
+``--model``, so both critics are compared on the same candidates. ``--seed N`` runs the song
+with another seed (other populations; one song's 24 candidates per phase make the counts
+noisy, so compare critics over several seeds), and names the results file with it.
 """
 
 from __future__ import annotations
@@ -104,16 +107,20 @@ class _Recording(SongChromaticScorer):
     """The song's scorer, keeping every batch it is asked to score (for this bench only)."""
 
     def chromatic(
-        self, candidates: Sequence[Sequence[Part]], *, underneath: Sequence[Part] = ()
+        self,
+        candidates: Sequence[Sequence[Part]],
+        *,
+        underneath: Sequence[Part] = (),
+        kind: str | None = None,
     ) -> list[ChromaticScore]:
         _SEEN.append((_PHASE[0], [tuple(c) for c in candidates], tuple(underneath)))
-        return SongChromaticScorer.chromatic(self, candidates, underneath=underneath)
+        return SongChromaticScorer.chromatic(self, candidates, underneath=underneath, kind=kind)
 
     def chromatic_table(
-        self, table: NoteTable, *, underneath: Sequence[Part] = ()
+        self, table: NoteTable, *, underneath: Sequence[Part] = (), kind: str | None = None
     ) -> list[ChromaticScore]:
         _SEEN.append((_PHASE[0], table_parts(table), tuple(underneath)))
-        return SongChromaticScorer.chromatic_table(self, table, underneath=underneath)
+        return SongChromaticScorer.chromatic_table(self, table, underneath=underneath, kind=kind)
 
 
 def table_parts(table: NoteTable) -> list[tuple[Part, ...]]:
@@ -138,11 +145,12 @@ def table_parts(table: NoteTable) -> list[tuple[Part, ...]]:
     return out
 
 
-Population = tuple[list[tuple[Part, ...]], tuple[Part, ...]]
+#: A phase's candidates, the parts approved under them, and the kind of part they are.
+Population = tuple[list[tuple[Part, ...]], tuple[Part, ...], str]
 
 
-def populations() -> dict[str, Population]:
-    """Run the fixed-seed song and collect each phase's final population and backdrop."""
+def populations(seed: int = PROPOSAL["seed"]) -> dict[str, Population]:
+    """Run the song with ``seed`` and collect each phase's final population and backdrop."""
     from agents.form import make_form
     from agents.phases.bass import run_bass_phase
     from agents.phases.chords import run_chords_phase
@@ -152,7 +160,7 @@ def populations() -> dict[str, Population]:
     from agents.proposal import proposal_from_dict
     from agents.rundir import RunDir
 
-    proposal = proposal_from_dict(PROPOSAL)
+    proposal = proposal_from_dict({**PROPOSAL, "seed": seed})
     sections = [(s["name"], s["bars"]) for s in PROPOSAL["sections"]]
     form = make_form(sections=sections, meter=proposal.meter, bpm=proposal.bpm)
     scorer = _Recording(
@@ -188,7 +196,7 @@ def populations() -> dict[str, Population]:
                 found.setdefault(c, None)
             if len(found) >= POPULATION:
                 break
-        out[phase] = (list(found)[:POPULATION], under)
+        out[phase] = (list(found)[:POPULATION], under, phase)
     return out
 
 
@@ -215,16 +223,16 @@ def _heard(pop: Population, *, before: bool) -> Population:
     if not before:
         return pop
     meter = Meter.parse(PROPOSAL["time_signature"])
-    return [_first_window(c, meter) for c in pop[0]], _first_window(pop[1], meter)
+    return [_first_window(c, meter) for c in pop[0]], _first_window(pop[1], meter), pop[2]
 
 
 def matches(
     pop: Population, setting: Setting, *, before: bool, words: str | None = None
 ) -> np.ndarray:
     """The critic's match for each candidate of ``pop`` under ``setting``."""
-    cands, under = _heard(pop, before=before)
+    cands, under, kind = _heard(pop, before=before)
     scorer = _song_scorer(setting, before=before, words=words)
-    return np.array([s.match for s in scorer.chromatic(cands, underneath=under)])
+    return np.array([s.match for s in scorer.chromatic(cands, underneath=under, kind=kind)])
 
 
 def analysed(pop: Population, setting: Setting, *, words: str | None = None) -> BatchScores:
@@ -240,7 +248,7 @@ def analysed(pop: Population, setting: Setting, *, words: str | None = None) -> 
 
     inner.analyse_windows = keep  # type: ignore[method-assign]
     try:
-        scorer.chromatic(pop[0], underneath=pop[1])
+        scorer.chromatic(pop[0], underneath=pop[1], kind=pop[2])
     finally:
         del inner.analyse_windows
     return seen[-1]
@@ -379,9 +387,11 @@ def _tiled(parts: Sequence[Part], copies: int) -> tuple[Part, ...]:
     )
 
 
-def main(model: Path | None = None, *, shipped_populations: bool = False) -> dict[str, Any]:
+def main(
+    model: Path | None = None, *, shipped_populations: bool = False, seed: int = PROPOSAL["seed"]
+) -> dict[str, Any]:
     _MODEL[0] = None if shipped_populations or model is None else str(model)
-    pops = populations()
+    pops = populations(seed)
     _MODEL[0] = None if model is None else str(model)
     result: dict[str, Any] = {"population": {p: len(pops[p][0]) for p in PHASES}}
     for mode in ("before", "after"):
@@ -391,6 +401,9 @@ def main(model: Path | None = None, *, shipped_populations: bool = False) -> dic
     name = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).parent.name}"
     if shipped_populations and model is not None:
         name += "_on_shipped_populations"
+    if seed != PROPOSAL["seed"]:
+        name += f"_seed{seed}"
+    result["seed"] = seed
     result["model"] = _MODEL[0] or "shipped"
     result["populations_from"] = "shipped" if shipped_populations else result["model"]
     path = write_result(name, result)
@@ -414,5 +427,12 @@ if __name__ == "__main__":
         action="store_true",
         help="evolve the populations with the shipped critic, score them with --model",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=PROPOSAL["seed"],
+        help=f"the song's seed (default {PROPOSAL['seed']}); another seed evolves other "
+        "populations, and its results file is named with the seed",
+    )
     args = parser.parse_args()
-    main(args.model, shipped_populations=args.shipped_populations)
+    main(args.model, shipped_populations=args.shipped_populations, seed=args.seed)

@@ -20,7 +20,17 @@ standardised against the cosines of a bank of real held-out clips with the same 
 
 ``mu_color``/``sigma_color`` are the mean and standard deviation of ``agreement`` with that
 color's target over the reference clips (stored in the sidecar at export). Both z-scores say how
-this candidate compares with real music: 0.5 is a typical real clip. ``scale`` (sidecar,
+this candidate compares with real music: 0.5 is a typical real clip.
+
+**Banks per part kind.** A model exported with banks per part kind (the sidecar's
+``calibration.reference_kinds``: ``all``, then e.g. ``chords``, ``drums``, ``bass``, ``melody``)
+standardises a candidate scored as one kind of part (``kind=``; every phase passes its own)
+against real parts of that kind heard over what the phases would approve under them, instead of
+against all clips: ``mean_ref``/``std_ref`` are that bank's (the graph's ``kind_ref_mean`` and
+``kind_ref_std``) and ``mu_color``/``sigma_color`` its ``calibration.color_agreement_by_kind``.
+0.5 is then a typical real part of that kind, and a population of one part, which sits in a
+narrow band of all music, is spread by how it differs among parts of its kind. Without
+``kind``, or with a kind the model has no bank for, the whole bank serves. ``scale`` (sidecar,
 default 2) widens the curve: the reference is all kinds of real music (songs, chorales, fiddle
 tunes, drum grooves), while one population is one part in one key and sits in a narrow band that
 is often far in the tail (z of 2-3 for a fitting concept); with ``scale = 1`` the top ten of
@@ -186,6 +196,62 @@ def match_probit(
     return out
 
 
+def reference_bank(calibration: dict[str, Any], kind: str | None) -> str:
+    """The bank a candidate scored as ``kind`` is standardised against: ``kind`` where the
+    model has a bank of it (``calibration.reference_kinds``), else ``all``."""
+    kinds = calibration.get("reference_kinds", ["all"])
+    return kind if kind is not None and kind in kinds else "all"
+
+
+def standardised(
+    out: dict[str, NDArray[np.float32]],
+    calibration: dict[str, Any],
+    color: str,
+    kind: str | None = None,
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """``(concept_z, agreement, color_z)`` of the graph outputs ``out`` for the color
+    ``color``, standardised against the reference bank of ``kind`` (:func:`reference_bank`)."""
+    bank = reference_bank(calibration, kind)
+    if bank == "all":
+        mean, std = out["concept_ref_mean"], out["concept_ref_std"]
+        stats = calibration["color_agreement"][color]
+    else:
+        k = list(calibration["reference_kinds"]).index(bank)
+        mean, std = out["kind_ref_mean"][:, k], out["kind_ref_std"][:, k]
+        stats = calibration["color_agreement_by_kind"][bank][color]
+    concept_z = (out["concept_sim"].astype(np.float64) - mean) / np.maximum(
+        std.astype(np.float64), 1e-6
+    )
+    agreement = color_agreement(
+        out["temporal"], out["spatial"], out["ontological"], target_vector(color)
+    )
+    color_z = (agreement - stats["mean"]) / max(stats["std"], 1e-6)
+    return concept_z, agreement, color_z
+
+
+def _check_banks(side: Path, sidecar: dict[str, Any], outputs: Sequence[str]) -> None:
+    """Raise ModelFileError naming ``side`` when its banks per part kind are not whole: a bank
+    list the graph has no outputs for, or a bank without color statistics."""
+    calibration = sidecar["calibration"]
+    kinds = calibration.get("reference_kinds")
+    if kinds is None:
+        return
+    if not (isinstance(kinds, list) and kinds and kinds[0] == "all"):
+        raise ModelFileError(
+            f"{side}: calibration.reference_kinds = {kinds!r} -- a list that starts with 'all'"
+        )
+    lacking = [o for o in ("kind_ref_mean", "kind_ref_std") if o not in outputs]
+    by_kind = calibration.get("color_agreement_by_kind", {})
+    for kind in kinds[1:]:
+        if not isinstance(by_kind, dict) or set(by_kind.get(kind, {})) < set(COLOR_NAMES):
+            lacking.append(f"calibration.color_agreement_by_kind.{kind}")
+    if lacking:
+        raise ModelFileError(
+            f"{side}: banks per part kind {kinds} but no {', '.join(lacking)} -- re-export the "
+            "model"
+        )
+
+
 def default_model_path() -> Path:
     """The shipped artifact ``scoring/data/chromatic_scorer.onnx``."""
     return Path(str(resources.files(ARTIFACT_PACKAGE).joinpath(ARTIFACT_NAME)))
@@ -246,6 +312,7 @@ class ChromaticScorer:
                 f"{path}: inputs {model.input_names} differ from the sidecar's "
                 f"{sidecar['input_names']} -- re-export the model"
             )
+        _check_banks(side, sidecar, model.output_names)
         modalities = sidecar["modalities"]
         scorer = cls(
             model=model,
@@ -439,12 +506,15 @@ class ChromaticScorer:
         concept: str | NDArray[np.float32],
         *,
         color: object,
+        kind: str | None = None,
     ) -> BatchScores:
         """Every number for a population, in one onnxruntime call (see the module docstring).
         A candidate longer than the model's window is heard window by window over its whole
-        length and its outputs pooled (:mod:`scoring.section_windows`)."""
+        length and its outputs pooled (:mod:`scoring.section_windows`). ``kind``: the kind of
+        part the candidates are (chords, drums, bass, melody), whose reference bank
+        standardises them where the model has one."""
         rows, owners = self._windows(candidates)
-        return self.analyse_windows(rows, owners, concept, color=color)
+        return self.analyse_windows(rows, owners, concept, color=color, kind=kind)
 
     def analyse_windows(
         self,
@@ -453,15 +523,17 @@ class ChromaticScorer:
         concept: str | NDArray[np.float32],
         *,
         color: object,
+        kind: str | None = None,
     ) -> BatchScores:
         """The numbers of candidates ``0..max(owners)`` heard as windows: ``rows[r]`` is one
         window of candidate ``owners[r]``; each candidate's outputs are pooled over its windows
-        (:func:`scoring.section_windows.pool_outputs`), in one onnxruntime call."""
+        (:func:`scoring.section_windows.pool_outputs`), in one onnxruntime call. ``kind`` as in
+        :meth:`analyse_batch`."""
         name = parse_color(color)
         vec = self._concept_vector(concept)
         if len(rows) != len(owners):
             raise ValueError(f"owners: {len(owners)} for {len(rows)} rows -- one per row")
-        return self._scores(self._pooled(rows, owners, vec), name)
+        return self._scores(self._pooled(rows, owners, vec), name, kind)
 
     def _pooled(
         self, rows: Sequence[Candidate], owners: Sequence[int], concept: NDArray[np.float32]
@@ -493,15 +565,12 @@ class ChromaticScorer:
                 owners.append(i)
         return rows, owners
 
-    def _scores(self, out: dict[str, NDArray[np.float32]], name: str) -> BatchScores:
-        """The domain numbers of the model's (pooled) outputs for the color ``name``."""
-        concept_z = (out["concept_sim"].astype(np.float64) - out["concept_ref_mean"]) / np.maximum(
-            out["concept_ref_std"].astype(np.float64), 1e-6
-        )
-        target = target_vector(name)
-        agreement = color_agreement(out["temporal"], out["spatial"], out["ontological"], target)
-        stats = self.calibration["color_agreement"][name]
-        color_z = (agreement - stats["mean"]) / max(stats["std"], 1e-6)
+    def _scores(
+        self, out: dict[str, NDArray[np.float32]], name: str, kind: str | None
+    ) -> BatchScores:
+        """The domain numbers of the model's (pooled) outputs for the color ``name``, scored
+        as parts of ``kind``."""
+        concept_z, agreement, color_z = standardised(out, self.calibration, name, kind)
         weights = self.calibration["weights"]
         taste = out["taste"] if "taste" in out else np.zeros(len(out["concept_sim"]))
         taste = taste.astype(np.float64)
@@ -550,16 +619,23 @@ class ChromaticScorer:
         concept: str | NDArray[np.float32],
         *,
         color: object,
+        kind: str | None = None,
     ) -> list[ChromaticScore]:
-        """One :class:`ChromaticScore` per candidate, in order, from one onnxruntime call."""
-        scores = self.analyse_batch(candidates, concept, color=color)
+        """One :class:`ChromaticScore` per candidate, in order, from one onnxruntime call
+        (``kind`` as in :meth:`analyse_batch`)."""
+        scores = self.analyse_batch(candidates, concept, color=color, kind=kind)
         return [scores.item(i) for i in range(len(scores))]
 
     def score(
-        self, candidate: Candidate, concept: str | NDArray[np.float32], *, color: object
+        self,
+        candidate: Candidate,
+        concept: str | NDArray[np.float32],
+        *,
+        color: object,
+        kind: str | None = None,
     ) -> ChromaticScore:
         """The score of one candidate (identical to its entry in :meth:`score_batch`)."""
-        return self.score_batch([candidate], concept, color=color)[0]
+        return self.score_batch([candidate], concept, color=color, kind=kind)[0]
 
 
 __all__ = [
@@ -572,4 +648,6 @@ __all__ = [
     "default_model_path",
     "match_probit",
     "normal_cdf",
+    "reference_bank",
+    "standardised",
 ]

@@ -56,6 +56,11 @@ class ReviewedCandidate:
     bpm: float
     meter: Meter
 
+    @property
+    def phase(self) -> str:
+        """The phase it was made in (the middle of :attr:`group`): the kind of part it is."""
+        return self.group.rsplit("/", 2)[-2]
+
     def __post_init__(self) -> None:
         if self.verdict not in VERDICTS:
             raise ValueError(

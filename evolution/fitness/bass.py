@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from evolution.fitness.chromatic import PartEvaluator
 from evolution.fitness.key_verdicts import line_verdicts
@@ -36,6 +36,8 @@ class BassEvaluator(PartEvaluator):
     and its color (a pedal that darkens the chords, a walking line that lifts them) exists
     only against them. The parts underneath are the same for every candidate of the
     population."""
+
+    PART_KIND: ClassVar[str | None] = "bass"
 
     key: Key
     meter: Meter

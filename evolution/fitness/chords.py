@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from evolution.fitness.chromatic import PartEvaluator
 from evolution.fitness.key_verdicts import chord_verdicts
@@ -25,6 +26,8 @@ from scoring.style.profile import StyleProfile
 class ChordEvaluator(PartEvaluator):
     """Scores chord genomes: voicing, theory components, the model's likelihood, and, with a
     song scorer, the ChromaticScorer's match of the voiced progression; then the composite."""
+
+    PART_KIND: ClassVar[str | None] = "chords"
 
     ops: ChordOps
     #: The corpus profile the style fit holds the progression to (None: no style fit).

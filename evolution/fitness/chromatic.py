@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
 from evolution.lazy import Lazy, OnnxSettings
 from music.meter import Meter
@@ -92,10 +92,16 @@ class SongChromaticScorer:
         return self if onnx == self.onnx else replace(self, onnx=onnx)
 
     def chromatic(
-        self, candidates: Sequence[Sequence[Part]], *, underneath: Sequence[Part] = ()
+        self,
+        candidates: Sequence[Sequence[Part]],
+        *,
+        underneath: Sequence[Part] = (),
+        kind: str | None = None,
     ) -> list[ChromaticScore]:
         """One score per candidate (its parts, times in quarter notes, heard over the parts
-        ``underneath``, the same for every candidate), in one ONNX call. Every bar is heard:
+        ``underneath``, the same for every candidate), in one ONNX call, standardised against
+        real parts of ``kind`` (chords, drums, bass, melody) where the model has a bank of
+        them (:func:`scoring.chromatic.reference_bank`). Every bar is heard:
         music longer than the model's window is scored window by window and pooled
         (:mod:`scoring.section_windows`). The parts underneath are windowed and rolled once
         per section window, and the candidates' features are computed a window at a time for
@@ -107,10 +113,10 @@ class SongChromaticScorer:
             for i, own in enumerate(candidates)
             if starts[i] == []  # nothing sounds: the scorer names the empty candidate
         }
-        return self._heard(NoteTable.of(candidates), starts, empty, under)
+        return self._heard(NoteTable.of(candidates), starts, empty, under, kind)
 
     def chromatic_table(
-        self, table: NoteTable, *, underneath: Sequence[Part] = ()
+        self, table: NoteTable, *, underneath: Sequence[Part] = (), kind: str | None = None
     ) -> list[ChromaticScore]:
         """:meth:`chromatic` of candidates given as one :class:`NoteTable` (the same scores
         as for the parts it was made of; an empty candidate is named with no parts)."""
@@ -121,7 +127,7 @@ class SongChromaticScorer:
             for i, s in enumerate(starts)
             if s == []
         }
-        return self._heard(table, starts, empty, under)
+        return self._heard(table, starts, empty, under, kind)
 
     def _heard(
         self,
@@ -129,9 +135,11 @@ class SongChromaticScorer:
         starts: Sequence[list[float] | None],
         empty: dict[int, Candidate],
         under: tuple[Part, ...],
+        kind: str | None,
     ) -> list[ChromaticScore]:
         """The scores of the candidates of ``table``, each heard in the windows ``starts[i]``
-        (None: whole) over ``under``; ``empty`` holds those where nothing sounds."""
+        (None: whole) over ``under`` as parts of ``kind``; ``empty`` holds those where nothing
+        sounds."""
         length = window_qn(self.meter)
         # Each window start (None: the candidate whole) -> its candidates.
         groups: dict[float | None, list[int]] = {}
@@ -164,6 +172,7 @@ class SongChromaticScorer:
             [w[0] for w in windows],
             scorer.prepare_concept(self.concept, self.words),
             color=self.color,
+            kind=kind,
         )
         return [scores.item(i) for i in range(len(scores))]
 
@@ -178,8 +187,10 @@ def _backdrop(parts: tuple[Part, ...]) -> Backdrop:
 class PartEvaluator:
     """What every part's evaluator shares: the composite's weights, the parts approved under
     the candidates (the same for a whole population), the song's ChromaticScorer (None:
-    theory alone) and its mood target (None: no emotion score)."""
+    theory alone) and its mood target (None: no emotion score). :attr:`PART_KIND` is the kind
+    of part every subclass evaluates, which the critic standardises its candidates against."""
 
+    PART_KIND: ClassVar[str | None] = None
     weights: Weights
     underneath: tuple[Part, ...] = ()
     chromatic_scorer: SongChromaticScorer | None = None
@@ -212,10 +223,14 @@ class PartEvaluator:
         if self.chromatic_scorer is None:
             chroma = [None] * len(theories)
         elif table is not None:
-            chroma = self.chromatic_scorer.chromatic_table(table(), underneath=self.underneath)
+            chroma = self.chromatic_scorer.chromatic_table(
+                table(), underneath=self.underneath, kind=self.PART_KIND
+            )
         else:
             assert own is not None
-            chroma = self.chromatic_scorer.chromatic(own, underneath=self.underneath)
+            chroma = self.chromatic_scorer.chromatic(
+                own, underneath=self.underneath, kind=self.PART_KIND
+            )
         moods: list[EmotionScore | None] = (
             [None] * len(theories)
             if aim is None or own is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from evolution.fitness.chromatic import PartEvaluator
 from generators.drums.genome import DrumGenome
@@ -30,6 +31,8 @@ class DrumEvaluator(PartEvaluator):
     hurries a slow progression, a half-time feel that opens it) is only heard against the
     harmony it will play with. Every candidate of a population shares the same chords, so the
     differences the ChromaticScorer hears are the drums' own."""
+
+    PART_KIND: ClassVar[str | None] = "drums"
 
     meter: Meter
     mood: tuple[str, ...] = ()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from evolution.fitness.chromatic import PartEvaluator
 from evolution.fitness.key_verdicts import line_verdicts
@@ -35,6 +36,8 @@ class MelodyEvaluator(PartEvaluator):
     (``underneath``): a tune's color is the tune against its accompaniment (the same line
     reads bright over major chords and strained over a pedal), and that whole texture is
     what the listener will hear. The accompaniment is the same for every candidate."""
+
+    PART_KIND: ClassVar[str | None] = "melody"
 
     key: Key
     meter: Meter

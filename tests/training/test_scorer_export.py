@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -209,3 +210,122 @@ def test_dynamo_exporter_gives_the_same_outputs(tmp_path: Path) -> None:
     assert result.parity_max_abs_diff <= PARITY_TOLERANCE
     got = OnnxModel.load(result.onnx).run(example_inputs(6, np.random.default_rng(4)))
     assert got["embedding"].shape == (6, 384)
+
+
+def _part_view_corpus(rng: np.random.Generator) -> Any:
+    """Validation part views of drums and bass (four songs each), and training chords."""
+    from training.scorer.corpus import Corpus
+
+    kinds = ["drums"] * 8 + ["bass"] * 8 + ["chords"] * 4
+    n = len(kinds)
+    text = rng.standard_normal((n, 384)).astype(np.float32)
+    return Corpus(
+        rolls=rng.integers(0, 128, size=(n, 3, 128, 128), dtype=np.uint8),
+        symbolic=rng.standard_normal((n, 32)).astype(np.float16),
+        text_emb=text.astype(np.float16),
+        texts=np.array([f"clip {i}" for i in range(n)]),
+        tags=np.array([""] * n),
+        song_ids=np.array([f"{k}:{i // 2}" for i, k in enumerate(kinds)]),
+        sources=np.array(["test"] * n),
+        splits=np.array(["val"] * 16 + ["train"] * 4),
+        kinds=np.array(kinds),
+    )
+
+
+def test_banks_per_part_kind_standardise_a_part_against_its_own_kind(
+    exported: tuple[ScorerGraph, ExportResult], tmp_path: Path
+) -> None:
+    """A model given a bank per part kind: the whole bank (and so every score without a kind)
+    as before; each kind's statistics are those of its own validation part views, heard as a
+    phase hears them (a 2-channel model reads the part merged with its backdrop); the runtime
+    standardises a kind it has a bank of against it, any other against the whole bank."""
+    from scoring.chromatic import ChromaticScorer, ScorerInput
+    from training.scorer.export import with_part_banks
+    from training.scorer.train import batch_tensors, encode_with
+
+    graph, result = exported
+    corpus = _part_view_corpus(np.random.default_rng(5))
+    banked, sidecar = with_part_banks(result.weights, corpus, version="t.3")
+    again = export(banked, tmp_path / "banked.onnx", sidecar=sidecar)
+    side = json.loads(again.sidecar.read_text(encoding="utf-8"))
+    calibration = side["calibration"]
+    assert calibration["reference_kinds"] == ["all", "drums", "bass"]  # no val chords
+    assert calibration["reference_clips_by_kind"] == {"all": 32, "drums": 8, "bass": 8}
+    old = json.loads(result.sidecar.read_text(encoding="utf-8"))["calibration"]
+    assert calibration["color_agreement"] == old["color_agreement"]
+    inputs = example_inputs(5, np.random.default_rng(6))
+    plain = torch_outputs(graph, inputs)
+    got = OnnxModel.load(again.onnx).run(inputs)
+    for name in ("embedding", "concept_sim", "concept_ref_mean", "concept_ref_std", "temporal"):
+        np.testing.assert_allclose(got[name], plain[name], atol=1e-5)
+    np.testing.assert_allclose(got["kind_ref_mean"][:, 0], plain["concept_ref_mean"], atol=1e-5)
+    bass = batch_tensors(corpus, np.arange(8, 16))
+    bass["roll"] = bass["roll"][:, :2]
+    with torch.no_grad():
+        views = encode_with(graph.encoder, bass).numpy()
+    sims = inputs["concept"] @ views.T
+    np.testing.assert_allclose(got["kind_ref_mean"][:, 2], sims.mean(1), atol=1e-5)
+    np.testing.assert_allclose(got["kind_ref_std"][:, 2], sims.std(1), atol=1e-5)
+    with torch.no_grad():
+        _, t, s, o = graph.heads(torch.from_numpy(views))
+    from scoring.chromatic import color_agreement
+    from scoring.colors import target_vector
+
+    agree = color_agreement(t.numpy(), s.numpy(), o.numpy(), target_vector("Red"))
+    red = calibration["color_agreement_by_kind"]["bass"]["Red"]
+    assert red["mean"] == pytest.approx(float(agree.mean()), abs=1e-6)
+    assert red["std"] == pytest.approx(float(agree.std()), abs=1e-6)
+
+    text = TextEncoder.load()
+    scorer = ChromaticScorer.load(again.onnx, text_encoder=text)
+    before = ChromaticScorer.load(result.onnx, text_encoder=text)
+    rng = np.random.default_rng(7)
+    from music.meter import Meter
+    from music.notes import Note, Part
+
+    cands = [
+        ScorerInput(
+            parts=(
+                Part(
+                    "bass",
+                    tuple(Note(float(b), b + 0.5, int(rng.integers(36, 48)), 90) for b in range(8)),
+                ),
+            ),
+            bpm=100.0,
+            meter=Meter.parse("4/4"),
+        )
+        for _ in range(4)
+    ]
+    concept = "a low and patient night song"
+    unkind = scorer.analyse_batch(cands, concept, color="Red")
+    np.testing.assert_allclose(
+        unkind.concept_z, before.analyse_batch(cands, concept, color="Red").concept_z, atol=1e-5
+    )
+    as_bass = scorer.analyse_batch(cands, concept, color="Red", kind="bass")
+    raw = scorer.model.run(scorer._inputs(cands, scorer.prepare_concept(concept)))
+    want = (raw["concept_sim"][:4] - raw["kind_ref_mean"][:4, 2]) / raw["kind_ref_std"][:4, 2]
+    np.testing.assert_allclose(as_bass.concept_z, want, atol=1e-5)
+    assert np.abs(as_bass.concept_z - unkind.concept_z).max() > 1e-3
+    np.testing.assert_allclose(
+        as_bass.color_z, (as_bass.agreement - red["mean"]) / red["std"], atol=1e-9
+    )
+    # a kind without a bank (no validation chords here) is standardised as before
+    as_chords = scorer.analyse_batch(cands, concept, color="Red", kind="chords")
+    np.testing.assert_array_equal(as_chords.match, unkind.match)
+
+
+def test_a_sidecar_naming_banks_the_graph_lacks_is_refused(
+    exported: tuple[ScorerGraph, ExportResult], tmp_path: Path
+) -> None:
+    import shutil
+
+    from scoring.chromatic import ChromaticScorer
+
+    _, result = exported
+    onnx = tmp_path / "edited.onnx"
+    shutil.copy(result.onnx, onnx)
+    side = json.loads(result.sidecar.read_text(encoding="utf-8"))
+    side["calibration"]["reference_kinds"] = ["all", "bass"]
+    onnx.with_suffix(".json").write_text(json.dumps(side), encoding="utf-8")
+    with pytest.raises(ModelFileError, match=r"edited\.json.*color_agreement_by_kind\.bass"):
+        ChromaticScorer.load(onnx)

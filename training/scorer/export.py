@@ -17,7 +17,7 @@ import argparse
 import contextlib
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,14 @@ from scoring.text_encoder import TextEncoder
 from training.scorer.graph import INPUTS, OUTPUTS, ScorerGraph, graph_from_state
 from training.scorer.heads import MODE_PROMPTS, color_prompts, mode_embeddings, zero_shot_heads
 from training.scorer.model import count_parameters, load_contrastive, load_state, save_state
-from training.scorer.train import Corpus, batch_tensors, corpus_summary, encode
+from training.scorer.train import (
+    Corpus,
+    batch_tensors,
+    corpus_summary,
+    encode,
+    encode_with,
+    kinds_of,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -153,23 +160,42 @@ def calibrate(
     *,
     weights: dict[str, float] | None = None,
     scale: float = DEFAULT_MATCH_SCALE,
+    kinds: Sequence[str] = ("all",),
 ) -> dict[str, Any]:
     """The sidecar's ``calibration``: per color, the mean and standard deviation of the
-    color agreement (:func:`scoring.chromatic.color_agreement`) of the reference clips, and the
-    match weights. See ``scoring.chromatic`` for the formula these feed."""
+    color agreement (:func:`scoring.chromatic.color_agreement`) of the reference clips (of the
+    whole bank, and of each bank per part kind: ``kinds`` names the rows of the graph's
+    ``kind_mask``, ``all`` first), and the match weights. See ``scoring.chromatic`` for the
+    formula these feed."""
     graph.eval()
     reference: Tensor = graph.reference
+    mask = graph.kind_mask.numpy() > 0
+    if len(kinds) != len(mask) or kinds[0] != "all":
+        raise ValueError(f"kinds: {list(kinds)} -- 'all', then one name per bank ({len(mask)})")
     with torch.no_grad():
         _, temporal, spatial, ontological = graph.heads(reference)
-    stats = {}
-    for name in COLOR_NAMES:
-        agree = color_agreement(
-            temporal.numpy(), spatial.numpy(), ontological.numpy(), target_vector(name)
-        )
-        stats[name] = {"mean": float(agree.mean()), "std": float(max(agree.std(), 1e-4))}
+    per_bank: dict[str, dict[str, dict[str, float]]] = {}
+    for kind, rows in zip(kinds, mask, strict=True):
+        stats = per_bank[kind] = {}
+        for name in COLOR_NAMES:
+            agree = color_agreement(
+                temporal.numpy()[rows],
+                spatial.numpy()[rows],
+                ontological.numpy()[rows],
+                target_vector(name),
+            )
+            stats[name] = {"mean": float(agree.mean()), "std": float(max(agree.std(), 1e-4))}
+    banks: dict[str, Any] = {}
+    if len(kinds) > 1:
+        banks = {
+            "reference_kinds": list(kinds),
+            "reference_clips_by_kind": {k: int(r.sum()) for k, r in zip(kinds, mask, strict=True)},
+            "color_agreement_by_kind": {k: per_bank[k] for k in kinds[1:]},
+        }
     return {
-        "reference_clips": len(reference),
-        "color_agreement": stats,
+        "reference_clips": int(mask[0].sum()),
+        "color_agreement": per_bank["all"],
+        **banks,
         "weights": dict(weights or DEFAULT_MATCH_WEIGHTS),
         "scale": scale,
         "formula": (
@@ -326,13 +352,18 @@ def reference_indices(
     split: str = "val",
     size: int = 512,
     per_song: int = 4,
+    kind: str | None = None,
 ) -> NDArray[np.int64]:
-    """Up to ``size`` clips of ``split``, at most ``per_song`` from any one song."""
+    """Up to ``size`` clips of ``split`` (of ``kind`` alone, when given), at most
+    ``per_song`` from any one song."""
     splits = np.asarray(corpus.splits)
     songs = np.asarray(corpus.song_ids)
+    wanted = splits == split
+    if kind is not None:
+        wanted &= kinds_of(corpus) == kind
     chosen: list[int] = []
     taken: dict[str, int] = {}
-    for i in rng.permutation(np.flatnonzero(splits == split)):
+    for i in rng.permutation(np.flatnonzero(wanted)):
         song = str(songs[i])
         if taken.get(song, 0) < per_song:
             chosen.append(int(i))
@@ -340,6 +371,78 @@ def reference_indices(
         if len(chosen) == size:
             break
     return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+#: The part kinds a phase scores (:data:`training.scorer.part_views.PHASE_ORDER`), each with its
+#: own reference bank where the corpus has part views of it.
+PART_KINDS: Final = ("chords", "drums", "bass", "melody")
+#: Clips in each part kind's bank.
+KIND_BANK_SIZE: Final = 256
+
+
+def part_banks(
+    graph: ScorerGraph, corpus: Corpus, *, seed: int = 0, size: int = KIND_BANK_SIZE
+) -> tuple[Tensor, Tensor, list[str]]:
+    """``graph``'s reference bank with a bank per part kind added: the embeddings (its whole
+    bank first, then up to ``size`` validation part views of each kind in :data:`PART_KINDS`
+    that ``corpus`` has, at most 4 from one song), the ``[K, R]`` mask of each bank's rows
+    (row 0, ``all``, is the whole bank as it was) and the banks' names. The part views are
+    heard as the graph hears a phase's candidates: a 2-channel graph reads their first two roll
+    channels (the part merged with its backdrop)."""
+    rng = np.random.default_rng(seed)
+    old: Tensor = graph.reference
+    blocks, names = [old], ["all"]
+    channels = graph.config.roll_channels
+    for kind in PART_KINDS:
+        idx = reference_indices(corpus, rng, size=size, kind=kind)
+        if len(idx) < 2:
+            continue
+        batch = batch_tensors(corpus, idx)
+        batch["roll"] = batch["roll"][:, :channels]
+        with torch.no_grad():
+            blocks.append(encode_with(graph.encoder, batch))
+        names.append(kind)
+    reference = torch.cat(blocks)
+    mask = torch.zeros(len(blocks), len(reference))
+    mask[0, : len(old)] = 1.0
+    at = len(old)
+    for k, block in enumerate(blocks[1:], start=1):
+        mask[k, at : at + len(block)] = 1.0
+        at += len(block)
+    return reference, mask, names
+
+
+def with_part_banks(
+    path: Path, corpus: Corpus, *, version: str, seed: int = 0
+) -> tuple[ScorerGraph, dict[str, Any]]:
+    """An exported model (its ``.npz``) with a reference bank per part kind from ``corpus``'s
+    part views (:func:`part_banks`): same encoder, heads, taste, text centre and whole bank
+    (so a candidate scored without a kind scores as before); its calibration gains each bank's
+    color statistics, recorded under ``version``."""
+    state, meta = load_state(path)
+    graph = graph_from_state(path, state, meta)
+    reference, mask, names = part_banks(graph, corpus, seed=seed)
+    state = {**graph.state_dict(), "reference": reference, "kind_mask": mask}
+    graph = graph_from_state(path, state, meta)
+    old = dict(meta.get("sidecar", {}))
+    sidecar = {k: v for k, v in old.items() if k not in EXPORTED_FIELDS}
+    calibration = dict(old.get("calibration", {}))
+    sidecar["version"] = version
+    sidecar["calibration"] = {
+        **calibration,
+        **calibrate(
+            graph,
+            weights=calibration.get("weights"),
+            scale=calibration.get("scale", DEFAULT_MATCH_SCALE),
+            kinds=names,
+        ),
+    }
+    sidecar["calibration"]["part_banks"] = {
+        "from": "validation part views of the part-view corpus, heard as a phase hears them",
+        "from_model": str(path),
+        "from_version": old.get("version"),
+    }
+    return graph, sidecar
 
 
 #: How each axis is made, as the sidecar says (every axis is its own prediction).
@@ -387,6 +490,7 @@ def rehead(
         graph,
         weights=calibration.get("weights"),
         scale=calibration.get("scale", DEFAULT_MATCH_SCALE),
+        kinds=calibration.get("reference_kinds", ("all",)),
     )
     return graph, sidecar
 
@@ -439,7 +543,8 @@ def build_graph(
 ) -> tuple[ScorerGraph, dict[str, Any]]:
     """The shippable graph from a contrastive checkpoint: zero-shot heads at ``temperature``
     (default: the temperature contrastive training learned) and a reference bank of validation
-    clips. Returns the graph and the sidecar fields that describe it."""
+    clips, with a bank per part kind where ``corpus`` has part views (:func:`part_banks`).
+    Returns the graph and the sidecar fields that describe it."""
     model, meta = load_contrastive(checkpoint)
     text = text_encoder or TextEncoder.load()
     temp = temperature if temperature is not None else float(1.0 / model.scale().item())
@@ -451,12 +556,24 @@ def build_graph(
         model.config, heads, reference, encoder=model.encoder, confidence=model.confidence
     )
     graph.eval()
+    names = ["all"]
+    if any(k in PART_KINDS for k in kinds_of(corpus)):
+        reference, mask, names = part_banks(graph, corpus, seed=seed)
+        graph = ScorerGraph(
+            model.config,
+            heads,
+            reference,
+            encoder=model.encoder,
+            confidence=model.confidence,
+            kind_mask=mask,
+        )
+        graph.eval()
     history = meta.get("history", [])
     best = history[meta["epoch"]] if history else {}
     sidecar = {
         "version": MODEL_VERSION,
         "heads": zero_shot_heads_sidecar(temp),
-        "calibration": calibrate(graph),
+        "calibration": calibrate(graph, kinds=names),
         "modalities": {
             "audio": meta["data"].get("with_audio", 0),
             "lyrics": meta["data"].get("with_lyrics", 0),
@@ -505,7 +622,17 @@ def _cli() -> None:
         "--parts') training captions before the match, and export it to --out as --version "
         "(no checkpoint needed).",
     )
-    parser.add_argument("--version", default=None, help="the version --recentre records")
+    parser.add_argument(
+        "--part-banks",
+        type=Path,
+        default=None,
+        help="An exported model's .npz: add a reference bank per part kind from --parts' "
+        "validation part views, so each phase's candidates are standardised against real "
+        "parts of their kind, and export it to --out as --version (no checkpoint needed).",
+    )
+    parser.add_argument(
+        "--version", default=None, help="the version --recentre or --part-banks records"
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
@@ -520,6 +647,17 @@ def _cli() -> None:
             caption_centre(captions),
             source=f"the training captions of {names}",
             version=args.version or MODEL_VERSION,
+        )
+        result = export(graph, args.out, sidecar=sidecar)
+        print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
+        return
+    if args.part_banks is not None:
+        from training.scorer.corpus import load_corpus
+
+        if args.parts is None:
+            parser.error("--part-banks needs --parts (a part-view corpus)")
+        graph, sidecar = with_part_banks(
+            args.part_banks, load_corpus(args.parts), version=args.version or MODEL_VERSION
         )
         result = export(graph, args.out, sidecar=sidecar)
         print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")

@@ -43,8 +43,17 @@ OUTPUTS: Final[dict[str, tuple[tuple[str | int, ...], str]]] = {
         "cosine of the music embedding and the concept embedding (the concept centred "
         "on the model's text centre, when it has one)",
     ),
-    "concept_ref_mean": (("B",), "mean cosine of the reference clips with the concept"),
+    "concept_ref_mean": (
+        ("B",),
+        "mean cosine of the reference clips (the whole bank) with the concept",
+    ),
     "concept_ref_std": (("B",), "standard deviation of those reference cosines"),
+    "kind_ref_mean": (
+        ("B", "K"),
+        "mean cosine with the concept of each reference bank (the sidecar's "
+        "calibration.reference_kinds: all clips, then one bank per part kind)",
+    ),
+    "kind_ref_std": (("B", "K"), "standard deviation of those cosines, per bank"),
     "confidence": (("B",), "P(music and concept belong together) from the pair head"),
     "taste": (("B",), "the learned taste term added to match's z (0 until fit on reviews)"),
 }
@@ -67,7 +76,8 @@ class ScorerGraph(nn.Module):
     """Everything the runtime needs in one forward pass (see :data:`INPUTS`, :data:`OUTPUTS`)."""
 
     reference: Tensor  # [R, D] buffer: embeddings of real held-out clips
-    taste_centre: Tensor  # [D] buffer: their mean, what the taste head centres z on
+    kind_mask: Tensor  # [K, R] buffer: 1 where a clip is in bank k (bank 0: the whole bank)
+    taste_centre: Tensor  # [D] buffer: the whole bank's mean, what the taste head centres z on
     text_centre: Tensor  # [D] buffer: what concept texts are centred on (zeros: not centred)
 
     def __init__(
@@ -78,6 +88,7 @@ class ScorerGraph(nn.Module):
         *,
         encoder: MidiEncoder | None = None,
         confidence: PairConfidence | None = None,
+        kind_mask: Tensor | None = None,
     ) -> None:
         super().__init__()
         if reference.ndim != 2 or reference.shape[1] != config.text_dim or len(reference) < 2:
@@ -89,7 +100,14 @@ class ScorerGraph(nn.Module):
         self.confidence = confidence if confidence is not None else PairConfidence(config)
         self.heads = heads
         self.register_buffer("reference", reference.float())
-        self.register_buffer("taste_centre", reference.float().mean(0))
+        mask = torch.ones(1, len(reference)) if kind_mask is None else kind_mask.float()
+        if mask.ndim != 2 or mask.shape[1] != len(reference) or bool((mask.sum(1) < 2).any()):
+            raise ValueError(
+                f"kind_mask: shape {tuple(mask.shape)} -- [K, {len(reference)}], every bank "
+                "of at least 2 clips"
+            )
+        self.register_buffer("kind_mask", mask)
+        self.register_buffer("taste_centre", reference.float()[mask[0] > 0].mean(0))
         self.register_buffer("text_centre", torch.zeros(config.text_dim))
         self.taste = TasteHead(config)
 
@@ -116,21 +134,45 @@ class ScorerGraph(nn.Module):
         lyrics: Tensor,
         lyrics_mask: Tensor,
         concept: Tensor,
-    ) -> tuple[Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor, Tensor]:
+    ) -> tuple[Tensor, ...]:
+        """The outputs of :data:`OUTPUTS`, in order."""
         z = self.encoder(roll, symbolic, audio, audio_mask, lyrics, lyrics_mask)
         probs, temporal, spatial, ontological = self.heads(z)
         text = self.centred_concept(concept)
         sim = (z * text).sum(-1)
         reference: Tensor = self.reference
         ref_sims = text @ reference.T  # [B, R]
-        mean = ref_sims.mean(-1)
-        std = (ref_sims - mean.unsqueeze(-1)).pow(2).mean(-1).sqrt()  # the runtime floors it
+        kind_mean, kind_std = self.bank_stats(ref_sims)  # the runtime floors the std
+        mean, std = kind_mean[:, 0], kind_std[:, 0]  # the whole bank
         confidence = torch.sigmoid(self.confidence(z, concept))
         taste = self.taste(*self.taste_inputs(z, symbolic))
-        return z, probs, temporal, spatial, ontological, sim, mean, std, confidence, taste
+        return (
+            z,
+            probs,
+            temporal,
+            spatial,
+            ontological,
+            sim,
+            mean,
+            std,
+            kind_mean,
+            kind_std,
+            confidence,
+            taste,
+        )
+
+    def bank_stats(self, ref_sims: Tensor) -> tuple[Tensor, Tensor]:
+        """The mean and standard deviation ``[B, K]`` of the reference cosines ``[B, R]``
+        within each bank of :attr:`kind_mask`."""
+        mask: Tensor = self.kind_mask
+        counts = mask.sum(-1)
+        mean = ref_sims @ mask.T / counts
+        centred = ref_sims.unsqueeze(1) - mean.unsqueeze(-1)  # [B, K, R]
+        var = (centred.pow(2) * mask).sum(-1) / counts
+        return mean, var.sqrt()
 
     @classmethod
-    def empty(cls, config: ScorerConfig, n_reference: int) -> ScorerGraph:
+    def empty(cls, config: ScorerConfig, n_reference: int, n_kinds: int = 1) -> ScorerGraph:
         """A graph of the right shapes, to load a saved state into."""
         heads = ChromaticHeads(
             torch.zeros(len(COLOR_NAMES), config.text_dim),
@@ -138,7 +180,12 @@ class ScorerGraph(nn.Module):
             temperature=0.1,
             embed_dim=config.text_dim,
         )
-        return cls(config, heads, torch.zeros(n_reference, config.text_dim))
+        return cls(
+            config,
+            heads,
+            torch.zeros(n_reference, config.text_dim),
+            kind_mask=torch.ones(n_kinds, n_reference),
+        )
 
 
 def load_graph(path: Path) -> tuple[ScorerGraph, dict[str, Any]]:
@@ -158,8 +205,13 @@ def load_graph(path: Path) -> tuple[ScorerGraph, dict[str, Any]]:
 def graph_from_state(path: Path, state: dict[str, Tensor], meta: dict[str, Any]) -> ScorerGraph:
     """The graph (eval mode) of a saved state; one saved before the taste head existed gets
     none (zero), centred on its reference bank; one saved before texts were centred gets a
-    zero text centre (its concepts as they are)."""
-    graph = ScorerGraph.empty(ScorerConfig.from_dict(meta["config"]), len(state["reference"]))
+    zero text centre (its concepts as they are); one saved before banks per part kind gets its
+    whole bank as its one bank."""
+    n_ref = len(state["reference"])
+    state.setdefault("kind_mask", torch.ones(1, n_ref))
+    graph = ScorerGraph.empty(
+        ScorerConfig.from_dict(meta["config"]), n_ref, n_kinds=len(state["kind_mask"])
+    )
     state.setdefault("taste_centre", state["reference"].float().mean(0))
     state.setdefault("taste.net.weight", torch.zeros_like(graph.taste.net.weight))
     state.setdefault("text_centre", torch.zeros_like(graph.text_centre))

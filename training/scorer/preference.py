@@ -38,13 +38,12 @@ from numpy.typing import NDArray
 from music.errors import InputError
 from music.midi_io import read_midi
 from music.notes import Part
-from scoring.chromatic import color_agreement, match_probit
-from scoring.colors import target_vector
+from scoring.chromatic import match_probit, standardised
 from scoring.midi_features import midi_features, stack
 from scoring.preferences import ReviewedCandidate, preference_pairs
 from scoring.text_encoder import EMBED_DIM, TextEncoder
 from training.scorer.export import ExportResult, export
-from training.scorer.graph import INPUTS, ScorerGraph, load_graph
+from training.scorer.graph import INPUTS, OUTPUTS, ScorerGraph, load_graph
 from training.scorer.supervised import shipped_weights
 
 logger = logging.getLogger(__name__)
@@ -153,23 +152,18 @@ def preference_data(
     graph.eval()
     with torch.no_grad():
         outs = graph(*(torch.from_numpy(inputs[name]) for name in INPUTS))
-        z, _, temporal, spatial, ontological, sim, ref_mean, ref_std, _, _ = outs
-        centred, sym = graph.taste_inputs(z, torch.from_numpy(inputs["symbolic"]))
-    concept_z = (sim.double() - ref_mean.double()) / ref_std.double().clamp_min(1e-6)
+        out = {name: o.numpy() for name, o in zip(OUTPUTS, outs, strict=True)}
+        centred, sym = graph.taste_inputs(outs[0], torch.from_numpy(inputs["symbolic"]))
+    concept_z = np.zeros(len(candidates))
     color_z = np.zeros(len(candidates))
     for i, cand in enumerate(candidates):
-        agree = color_agreement(
-            temporal[i : i + 1].numpy(),
-            spatial[i : i + 1].numpy(),
-            ontological[i : i + 1].numpy(),
-            target_vector(cand.color),
-        )
-        stats = calibration["color_agreement"][cand.color]
-        color_z[i] = (agree[0] - stats["mean"]) / max(stats["std"], 1e-6)
+        row = {name: v[i : i + 1] for name, v in out.items()}
+        z_concept, _, z_color = standardised(row, calibration, cand.color, cand.phase)
+        concept_z[i], color_z[i] = z_concept[0], z_color[0]
     weights = calibration["weights"]
     scale = float(calibration.get("scale", 1.0))
     base = match_probit(
-        concept_z.numpy(),
+        concept_z,
         color_z,
         w_concept=weights["concept"],
         w_color=weights["color"],

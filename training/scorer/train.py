@@ -33,6 +33,7 @@ from torch import Tensor
 
 from training.scorer.model import (
     ContrastiveScorer,
+    MidiEncoder,
     ScorerConfig,
     count_parameters,
     load_state,
@@ -189,7 +190,12 @@ def _unit(x: NDArray[Any]) -> NDArray[np.float32]:
 
 
 def encode(model: ContrastiveScorer, batch: dict[str, Tensor]) -> Tensor:
-    return model.encoder(
+    return encode_with(model.encoder, batch)
+
+
+def encode_with(encoder: MidiEncoder, batch: dict[str, Tensor]) -> Tensor:
+    """The embeddings ``encoder`` gives the clips of ``batch`` (:func:`batch_tensors`)."""
+    return encoder(
         batch["roll"],
         batch["symbolic"],
         batch["audio"],
@@ -286,7 +292,7 @@ def _epoch_batches(
     rng: np.random.Generator,
 ) -> list[NDArray[np.int64]]:
     if config.stratify:
-        return kind_batches(_kinds(corpus), train_idx, config.batch_size, rng)
+        return kind_batches(kinds_of(corpus), train_idx, config.batch_size, rng)
     order = rng.permutation(train_idx)
     return [
         np.sort(order[b * config.batch_size : (b + 1) * config.batch_size])
@@ -294,7 +300,7 @@ def _epoch_batches(
     ]
 
 
-def _kinds(corpus: Corpus) -> NDArray[Any]:
+def kinds_of(corpus: Corpus) -> NDArray[Any]:
     """What each clip presents (``whole`` for a corpus without part views)."""
     kinds = getattr(corpus, "kinds", None)
     return np.full(len(corpus.splits), "whole") if kinds is None else np.asarray(kinds)
@@ -373,7 +379,7 @@ def corpus_summary(corpus: Corpus) -> dict[str, Any]:
         s: {"clips": int((sources == s).sum()), "songs": len(set(songs[sources == s].tolist()))}
         for s in sorted(set(sources.tolist()))
     }
-    kinds = _kinds(corpus)
+    kinds = kinds_of(corpus)
     if set(kinds.tolist()) != {"whole"}:
         summary["kinds"] = {k: int((kinds == k).sum()) for k in sorted(set(kinds.tolist()))}
     summary["with_audio"] = 0
