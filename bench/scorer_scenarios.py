@@ -149,8 +149,11 @@ def table_parts(table: NoteTable) -> list[tuple[Part, ...]]:
 Population = tuple[list[tuple[Part, ...]], tuple[Part, ...], str]
 
 
-def populations(seed: int = PROPOSAL["seed"]) -> dict[str, Population]:
-    """Run the song with ``seed`` and collect each phase's final population and backdrop."""
+def populations(
+    seed: int = PROPOSAL["seed"], size: int = POPULATION, generations: int = 3
+) -> dict[str, Population]:
+    """Run the song with ``seed`` (populations of ``size`` over ``generations``) and collect
+    each phase's final population and backdrop."""
     from agents.form import make_form
     from agents.phases.bass import run_bass_phase
     from agents.phases.chords import run_chords_phase
@@ -160,7 +163,8 @@ def populations(seed: int = PROPOSAL["seed"]) -> dict[str, Population]:
     from agents.proposal import proposal_from_dict
     from agents.rundir import RunDir
 
-    proposal = proposal_from_dict({**PROPOSAL, "seed": seed})
+    evolution = {**PROPOSAL["evolution"], "population_size": size, "generations": generations}
+    proposal = proposal_from_dict({**PROPOSAL, "seed": seed, "evolution": evolution})
     sections = [(s["name"], s["bars"]) for s in PROPOSAL["sections"]]
     form = make_form(sections=sections, meter=proposal.meter, bpm=proposal.bpm)
     scorer = _Recording(
@@ -194,9 +198,9 @@ def populations(seed: int = PROPOSAL["seed"]) -> dict[str, Population]:
                 break
             for c in reversed(cands):
                 found.setdefault(c, None)
-            if len(found) >= POPULATION:
+            if len(found) >= size:
                 break
-        out[phase] = (list(found)[:POPULATION], under, phase)
+        out[phase] = (list(found)[:size], under, phase)
     return out
 
 
@@ -388,10 +392,15 @@ def _tiled(parts: Sequence[Part], copies: int) -> tuple[Part, ...]:
 
 
 def main(
-    model: Path | None = None, *, shipped_populations: bool = False, seed: int = PROPOSAL["seed"]
+    model: Path | None = None,
+    *,
+    shipped_populations: bool = False,
+    seed: int = PROPOSAL["seed"],
+    size: int = POPULATION,
+    generations: int = 3,
 ) -> dict[str, Any]:
     _MODEL[0] = None if shipped_populations or model is None else str(model)
-    pops = populations(seed)
+    pops = populations(seed, size, generations)
     _MODEL[0] = None if model is None else str(model)
     result: dict[str, Any] = {"population": {p: len(pops[p][0]) for p in PHASES}}
     for mode in ("before", "after"):
@@ -401,9 +410,12 @@ def main(
     name = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).parent.name}"
     if shipped_populations and model is not None:
         name += "_on_shipped_populations"
+    if (size, generations) != (POPULATION, 3):
+        name += f"_{size}x{generations}"
     if seed != PROPOSAL["seed"]:
         name += f"_seed{seed}"
     result["seed"] = seed
+    result["evolution"] = {"population_size": size, "generations": generations}
     result["model"] = _MODEL[0] or "shipped"
     result["populations_from"] = "shipped" if shipped_populations else result["model"]
     path = write_result(name, result)
@@ -434,5 +446,23 @@ if __name__ == "__main__":
         help=f"the song's seed (default {PROPOSAL['seed']}); another seed evolves other "
         "populations, and its results file is named with the seed",
     )
+    parser.add_argument(
+        "--population",
+        type=int,
+        default=POPULATION,
+        help=f"candidates per population (default {POPULATION}; the product's default is 64)",
+    )
+    parser.add_argument(
+        "--generations",
+        type=int,
+        default=3,
+        help="generations per phase (default 3; the product's default is 30)",
+    )
     args = parser.parse_args()
-    main(args.model, shipped_populations=args.shipped_populations, seed=args.seed)
+    main(
+        args.model,
+        shipped_populations=args.shipped_populations,
+        seed=args.seed,
+        size=args.population,
+        generations=args.generations,
+    )

@@ -413,12 +413,12 @@ def part_banks(
 
 
 def with_part_banks(
-    path: Path, corpus: Corpus, *, version: str, seed: int = 0
+    path: Path, corpus: Corpus, *, version: str, source: str = "", seed: int = 0
 ) -> tuple[ScorerGraph, dict[str, Any]]:
     """An exported model (its ``.npz``) with a reference bank per part kind from ``corpus``'s
     part views (:func:`part_banks`): same encoder, heads, taste, text centre and whole bank
     (so a candidate scored without a kind scores as before); its calibration gains each bank's
-    color statistics, recorded under ``version``."""
+    color statistics, recorded under ``version`` with ``source`` (where the corpus came from)."""
     state, meta = load_state(path)
     graph = graph_from_state(path, state, meta)
     reference, mask, names = part_banks(graph, corpus, seed=seed)
@@ -439,6 +439,7 @@ def with_part_banks(
     }
     sidecar["calibration"]["part_banks"] = {
         "from": "validation part views of the part-view corpus, heard as a phase hears them",
+        "corpus": source,
         "from_model": str(path),
         "from_version": old.get("version"),
     }
@@ -633,44 +634,52 @@ def _cli() -> None:
     parser.add_argument(
         "--version", default=None, help="the version --recentre or --part-banks records"
     )
+    parser.add_argument(
+        "--words-weight",
+        type=float,
+        default=None,
+        help="how much the proposal's words weigh against the concept in the text side "
+        "(calibration.words_weight; default: kept, 1 for a new model)",
+    )
+    parser.add_argument(
+        "--color-weight",
+        type=float,
+        default=None,
+        help="the color term's weight in the match, the concept's being 1 "
+        "(calibration.weights; default: kept, 1 for a new model)",
+    )
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     torch.set_num_threads(args.threads)
-    if args.recentre is not None:
-        from training.scorer.corpus import load_corpora
+    from training.scorer.corpus import load_corpora, load_corpus
 
+    version = args.version or MODEL_VERSION
+    if args.recentre is not None:
         captions = load_corpora(args.corpus, args.parts)
         names = " and ".join(str(p) for p in (args.corpus, args.parts) if p is not None)
         graph, sidecar = recentre(
             args.recentre,
             caption_centre(captions),
             source=f"the training captions of {names}",
-            version=args.version or MODEL_VERSION,
+            version=version,
         )
-        result = export(graph, args.out, sidecar=sidecar)
-        print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
-        return
-    if args.part_banks is not None:
-        from training.scorer.corpus import load_corpus
-
+    elif args.part_banks is not None:
         if args.parts is None:
             parser.error("--part-banks needs --parts (a part-view corpus)")
         graph, sidecar = with_part_banks(
-            args.part_banks, load_corpus(args.parts), version=args.version or MODEL_VERSION
+            args.part_banks, load_corpus(args.parts), version=version, source=str(args.parts)
         )
-        result = export(graph, args.out, sidecar=sidecar)
-        print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
-        return
-    if args.rehead is not None:
+    elif args.rehead is not None:
         graph, sidecar = rehead(args.rehead)
-        result = export(graph, args.out, sidecar=sidecar)
-        print(f"{result.onnx}: parity {result.parity_max_abs_diff:.2e}")
-        return
-    from training.scorer.corpus import load_corpora
-
-    corpus = load_corpora(args.corpus, args.parts)
-    graph, sidecar = build_graph(args.checkpoint, corpus, temperature=args.temperature)
+    else:
+        corpus = load_corpora(args.corpus, args.parts)
+        graph, sidecar = build_graph(args.checkpoint, corpus, temperature=args.temperature)
+    calibration = sidecar["calibration"]
+    if args.words_weight is not None:
+        calibration["words_weight"] = args.words_weight
+    if args.color_weight is not None:
+        calibration["weights"] = {"concept": 1.0, "color": args.color_weight}
     result = export(graph, args.out, sidecar=sidecar)
     print(
         f"{result.onnx}: {result.onnx_bytes / 2**20:.2f} MB, "
