@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from agents.rundir import RunDir
 
 
+#: The song seed of every case (the test's).
+SEED = 3
+
+
 @dataclass(frozen=True)
 class GenreCase:
     name: str
@@ -77,7 +81,9 @@ class DrumResult:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def proposal_of(case: GenreCase, evolution: dict[str, int], bars: int) -> dict[str, Any]:
+def proposal_of(
+    case: GenreCase, evolution: dict[str, int], bars: int, seed: int = SEED
+) -> dict[str, Any]:
     return {
         "title": f"Genre {case.name}",
         "concept": "A small song whose drums say which genre it is.",
@@ -90,37 +96,53 @@ def proposal_of(case: GenreCase, evolution: dict[str, int], bars: int) -> dict[s
         "instruments": list(case.instruments),
         "sections": [{"name": "verse", "bars": bars}],
         "evolution": evolution,
-        "seed": 3,
+        "seed": seed,
     }
 
 
 def run_phases(
-    case: GenreCase, root: Path, evolution: dict[str, int], bars: int = 4
+    case: GenreCase,
+    root: Path,
+    evolution: dict[str, int],
+    bars: int = 4,
+    *,
+    seed: int = SEED,
+    model: Path | None = None,
 ) -> tuple[RunDir, dict[str, Any]]:
-    """Run the chords phase (best candidate approved) and the drums phase of ``case`` in
-    ``root``: the run folder and the drums phase's state."""
+    """Run the chords phase (best candidate approved) and the drums phase of ``case`` with
+    ``seed`` in ``root``, both scored by the exported critic ``model`` (None: the shipped one):
+    the run folder and the drums phase's state."""
     from agents.form import make_form
     from agents.phases.chords import run_chords_phase
-    from agents.phases.common import promote
+    from agents.phases.common import promote, song_chromatic_scorer
     from agents.phases.drums import run_drums_phase
     from agents.proposal import proposal_from_dict
     from agents.rundir import RunDir
 
-    proposal = proposal_from_dict(proposal_of(case, evolution, bars))
+    proposal = proposal_from_dict(proposal_of(case, evolution, bars, seed))
     form = make_form(sections=[("verse", bars)], meter=proposal.meter, bpm=proposal.bpm)
     run = RunDir(root)
-    state = run_chords_phase(proposal=proposal, form=form, run=run)
+    critic = song_chromatic_scorer(proposal, model=None if model is None else str(model))
+    state = run_chords_phase(proposal=proposal, form=form, run=run, chromatic_scorer=critic)
     promote(run=run, phase="chords", approvals={"verse": state["candidates"][0]})
-    return run, run_drums_phase(proposal=proposal, form=form, run=run)
+    return run, run_drums_phase(proposal=proposal, form=form, run=run, chromatic_scorer=critic)
 
 
-def run_case(case: GenreCase, root: Path, evolution: dict[str, int], bars: int = 4) -> DrumResult:
+def run_case(
+    case: GenreCase,
+    root: Path,
+    evolution: dict[str, int],
+    bars: int = 4,
+    *,
+    seed: int = SEED,
+    model: Path | None = None,
+) -> DrumResult:
     """:func:`run_phases`; the drums phase's best candidate as played."""
     from ruamel.yaml import YAML
 
     from music.midi_io import read_midi
 
-    run, state = run_phases(case, root, evolution, bars)
+    run, state = run_phases(case, root, evolution, bars, seed=seed, model=model)
     best = state["sections"]["verse"][0]
     song = read_midi(run.candidate_midi("drums", best))
     notes = sorted((n for p in song.parts if p.is_drum for n in p.notes), key=lambda n: n.start)
@@ -194,22 +216,34 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=4)
     parser.add_argument("--bars", type=int, default=8)
     parser.add_argument("--only", action="append", help="case names to run (default: all)")
+    parser.add_argument(
+        "--seeds",
+        default=str(SEED),
+        help=f"comma-separated song seeds; each case runs once per seed (default {SEED})",
+    )
+    parser.add_argument(
+        "--model", type=Path, default=None, help="an exported critic (.onnx; default: shipped)"
+    )
     args = parser.parse_args()
     evolution = {"population_size": args.population, "generations": args.generations, "top_n": 2}
     cases = [c for c in CASES if not args.only or c.name in args.only]
+    seeds = [int(s) for s in args.seeds.split(",")]
     out = []
     print(
-        f"{'case':18} {'styles':34} {'profile':18} {'inside':>6} {'offbeat':>7} {'ride':>5} "
-        f"{'kick/p':>6} {'back':>5} {'mid':>5} {'hits/qn':>7}"
+        f"{'case':18} {'seed':>4} {'styles':34} {'profile':18} {'inside':>6} {'offbeat':>7} "
+        f"{'ride':>5} {'kick/p':>6} {'back':>5} {'mid':>5} {'hits/qn':>7}"
     )
-    for case in cases:
+    for case, seed in ((c, s) for c in cases for s in seeds):
         with tempfile.TemporaryDirectory() as tmp:
-            result = run_case(case, Path(tmp) / "run", evolution, args.bars)
+            result = run_case(
+                case, Path(tmp) / "run", evolution, args.bars, seed=seed, model=args.model
+            )
         measures = idiom(result)
         fit = against_profile(result)
         out.append(
             {
                 "case": case.name,
+                "seed": seed,
                 "genres": list(case.genres),
                 "meter": case.meter,
                 "bpm": case.bpm,
@@ -221,14 +255,15 @@ def main() -> None:
         )
         m = measures
         print(
-            f"{case.name:18} {','.join(result.styles)[:34]:34} {fit['profile']:18} "
+            f"{case.name:18} {seed:4} {','.join(result.styles)[:34]:34} {fit['profile']:18} "
             f"{fit['share_inside']:6.2f} {m['offbeat_position']:7.3f} {m['ride_share']:5.2f} "
             f"{m['kick_pulse_coverage']:6.2f} {m['on_backbeat']:5.2f} {m['on_middle']:5.2f} "
             f"{m['hits_per_qn']:7.2f}"
         )
+    model = "shipped" if args.model is None else str(args.model)
     path = write_result(
         "genre_drums",
-        {"evolution": evolution, "bars": args.bars, "cases": out},
+        {"evolution": evolution, "bars": args.bars, "seeds": seeds, "model": model, "cases": out},
     )
     print(f"wrote {path}")
 

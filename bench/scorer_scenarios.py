@@ -49,7 +49,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -429,6 +429,51 @@ def main(
     return result
 
 
+#: The pair sets whose winner changes :func:`summed` adds up, and their result-key prefixes.
+PAIR_SETS: Final = (("bench", ""), ("held_out", "held_out_"), ("fresh", "fresh_"))
+
+
+def summed(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The "after" winner changes of several seeds' results summed per phase and pair set (of
+    ``10 * len(runs)``), and the median of their median spreads; printed, and written beside
+    the per-seed files."""
+    table: dict[str, Any] = {}
+    for phase in PHASES:
+        rows = [r["after"][phase] for r in runs]
+        cells = {
+            f"{name}_{kind}_changes": sum(r[f"{pre}{kind}_winner_changes_of_10"] for r in rows)
+            for name, pre in PAIR_SETS
+            for kind in ("color", "concept")
+        }
+        spread = statistics.median(r["spread_median"] for r in rows)
+        table[phase] = {**cells, "spread_median": round(spread, 4)}
+        print(
+            f"seeds {phase:7s} color {cells['bench_color_changes']} / "
+            f"{cells['held_out_color_changes']} / {cells['fresh_color_changes']}  concept "
+            f"{cells['bench_concept_changes']} / {cells['held_out_concept_changes']} / "
+            f"{cells['fresh_concept_changes']} (of {10 * len(runs)}; bench / held-out / fresh)  "
+            f"median spread {spread:.3f}"
+        )
+    first = runs[0]
+    size = first["evolution"]["population_size"]
+    generations = first["evolution"]["generations"]
+    name = "scorer_scenarios"
+    if first["model"] != "shipped":
+        name += f"_{Path(first['model']).parent.name}"
+    if first["populations_from"] == "shipped" and first["model"] != "shipped":
+        name += "_on_shipped_populations"
+    if (size, generations) != (POPULATION, 3):
+        name += f"_{size}x{generations}"
+    result = {
+        "model": first["model"],
+        "seeds": [r["seed"] for r in runs],
+        "evolution": first["evolution"],
+        "summed_after": table,
+    }
+    print(f"wrote {write_result(name + '_seeds', result)}")
+    return result
+
+
 if __name__ == "__main__":
     import argparse
 
@@ -442,9 +487,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--seed",
         type=int,
-        default=PROPOSAL["seed"],
+        nargs="+",
+        default=[PROPOSAL["seed"]],
         help=f"the song's seed (default {PROPOSAL['seed']}); another seed evolves other "
-        "populations, and its results file is named with the seed",
+        "populations, and its results file is named with the seed. Several seeds run one "
+        "after the other, and the winner changes summed over them are printed and written "
+        "too (scorer_scenarios..._seeds.json)",
     )
     parser.add_argument(
         "--population",
@@ -459,10 +507,15 @@ if __name__ == "__main__":
         help="generations per phase (default 3; the product's default is 30)",
     )
     args = parser.parse_args()
-    main(
-        args.model,
-        shipped_populations=args.shipped_populations,
-        seed=args.seed,
-        size=args.population,
-        generations=args.generations,
-    )
+    runs = [
+        main(
+            args.model,
+            shipped_populations=args.shipped_populations,
+            seed=seed,
+            size=args.population,
+            generations=args.generations,
+        )
+        for seed in args.seed
+    ]
+    if len(runs) > 1:
+        summed(runs)
