@@ -212,8 +212,9 @@ def test_dynamo_exporter_gives_the_same_outputs(tmp_path: Path) -> None:
     assert got["embedding"].shape == (6, 384)
 
 
-def _part_view_corpus(rng: np.random.Generator) -> Any:
-    """Validation part views of drums and bass (four songs each), and training chords."""
+def _part_view_corpus(rng: np.random.Generator, *, val_chords: bool = False) -> Any:
+    """Validation part views of drums and bass (four songs each), and chords (training views;
+    validation views with ``val_chords``)."""
     from training.scorer.corpus import Corpus
 
     kinds = ["drums"] * 8 + ["bass"] * 8 + ["chords"] * 4
@@ -227,7 +228,7 @@ def _part_view_corpus(rng: np.random.Generator) -> Any:
         tags=np.array([""] * n),
         song_ids=np.array([f"{k}:{i // 2}" for i, k in enumerate(kinds)]),
         sources=np.array(["test"] * n),
-        splits=np.array(["val"] * 16 + ["train"] * 4),
+        splits=np.array(["val"] * 16 + ["val" if val_chords else "train"] * 4),
         kinds=np.array(kinds),
     )
 
@@ -329,3 +330,35 @@ def test_a_sidecar_naming_banks_the_graph_lacks_is_refused(
     onnx.with_suffix(".json").write_text(json.dumps(side), encoding="utf-8")
     with pytest.raises(ModelFileError, match=r"edited\.json.*color_agreement_by_kind\.bass"):
         ChromaticScorer.load(onnx)
+
+
+def test_preference_fitting_sees_each_candidate_as_its_phase_sees_it(
+    exported: tuple[ScorerGraph, ExportResult], tmp_path: Path
+) -> None:
+    """With banks per part kind, the base a taste is fit on is the match the runtime gives the
+    reviewed candidate in its phase (chords, standardised against the chords bank)."""
+    from scipy.special import ndtr
+
+    from agents.preferences import reviewed_candidates
+    from scoring.chromatic import reference_bank
+    from tests.training.review_sim import reviewed_run
+    from training.scorer.export import with_part_banks
+    from training.scorer.preference import preference_data
+    from training.scorer.preference_eval import runtime_matches
+
+    _, result = exported
+    corpus = _part_view_corpus(np.random.default_rng(8), val_chords=True)
+    banked, sidecar = with_part_banks(result.weights, corpus, version="t.4")
+    again = export(banked, tmp_path / "banked.onnx", sidecar=sidecar)
+    calibration = json.loads(again.sidecar.read_text(encoding="utf-8"))["calibration"]
+    assert reference_bank(calibration, "chords") == "chords"
+    run, _ = reviewed_run(tmp_path, 0, np.random.default_rng(9))
+    cands = reviewed_candidates(run)
+    assert {c.phase for c in cands} == {"chords"}
+    text = TextEncoder.load()
+    graph, _ = load_graph(again.weights)
+    data = preference_data(graph, calibration, cands, text)
+    runtime = runtime_matches(cands, again.onnx, text_encoder=text)
+    np.testing.assert_allclose(ndtr(data.base), runtime, atol=1e-5)
+    unbanked = runtime_matches(cands, result.onnx, text_encoder=text)
+    assert np.abs(runtime - unbanked).max() > 1e-3

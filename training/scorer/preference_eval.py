@@ -27,13 +27,14 @@ def runtime_matches(
     text_encoder: TextEncoder | None = None,
 ) -> NDArray[np.float64]:
     """Each candidate's match under ``model`` (None: the shipped one), one onnxruntime call per
-    song (concept and color)."""
+    song (concept and color) and phase (the kind of part, whose reference bank standardises it
+    where the model has one, as in the phase that made it)."""
     scorer = ChromaticScorer.load(model, text_encoder=text_encoder)
-    songs: dict[tuple[str, str], list[int]] = defaultdict(list)
+    songs: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     for i, cand in enumerate(candidates):
-        songs[(cand.concept, cand.color)].append(i)
+        songs[(cand.concept, cand.color, cand.phase)].append(i)
     match = np.zeros(len(candidates), dtype=np.float64)
-    for (concept, color), rows in songs.items():
+    for (concept, color, phase), rows in songs.items():
         inputs = [
             ScorerInput(
                 parts=tuple(heard_parts(candidates[i])),
@@ -42,7 +43,7 @@ def runtime_matches(
             )
             for i in rows
         ]
-        match[rows] = scorer.analyse_batch(inputs, concept, color=color).match
+        match[rows] = scorer.analyse_batch(inputs, concept, color=color, kind=phase).match
     return match
 
 
