@@ -101,7 +101,7 @@ class SongChromaticScorer:
         """One score per candidate (its parts, times in quarter notes, heard over the parts
         ``underneath``, the same for every candidate), in one ONNX call, standardised against
         real parts of ``kind`` (chords, drums, bass, melody) where the model has a bank of
-        them (:func:`scoring.chromatic.reference_bank`). Every bar is heard:
+        them (:func:`scoring.chromatic_match.reference_bank`). Every bar is heard:
         music longer than the model's window is scored window by window and pooled
         (:mod:`scoring.section_windows`). The parts underneath are windowed and rolled once
         per section window, and the candidates' features are computed a window at a time for

@@ -17,7 +17,8 @@ from music.meter import Meter
 from music.midi_io import Song, write_midi
 from music.notes import Note, Part
 from render.audio_io import READ_SUFFIXES
-from scoring.chromatic import ChromaticScorer, color_agreement
+from scoring.chromatic import ChromaticScorer
+from scoring.chromatic_match import color_agreement
 from scoring.colors import target_vector
 from scoring.text_encoder import TextEncoder
 from tests.render.test_audio_read import write_tone

@@ -36,7 +36,7 @@ from training.scorer.audio_train import (
     train_audio_branch,
     trunk_states,
 )
-from training.scorer.export import calibrate
+from training.scorer.calibration import calibrate
 from training.scorer.model import save_state
 from training.scorer.sources_common import Clip, ClipInfo
 

@@ -13,10 +13,10 @@ import torch
 from inference.onnx import ModelFileError, OnnxModel
 from scoring.colors import COLOR_NAMES
 from scoring.text_encoder import TextEncoder
+from training.scorer.calibration import calibrate
 from training.scorer.export import (
     PARITY_TOLERANCE,
     ExportResult,
-    calibrate,
     example_inputs,
     export,
     recentre,
@@ -269,7 +269,7 @@ def test_banks_per_part_kind_standardise_a_part_against_its_own_kind(
     np.testing.assert_allclose(got["kind_ref_std"][:, 2], sims.std(1), atol=1e-5)
     with torch.no_grad():
         _, t, s, o = graph.heads(torch.from_numpy(views))
-    from scoring.chromatic import color_agreement
+    from scoring.chromatic_match import color_agreement
     from scoring.colors import target_vector
 
     agree = color_agreement(t.numpy(), s.numpy(), o.numpy(), target_vector("Red"))
@@ -340,7 +340,7 @@ def test_preference_fitting_sees_each_candidate_as_its_phase_sees_it(
     from scipy.special import ndtr
 
     from agents.preferences import reviewed_candidates
-    from scoring.chromatic import reference_bank
+    from scoring.chromatic_match import reference_bank
     from tests.training.review_sim import reviewed_run
     from training.scorer.export import with_part_banks
     from training.scorer.preference import preference_data

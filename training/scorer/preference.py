@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from music.errors import InputError
 from music.midi_io import read_midi
 from music.notes import Part
-from scoring.chromatic import match_probit, standardised
+from scoring.chromatic_match import match_probit, standardised
 from scoring.midi_features import midi_features, stack
 from scoring.preferences import ReviewedCandidate, preference_pairs
 from scoring.text_encoder import EMBED_DIM, TextEncoder
@@ -147,7 +147,7 @@ def preference_data(
     text: TextEncoder,
 ) -> PreferenceData:
     """Run the frozen graph once over the candidates: the base probit of each (the runtime's
-    formula, :mod:`scoring.chromatic`, without the taste) and the taste head's inputs."""
+    formula, :mod:`scoring.chromatic_match`, without the taste) and the taste head's inputs."""
     inputs = graph_inputs(candidates, text)
     graph.eval()
     with torch.no_grad():

@@ -39,6 +39,7 @@ from scoring.audio_features import N_AUDIO, audio_features
 from scoring.colors import target_vector
 from scoring.midi_features import ROLL_STEPS, WINDOW_QN, midi_features
 from scoring.text_encoder import EMBED_DIM, TextEncoder
+from training.scorer.calibration import DEFAULT_MATCH_SCALE, calibrate
 from training.scorer.catalogue import (
     Catalogue,
     CatalogueError,
@@ -46,7 +47,7 @@ from training.scorer.catalogue import (
     load_catalogue,
     window_offsets,
 )
-from training.scorer.export import DEFAULT_MATCH_SCALE, ExportResult, calibrate, export
+from training.scorer.export import ExportResult, export
 from training.scorer.graph import ScorerGraph, load_graph
 from training.scorer.heads import soft_cross_entropy
 from training.scorer.train import contrastive_loss
