@@ -19,7 +19,6 @@ CLI: ``python -m training.scorer.audio_corpus --data ../shared/data --out build/
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import dataclasses
 import json
@@ -53,6 +52,7 @@ from training.scorer.audio_rows import (
     write_rows,
 )
 from training.scorer.corpus import SOURCES, source_available, source_clips
+from training.scorer.corpus_cli import corpus_parser, parse_corpus_args, print_summary
 from training.scorer.sources_common import Clip
 from training.scorer.text import clip_text
 
@@ -342,21 +342,16 @@ def build_audio_corpus(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.scorer.audio_corpus", description=__doc__.split("\n\n")[0]
+    parser = corpus_parser(
+        "training.scorer.audio_corpus", __doc__, out="build/scorer_audio.npz", sources=SOURCES
     )
-    parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
-    parser.add_argument("--out", type=Path, default=Path("build/scorer_audio.npz"))
     parser.add_argument("--clips-per-source", type=int, default=240)
     parser.add_argument("--variants", type=int, default=2)
-    parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument(
         "--cache", type=Path, default=None, help="a folder keeping each clip's rendered rows"
     )
-    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    args = parse_corpus_args(parser, argv)
     summary = build_audio_corpus(
         data_dir=args.data,
         out=args.out,
@@ -368,8 +363,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cache=args.cache,
         progress=logger.info,
     )
-    print(json.dumps({k: v for k, v in summary.items() if k != "examples"}, indent=2))
-    return 0
+    return print_summary(summary)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ CLI: ``python -m training.scorer.corpus --data ../shared/data --out build/scorer
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
@@ -34,6 +33,7 @@ from music.files import atomic_path, write_text_atomic
 from scoring.midi_features import N_SYMBOLIC, ROLL_STEPS, midi_features
 from scoring.text_encoder import EMBED_DIM, TextEncoder
 from training.scorer import sources_billboard, sources_midi, sources_music21
+from training.scorer.corpus_cli import corpus_parser, parse_corpus_args, print_summary
 from training.scorer.sources_common import SPLITS, Clip
 from training.scorer.text import clip_text
 
@@ -352,16 +352,11 @@ def merge_corpora(corpora: Sequence[Corpus]) -> Corpus:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.scorer.corpus", description=__doc__.split("\n\n")[0]
+    parser = corpus_parser(
+        "training.scorer.corpus", __doc__, out="build/scorer_corpus.npz", sources=SOURCES
     )
-    parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
-    parser.add_argument("--out", type=Path, default=Path("build/scorer_corpus.npz"))
     parser.add_argument("--max-clips-per-source", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    args = parse_corpus_args(parser, argv)
     made = asdict(
         build_corpus(
             data_dir=args.data,
@@ -371,8 +366,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             max_clips_per_source=args.max_clips_per_source,
         )
     )
-    print(json.dumps({k: v for k, v in made.items() if k != "examples"}, indent=2))
-    return 0
+    return print_summary(made)
 
 
 if __name__ == "__main__":

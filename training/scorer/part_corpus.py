@@ -11,7 +11,6 @@ Training reads it beside the whole-song corpus (``python -m training.scorer.trai
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import time
@@ -34,6 +33,7 @@ from training.scorer.corpus import (
     source_available,
     source_clips,
 )
+from training.scorer.corpus_cli import corpus_parser, parse_corpus_args, print_summary
 from training.scorer.part_views import PHASE_ORDER, all_views, variants, view_text
 from training.scorer.sources_common import Clip
 
@@ -128,17 +128,12 @@ def build_part_corpus(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m training.scorer.part_corpus", description=__doc__.split("\n\n")[0]
+    parser = corpus_parser(
+        "training.scorer.part_corpus", __doc__, out="build/scorer_parts.npz", sources=SOURCES
     )
-    parser.add_argument("--data", type=Path, required=True, help="the shared data folder")
-    parser.add_argument("--out", type=Path, default=Path("build/scorer_parts.npz"))
     parser.add_argument("--max-clips-per-source", type=int, default=None)
     parser.add_argument("--max-views-per-kind", type=int, default=None)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    args = parse_corpus_args(parser, argv)
     made = build_part_corpus(
         data_dir=args.data,
         out=args.out,
@@ -147,8 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         max_clips_per_source=args.max_clips_per_source,
         max_views_per_kind=args.max_views_per_kind,
     )
-    print(json.dumps({k: v for k, v in made.items() if k != "examples"}, indent=2))
-    return 0
+    return print_summary(made)
 
 
 if __name__ == "__main__":
