@@ -76,11 +76,32 @@ class Setting:
     words: str = ""
 
 
+#: Pairs of settings a scenario bench compares.
+SettingPairs = tuple[tuple[Setting, Setting], ...]
+
+
+def color_pairs(concept: str, colors: Sequence[tuple[str, str]]) -> SettingPairs:
+    """Pairs of settings under ``concept`` that differ only in color (one per pair of
+    ``colors``)."""
+    return tuple((Setting(concept, a), Setting(concept, b)) for a, b in colors)
+
+
+def concept_pairs(
+    concepts: Sequence[str], pairs: Sequence[tuple[int, int]], colors: Sequence[str]
+) -> SettingPairs:
+    """Pairs of settings that differ only in concept: ``concepts[i]`` against
+    ``concepts[j]`` for each ``(i, j)`` of ``pairs``, under the matching color of ``colors``."""
+    return tuple(
+        (Setting(concepts[i], color), Setting(concepts[j], color))
+        for (i, j), color in zip(pairs, colors, strict=True)
+    )
+
+
 _BASE: Final = SCENARIOS[0]
 #: Ten pairs of settings that differ only in color (the concept and words of night_watch).
-COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
-    (Setting(_BASE.concept, a), Setting(_BASE.concept, b))
-    for a, b in (
+COLOR_PAIRS: Final = color_pairs(
+    _BASE.concept,
+    (
         ("Red", "Violet"),
         ("Red", "Blue"),
         ("Orange", "Indigo"),
@@ -91,7 +112,7 @@ COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
         ("Indigo", "Green"),
         ("Red", "Yellow"),
         ("Blue", "Violet"),
-    )
+    ),
 )
 _CONCEPTS: Final = (
     "A lullaby for a child who cannot sleep: slow, soft, close and warm.",
@@ -106,24 +127,10 @@ _CONCEPTS: Final = (
     "A music box in an attic plays a dance nobody remembers dancing.",
 )
 #: Ten pairs of settings that differ only in concept (contrasting ones, the same color).
-CONCEPT_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
-    (Setting(a, color), Setting(b, color))
-    for (a, b), color in zip(
-        (
-            (_CONCEPTS[0], _CONCEPTS[1]),
-            (_CONCEPTS[2], _CONCEPTS[5]),
-            (_CONCEPTS[3], _CONCEPTS[4]),
-            (_CONCEPTS[6], _CONCEPTS[7]),
-            (_CONCEPTS[8], _CONCEPTS[9]),
-            (_CONCEPTS[1], _CONCEPTS[2]),
-            (_CONCEPTS[4], _CONCEPTS[5]),
-            (_CONCEPTS[7], _CONCEPTS[3]),
-            (_CONCEPTS[9], _CONCEPTS[6]),
-            (_CONCEPTS[0], _CONCEPTS[8]),
-        ),
-        ("Red", "Orange", "Yellow", "Green", "Blue", "Indigo", "Violet", "Red", "Blue", "Green"),
-        strict=True,
-    )
+CONCEPT_PAIRS: Final = concept_pairs(
+    _CONCEPTS,
+    ((0, 1), (2, 5), (3, 4), (6, 7), (8, 9), (1, 2), (4, 5), (7, 3), (9, 6), (0, 8)),
+    ("Red", "Orange", "Yellow", "Green", "Blue", "Indigo", "Violet", "Red", "Blue", "Green"),
 )
 _HELD_OUT_CONCEPTS: Final = (
     "A wedding dance in a village square, fiddles and clapping hands, joyful and quick.",
@@ -140,9 +147,9 @@ _HELD_OUT_CONCEPTS: Final = (
 #: Held-out pairs: never used to choose anything in the scorer's calibration, only to check it.
 #: Ten pairs differing only in color (the other ten of the 21 pairs of the seven spectrum
 #: colors but one, under fog_engine's concept) and ten only in concept (new concepts).
-HELD_OUT_COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
-    (Setting(SCENARIOS[2].concept, a), Setting(SCENARIOS[2].concept, b))
-    for a, b in (
+HELD_OUT_COLOR_PAIRS: Final = color_pairs(
+    SCENARIOS[2].concept,
+    (
         ("Red", "Orange"),
         ("Red", "Indigo"),
         ("Orange", "Yellow"),
@@ -153,22 +160,21 @@ HELD_OUT_COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
         ("Green", "Blue"),
         ("Green", "Violet"),
         ("Blue", "Indigo"),
-    )
+    ),
 )
-HELD_OUT_CONCEPT_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
-    (Setting(_HELD_OUT_CONCEPTS[i], color), Setting(_HELD_OUT_CONCEPTS[(i + 5) % 10], color))
-    for i, color in enumerate(
-        ("Violet", "Blue", "Green", "Yellow", "Orange", "Red", "Indigo", "Blue", "Green", "Red")
-    )
+HELD_OUT_CONCEPT_PAIRS: Final = concept_pairs(
+    _HELD_OUT_CONCEPTS,
+    tuple((i, (i + 5) % 10) for i in range(10)),
+    ("Violet", "Blue", "Green", "Yellow", "Orange", "Red", "Indigo", "Blue", "Green", "Red"),
 )
 #: Fresh pairs, written on 2026-12-08 before any model or calibration was measured on them:
 #: the held-out pairs above had been read in many trials by then. Ten pairs differing only in
 #: color (under glass_orbit's concept, which no other pair uses; the pair of the seven spectrum
 #: colors no other set has, and pairs with Black and White) and ten only in concept (new
 #: concepts, each pair contrasting).
-FRESH_COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
-    (Setting(SCENARIOS[1].concept, a), Setting(SCENARIOS[1].concept, b))
-    for a, b in (
+FRESH_COLOR_PAIRS: Final = color_pairs(
+    SCENARIOS[1].concept,
+    (
         ("Indigo", "Violet"),
         ("Black", "White"),
         ("Red", "Black"),
@@ -179,7 +185,7 @@ FRESH_COLOR_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
         ("Black", "Yellow"),
         ("Orange", "Red"),
         ("Violet", "Green"),
-    )
+    ),
 )
 _FRESH_CONCEPTS: Final = (
     "An old fisherman mending nets on the pier at dusk, weathered, slow and content.",
@@ -193,13 +199,10 @@ _FRESH_CONCEPTS: Final = (
     "A thunderstorm of drums at a midsummer bonfire, wild and ecstatic.",
     "Dew on a spider web at sunrise in a quiet meadow, delicate and new.",
 )
-FRESH_CONCEPT_PAIRS: Final[tuple[tuple[Setting, Setting], ...]] = tuple(
-    (Setting(_FRESH_CONCEPTS[i], color), Setting(_FRESH_CONCEPTS[j], color))
-    for (i, j), color in zip(
-        ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (1, 2), (3, 6), (5, 8), (7, 4), (9, 0)),
-        ("Orange", "Violet", "Red", "Blue", "Yellow", "Green", "Indigo", "White", "Black", "Red"),
-        strict=True,
-    )
+FRESH_CONCEPT_PAIRS: Final = concept_pairs(
+    _FRESH_CONCEPTS,
+    ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9), (1, 2), (3, 6), (5, 8), (7, 4), (9, 0)),
+    ("Orange", "Violet", "Red", "Blue", "Yellow", "Green", "Indigo", "White", "Black", "Red"),
 )
 #: Genre and mood words a musician reads as asking for few notes, and as asking for many.
 SPARSE_WORDS: Final = "ambient, sparse, calm, slow"
@@ -294,8 +297,11 @@ __all__ = [
     "SPARSE_WORDS",
     "Scenario",
     "Setting",
+    "SettingPairs",
     "bright_candidate",
     "chord_population",
+    "color_pairs",
+    "concept_pairs",
     "contrast_sets",
     "dark_candidate",
 ]
