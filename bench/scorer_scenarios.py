@@ -407,13 +407,13 @@ def main(
         result[mode] = {p: phase_figures(pops[p], before=mode == "before") for p in PHASES}
     result["diagnosis"] = {p: diagnosis(pops[p]) for p in PHASES}
     result["cost_64_candidates"] = cost()
-    name = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).parent.name}"
+    stem = "scorer_scenarios" if model is None else f"scorer_scenarios_{Path(model).parent.name}"
     if shipped_populations and model is not None:
-        name += "_on_shipped_populations"
+        stem += "_on_shipped_populations"
     if (size, generations) != (POPULATION, 3):
-        name += f"_{size}x{generations}"
-    if seed != PROPOSAL["seed"]:
-        name += f"_seed{seed}"
+        stem += f"_{size}x{generations}"
+    name = stem if seed == PROPOSAL["seed"] else f"{stem}_seed{seed}"
+    result["stem"] = stem
     result["seed"] = seed
     result["evolution"] = {"population_size": size, "generations": generations}
     result["model"] = _MODEL[0] or "shipped"
@@ -434,9 +434,9 @@ PAIR_SETS: Final = (("bench", ""), ("held_out", "held_out_"), ("fresh", "fresh_"
 
 
 def summed(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The "after" winner changes of several seeds' results summed per phase and pair set (of
-    ``10 * len(runs)``), and the median of their median spreads; printed, and written beside
-    the per-seed files."""
+    """The "after" winner changes of several seeds' results (:func:`main`'s, of one model and
+    population size) summed per phase and pair set (of ``10 * len(runs)``), and the median of
+    their median spreads; printed, and written beside the per-seed files."""
     table: dict[str, Any] = {}
     for phase in PHASES:
         rows = [r["after"][phase] for r in runs]
@@ -455,22 +455,13 @@ def summed(runs: Sequence[dict[str, Any]]) -> dict[str, Any]:
             f"median spread {spread:.3f}"
         )
     first = runs[0]
-    size = first["evolution"]["population_size"]
-    generations = first["evolution"]["generations"]
-    name = "scorer_scenarios"
-    if first["model"] != "shipped":
-        name += f"_{Path(first['model']).parent.name}"
-    if first["populations_from"] == "shipped" and first["model"] != "shipped":
-        name += "_on_shipped_populations"
-    if (size, generations) != (POPULATION, 3):
-        name += f"_{size}x{generations}"
     result = {
         "model": first["model"],
         "seeds": [r["seed"] for r in runs],
         "evolution": first["evolution"],
         "summed_after": table,
     }
-    print(f"wrote {write_result(name + '_seeds', result)}")
+    print(f"wrote {write_result(first['stem'] + '_seeds', result)}")
     return result
 
 
